@@ -1,1 +1,62 @@
-fn main() {}
+//! The `switchyard` binary: read `.env` and the configuration, start logging, bind,
+//! serve until Ctrl-C or SIGTERM.
+
+use anyhow::Context;
+use clap::Parser;
+
+use switchyard::cli::Cli;
+use switchyard::{App, Config, telemetry};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    // A missing .env is normal; a malformed one is worth stopping for.
+    match dotenvy::dotenv() {
+        Ok(_) => {}
+        Err(err) if err.not_found() => {}
+        Err(err) => return Err(err).context("cannot read .env"),
+    }
+    let cli = Cli::parse();
+    let path = cli.config_path();
+    let config = Config::load(path.as_deref()).with_context(|| match &path {
+        Some(path) => format!("configuration error in {}", path.display()),
+        None => "configuration error in the embedded defaults".to_string(),
+    })?;
+    telemetry::init(&config.server.log_level);
+
+    let addr = config.listen_addr()?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let local = listener.local_addr()?;
+    let app = App::build(config).await?;
+    // The ready line (on stdout, logs go to stderr) comes once adapters are loaded.
+    println!("switchyard listening on http://{local}");
+    axum::serve(listener, app.router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+    tracing::info!("shutting down: draining requests in flight");
+}

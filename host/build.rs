@@ -1,0 +1,79 @@
+//! Builds the built-in adapters in `plugins/` for `wasm32-wasip2` and embeds them.
+//!
+//! The nested cargo gets its own target directory: sharing the outer build's would
+//! make it wait forever on the lock the outer build holds.
+
+use std::env;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Built-in adapters: (adapter name, cargo package, wasm file stem).
+const BUILTINS: &[(&str, &str, &str)] = &[("openai", "plugin-openai", "plugin_openai")];
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR")?);
+    let root = manifest_dir
+        .parent()
+        .ok_or("host crate has no parent directory")?
+        .to_path_buf();
+    println!("cargo:rerun-if-changed={}", root.join("wit").display());
+    println!("cargo:rerun-if-changed={}", root.join("plugins").display());
+    println!("cargo:rerun-if-env-changed=SWITCHYARD_GUEST_TARGET_DIR");
+
+    let target_dir = env::var_os("SWITCHYARD_GUEST_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target").join("wasm-guests"));
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(&root)
+        .args(["build", "--release", "--target", "wasm32-wasip2"])
+        .arg("--target-dir")
+        .arg(&target_dir);
+    for (_, package, _) in BUILTINS {
+        cmd.args(["-p", package]);
+    }
+    // The outer build's flags and wrappers are for the host target, not the guests.
+    for var in [
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "RUSTC_WRAPPER",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "CARGO_BUILD_TARGET",
+        "CARGO_TARGET_DIR",
+        "CARGO_LLVM_COV",
+        "LLVM_PROFILE_FILE",
+    ] {
+        cmd.env_remove(var);
+    }
+    let status = cmd.status()?;
+    if !status.success() {
+        return Err(format!(
+            "building the built-in adapters for wasm32-wasip2 failed ({status}); \
+             is the target installed? run `rustup target add wasm32-wasip2`"
+        )
+        .into());
+    }
+
+    let out = PathBuf::from(env::var("OUT_DIR")?).join("builtin_adapters.rs");
+    let mut code = String::from(
+        "/// Built-in adapters as (name, component bytes).\n\
+         pub const ADAPTERS: &[(&str, &[u8])] = &[\n",
+    );
+    for (name, _, stem) in BUILTINS {
+        let wasm = target_dir
+            .join("wasm32-wasip2")
+            .join("release")
+            .join(format!("{stem}.wasm"));
+        if !Path::new(&wasm).is_file() {
+            return Err(format!("expected {} after the guest build", wasm.display()).into());
+        }
+        code.push_str(&format!(
+            "    ({name:?}, include_bytes!({:?})),\n",
+            wasm.display().to_string()
+        ));
+    }
+    code.push_str("];\n");
+    fs::write(out, code)?;
+    Ok(())
+}

@@ -1,0 +1,308 @@
+//! Configuration: `config.toml` (or the copy embedded in the binary), overridden by
+//! `SWITCHYARD_<SECTION>__<KEY>` environment variables, the seed's short variables
+//! (`HOST`, `PORT`, `LOG_LEVEL`, `DATABASE_URL`) and its single-model quick start
+//! (`TYPE`, `API_KEY`, `BASE_URL`, `ACTUAL_NAME`). Unknown keys are errors.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use serde::Deserialize;
+
+/// The configuration file shipped in the repository, embedded as the defaults.
+pub const EMBEDDED_CONFIG: &str = include_str!("../../config.toml");
+
+/// Prefix of environment variables that override any setting.
+pub const ENV_PREFIX: &str = "SWITCHYARD_";
+
+/// Adapters shipped in the binary, accepted by the `TYPE` quick start.
+pub const QUICK_START_TYPES: &[&str] = &["openai", "anthropic", "gemini", "azure", "coze"];
+
+/// A configuration that could not be read or does not make sense.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A file or variable could not be parsed, or holds an unknown key.
+    #[error("{0}")]
+    Parse(String),
+    /// Parsed, but inconsistent.
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl From<figment::Error> for ConfigError {
+    fn from(err: figment::Error) -> Self {
+        let messages: Vec<String> = err.into_iter().map(|e| e.to_string()).collect();
+        Self::Parse(messages.join("; "))
+    }
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// The HTTP listener and request limits.
+    pub server: ServerConfig,
+    /// Where data is kept.
+    pub storage: StorageConfig,
+    /// The adapter runtime.
+    pub plugins: PluginsConfig,
+    /// Calls to upstream platforms.
+    pub upstream: UpstreamConfig,
+    /// Public model names and where they go.
+    pub models: Vec<ModelConfig>,
+}
+
+/// `[server]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Interface to bind.
+    pub host: String,
+    /// Port to bind; 0 picks a free one (the ready line on stdout says which).
+    pub port: u16,
+    /// A tracing filter: `info`, `debug`, `switchyard=debug,tower_http=info`, ...
+    pub log_level: String,
+    /// Largest request body accepted, in bytes (larger: 413).
+    pub max_body_bytes: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            log_level: "info".into(),
+            max_body_bytes: 10 * 1024 * 1024,
+        }
+    }
+}
+
+/// `[storage]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    /// `sqlite://path/to/file.db` (relative to the working directory).
+    pub database_url: String,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://data/switchyard.db".into(),
+        }
+    }
+}
+
+/// `[plugins]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PluginsConfig {
+    /// Folder watched for `.wasm` adapters; `<name>.wasm` overrides built-in `<name>`.
+    pub dir: PathBuf,
+    /// Deadline of one adapter call, in milliseconds.
+    pub call_timeout_ms: u64,
+    /// Linear memory ceiling of one adapter instance, in MiB.
+    pub memory_limit_mib: usize,
+    /// Adapter sessions (requests in flight) at once; beyond this requests get 503.
+    pub max_concurrent_calls: u32,
+    /// Quiet time after the last file event before a reload, in milliseconds.
+    pub reload_debounce_ms: u64,
+    /// Watch the folder and reload changed adapters without a restart.
+    pub hot_reload: bool,
+}
+
+impl Default for PluginsConfig {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::from("data/plugins"),
+            call_timeout_ms: 1000,
+            memory_limit_mib: 64,
+            max_concurrent_calls: 1024,
+            reload_debounce_ms: 100,
+            hot_reload: true,
+        }
+    }
+}
+
+/// `[upstream]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UpstreamConfig {
+    /// TCP connect timeout, in seconds.
+    pub connect_timeout_secs: u64,
+    /// Whole-request timeout for non-streamed calls, in seconds.
+    pub timeout_secs: u64,
+    /// Largest non-streamed upstream body read, in bytes.
+    pub max_response_bytes: usize,
+}
+
+impl Default for UpstreamConfig {
+    fn default() -> Self {
+        Self {
+            connect_timeout_secs: 10,
+            timeout_secs: 600,
+            max_response_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// One `[[models]]` entry: a public model name and the deployment behind it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelConfig {
+    /// The name clients send in `model`.
+    pub name: String,
+    /// The adapter that translates for this model (`openai`, `anthropic`, ...).
+    pub adapter: String,
+    /// The model, deployment or bot name sent upstream; defaults to `name`.
+    #[serde(default)]
+    pub upstream_model: Option<String>,
+    /// Upstream base URL; defaults to the adapter's.
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// Name of the environment variable holding the upstream API key (preferred).
+    #[serde(default)]
+    pub api_key_env: Option<String>,
+    /// The upstream API key itself (for tests and local setups).
+    #[serde(default)]
+    pub api_key: Option<String>,
+    /// Adapter-specific settings, passed to the adapter with each call.
+    #[serde(default)]
+    pub options: BTreeMap<String, String>,
+}
+
+impl Config {
+    /// Parses TOML text alone: no environment, no quick start. Used by tests.
+    pub fn from_toml_str(text: &str) -> Result<Self, ConfigError> {
+        let config: Self = Figment::from(Toml::string(text)).extract()?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Loads the file at `path` (or the embedded defaults when `None`), then applies
+    /// the environment: `SWITCHYARD_*` overrides, the seed's short variables and the
+    /// quick-start model.
+    pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
+        let file = match path {
+            Some(path) => Toml::file_exact(path),
+            None => Toml::string(EMBEDDED_CONFIG),
+        };
+        let figment = Figment::from(file)
+            .merge(Env::prefixed(ENV_PREFIX).split("__").ignore(&["config"]))
+            .merge(
+                Env::raw()
+                    .only(&["host", "port", "log_level", "database_url"])
+                    .map(|key| match key.as_str().to_ascii_lowercase().as_str() {
+                        "host" => "server.host".into(),
+                        "port" => "server.port".into(),
+                        "log_level" => "server.log_level".into(),
+                        _ => "storage.database_url".into(),
+                    }),
+            );
+        let mut config: Self = figment.extract()?;
+        if let Some(model) = quick_start_model(&|key| std::env::var(key).ok())? {
+            config.models.retain(|m| m.name != model.name);
+            config.models.push(model);
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// The address to bind.
+    pub fn listen_addr(&self) -> Result<SocketAddr, ConfigError> {
+        let host = self
+            .server
+            .host
+            .trim_start_matches('[')
+            .trim_end_matches(']');
+        let ip = if host == "localhost" {
+            "127.0.0.1"
+        } else {
+            host
+        };
+        ip.parse::<std::net::IpAddr>()
+            .map(|ip| SocketAddr::new(ip, self.server.port))
+            .map_err(|_| {
+                ConfigError::Invalid(format!(
+                    "server.host `{}` is not an IP address",
+                    self.server.host
+                ))
+            })
+    }
+
+    /// Checks what serde cannot: unique names, sane limits.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let mut seen = std::collections::BTreeSet::new();
+        for model in &self.models {
+            if model.name.trim().is_empty() {
+                return Err(ConfigError::Invalid("a model has an empty name".into()));
+            }
+            if !seen.insert(model.name.as_str()) {
+                return Err(ConfigError::Invalid(format!(
+                    "model `{}` is defined twice",
+                    model.name
+                )));
+            }
+            if model.adapter.trim().is_empty() {
+                return Err(ConfigError::Invalid(format!(
+                    "model `{}` names no adapter",
+                    model.name
+                )));
+            }
+        }
+        let p = &self.plugins;
+        if p.call_timeout_ms == 0 || p.memory_limit_mib == 0 || p.max_concurrent_calls == 0 {
+            return Err(ConfigError::Invalid(
+                "plugins.call_timeout_ms, memory_limit_mib and max_concurrent_calls must be positive"
+                    .into(),
+            ));
+        }
+        if self.server.max_body_bytes == 0 {
+            return Err(ConfigError::Invalid(
+                "server.max_body_bytes must be positive".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The seed's single-model quick start: `TYPE`, `API_KEY`, `BASE_URL`, `ACTUAL_NAME`
+/// and optionally `MODEL_NAME` (the public name; defaults to `ACTUAL_NAME`).
+fn quick_start_model(
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<ModelConfig>, ConfigError> {
+    let Some(kind) = env("TYPE").filter(|v| !v.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let kind = kind.trim().to_ascii_lowercase();
+    if !QUICK_START_TYPES.contains(&kind.as_str()) {
+        return Err(ConfigError::Invalid(format!(
+            "TYPE={kind} is not one of {}",
+            QUICK_START_TYPES.join(", ")
+        )));
+    }
+    let actual = env("ACTUAL_NAME")
+        .filter(|v| !v.trim().is_empty())
+        .ok_or_else(|| {
+            ConfigError::Invalid(format!(
+                "TYPE={kind} needs ACTUAL_NAME, the upstream model (or deployment, or bot id)"
+            ))
+        })?;
+    let name = env("MODEL_NAME")
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| actual.clone());
+    Ok(Some(ModelConfig {
+        name,
+        adapter: kind,
+        upstream_model: Some(actual),
+        base_url: env("BASE_URL").filter(|v| !v.trim().is_empty()),
+        api_key_env: None,
+        api_key: env("API_KEY"),
+        options: BTreeMap::new(),
+    }))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,266 @@
+//! `GatewayError`: every way a request can fail, grouped by who failed, rendered as an
+//! OpenAI error body (`{"error":{"message","type","param","code"}}`) with its status.
+
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::plugins::bindings::ApiError;
+use crate::plugins::call::PluginFault;
+use crate::plugins::registry::Adapter;
+
+/// A failed request.
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    /// The client sent something unusable (400).
+    #[error("{message}")]
+    BadRequest {
+        /// What is wrong, for the client.
+        message: String,
+        /// The offending parameter.
+        param: Option<String>,
+    },
+    /// The body is larger than `server.max_body_bytes` (413).
+    #[error("request body is larger than the {limit}-byte limit")]
+    PayloadTooLarge {
+        /// The configured limit.
+        limit: usize,
+    },
+    /// The body is not JSON (415).
+    #[error("unsupported content type `{0}`; send application/json")]
+    UnsupportedMediaType(String),
+    /// No configured model has this name (404).
+    #[error("the model `{0}` does not exist or you do not have access to it")]
+    ModelNotFound(String),
+    /// The model's adapter is not loaded (503), or does not serve this endpoint (404).
+    #[error("{0}")]
+    AdapterUnavailable(String),
+    /// No such route (404).
+    #[error("unknown URL: {method} {path}")]
+    RouteNotFound {
+        /// Request method.
+        method: String,
+        /// Request path.
+        path: String,
+    },
+    /// The route exists but not for this method (405).
+    #[error("method {0} is not allowed here")]
+    MethodNotAllowed(String),
+    /// The upstream answered an error, translated by the adapter (status passed on).
+    #[error("{}", .0.message)]
+    Upstream(ApiError),
+    /// The upstream could not be reached or broke the connection (502).
+    #[error("upstream request for model `{model}` failed: {message}")]
+    UpstreamUnreachable {
+        /// Public model name.
+        model: String,
+        /// What went wrong (no secrets: URLs are reported without their query).
+        message: String,
+    },
+    /// The upstream did not answer in time (504).
+    #[error("upstream for model `{model}` did not answer in time")]
+    UpstreamTimeout {
+        /// Public model name.
+        model: String,
+    },
+    /// The adapter trapped, overran its deadline or memory, or returned garbage (502).
+    #[error("adapter `{adapter}` {version} failed: {fault}")]
+    Plugin {
+        /// Adapter name.
+        adapter: String,
+        /// Adapter version.
+        version: String,
+        /// What happened.
+        fault: PluginFault,
+    },
+    /// Every adapter slot is busy (503).
+    #[error("the gateway is at capacity; retry shortly")]
+    Overloaded,
+    /// A bug or an unexpected local failure (500).
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl GatewayError {
+    /// A 400 for `param`.
+    pub fn bad_request(message: impl Into<String>, param: Option<&str>) -> Self {
+        Self::BadRequest {
+            message: message.into(),
+            param: param.map(str::to_string),
+        }
+    }
+
+    /// A fault of `adapter`.
+    pub fn plugin(adapter: &Adapter, fault: PluginFault) -> Self {
+        Self::Plugin {
+            adapter: adapter.info.name.clone(),
+            version: adapter.info.version.clone(),
+            fault,
+        }
+    }
+
+    /// The HTTP status the client receives.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::ModelNotFound(_) | Self::RouteNotFound { .. } => StatusCode::NOT_FOUND,
+            Self::AdapterUnavailable(_) | Self::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Upstream(err) => {
+                StatusCode::from_u16(err.status).unwrap_or(StatusCode::BAD_GATEWAY)
+            }
+            Self::UpstreamUnreachable { .. } | Self::Plugin { .. } => StatusCode::BAD_GATEWAY,
+            Self::UpstreamTimeout { .. } => StatusCode::GATEWAY_TIMEOUT,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The OpenAI error `type`.
+    fn error_type(&self) -> &str {
+        match self {
+            Self::BadRequest { .. }
+            | Self::PayloadTooLarge { .. }
+            | Self::UnsupportedMediaType(_)
+            | Self::ModelNotFound(_)
+            | Self::RouteNotFound { .. }
+            | Self::MethodNotAllowed(_) => "invalid_request_error",
+            Self::Upstream(err) => &err.error_type,
+            Self::UpstreamUnreachable { .. }
+            | Self::UpstreamTimeout { .. }
+            | Self::Plugin { .. }
+            | Self::AdapterUnavailable(_)
+            | Self::Overloaded
+            | Self::Internal(_) => "server_error",
+        }
+    }
+
+    /// The OpenAI error `code`.
+    fn code(&self) -> Option<&str> {
+        match self {
+            Self::PayloadTooLarge { .. } => Some("request_too_large"),
+            Self::UnsupportedMediaType(_) => Some("unsupported_media_type"),
+            Self::ModelNotFound(_) => Some("model_not_found"),
+            Self::RouteNotFound { .. } => Some("unknown_url"),
+            Self::Upstream(err) => err.code.as_deref(),
+            Self::UpstreamUnreachable { .. } => Some("upstream_unreachable"),
+            Self::UpstreamTimeout { .. } => Some("upstream_timeout"),
+            Self::Plugin { .. } => Some("adapter_failure"),
+            Self::AdapterUnavailable(_) => Some("adapter_unavailable"),
+            Self::Overloaded => Some("overloaded"),
+            Self::BadRequest { .. } | Self::MethodNotAllowed(_) | Self::Internal(_) => None,
+        }
+    }
+
+    /// The OpenAI error `param`.
+    fn param(&self) -> Option<&str> {
+        match self {
+            Self::BadRequest { param, .. } => param.as_deref(),
+            Self::Upstream(err) => err.param.as_deref(),
+            Self::ModelNotFound(_) => Some("model"),
+            _ => None,
+        }
+    }
+
+    /// Seconds to wait before retrying, when known.
+    fn retry_after(&self) -> Option<u32> {
+        match self {
+            Self::Upstream(err) => err.retry_after,
+            Self::Overloaded => Some(1),
+            _ => None,
+        }
+    }
+
+    /// The OpenAI error object, for bodies and stream error events.
+    pub fn body(&self) -> ErrorBody<'_> {
+        ErrorBody {
+            error: ErrorObject {
+                message: self.to_string(),
+                r#type: self.error_type(),
+                param: self.param(),
+                code: self.code(),
+            },
+        }
+    }
+}
+
+/// `{"error": {...}}`
+#[derive(Debug, Serialize)]
+pub struct ErrorBody<'a> {
+    /// The error object.
+    pub error: ErrorObject<'a>,
+}
+
+/// The OpenAI error object.
+#[derive(Debug, Serialize)]
+pub struct ErrorObject<'a> {
+    /// Human-readable message.
+    pub message: String,
+    /// Error type.
+    pub r#type: &'a str,
+    /// Parameter at fault.
+    pub param: Option<&'a str>,
+    /// Machine-readable code.
+    pub code: Option<&'a str>,
+}
+
+impl IntoResponse for GatewayError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::warn!(status = status.as_u16(), error = %self, "request failed");
+        } else {
+            tracing::debug!(status = status.as_u16(), error = %self, "request rejected");
+        }
+        let mut response = (status, axum::Json(self.body())).into_response();
+        if let Some(secs) = self.retry_after() {
+            response
+                .headers_mut()
+                .insert(http::header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upstream_errors_keep_status_type_code_and_retry_after() {
+        let err = GatewayError::Upstream(ApiError {
+            status: 429,
+            message: "slow down".into(),
+            error_type: "rate_limit_exceeded".into(),
+            param: None,
+            code: Some("rate_limit_exceeded".into()),
+            retry_after: Some(7),
+        });
+        let response = err.into_response();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()[http::header::RETRY_AFTER], "7");
+    }
+
+    #[test]
+    fn an_impossible_upstream_status_becomes_502() {
+        let err = GatewayError::Upstream(ApiError {
+            status: 1000,
+            message: "odd".into(),
+            error_type: "server_error".into(),
+            param: None,
+            code: None,
+            retry_after: None,
+        });
+        assert_eq!(err.status(), StatusCode::BAD_GATEWAY);
+    }
+
+    #[test]
+    fn unknown_model_names_the_model_and_the_param() {
+        let err = GatewayError::ModelNotFound("gpt-9".into());
+        let body = serde_json::to_value(err.body()).unwrap();
+        assert_eq!(body["error"]["code"], "model_not_found");
+        assert_eq!(body["error"]["param"], "model");
+        assert!(body["error"]["message"].as_str().unwrap().contains("gpt-9"));
+    }
+}

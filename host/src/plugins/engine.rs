@@ -1,0 +1,95 @@
+//! The one wasmtime [`Engine`] of the process, its linker, and the epoch ticker that
+//! enforces per-call deadlines.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use wasmtime::component::Linker;
+use wasmtime::{Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+
+use super::call::PluginState;
+
+/// How often the engine's epoch advances; a call overruns its deadline by at most this.
+pub const EPOCH_TICK: Duration = Duration::from_millis(5);
+
+/// Core instances, tables and memories one adapter component may use. A Rust
+/// `wasm32-wasip2` component has one memory and a handful of core instances (the
+/// module plus wit-component shims); these bounds leave room for other toolchains.
+const CORE_INSTANCES_PER_COMPONENT: u32 = 16;
+const TABLES_PER_COMPONENT: u32 = 16;
+const MEMORIES_PER_COMPONENT: u32 = 2;
+
+/// Sizing of the engine, from configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct EngineLimits {
+    /// Adapter instances alive at once (requests in flight plus validations).
+    pub max_instances: u32,
+    /// Linear memory ceiling of one instance, in bytes.
+    pub memory_limit: usize,
+}
+
+/// The shared engine plus the linker every adapter is instantiated with.
+#[derive(Clone)]
+pub struct PluginEngine {
+    /// The wasmtime engine (cheap to clone).
+    pub engine: Engine,
+    /// Linker with an empty WASI context: guests' std imports resolve, but reach nothing.
+    pub linker: Arc<Linker<PluginState>>,
+    /// The limits the engine was built with.
+    pub limits: EngineLimits,
+}
+
+impl PluginEngine {
+    /// Builds the engine: component model, async calls (so a spinning guest yields
+    /// to the runtime at each epoch tick instead of blocking a worker), epoch
+    /// interruption and the pooling allocator.
+    pub fn new(limits: EngineLimits) -> wasmtime::Result<Self> {
+        let mut pool = PoolingAllocationConfig::new();
+        let instances = limits.max_instances.max(1);
+        pool.total_component_instances(instances)
+            .total_core_instances(instances.saturating_mul(CORE_INSTANCES_PER_COMPONENT))
+            .total_memories(instances.saturating_mul(MEMORIES_PER_COMPONENT))
+            .total_tables(instances.saturating_mul(TABLES_PER_COMPONENT))
+            .total_stacks(instances)
+            .max_core_instances_per_component(CORE_INSTANCES_PER_COMPONENT)
+            .max_memories_per_component(MEMORIES_PER_COMPONENT)
+            .max_tables_per_component(TABLES_PER_COMPONENT)
+            .max_memory_size(limits.memory_limit);
+
+        let mut config = wasmtime::Config::new();
+        config
+            .wasm_component_model(true)
+            .epoch_interruption(true)
+            // Reserve only what an instance may use: a thousand slots of the default
+            // 4 GiB reservation would ask the kernel for terabytes of address space.
+            .memory_reservation(limits.memory_limit as u64)
+            .memory_reservation_for_growth(0)
+            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        let engine = Engine::new(&config)?;
+
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        Ok(Self {
+            engine,
+            linker: Arc::new(linker),
+            limits,
+        })
+    }
+
+    /// Advances the epoch every [`EPOCH_TICK`] on a dedicated thread for as long as
+    /// the engine lives. A thread, not a task: a busy runtime must not delay deadlines.
+    pub fn start_epoch_ticker(&self) -> std::io::Result<()> {
+        let weak = self.engine.weak();
+        std::thread::Builder::new()
+            .name("switchyard-epoch".into())
+            .spawn(move || {
+                while let Some(engine) = weak.upgrade() {
+                    engine.increment_epoch();
+                    drop(engine);
+                    #[allow(clippy::disallowed_methods)] // a dedicated timer thread
+                    std::thread::sleep(EPOCH_TICK);
+                }
+            })
+            .map(|_| ())
+    }
+}

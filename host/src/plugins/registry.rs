@@ -1,0 +1,73 @@
+//! The published set of adapters: an immutable snapshot swapped atomically on reload.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::bindings::{AdapterWorldPre, Endpoint, PluginInfo};
+use super::call::PluginState;
+
+/// Where an adapter's code came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdapterSource {
+    /// Embedded in the binary.
+    Builtin,
+    /// A `.wasm` file in the plugin folder.
+    File(PathBuf),
+}
+
+impl AdapterSource {
+    /// `builtin` or `file`, as shown on `/health`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Builtin => "builtin",
+            Self::File(_) => "file",
+        }
+    }
+}
+
+/// One loaded, validated adapter version.
+pub struct Adapter {
+    /// What the adapter says about itself.
+    pub info: PluginInfo,
+    /// Where it came from.
+    pub source: AdapterSource,
+    /// SHA-256 of its bytes.
+    pub digest: String,
+    /// Pre-linked component, ready to instantiate.
+    pub pre: AdapterWorldPre<PluginState>,
+}
+
+impl Adapter {
+    /// Whether the adapter translates `endpoint`.
+    pub fn supports(&self, endpoint: Endpoint) -> bool {
+        self.info.endpoints.contains(&endpoint)
+    }
+}
+
+impl std::fmt::Debug for Adapter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Adapter")
+            .field("name", &self.info.name)
+            .field("version", &self.info.version)
+            .field("source", &self.source)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A consistent view of all adapters. Requests hold the `Arc<Adapter>` they resolved,
+/// so a swap never changes code under a request in flight.
+#[derive(Debug, Default)]
+pub struct Registry {
+    /// Adapters serving requests, by name.
+    pub active: BTreeMap<String, Arc<Adapter>>,
+    /// The last load failure per adapter name, cleared by the next successful load.
+    pub errors: BTreeMap<String, String>,
+}
+
+impl Registry {
+    /// The adapter serving `name`, if any.
+    pub fn get(&self, name: &str) -> Option<Arc<Adapter>> {
+        self.active.get(name).cloned()
+    }
+}

@@ -1,0 +1,141 @@
+//! The path of one proxied call: resolve the model, take the adapter snapshot, start a
+//! session, translate the request, call upstream, translate the answer back (whole,
+//! streamed, or a stream aggregated into one completion).
+
+use std::sync::Arc;
+
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use http::{HeaderValue, StatusCode, header};
+
+use crate::aggregate;
+use crate::error::GatewayError;
+use crate::models::ModelRoute;
+use crate::plugins::bindings::{CallContext, Endpoint};
+use crate::plugins::call::Session;
+use crate::plugins::registry::Adapter;
+use crate::relay;
+use crate::state::AppState;
+
+/// What the host reads from a request body before handing it to the adapter.
+#[derive(Debug)]
+pub struct CallHead {
+    /// The public model name.
+    pub model: String,
+    /// `stream`.
+    pub stream: bool,
+    /// `stream_options.include_usage`.
+    pub include_usage: bool,
+}
+
+/// Everything a call needs after resolution.
+pub struct Call {
+    /// The resolved model.
+    pub route: Arc<ModelRoute>,
+    /// The adapter version serving this call, held to the end.
+    pub adapter: Arc<Adapter>,
+    /// The context passed to every adapter call.
+    pub ctx: CallContext,
+    /// The adapter instance.
+    pub session: Session,
+}
+
+/// Proxies one call to `endpoint` with the raw client `body`.
+pub async fn forward(
+    state: &AppState,
+    endpoint: Endpoint,
+    head: CallHead,
+    client_id: &str,
+    body: Bytes,
+) -> Result<Response, GatewayError> {
+    let route = state.models.resolve(&head.model)?;
+    let adapter = state
+        .plugins
+        .snapshot()
+        .get(&route.adapter)
+        .ok_or_else(|| {
+            GatewayError::AdapterUnavailable(format!(
+                "adapter `{}` for model `{}` is not loaded",
+                route.adapter, route.name
+            ))
+        })?;
+    if !adapter.supports(endpoint) {
+        return Err(GatewayError::bad_request(
+            format!(
+                "model `{}` (adapter `{}`) does not support {}",
+                route.name,
+                adapter.info.name,
+                endpoint_name(endpoint)
+            ),
+            Some("model"),
+        ));
+    }
+    let session = state.plugins.session(&adapter).await?;
+    let ctx = CallContext {
+        endpoint,
+        public_model: route.name.clone(),
+        upstream_model: route.upstream_model.clone(),
+        streaming: head.stream,
+        include_usage: head.include_usage,
+        client_id: client_id.to_string(),
+        options: route.options.clone(),
+    };
+    let mut call = Call {
+        route,
+        adapter,
+        ctx,
+        session,
+    };
+
+    let request = call
+        .session
+        .transform_request(&call.ctx, &body)
+        .await
+        .map_err(|fault| GatewayError::plugin(&call.adapter, fault))?
+        .map_err(GatewayError::Upstream)?;
+    drop(body);
+    let framing = request.response_framing;
+    let response = state
+        .upstream
+        .send(&call.route, &call.adapter, request)
+        .await?;
+
+    match framing {
+        Some(framing) if response.status().is_success() => {
+            let relay = relay::Relay::open(call, response, framing).await?;
+            if head.stream {
+                Ok(relay.into_response())
+            } else {
+                aggregate::collect(relay).await.map(json_response)
+            }
+        }
+        _ => {
+            let upstream = state.upstream.read(&call.route, response).await?;
+            let translated = call
+                .session
+                .transform_response(&call.ctx, &upstream)
+                .await
+                .map_err(|fault| GatewayError::plugin(&call.adapter, fault))?
+                .map_err(GatewayError::Upstream)?;
+            Ok(json_response(Bytes::from(translated.body)))
+        }
+    }
+}
+
+/// A 200 JSON response around an already-serialized body.
+fn json_response(body: Bytes) -> Response {
+    let mut response = (StatusCode::OK, body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// The endpoint's path, for messages.
+pub fn endpoint_name(endpoint: Endpoint) -> &'static str {
+    match endpoint {
+        Endpoint::ChatCompletions => "/v1/chat/completions",
+        Endpoint::Embeddings => "/v1/embeddings",
+    }
+}

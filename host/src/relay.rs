@@ -1,0 +1,200 @@
+//! Streaming relay: upstream bytes -> framed events -> `stream-transformer.push` ->
+//! OpenAI chunks as SSE to the client, ending with `data: [DONE]`. A failure after
+//! the stream started ends it with an OpenAI error event, never a silent cut.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::response::{IntoResponse, Response};
+use bytes::{Bytes, BytesMut};
+use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
+use http::{HeaderValue, header};
+use wasmtime::component::ResourceAny;
+
+use crate::error::GatewayError;
+use crate::plugins::bindings::{StreamEvent, StreamFraming, StreamOutput, Usage};
+use crate::plugins::call::CallResult;
+use crate::proxy::Call;
+use crate::sse::{self, Framer};
+use crate::upstream;
+
+/// One upstream stream being translated.
+pub struct Relay {
+    call: Call,
+    transformer: ResourceAny,
+    upstream: BoxStream<'static, reqwest::Result<Bytes>>,
+    framer: Framer,
+    events: Vec<StreamEvent>,
+    finished: bool,
+    /// The latest cumulative usage the adapter reported.
+    pub usage: Option<Usage>,
+}
+
+/// What one step of the relay produced.
+pub enum Step {
+    /// Chunks (JSON strings) to deliver.
+    Chunks(Vec<String>),
+    /// The stream ended normally; chunks still to deliver come first.
+    End(Vec<String>),
+    /// The stream failed; chunks produced before the failure come first.
+    Failed(Vec<String>, GatewayError),
+}
+
+impl Relay {
+    /// Creates the adapter's stream transformer for a 2xx upstream stream.
+    pub async fn open(
+        mut call: Call,
+        response: reqwest::Response,
+        framing: StreamFraming,
+    ) -> Result<Self, GatewayError> {
+        let headers = upstream::header_pairs(response.headers());
+        let status = response.status().as_u16();
+        let transformer = call
+            .session
+            .open_stream(&call.ctx, status, &headers)
+            .await
+            .map_err(|fault| GatewayError::plugin(&call.adapter, fault))?;
+        Ok(Self {
+            call,
+            transformer,
+            upstream: response.bytes_stream().boxed(),
+            framer: Framer::new(framing),
+            events: Vec::new(),
+            finished: false,
+            usage: None,
+        })
+    }
+
+    /// Reads upstream until the adapter produces chunks or the stream ends.
+    pub async fn step(&mut self) -> Option<Step> {
+        if self.finished {
+            return None;
+        }
+        loop {
+            match self.upstream.next().await {
+                Some(Ok(bytes)) => {
+                    if self.framer.push(&bytes, &mut self.events).is_err() {
+                        return Some(
+                            self.fail(Vec::new(), self.broken("an upstream event is too large")),
+                        );
+                    }
+                    if self.events.is_empty() {
+                        continue;
+                    }
+                    let events = std::mem::take(&mut self.events);
+                    let result = self.call.session.push(self.transformer, &events).await;
+                    match self.absorb(result) {
+                        Ok(chunks) if chunks.is_empty() => continue,
+                        Ok(chunks) => return Some(Step::Chunks(chunks)),
+                        Err(err) => return Some(self.fail(Vec::new(), err)),
+                    }
+                }
+                Some(Err(err)) => {
+                    let err = upstream::transport_error(&self.call.route.name, err);
+                    return Some(self.fail(Vec::new(), err));
+                }
+                None => return Some(self.end().await),
+            }
+        }
+    }
+
+    /// The upstream closed: flush the framer, push the rest, and call `finish`.
+    async fn end(&mut self) -> Step {
+        self.framer.finish(&mut self.events);
+        let mut chunks = Vec::new();
+        if !self.events.is_empty() {
+            let events = std::mem::take(&mut self.events);
+            let result = self.call.session.push(self.transformer, &events).await;
+            match self.absorb(result) {
+                Ok(more) => chunks = more,
+                Err(err) => return self.fail(chunks, err),
+            }
+        }
+        let result = self.call.session.finish(self.transformer).await;
+        match self.absorb(result) {
+            Ok(more) => chunks.extend(more),
+            Err(err) => return self.fail(chunks, err),
+        }
+        self.finished = true;
+        Step::End(chunks)
+    }
+
+    fn absorb(&mut self, result: CallResult<StreamOutput>) -> Result<Vec<String>, GatewayError> {
+        match result {
+            Ok(Ok(output)) => {
+                if output.usage.is_some() {
+                    self.usage = output.usage;
+                }
+                Ok(output.chunks)
+            }
+            Ok(Err(api)) => Err(GatewayError::Upstream(api)),
+            Err(fault) => Err(GatewayError::plugin(&self.call.adapter, fault)),
+        }
+    }
+
+    fn broken(&self, message: &str) -> GatewayError {
+        GatewayError::UpstreamUnreachable {
+            model: self.call.route.name.clone(),
+            message: message.to_string(),
+        }
+    }
+
+    fn fail(&mut self, chunks: Vec<String>, err: GatewayError) -> Step {
+        self.finished = true;
+        tracing::warn!(
+            model = %self.call.route.name,
+            adapter = %self.call.adapter.info.name,
+            error = %err,
+            "stream ended with an error"
+        );
+        Step::Failed(chunks, err)
+    }
+
+    /// The adapter serving this stream.
+    pub fn adapter(&self) -> &Arc<crate::plugins::registry::Adapter> {
+        &self.call.adapter
+    }
+}
+
+/// SSE bytes for a step: its chunks, then `[DONE]` or the error event.
+fn encode(step: Step) -> Bytes {
+    let (chunks, tail) = match step {
+        Step::Chunks(chunks) => (chunks, None),
+        Step::End(chunks) => (chunks, Some(Bytes::from_static(sse::DONE))),
+        Step::Failed(chunks, err) => {
+            let body = serde_json::to_string(&err.body()).unwrap_or_default();
+            (chunks, Some(Bytes::from(format!("data: {body}\n\n"))))
+        }
+    };
+    let encoded = sse::encode_chunks(&chunks);
+    match tail {
+        None => encoded,
+        Some(tail) if encoded.is_empty() => tail,
+        Some(tail) => {
+            let mut out = BytesMut::with_capacity(encoded.len() + tail.len());
+            out.extend_from_slice(&encoded);
+            out.extend_from_slice(&tail);
+            out.freeze()
+        }
+    }
+}
+
+impl IntoResponse for Relay {
+    fn into_response(self) -> Response {
+        let stream = futures_util::stream::unfold(self, |mut relay| async move {
+            let step = relay.step().await?;
+            Some((Ok::<_, Infallible>(encode(step)), relay))
+        });
+        let mut response = Response::new(Body::from_stream(stream));
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/event-stream; charset=utf-8"),
+        );
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+        response
+    }
+}

@@ -1,0 +1,42 @@
+//! HTTP routes: the OpenAI-compatible API plus health. Every failure, including
+//! unknown paths and methods, answers an OpenAI-shaped error.
+
+pub mod chat;
+pub mod embeddings;
+pub mod health;
+pub mod models;
+mod request;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{Method, Uri};
+use axum::routing::{get, post};
+
+use crate::error::GatewayError;
+use crate::state::AppState;
+
+/// All routes, with the body limit that makes oversized bodies a 413.
+pub fn router(state: AppState) -> Router {
+    let limit = state.config.server.max_body_bytes;
+    Router::new()
+        .route("/v1/chat/completions", post(chat::completions))
+        .route("/v1/embeddings", post(embeddings::create))
+        .route("/v1/models", get(models::list))
+        .route("/v1/models/{*id}", get(models::show))
+        .route("/health", get(health::health))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state)
+}
+
+async fn not_found(method: Method, uri: Uri) -> GatewayError {
+    GatewayError::RouteNotFound {
+        method: method.to_string(),
+        path: uri.path().to_string(),
+    }
+}
+
+async fn method_not_allowed(method: Method) -> GatewayError {
+    GatewayError::MethodNotAllowed(method.to_string())
+}

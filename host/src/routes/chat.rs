@@ -1,0 +1,59 @@
+//! `POST /v1/chat/completions`.
+
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use bytes::Bytes;
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+
+use super::request;
+use crate::error::GatewayError;
+use crate::plugins::bindings::Endpoint;
+use crate::proxy::{self, CallHead};
+use crate::state::AppState;
+
+/// The fields of a chat request the host checks; the rest is the adapter's business.
+#[derive(Deserialize)]
+struct ChatHead {
+    model: String,
+    messages: Vec<IgnoredAny>,
+    #[serde(default)]
+    stream: Option<bool>,
+    #[serde(default)]
+    stream_options: Option<StreamOptions>,
+}
+
+#[derive(Deserialize)]
+struct StreamOptions {
+    #[serde(default)]
+    include_usage: Option<bool>,
+}
+
+/// Proxies a chat completion, streamed or not.
+pub async fn completions(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, GatewayError> {
+    let body = request::json_body(&headers, body, state.config.server.max_body_bytes)?;
+    let head: ChatHead = request::parse(&body)?;
+    if head.messages.is_empty() {
+        return Err(GatewayError::bad_request(
+            "`messages` must contain at least one message",
+            Some("messages"),
+        ));
+    }
+    let stream = head.stream.unwrap_or(false);
+    let call = CallHead {
+        model: head.model,
+        stream,
+        include_usage: stream
+            && head
+                .stream_options
+                .and_then(|o| o.include_usage)
+                .unwrap_or(false),
+    };
+    proxy::forward(&state, Endpoint::ChatCompletions, call, "anonymous", body).await
+}

@@ -1,0 +1,21 @@
+//! Shared state handed to every handler: cheap clones of `Arc`s.
+
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::models::ModelTable;
+use crate::plugins::Plugins;
+use crate::upstream::Upstream;
+
+/// Everything a request needs.
+#[derive(Clone)]
+pub struct AppState {
+    /// The configuration the server started with.
+    pub config: Arc<Config>,
+    /// Public model names -> deployments.
+    pub models: Arc<ModelTable>,
+    /// The adapter runtime and its live registry.
+    pub plugins: Arc<Plugins>,
+    /// The upstream HTTP client.
+    pub upstream: Upstream,
+}

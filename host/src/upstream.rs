@@ -1,0 +1,189 @@
+//! The one HTTP client to upstream platforms: builds the request an adapter described,
+//! attaches the credential where the adapter said, and maps transport failures.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use http::{HeaderName, HeaderValue};
+use secrecy::ExposeSecret;
+
+use crate::config::UpstreamConfig;
+use crate::error::GatewayError;
+use crate::models::ModelRoute;
+use crate::plugins::bindings::{CredentialPlacement, Method, UpstreamRequest, UpstreamResponse};
+use crate::plugins::registry::Adapter;
+
+/// Headers an adapter may not set: the host owns framing and the credential.
+const RESERVED_HEADERS: &[&str] = &[
+    "host",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "authorization",
+    "proxy-authorization",
+];
+
+/// The upstream HTTP client.
+#[derive(Debug, Clone)]
+pub struct Upstream {
+    client: reqwest::Client,
+    timeout: Duration,
+    max_response_bytes: usize,
+}
+
+impl Upstream {
+    /// Builds the client (connection pooling, connect timeout, no redirects: a redirect
+    /// would resend the credential somewhere the operator did not configure).
+    pub fn new(config: &UpstreamConfig) -> Result<Self, reqwest::Error> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(config.connect_timeout_secs))
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_max_idle_per_host(256)
+            .tcp_nodelay(true)
+            .build()?;
+        Ok(Self {
+            client,
+            timeout: Duration::from_secs(config.timeout_secs),
+            max_response_bytes: config.max_response_bytes,
+        })
+    }
+
+    /// Sends what the adapter built. Streamed calls get no total timeout (a stream may
+    /// legitimately run for minutes); others are bounded by `upstream.timeout_secs`.
+    pub async fn send(
+        &self,
+        route: &ModelRoute,
+        adapter: &Adapter,
+        request: UpstreamRequest,
+    ) -> Result<reqwest::Response, GatewayError> {
+        let base = route
+            .base_url
+            .as_deref()
+            .unwrap_or(&adapter.info.default_base_url)
+            .trim_end_matches('/');
+        let mut url =
+            reqwest::Url::parse(&format!("{base}{}", request.path_and_query)).map_err(|err| {
+                GatewayError::UpstreamUnreachable {
+                    model: route.name.clone(),
+                    message: format!("invalid upstream URL from base `{base}`: {err}"),
+                }
+            })?;
+        let key = route.api_key.as_ref().map(|k| k.expose_secret());
+        if let (CredentialPlacement::Query(name), Some(key)) = (&adapter.info.credential, key) {
+            url.query_pairs_mut().append_pair(name, key);
+        }
+
+        let method = match request.method {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
+            Method::Patch => reqwest::Method::PATCH,
+            Method::Delete => reqwest::Method::DELETE,
+        };
+        let mut builder = self.client.request(method, url);
+        for (name, value) in &request.headers {
+            if RESERVED_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+                continue;
+            }
+            let name = HeaderName::from_bytes(name.as_bytes());
+            let value = HeaderValue::from_str(value);
+            match (name, value) {
+                (Ok(name), Ok(value)) => builder = builder.header(name, value),
+                _ => {
+                    return Err(GatewayError::UpstreamUnreachable {
+                        model: route.name.clone(),
+                        message: format!("adapter `{}` built an invalid header", adapter.info.name),
+                    });
+                }
+            }
+        }
+        if let Some(key) = key {
+            builder = match &adapter.info.credential {
+                CredentialPlacement::Bearer => builder.bearer_auth(key),
+                CredentialPlacement::Header(name) => builder.header(name.as_str(), key),
+                CredentialPlacement::Query(_) | CredentialPlacement::None => builder,
+            };
+        }
+        if !request.body.is_empty() {
+            builder = builder
+                .header(http::header::CONTENT_TYPE, "application/json")
+                .body(request.body);
+        }
+        if request.response_framing.is_none() {
+            builder = builder.timeout(self.timeout);
+        }
+        builder
+            .send()
+            .await
+            .map_err(|err| transport_error(&route.name, err))
+    }
+
+    /// Reads a whole upstream answer, bounded by `upstream.max_response_bytes`.
+    pub async fn read(
+        &self,
+        route: &ModelRoute,
+        response: reqwest::Response,
+    ) -> Result<UpstreamResponse, GatewayError> {
+        let status = response.status().as_u16();
+        let headers = header_pairs(response.headers());
+        let mut body = Vec::new();
+        let mut stream = response.bytes_stream();
+        while let Some(piece) = stream.next().await {
+            let piece: Bytes = piece.map_err(|err| transport_error(&route.name, err))?;
+            if body.len() + piece.len() > self.max_response_bytes {
+                return Err(GatewayError::UpstreamUnreachable {
+                    model: route.name.clone(),
+                    message: format!("upstream answer exceeds {} bytes", self.max_response_bytes),
+                });
+            }
+            body.extend_from_slice(&piece);
+        }
+        Ok(UpstreamResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+/// Response headers as lower-cased (name, value) pairs; non-UTF-8 values are skipped.
+pub fn header_pairs(headers: &http::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .filter_map(|(name, value)| {
+            value
+                .to_str()
+                .ok()
+                .map(|v| (name.as_str().to_string(), v.to_string()))
+        })
+        .collect()
+}
+
+/// Maps a transport error without its URL, which may carry a query-string key.
+pub fn transport_error(model: &str, err: reqwest::Error) -> GatewayError {
+    if err.is_timeout() {
+        return GatewayError::UpstreamTimeout {
+            model: model.to_string(),
+        };
+    }
+    let kind = if err.is_connect() {
+        "cannot connect"
+    } else if err.is_body() || err.is_decode() {
+        "connection broke while reading the answer"
+    } else {
+        "request failed"
+    };
+    let err = err.without_url();
+    let mut detail = err.to_string();
+    let mut source = std::error::Error::source(&err);
+    while let Some(cause) = source {
+        detail.push_str(": ");
+        detail.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    GatewayError::UpstreamUnreachable {
+        model: model.to_string(),
+        message: format!("{kind} ({detail})"),
+    }
+}
