@@ -1,0 +1,215 @@
+//! Whole-proxy throughput and latency against a fast local upstream, compared with
+//! calling that upstream directly in the same run. Loopback only, bounded in time.
+//!
+//! `cargo bench -p switchyard --bench proxy` (BENCH_SECS=5 per phase, BENCH_CONNS=32)
+
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::routing::post;
+use switchyard::{App, Config};
+use tokio::net::TcpListener;
+
+const REQUEST: &str =
+    r#"{"model":"bench","messages":[{"role":"user","content":"Say hello in five languages."}]}"#;
+const RESPONSE: &str = r#"{"id":"chatcmpl-1","object":"chat.completion","created":1755133856,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hello, Hola, Bonjour, Hallo, Ciao","refusal":null,"annotations":[]},"finish_reason":"stop"}],"usage":{"prompt_tokens":21,"completion_tokens":12,"total_tokens":33}}"#;
+
+fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Starts a server on its own runtime thread and returns its address.
+fn spawn_server<F>(threads: usize, make: F) -> SocketAddr
+where
+    F: FnOnce(TcpListener) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
+        + Send
+        + 'static,
+{
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            make(listener).await;
+        });
+    });
+    rx.recv().unwrap()
+}
+
+struct Outcome {
+    requests: usize,
+    errors: usize,
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+}
+
+impl Outcome {
+    fn rps(&self) -> f64 {
+        self.requests as f64 / self.elapsed.as_secs_f64()
+    }
+    fn pct(&self, p: f64) -> Duration {
+        let mut l = self.latencies.clone();
+        l.sort();
+        l.get(((l.len() as f64 - 1.0) * p) as usize)
+            .copied()
+            .unwrap_or_default()
+    }
+}
+
+/// `conns` loops sending requests back to back for `secs`.
+async fn load(url: &str, conns: usize, secs: u64) -> Outcome {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(conns)
+        .build()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..conns {
+        let client = client.clone();
+        let url = url.to_string();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0;
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                let ok = match client
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .body(REQUEST)
+                    .send()
+                    .await
+                {
+                    Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
+                    Err(_) => false,
+                };
+                if ok {
+                    latencies.push(t.elapsed());
+                } else {
+                    errors += 1;
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    let mut out = Outcome {
+        requests: 0,
+        errors: 0,
+        elapsed: Duration::ZERO,
+        latencies: Vec::new(),
+    };
+    for task in tasks {
+        let (l, e) = task.await.unwrap();
+        out.requests += l.len();
+        out.errors += e;
+        out.latencies.extend(l);
+    }
+    out.elapsed = started.elapsed();
+    out
+}
+
+fn main() {
+    let secs = env_num("BENCH_SECS", 5);
+    let conns = env_num("BENCH_CONNS", 32) as usize;
+
+    let upstream = spawn_server(1, |listener| {
+        Box::pin(async move {
+            let app = Router::new().route(
+                "/v1/chat/completions",
+                post(|| async { ([("content-type", "application/json")], RESPONSE) }),
+            );
+            axum::serve(listener, app).await.unwrap();
+        })
+    });
+    let config = Config::from_toml_str(&format!(
+        r#"
+        [server]
+        log_level = "warn"
+        [plugins]
+        dir = "{dir}"
+        hot_reload = false
+        [[models]]
+        name = "bench"
+        adapter = "openai"
+        upstream_model = "gpt-4o-mini"
+        base_url = "http://{upstream}/v1"
+        api_key = "sk-bench"
+        "#,
+        dir = std::env::temp_dir().join("switchyard-bench-none").display(),
+    ))
+    .unwrap();
+    let gateway = spawn_server(2, move |listener| {
+        Box::pin(async move {
+            let app = App::build(config).await.unwrap();
+            axum::serve(listener, app.router).await.unwrap();
+        })
+    });
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let direct_url = format!("http://{upstream}/v1/chat/completions");
+    let proxy_url = format!("http://{gateway}/v1/chat/completions");
+    let results = rt.block_on(async {
+        // Warm connections and the adapter code paths.
+        load(&direct_url, 4, 1).await;
+        load(&proxy_url, 4, 1).await;
+        let direct_lat = load(&direct_url, 1, secs).await;
+        let proxy_lat = load(&proxy_url, 1, secs).await;
+        let direct = load(&direct_url, conns, secs).await;
+        let proxy = load(&proxy_url, conns, secs).await;
+        Arc::new((direct_lat, proxy_lat, direct, proxy))
+    });
+    let (direct_lat, proxy_lat, direct, proxy) = &*results;
+
+    println!(
+        "\nSwitchyard proxy benchmark ({secs}s per phase, loopback, {} cores)",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0)
+    );
+    println!(
+        "{:<44} {:>10} {:>10} {:>10} {:>7}",
+        "phase", "req/s", "p50", "p99", "errors"
+    );
+    for (name, o) in [
+        ("direct upstream, 1 connection", direct_lat),
+        ("through switchyard (openai), 1 connection", proxy_lat),
+        (&*format!("direct upstream, {conns} connections"), direct),
+        (
+            &*format!("through switchyard (openai), {conns} conns"),
+            proxy,
+        ),
+    ] {
+        println!(
+            "{:<44} {:>10.0} {:>10.1?} {:>10.1?} {:>7}",
+            name,
+            o.rps(),
+            o.pct(0.5),
+            o.pct(0.99),
+            o.errors
+        );
+    }
+    let added_p50 = proxy_lat.pct(0.5).saturating_sub(direct_lat.pct(0.5));
+    let added_p99 = proxy_lat.pct(0.99).saturating_sub(direct_lat.pct(0.99));
+    println!("\nadded latency at 1 connection: p50 {added_p50:.1?}, p99 {added_p99:.1?}");
+    println!(
+        "throughput ratio (switchyard / direct) at {conns} connections: {:.2}",
+        proxy.rps() / direct.rps()
+    );
+    println!("note: client, gateway and upstream share this machine's cores.");
+}
