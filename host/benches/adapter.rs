@@ -52,17 +52,13 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("adapter");
     group.bench_function("fresh instance + info", |b| {
         b.to_async(&rt).iter(|| async {
-            let mut s = Session::start(&adapter.pre, None, timeout, memory)
-                .await
-                .unwrap();
+            let mut s = Session::start(&adapter.pre, timeout, memory).await.unwrap();
             s.info().await.unwrap()
         })
     });
     group.bench_function("fresh instance + request + response", |b| {
         b.to_async(&rt).iter(|| async {
-            let mut s = Session::start(&adapter.pre, None, timeout, memory)
-                .await
-                .unwrap();
+            let mut s = Session::start(&adapter.pre, timeout, memory).await.unwrap();
             s.transform_request(&chat, REQUEST).await.unwrap().unwrap();
             s.transform_response(&chat, &upstream)
                 .await
@@ -71,7 +67,7 @@ fn bench(c: &mut Criterion) {
         })
     });
     let mut warm = rt
-        .block_on(Session::start(&adapter.pre, None, timeout, memory))
+        .block_on(Session::start(&adapter.pre, timeout, memory))
         .unwrap();
     group.bench_function("warm instance: request + response", |b| {
         b.iter(|| {
@@ -90,7 +86,7 @@ fn bench(c: &mut Criterion) {
 
     let stream_ctx = ctx(true);
     let mut streaming = rt
-        .block_on(Session::start(&adapter.pre, None, timeout, memory))
+        .block_on(Session::start(&adapter.pre, timeout, memory))
         .unwrap();
     let transformer = rt
         .block_on(streaming.open_stream(&stream_ctx, 200, &[]))

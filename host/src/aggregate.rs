@@ -202,7 +202,9 @@ pub async fn collect(mut relay: Relay) -> Result<Bytes, GatewayError> {
             Step::Failed(_, err) => return Err(err),
         }
     }
-    let body = aggregator.finish(relay.usage);
+    let usage = relay.usage;
+    relay.recycle().await;
+    let body = aggregator.finish(usage);
     serde_json::to_vec(&body)
         .map(Bytes::from)
         .map_err(|err| GatewayError::Internal(err.to_string()))

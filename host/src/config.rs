@@ -107,6 +107,9 @@ pub struct PluginsConfig {
     pub memory_limit_mib: usize,
     /// Adapter sessions (requests in flight) at once; beyond this requests get 503.
     pub max_concurrent_calls: u32,
+    /// Idle instances kept warm per adapter version; 0 gives every request a fresh
+    /// instance (strictest isolation, slower).
+    pub warm_instances: usize,
     /// Quiet time after the last file event before a reload, in milliseconds.
     pub reload_debounce_ms: u64,
     /// Watch the folder and reload changed adapters without a restart.
@@ -120,6 +123,7 @@ impl Default for PluginsConfig {
             call_timeout_ms: 1000,
             memory_limit_mib: 64,
             max_concurrent_calls: 1024,
+            warm_instances: 32,
             reload_debounce_ms: 100,
             hot_reload: true,
         }

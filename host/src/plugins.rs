@@ -6,6 +6,7 @@ pub mod builtin;
 pub mod call;
 pub mod engine;
 pub mod load;
+pub mod pool;
 pub mod registry;
 pub mod watch;
 
@@ -15,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::config::PluginsConfig;
 use crate::error::GatewayError;
@@ -25,6 +26,9 @@ use registry::{Adapter, AdapterSource, Registry};
 
 /// Instances reserved beyond the request capacity, for validating reloads.
 const VALIDATION_HEADROOM: u32 = 8;
+/// Adapter versions whose warm instances the allocator has room for at once
+/// (built-ins, overrides, and versions still finishing requests after a swap).
+const WARM_VERSIONS: u32 = 32;
 
 /// The adapter runtime shared by all requests.
 pub struct Plugins {
@@ -46,8 +50,14 @@ impl Plugins {
         let engine = PluginEngine::new(EngineLimits {
             max_instances: config
                 .max_concurrent_calls
-                .saturating_add(VALIDATION_HEADROOM),
+                .saturating_add(VALIDATION_HEADROOM)
+                .saturating_add(
+                    u32::try_from(config.warm_instances)
+                        .unwrap_or(u32::MAX)
+                        .saturating_mul(WARM_VERSIONS),
+                ),
             memory_limit: config.memory_limit_mib.saturating_mul(1024 * 1024),
+            warm_instances: config.warm_instances,
         })
         .map_err(|err| anyhow::anyhow!("cannot create the wasm engine: {err:#}"))?;
         engine.start_epoch_ticker()?;
@@ -95,18 +105,27 @@ impl Plugins {
         self.permits.available_permits()
     }
 
-    /// Starts a session on `adapter`, or answers 503 when every slot is busy.
-    pub async fn session(&self, adapter: &Adapter) -> Result<Session, GatewayError> {
+    /// An instance of `adapter` for one request (warm if one is idle), with the
+    /// capacity permit that bounds requests in flight; 503 when every slot is busy.
+    /// Give the session back with `adapter.pool.put` when the request ends normally.
+    pub async fn session(
+        &self,
+        adapter: &Adapter,
+    ) -> Result<(Session, OwnedSemaphorePermit), GatewayError> {
         let permit = Arc::clone(&self.permits)
             .try_acquire_owned()
             .map_err(|_| GatewayError::Overloaded)?;
-        Session::start(
-            &adapter.pre,
-            Some(permit),
-            self.call_timeout,
-            self.engine.limits.memory_limit,
-        )
-        .await
-        .map_err(|fault| GatewayError::plugin(adapter, fault))
+        let mut session = match adapter.pool.take() {
+            Some(session) => session,
+            None => Session::start(
+                &adapter.pre,
+                self.call_timeout,
+                self.engine.limits.memory_limit,
+            )
+            .await
+            .map_err(|fault| GatewayError::plugin(adapter, fault))?,
+        };
+        session.begin_request();
+        Ok((session, permit))
     }
 }

@@ -16,6 +16,7 @@ use crate::plugins::call::Session;
 use crate::plugins::registry::Adapter;
 use crate::relay;
 use crate::state::AppState;
+use tokio::sync::OwnedSemaphorePermit;
 
 /// What the host reads from a request body before handing it to the adapter.
 #[derive(Debug)]
@@ -38,6 +39,15 @@ pub struct Call {
     pub ctx: CallContext,
     /// The adapter instance.
     pub session: Session,
+    /// The capacity slot this call occupies until it ends.
+    pub permit: OwnedSemaphorePermit,
+}
+
+impl Call {
+    /// Ends a call that completed normally: its instance may serve again.
+    pub fn recycle(self) {
+        self.adapter.pool.put(self.session);
+    }
 }
 
 /// Proxies one call to `endpoint` with the raw client `body`.
@@ -70,7 +80,7 @@ pub async fn forward(
             Some("model"),
         ));
     }
-    let session = state.plugins.session(&adapter).await?;
+    let (session, permit) = state.plugins.session(&adapter).await?;
     let ctx = CallContext {
         endpoint,
         public_model: route.name.clone(),
@@ -85,6 +95,7 @@ pub async fn forward(
         adapter,
         ctx,
         session,
+        permit,
     };
 
     let request = call
@@ -117,6 +128,7 @@ pub async fn forward(
                 .await
                 .map_err(|fault| GatewayError::plugin(&call.adapter, fault))?
                 .map_err(GatewayError::Upstream)?;
+            call.recycle();
             Ok(json_response(Bytes::from(translated.body)))
         }
     }

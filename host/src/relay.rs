@@ -3,7 +3,6 @@
 //! the stream started ends it with an OpenAI error event, never a silent cut.
 
 use std::convert::Infallible;
-use std::sync::Arc;
 
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
@@ -152,9 +151,19 @@ impl Relay {
         Step::Failed(chunks, err)
     }
 
-    /// The adapter serving this stream.
-    pub fn adapter(&self) -> &Arc<crate::plugins::registry::Adapter> {
-        &self.call.adapter
+    /// After a normal end: drops the stream transformer and returns the instance to
+    /// its pool. A relay dropped early (failure, client gone) discards its instance.
+    pub async fn recycle(mut self) {
+        if self.finished
+            && self
+                .call
+                .session
+                .close_stream(self.transformer)
+                .await
+                .is_ok()
+        {
+            self.call.recycle();
+        }
     }
 }
 
@@ -183,9 +192,16 @@ fn encode(step: Step) -> Bytes {
 
 impl IntoResponse for Relay {
     fn into_response(self) -> Response {
-        let stream = futures_util::stream::unfold(self, |mut relay| async move {
+        let stream = futures_util::stream::unfold(Some(self), |relay| async move {
+            let mut relay = relay?;
             let step = relay.step().await?;
-            Some((Ok::<_, Infallible>(encode(step)), relay))
+            let ended = matches!(step, Step::End(_));
+            let bytes = encode(step);
+            if ended {
+                relay.recycle().await;
+                return Some((Ok::<_, Infallible>(bytes), None));
+            }
+            Some((Ok(bytes), Some(relay)))
         });
         let mut response = Response::new(Body::from_stream(stream));
         let headers = response.headers_mut();

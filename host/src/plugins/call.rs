@@ -1,12 +1,11 @@
-//! One adapter session: a fresh store and instance for one client request, with a
-//! deadline on every call, a memory ceiling and a capacity permit. A session is never
-//! reused, so a trap or a deadline hit cannot leak into another request.
+//! One adapter instance in its own store, with a deadline on every call and a memory
+//! ceiling. A session that faulted is poisoned and never called again; the pool
+//! (`pool.rs`) decides whether a clean one may serve another request.
 
 use std::time::{Duration, Instant};
 
-use tokio::sync::OwnedSemaphorePermit;
 use wasmtime::component::{ResourceAny, ResourceTable};
-use wasmtime::{Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
+use wasmtime::{ResourceLimiter, Store, UpdateDeadline};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::bindings::{
@@ -14,11 +13,14 @@ use super::bindings::{
     TranslatedResponse, UpstreamRequest, UpstreamResponse,
 };
 
+/// Tables may hold this many elements; adapters need a handful.
+const TABLE_ELEMENT_LIMIT: usize = 100_000;
+
 /// Per-store data: an empty WASI context, the memory limiter, and the running call's deadline.
 pub struct PluginState {
     wasi: WasiCtx,
     table: ResourceTable,
-    limits: StoreLimits,
+    limiter: Limiter,
     deadline: Instant,
 }
 
@@ -28,12 +30,46 @@ impl PluginState {
         Self {
             wasi: WasiCtx::builder().build(),
             table: ResourceTable::new(),
-            limits: StoreLimitsBuilder::new()
-                .memory_size(memory_limit)
-                .trap_on_grow_failure(true)
-                .build(),
+            limiter: Limiter {
+                memory_limit,
+                memory_size: 0,
+            },
             deadline: Instant::now(),
         }
+    }
+}
+
+/// Enforces the memory ceiling (a growth past it traps) and remembers how large the
+/// instance's memory has become, so the pool can recycle instances that grew.
+struct Limiter {
+    memory_limit: usize,
+    memory_size: usize,
+}
+
+impl ResourceLimiter for Limiter {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.memory_limit {
+            return Err(wasmtime::Error::msg(format!(
+                "memory limit of {} MiB exceeded",
+                self.memory_limit / (1024 * 1024)
+            )));
+        }
+        self.memory_size = self.memory_size.max(desired);
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= TABLE_ELEMENT_LIMIT)
     }
 }
 
@@ -63,26 +99,25 @@ pub enum PluginFault {
 /// A result of an adapter call: the adapter's own answer, or a fault.
 pub type CallResult<T> = Result<Result<T, ApiError>, PluginFault>;
 
-/// A live adapter instance serving one request.
+/// A live adapter instance.
 pub struct Session {
     store: Store<PluginState>,
     bindings: AdapterWorld,
     call_timeout: Duration,
     poisoned: bool,
-    _permit: Option<OwnedSemaphorePermit>,
+    open_streams: u32,
+    requests: u32,
 }
 
 impl Session {
-    /// Instantiates an adapter in a fresh store. The permit, when given, bounds live
-    /// sessions and is released with the session.
+    /// Instantiates an adapter in a fresh store.
     pub async fn start(
         pre: &AdapterWorldPre<PluginState>,
-        permit: Option<OwnedSemaphorePermit>,
         call_timeout: Duration,
         memory_limit: usize,
     ) -> Result<Self, PluginFault> {
         let mut store = Store::new(pre.engine(), PluginState::new(memory_limit));
-        store.limiter(|state| &mut state.limits);
+        store.limiter(|state| &mut state.limiter);
         store.epoch_deadline_callback(|ctx| {
             if Instant::now() >= ctx.data().deadline {
                 Ok(UpdateDeadline::Interrupt)
@@ -101,8 +136,30 @@ impl Session {
             bindings,
             call_timeout,
             poisoned: false,
-            _permit: permit,
+            open_streams: 0,
+            requests: 0,
         })
+    }
+
+    /// Whether the instance is in the state a fresh one would be in, as far as the
+    /// host can tell: no fault, no stream resource left open.
+    pub fn is_clean(&self) -> bool {
+        !self.poisoned && self.open_streams == 0
+    }
+
+    /// Requests this instance has served.
+    pub fn requests(&self) -> u32 {
+        self.requests
+    }
+
+    /// Counts one more request served.
+    pub fn begin_request(&mut self) {
+        self.requests = self.requests.saturating_add(1);
+    }
+
+    /// The largest linear memory the instance has grown to, in bytes.
+    pub fn memory_size(&self) -> usize {
+        self.store.data().limiter.memory_size
     }
 
     /// Arms the deadline for the next call.
@@ -182,7 +239,23 @@ impl Session {
             .call_constructor(&mut self.store, ctx, status, headers)
             .await
         {
-            Ok(resource) => Ok(resource),
+            Ok(resource) => {
+                self.open_streams += 1;
+                Ok(resource)
+            }
+            Err(err) => Err(self.fault(err)),
+        }
+    }
+
+    /// Drops a stream transformer (running the guest's destructor) so the instance
+    /// can serve again.
+    pub async fn close_stream(&mut self, stream: ResourceAny) -> Result<(), PluginFault> {
+        self.arm()?;
+        match stream.resource_drop_async(&mut self.store).await {
+            Ok(()) => {
+                self.open_streams = self.open_streams.saturating_sub(1);
+                Ok(())
+            }
             Err(err) => Err(self.fault(err)),
         }
     }

@@ -26,6 +26,8 @@ pub struct EngineLimits {
     pub max_instances: u32,
     /// Linear memory ceiling of one instance, in bytes.
     pub memory_limit: usize,
+    /// Idle instances kept per adapter version (0: a fresh instance per request).
+    pub warm_instances: usize,
 }
 
 /// The shared engine plus the linker every adapter is instantiated with.
@@ -45,6 +47,7 @@ impl PluginEngine {
     /// interruption and the pooling allocator.
     pub fn new(limits: EngineLimits) -> wasmtime::Result<Self> {
         let mut pool = PoolingAllocationConfig::new();
+        // Idle warm instances occupy slots too, for each adapter version alive.
         let instances = limits.max_instances.max(1);
         pool.total_component_instances(instances)
             .total_core_instances(instances.saturating_mul(CORE_INSTANCES_PER_COMPONENT))

@@ -10,6 +10,7 @@ use wasmtime::component::types::ComponentItem;
 use super::bindings::{AdapterWorldPre, CONTRACT_PACKAGE, CONTRACT_VERSION, PluginInfo};
 use super::call::{PluginFault, Session};
 use super::engine::PluginEngine;
+use super::pool::InstancePool;
 use super::registry::{Adapter, AdapterSource};
 
 /// Deadline for `info()` during validation.
@@ -73,7 +74,7 @@ pub async fn load(
         .await
         .map_err(|err| LoadError::Task(err.to_string()))??;
 
-    let mut session = Session::start(&pre, None, INFO_TIMEOUT, engine.limits.memory_limit)
+    let mut session = Session::start(&pre, INFO_TIMEOUT, engine.limits.memory_limit)
         .await
         .map_err(LoadError::Info)?;
     let info: PluginInfo = session.info().await.map_err(LoadError::Info)?;
@@ -90,6 +91,7 @@ pub async fn load(
         source,
         digest,
         pre,
+        pool: InstancePool::new(engine.limits.warm_instances),
     })
 }
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::bindings::{AdapterWorldPre, Endpoint, PluginInfo};
 use super::call::PluginState;
+use super::pool::InstancePool;
 
 /// Where an adapter's code came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +37,8 @@ pub struct Adapter {
     pub digest: String,
     /// Pre-linked component, ready to instantiate.
     pub pre: AdapterWorldPre<PluginState>,
+    /// Warm instances of this version.
+    pub pool: InstancePool,
 }
 
 impl Adapter {

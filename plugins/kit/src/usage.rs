@@ -1,0 +1,140 @@
+//! OpenAI `usage` JSON into the WIT [`Usage`].
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::Usage;
+
+/// An OpenAI `usage` object as platforms send it. Missing counts read as zero, so the
+/// embeddings form (`prompt_tokens` and `total_tokens` only) parses too.
+#[derive(Debug, Default, Deserialize)]
+pub struct OpenAiUsage {
+    /// `prompt_tokens`, cached ones included.
+    #[serde(default)]
+    pub prompt_tokens: u64,
+    /// `completion_tokens`, reasoning ones included.
+    #[serde(default)]
+    pub completion_tokens: u64,
+    /// `prompt_tokens_details` (`cached_tokens`).
+    #[serde(default)]
+    pub prompt_tokens_details: Option<PromptTokensDetails>,
+    /// `completion_tokens_details` (`reasoning_tokens`).
+    #[serde(default)]
+    pub completion_tokens_details: Option<CompletionTokensDetails>,
+}
+
+/// `usage.prompt_tokens_details`.
+#[derive(Debug, Default, Deserialize)]
+pub struct PromptTokensDetails {
+    /// Prompt tokens served from the cache.
+    #[serde(default)]
+    pub cached_tokens: Option<u64>,
+}
+
+/// `usage.completion_tokens_details`.
+#[derive(Debug, Default, Deserialize)]
+pub struct CompletionTokensDetails {
+    /// Reasoning tokens within `completion_tokens`.
+    #[serde(default)]
+    pub reasoning_tokens: Option<u64>,
+}
+
+impl From<OpenAiUsage> for Usage {
+    fn from(usage: OpenAiUsage) -> Self {
+        Usage {
+            prompt_tokens: saturate(usage.prompt_tokens),
+            completion_tokens: saturate(usage.completion_tokens),
+            cached_tokens: usage
+                .prompt_tokens_details
+                .and_then(|d| d.cached_tokens)
+                .map(saturate),
+            reasoning_tokens: usage
+                .completion_tokens_details
+                .and_then(|d| d.reasoning_tokens)
+                .map(saturate),
+        }
+    }
+}
+
+fn saturate(count: u64) -> u32 {
+    u32::try_from(count).unwrap_or(u32::MAX)
+}
+
+/// Parses one `usage` object; `None` for `null` or anything that is not a usage object.
+pub fn parse(json: &str) -> Option<Usage> {
+    serde_json::from_str::<Option<OpenAiUsage>>(json)
+        .ok()
+        .flatten()
+        .map(Usage::from)
+}
+
+/// The top-level `usage` of an OpenAI response body (completion or embeddings).
+///
+/// Fails only when `body` is not a JSON object; a missing, `null` or malformed `usage`
+/// is `Ok(None)`, since accounting must not fail an answer the client can use.
+pub fn from_response(body: &[u8]) -> Result<Option<Usage>, serde_json::Error> {
+    #[derive(Deserialize)]
+    struct Body<'a> {
+        #[serde(borrow, default)]
+        usage: Option<&'a RawValue>,
+    }
+    // Serde would also read a struct from an array; an answer must be an object.
+    let body: Body<'_> = match body.trim_ascii_start().first() {
+        Some(b'{') => serde_json::from_slice(body)?,
+        _ => return Err(serde::de::Error::custom("expected a JSON object")),
+    };
+    Ok(body.usage.and_then(|raw| parse(raw.get())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_chat_usage_with_details() {
+        let json = r#"{"prompt_tokens":12,"completion_tokens":100,"total_tokens":112,
+            "prompt_tokens_details":{"cached_tokens":3,"audio_tokens":0},
+            "completion_tokens_details":{"reasoning_tokens":100,"audio_tokens":0}}"#;
+        let usage = parse(json).expect("a usage object");
+        assert_eq!((usage.prompt_tokens, usage.completion_tokens), (12, 100));
+        assert_eq!(usage.cached_tokens, Some(3));
+        assert_eq!(usage.reasoning_tokens, Some(100));
+    }
+
+    #[test]
+    fn parses_embeddings_usage_and_null_details() {
+        let usage = parse(r#"{"prompt_tokens":8,"total_tokens":8,"prompt_tokens_details":null}"#)
+            .expect("a usage object");
+        assert_eq!((usage.prompt_tokens, usage.completion_tokens), (8, 0));
+        assert_eq!((usage.cached_tokens, usage.reasoning_tokens), (None, None));
+    }
+
+    #[test]
+    fn null_and_garbage_are_no_usage() {
+        assert!(parse("null").is_none());
+        assert!(parse(r#""lots""#).is_none());
+        assert!(parse(r#"{"prompt_tokens":-1}"#).is_none());
+    }
+
+    #[test]
+    fn huge_counts_saturate() {
+        let usage = parse(r#"{"prompt_tokens":99999999999,"completion_tokens":1}"#)
+            .expect("a usage object");
+        assert_eq!(usage.prompt_tokens, u32::MAX);
+    }
+
+    #[test]
+    fn from_response_reads_the_top_level_usage_only() {
+        let body = br#"{"id":"x","choices":[{"usage":{"prompt_tokens":1}}],"usage":{"prompt_tokens":5,"completion_tokens":7}}"#;
+        let usage = from_response(body).expect("json").expect("usage");
+        assert_eq!((usage.prompt_tokens, usage.completion_tokens), (5, 7));
+        assert!(from_response(br#"{"id":"x"}"#).expect("json").is_none());
+        assert!(
+            from_response(br#"{"usage":"n/a"}"#)
+                .expect("json")
+                .is_none()
+        );
+        assert!(from_response(b"<html>").is_err());
+        assert!(from_response(b"[1]").is_err());
+    }
+}

@@ -1,0 +1,134 @@
+//! OpenAI error bodies → [`ApiError`], for non-2xx answers and mid-stream errors.
+
+use serde::Deserialize;
+use serde_json::Value;
+use switchyard_guest_kit::error::{RATE_LIMIT, from_status, snippet};
+use switchyard_guest_kit::headers::retry_after;
+use switchyard_guest_kit::{ApiError, UpstreamResponse};
+
+/// How much of a foreign error body goes into the message, in characters.
+pub const SNIPPET_CHARS: usize = 200;
+
+/// Status of a mid-stream error that carries no better hint.
+pub const STREAM_ERROR_STATUS: u16 = 502;
+
+/// `{"error": ...}`: an object as OpenAI sends it, or a bare message as some
+/// OpenAI-compatible servers do.
+#[derive(Deserialize)]
+struct Envelope {
+    error: Option<ErrorValue>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ErrorValue {
+    Object(ErrorObject),
+    Message(String),
+}
+
+/// The inside of an OpenAI error body. `code` and `param` are strings in OpenAI's
+/// answers, but compatible servers send numbers too.
+#[derive(Deserialize)]
+struct ErrorObject {
+    message: Option<String>,
+    #[serde(rename = "type")]
+    error_type: Option<String>,
+    param: Option<Value>,
+    code: Option<Value>,
+}
+
+/// A non-2xx upstream answer as the client should see it: the upstream status, its
+/// message/type/param/code when the body is an OpenAI error, else a message naming
+/// the status with the start of the body; `retry-after` from the headers.
+pub fn from_upstream(response: &UpstreamResponse) -> ApiError {
+    let status = response.status;
+    let parsed = serde_json::from_slice::<Envelope>(&response.body)
+        .ok()
+        .and_then(|envelope| envelope.error);
+    let mut error = match parsed {
+        Some(ErrorValue::Object(object)) if object.message.is_some() => {
+            to_api_error(status, object)
+        }
+        Some(ErrorValue::Message(message)) if !message.is_empty() => {
+            from_status(status, message, None, None)
+        }
+        _ => from_status(status, foreign_message(status, &response.body), None, None),
+    };
+    error.retry_after = retry_after(&response.headers);
+    error
+}
+
+/// A mid-stream `{"error": {...}}` event as the error that ends the stream.
+///
+/// The status is 502 (the upstream failed after answering 200) unless the error says
+/// better: an HTTP status as its numeric `code`, or a rate limit.
+pub fn from_stream_error(error_json: &str) -> ApiError {
+    let object = match serde_json::from_str::<ErrorValue>(error_json) {
+        Ok(ErrorValue::Object(object)) => object,
+        Ok(ErrorValue::Message(message)) => ErrorObject {
+            message: Some(message),
+            error_type: None,
+            param: None,
+            code: None,
+        },
+        Err(_) => ErrorObject {
+            message: Some(format!(
+                "upstream stream failed: {}",
+                snippet(error_json.as_bytes(), SNIPPET_CHARS)
+            )),
+            error_type: None,
+            param: None,
+            code: None,
+        },
+    };
+    let status = stream_status_hint(&object).unwrap_or(STREAM_ERROR_STATUS);
+    to_api_error(status, object)
+}
+
+fn stream_status_hint(object: &ErrorObject) -> Option<u16> {
+    if let Some(code) = object.code.as_ref().and_then(Value::as_u64) {
+        return u16::try_from(code).ok().filter(|c| (400..=599).contains(c));
+    }
+    let says = |word: &str| {
+        object.error_type.as_deref() == Some(word)
+            || object.code.as_ref().and_then(Value::as_str) == Some(word)
+    };
+    (says(RATE_LIMIT) || says("insufficient_quota")).then_some(429)
+}
+
+fn to_api_error(status: u16, object: ErrorObject) -> ApiError {
+    let code = object.code.as_ref().and_then(scalar_text);
+    let message = object
+        .message
+        .filter(|m| !m.is_empty())
+        .unwrap_or_else(|| format!("upstream answered HTTP {status}"));
+    let mut error = from_status(
+        status,
+        message,
+        object.error_type.as_deref(),
+        code.as_deref(),
+    );
+    error.param = object.param.as_ref().and_then(scalar_text);
+    error
+}
+
+/// A string or number as text; `null` and structures as nothing.
+fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn foreign_message(status: u16, body: &[u8]) -> String {
+    let text = snippet(body, SNIPPET_CHARS);
+    if text.is_empty() {
+        format!("upstream answered HTTP {status} with an empty body")
+    } else {
+        format!("upstream answered HTTP {status}: {text}")
+    }
+}
+
+#[cfg(test)]
+mod tests;

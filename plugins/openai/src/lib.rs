@@ -1,0 +1,103 @@
+//! The OpenAI adapter: OpenAI clients in, OpenAI (or an OpenAI-compatible server) out.
+//!
+//! This file is the bindings glue only; the translation lives in [`request`],
+//! [`response`], [`stream`] and [`error`], which are plain Rust and tested natively.
+//!
+//! The `shout` test adapter compiles these sources as a module of its own crate, so
+//! paths between them are relative (`super::..`), never `crate::..`.
+
+pub mod error;
+#[cfg(test)]
+mod fixtures;
+mod object;
+pub mod request;
+pub mod response;
+pub mod stream;
+
+use std::cell::RefCell;
+
+use switchyard_guest_kit::error::bad_gateway;
+use switchyard_guest_kit::{
+    ApiError, CallContext, CredentialPlacement, Endpoint, Guest, GuestStreamTransformer,
+    PluginInfo, StreamEvent, StreamOutput, TranslatedResponse, UpstreamRequest, UpstreamResponse,
+};
+
+/// Platform name models select this adapter by.
+pub const NAME: &str = "openai";
+/// This adapter's version.
+pub const VERSION: &str = "0.1.0";
+/// Base URL when a model names none. It includes `/v1`, like the OpenAI SDKs' `base_url`.
+pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
+
+/// What this adapter says about itself.
+pub fn info() -> PluginInfo {
+    PluginInfo {
+        name: NAME.to_owned(),
+        version: VERSION.to_owned(),
+        description: "OpenAI API and OpenAI-compatible servers (chat completions, embeddings)"
+            .to_owned(),
+        endpoints: vec![Endpoint::ChatCompletions, Endpoint::Embeddings],
+        credential: CredentialPlacement::Bearer,
+        default_base_url: DEFAULT_BASE_URL.to_owned(),
+    }
+}
+
+/// The adapter, as the component exports it.
+pub struct OpenAi;
+
+impl Guest for OpenAi {
+    type StreamTransformer = OpenAiStream;
+
+    fn info() -> PluginInfo {
+        info()
+    }
+
+    fn transform_request(ctx: CallContext, body: Vec<u8>) -> Result<UpstreamRequest, ApiError> {
+        request::from_openai(&ctx, &body)
+    }
+
+    fn transform_response(
+        _ctx: CallContext,
+        response: UpstreamResponse,
+    ) -> Result<TranslatedResponse, ApiError> {
+        response::to_openai(response)
+    }
+}
+
+/// The `stream-transformer` resource: a [`stream::Transformer`] behind the `&self`
+/// methods the bindings call.
+pub struct OpenAiStream(RefCell<stream::Transformer>);
+
+impl OpenAiStream {
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut stream::Transformer) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        // Calls into one resource never overlap; this only keeps a broken host from
+        // turning into a panic.
+        let mut transformer = self
+            .0
+            .try_borrow_mut()
+            .map_err(|_| bad_gateway("stream transformer called re-entrantly"))?;
+        f(&mut transformer)
+    }
+}
+
+impl GuestStreamTransformer for OpenAiStream {
+    fn new(ctx: CallContext, _status: u16, _headers: Vec<(String, String)>) -> Self {
+        OpenAiStream(RefCell::new(stream::Transformer::new(&ctx)))
+    }
+
+    fn push(&self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
+        self.with(|t| t.push(events))
+    }
+
+    fn finish(&self) -> Result<StreamOutput, ApiError> {
+        self.with(stream::Transformer::finish)
+    }
+}
+
+// Off only where these sources are compiled into another adapter (`shout`), which
+// exports itself: two exports of one interface do not link.
+#[cfg(feature = "export")]
+switchyard_guest_kit::export_adapter!(OpenAi);
