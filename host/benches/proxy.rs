@@ -133,13 +133,15 @@ fn main() {
             axum::serve(listener, app).await.unwrap();
         })
     });
-    let config = Config::from_toml_str(&format!(
-        r#"
+    let config = |warm: usize| {
+        Config::from_toml_str(&format!(
+            r#"
         [server]
         log_level = "warn"
         [plugins]
         dir = "{dir}"
         hot_reload = false
+        warm_instances = {warm}
         [[models]]
         name = "bench"
         adapter = "openai"
@@ -147,15 +149,20 @@ fn main() {
         base_url = "http://{upstream}/v1"
         api_key = "sk-bench"
         "#,
-        dir = std::env::temp_dir().join("switchyard-bench-none").display(),
-    ))
-    .unwrap();
-    let gateway = spawn_server(2, move |listener| {
-        Box::pin(async move {
-            let app = App::build(config).await.unwrap();
-            axum::serve(listener, app.router).await.unwrap();
+            dir = std::env::temp_dir().join("switchyard-bench-none").display(),
+        ))
+        .unwrap()
+    };
+    let start_gateway = |config: Config| {
+        spawn_server(2, move |listener| {
+            Box::pin(async move {
+                let app = App::build(config).await.unwrap();
+                axum::serve(listener, app.router).await.unwrap();
+            })
         })
-    });
+    };
+    let gateway = start_gateway(config(32));
+    let fresh_gateway = start_gateway(config(0));
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -164,17 +171,20 @@ fn main() {
         .unwrap();
     let direct_url = format!("http://{upstream}/v1/chat/completions");
     let proxy_url = format!("http://{gateway}/v1/chat/completions");
+    let fresh_url = format!("http://{fresh_gateway}/v1/chat/completions");
     let results = rt.block_on(async {
         // Warm connections and the adapter code paths.
         load(&direct_url, 4, 1).await;
         load(&proxy_url, 4, 1).await;
+        load(&fresh_url, 4, 1).await;
         let direct_lat = load(&direct_url, 1, secs).await;
         let proxy_lat = load(&proxy_url, 1, secs).await;
         let direct = load(&direct_url, conns, secs).await;
         let proxy = load(&proxy_url, conns, secs).await;
-        Arc::new((direct_lat, proxy_lat, direct, proxy))
+        let fresh = load(&fresh_url, conns, secs).await;
+        Arc::new((direct_lat, proxy_lat, direct, proxy, fresh))
     });
-    let (direct_lat, proxy_lat, direct, proxy) = &*results;
+    let (direct_lat, proxy_lat, direct, proxy, fresh) = &*results;
 
     println!(
         "\nSwitchyard proxy benchmark ({secs}s per phase, loopback, {} cores)",
@@ -210,6 +220,10 @@ fn main() {
     println!(
         "throughput ratio (switchyard / direct) at {conns} connections: {:.2}",
         proxy.rps() / direct.rps()
+    );
+    println!(
+        "warm pool vs fresh instance per request: {:.2}x throughput",
+        proxy.rps() / fresh.rps()
     );
     println!("note: client, gateway and upstream share this machine's cores.");
 }
