@@ -9,8 +9,8 @@ wasmtime::component::bindgen!({
     exports: { default: async },
 });
 
-pub use exports::switchyard::adapter::adapter::GuestStreamTransformer;
-pub use switchyard::adapter::types::{
+pub use self::exports::switchyard::adapter::adapter::GuestStreamTransformer;
+pub use self::switchyard::adapter::types::{
     ApiError, CallContext, CredentialPlacement, Endpoint, Method, PluginInfo, StreamEvent,
     StreamFraming, StreamOutput, TranslatedResponse, UpstreamRequest, UpstreamResponse, Usage,
 };

@@ -61,7 +61,6 @@ impl InstancePool {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::config::PluginsConfig;
     use crate::plugins::Plugins;
     use crate::plugins::bindings::{CallContext, Endpoint};

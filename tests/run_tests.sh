@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The one test command: formatting, lints, the Rust test suites, then the Python
+# end-to-end tests with the official `openai` client against the real binaries.
+# Run from anywhere; needs the wasm32-wasip2 target and, for the last step, a Python
+# with `openai` and `pytest` (.venv is used when present; `.ci/run` sets it up).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "build the binaries the Python tests start"
+cargo build -p switchyard -p e2e --bins
+
+# Both suites run even when the first fails, so one run reports every failure.
+status=0
+step "cargo test"
+cargo test --workspace --no-fail-fast || status=$?
+
+if [[ -x .venv/bin/python ]]; then
+    python=.venv/bin/python
+else
+    python=python3
+fi
+step "pytest tests/e2e ($python)"
+"$python" -m pytest tests/e2e -q -p no:cacheprovider || status=$?
+
+exit "$status"

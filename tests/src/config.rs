@@ -1,0 +1,154 @@
+//! A builder for the gateway configuration the tests use.
+
+use std::fmt::Write as _;
+
+use crate::mock_upstream::MOCK_API_KEY;
+
+/// One `[[models]]` entry.
+#[derive(Debug, Clone)]
+pub struct TestModel {
+    /// Public name clients send.
+    pub name: String,
+    /// Adapter name.
+    pub adapter: String,
+    /// Model name sent upstream.
+    pub upstream_model: String,
+    /// Upstream base URL.
+    pub base_url: String,
+    /// Upstream key.
+    pub api_key: String,
+}
+
+/// Gateway settings for a test; [`TestConfig::to_toml`] writes the TOML with the
+/// `{plugins_dir}` and `{data_dir}` placeholders [`crate::TestGateway`] fills in.
+#[derive(Debug, Clone)]
+pub struct TestConfig {
+    /// `server.max_body_bytes`.
+    pub max_body_bytes: usize,
+    /// `plugins.call_timeout_ms`.
+    pub call_timeout_ms: u64,
+    /// `plugins.memory_limit_mib`.
+    pub memory_limit_mib: usize,
+    /// `plugins.max_concurrent_calls`.
+    pub max_concurrent_calls: u32,
+    /// `plugins.reload_debounce_ms`.
+    pub reload_debounce_ms: u64,
+    /// `server.log_level`.
+    pub log_level: String,
+    /// The configured models.
+    pub models: Vec<TestModel>,
+}
+
+impl Default for TestConfig {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 10 * 1024 * 1024,
+            call_timeout_ms: 2000,
+            memory_limit_mib: 64,
+            max_concurrent_calls: 256,
+            reload_debounce_ms: 150,
+            log_level: "warn".into(),
+            models: Vec::new(),
+        }
+    }
+}
+
+impl TestConfig {
+    /// Defaults: 10 MiB bodies, 2 s adapter deadline, 64 MiB adapter memory, no models.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a model routed through `adapter` to `upstream_model` at `base_url`, with the
+    /// key the mock upstream accepts.
+    pub fn model(self, name: &str, adapter: &str, upstream_model: &str, base_url: &str) -> Self {
+        self.model_with_key(name, adapter, upstream_model, base_url, MOCK_API_KEY)
+    }
+
+    /// Adds a model with an explicit upstream key.
+    pub fn model_with_key(
+        mut self,
+        name: &str,
+        adapter: &str,
+        upstream_model: &str,
+        base_url: &str,
+        api_key: &str,
+    ) -> Self {
+        self.models.push(TestModel {
+            name: name.into(),
+            adapter: adapter.into(),
+            upstream_model: upstream_model.into(),
+            base_url: base_url.into(),
+            api_key: api_key.into(),
+        });
+        self
+    }
+
+    /// Sets the adapter call deadline.
+    pub fn call_timeout_ms(mut self, ms: u64) -> Self {
+        self.call_timeout_ms = ms;
+        self
+    }
+
+    /// Sets the request body limit.
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
+        self
+    }
+
+    /// Sets the adapter memory ceiling.
+    pub fn memory_limit_mib(mut self, mib: usize) -> Self {
+        self.memory_limit_mib = mib;
+        self
+    }
+
+    /// The configuration as TOML.
+    pub fn to_toml(&self) -> String {
+        let mut toml = format!(
+            r#"[server]
+host = "127.0.0.1"
+port = 0
+log_level = {log_level}
+max_body_bytes = {max_body_bytes}
+
+[storage]
+database_url = "sqlite://{{data_dir}}/switchyard.db"
+
+[plugins]
+dir = "{{plugins_dir}}"
+call_timeout_ms = {call_timeout_ms}
+memory_limit_mib = {memory_limit_mib}
+max_concurrent_calls = {max_concurrent_calls}
+reload_debounce_ms = {reload_debounce_ms}
+
+[upstream]
+connect_timeout_secs = 5
+timeout_secs = 60
+"#,
+            log_level = quote(&self.log_level),
+            max_body_bytes = self.max_body_bytes,
+            call_timeout_ms = self.call_timeout_ms,
+            memory_limit_mib = self.memory_limit_mib,
+            max_concurrent_calls = self.max_concurrent_calls,
+            reload_debounce_ms = self.reload_debounce_ms,
+        );
+        for model in &self.models {
+            // Writing to a String cannot fail.
+            let _ = write!(
+                toml,
+                "\n[[models]]\nname = {}\nadapter = {}\nupstream_model = {}\nbase_url = {}\napi_key = {}\n",
+                quote(&model.name),
+                quote(&model.adapter),
+                quote(&model.upstream_model),
+                quote(&model.base_url),
+                quote(&model.api_key),
+            );
+        }
+        toml
+    }
+}
+
+/// A TOML basic string (JSON string escapes are a subset TOML accepts).
+fn quote(text: &str) -> String {
+    serde_json::Value::String(text.to_owned()).to_string()
+}

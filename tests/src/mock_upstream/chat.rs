@@ -1,0 +1,280 @@
+//! `POST /v1/chat/completions` on the mock. The body's `model` picks the behaviour:
+//!
+//! | model | answer |
+//! |---|---|
+//! | `mock-echo` (and any other name) | `echo: <last user message text>` |
+//! | `mock-tools` | the recorded tool call; after a `tool` message, text quoting the tool result |
+//! | `mock-400` / `mock-404` / `mock-429` / `mock-500` | the recorded error (429 with `retry-after: 7`) |
+//! | `mock-midstream-error` | streamed: some content, then `data: {"error":…}` and no `[DONE]` |
+//! | `mock-slow` | like `mock-echo`, after [`SLOW_DELAY`] |
+//!
+//! Streams follow the recordings: role chunk, content chunks, finish chunk, then the
+//! usage chunk (`choices: []`) only when `stream_options.include_usage` is true, in
+//! which case every other chunk carries `"usage": null`; then `data: [DONE]`.
+
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{Map, Value, json};
+
+use super::MockState;
+use super::wire;
+
+/// How long `mock-slow` waits before answering.
+pub const SLOW_DELAY: Duration = Duration::from_millis(300);
+
+/// Seconds the `mock-429` answer asks the client to wait.
+pub const RETRY_AFTER_SECS: u32 = 7;
+
+/// What one chat request asked for, as far as the mock cares.
+struct Ask<'a> {
+    model: &'a str,
+    stream: bool,
+    include_usage: bool,
+    id: String,
+}
+
+/// Answers one chat completion request.
+pub async fn completions(state: &MockState, body: &Value) -> Response {
+    let ask = Ask {
+        model: body
+            .get("model")
+            .and_then(Value::as_str)
+            .unwrap_or("mock-echo"),
+        stream: body.get("stream").and_then(Value::as_bool).unwrap_or(false),
+        include_usage: body
+            .pointer("/stream_options/include_usage")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        id: format!("chatcmpl-mock{:06}", state.next_id()),
+    };
+    let messages = body
+        .get("messages")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    match ask.model {
+        "mock-400" => wire::fixture_error(wire::ERROR_400, None),
+        "mock-404" => wire::fixture_error(wire::ERROR_404, None),
+        "mock-429" => wire::fixture_error(wire::ERROR_429, Some(RETRY_AFTER_SECS)),
+        "mock-500" => wire::error_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            wire::SERVER_ERROR_MESSAGE,
+            "server_error",
+            None,
+        ),
+        "mock-midstream-error" if ask.stream => midstream_error(&ask),
+        "mock-midstream-error" => wire::error_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            wire::SERVER_ERROR_MESSAGE,
+            "server_error",
+            None,
+        ),
+        "mock-tools" => tools(&ask, messages),
+        "mock-slow" => {
+            tokio::time::sleep(SLOW_DELAY).await;
+            echo(&ask, messages)
+        }
+        _ => echo(&ask, messages),
+    }
+}
+
+fn echo(ask: &Ask<'_>, messages: &[Value]) -> Response {
+    let last_user = messages
+        .iter()
+        .rev()
+        .find(|m| m.get("role").and_then(Value::as_str) == Some("user"))
+        .map(message_text)
+        .unwrap_or_default();
+    text_answer(ask, messages, &format!("echo: {last_user}"))
+}
+
+fn tools(ask: &Ask<'_>, messages: &[Value]) -> Response {
+    let last = messages.last();
+    if last.and_then(|m| m.get("role")).and_then(Value::as_str) == Some("tool") {
+        let result = last.map(message_text).unwrap_or_default();
+        return text_answer(ask, messages, &format!("The tool returned: {result}"));
+    }
+    if ask.stream {
+        tool_stream(ask)
+    } else {
+        tool_response(ask)
+    }
+}
+
+/// The recorded tool call answer with this call's id, model and time.
+fn tool_response(ask: &Ask<'_>) -> Response {
+    let Ok(mut body) = serde_json::from_str::<Value>(wire::TOOLS_RESPONSE) else {
+        return wire::broken_fixture("tools response fixture is not JSON");
+    };
+    if let Some(object) = body.as_object_mut() {
+        object.insert("id".into(), json!(ask.id));
+        object.insert("model".into(), json!(ask.model));
+        object.insert("created".into(), json!(wire::now_secs()));
+    }
+    wire::json_response(StatusCode::OK, &body)
+}
+
+/// The recorded parallel tool call stream. The first tool is renamed to
+/// `get_current_weather`, the name the non-stream recording and the tests use.
+fn tool_stream(ask: &Ask<'_>) -> Response {
+    let renamed = wire::TOOLS_STREAM.replace("GetWeatherArgs", "get_current_weather");
+    let Some(events) = wire::sse_fixture_events(&renamed) else {
+        return wire::broken_fixture("tool stream fixture has a bad event");
+    };
+    let created = wire::now_secs();
+    let payloads = events
+        .into_iter()
+        .filter_map(|mut chunk| {
+            let is_usage_chunk = chunk.get("usage").is_some_and(|u| !u.is_null());
+            if is_usage_chunk && !ask.include_usage {
+                return None;
+            }
+            let object = chunk.as_object_mut()?;
+            object.insert("id".into(), json!(ask.id));
+            object.insert("model".into(), json!(ask.model));
+            object.insert("created".into(), json!(created));
+            if ask.include_usage && !is_usage_chunk {
+                object.insert("usage".into(), Value::Null);
+            }
+            Some(chunk.to_string())
+        })
+        .collect();
+    wire::sse_response(payloads, true)
+}
+
+/// Some content, then the recorded error event; the stream ends without `[DONE]`.
+fn midstream_error(ask: &Ask<'_>) -> Response {
+    let Some(events) = wire::sse_fixture_events(wire::MIDSTREAM_ERROR_STREAM) else {
+        return wire::broken_fixture("mid-stream error fixture has a bad event");
+    };
+    let Some(error) = events.iter().find(|e| e.get("error").is_some()) else {
+        return wire::broken_fixture("mid-stream error fixture has no error event");
+    };
+    let chunks = Chunks::new(ask);
+    let payloads = vec![
+        chunks.role(),
+        chunks.content("Partial"),
+        chunks.content(" answer"),
+        error.to_string(),
+    ];
+    wire::sse_response(payloads, false)
+}
+
+/// A plain text answer, as JSON or as a stream, with usage derived from the words.
+fn text_answer(ask: &Ask<'_>, messages: &[Value], text: &str) -> Response {
+    let prompt_tokens = messages
+        .iter()
+        .map(|m| 3 + word_count(&message_text(m)))
+        .sum::<u64>()
+        + 3;
+    let completion_tokens = word_count(text).max(1);
+    let usage = wire::chat_usage(prompt_tokens, completion_tokens);
+    if !ask.stream {
+        let body = json!({
+            "id": ask.id,
+            "object": "chat.completion",
+            "created": wire::now_secs(),
+            "model": ask.model,
+            "choices": [{
+                "index": 0,
+                "message": {"role": "assistant", "content": text, "refusal": null, "annotations": []},
+                "finish_reason": "stop"
+            }],
+            "usage": usage,
+            "service_tier": "default",
+            "system_fingerprint": null
+        });
+        return wire::json_response(StatusCode::OK, &body);
+    }
+    let chunks = Chunks::new(ask);
+    let mut payloads = vec![chunks.role()];
+    payloads.extend(text.split_inclusive(' ').map(|piece| chunks.content(piece)));
+    payloads.push(chunks.finish("stop"));
+    if ask.include_usage {
+        payloads.push(chunks.usage(&usage));
+    }
+    wire::sse_response(payloads, true)
+}
+
+/// Builds `chat.completion.chunk` payloads with the fields of the 2025 recordings.
+struct Chunks {
+    base: Map<String, Value>,
+    include_usage: bool,
+}
+
+impl Chunks {
+    fn new(ask: &Ask<'_>) -> Self {
+        let base = json!({
+            "id": ask.id,
+            "object": "chat.completion.chunk",
+            "created": wire::now_secs(),
+            "model": ask.model,
+            "service_tier": "default",
+            "system_fingerprint": null
+        });
+        Self {
+            base: base.as_object().cloned().unwrap_or_default(),
+            include_usage: ask.include_usage,
+        }
+    }
+
+    fn chunk(&self, choices: Value, usage: Option<&Value>) -> String {
+        let mut chunk = self.base.clone();
+        chunk.insert("choices".into(), choices);
+        match usage {
+            Some(usage) => {
+                chunk.insert("usage".into(), usage.clone());
+            }
+            None if self.include_usage => {
+                chunk.insert("usage".into(), Value::Null);
+            }
+            None => {}
+        }
+        chunk.insert("obfuscation".into(), json!("mK"));
+        Value::Object(chunk).to_string()
+    }
+
+    fn role(&self) -> String {
+        self.chunk(
+            json!([{"index": 0, "delta": {"role": "assistant", "content": "", "refusal": null}, "finish_reason": null}]),
+            None,
+        )
+    }
+
+    fn content(&self, text: &str) -> String {
+        self.chunk(
+            json!([{"index": 0, "delta": {"content": text}, "finish_reason": null}]),
+            None,
+        )
+    }
+
+    fn finish(&self, reason: &str) -> String {
+        self.chunk(
+            json!([{"index": 0, "delta": {}, "finish_reason": reason}]),
+            None,
+        )
+    }
+
+    fn usage(&self, usage: &Value) -> String {
+        self.chunk(json!([]), Some(usage))
+    }
+}
+
+/// The text of a message: a string `content`, or its text parts joined by spaces.
+fn message_text(message: &Value) -> String {
+    match message.get("content") {
+        Some(Value::String(text)) => text.clone(),
+        Some(Value::Array(parts)) => parts
+            .iter()
+            .filter_map(|p| p.get("text").and_then(Value::as_str))
+            .collect::<Vec<_>>()
+            .join(" "),
+        _ => String::new(),
+    }
+}
+
+fn word_count(text: &str) -> u64 {
+    u64::try_from(text.split_whitespace().count()).unwrap_or(u64::MAX)
+}
