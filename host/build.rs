@@ -8,8 +8,25 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Built-in adapters: (adapter name, cargo package, wasm file stem).
-const BUILTINS: &[(&str, &str, &str)] = &[("openai", "plugin-openai", "plugin_openai")];
+/// Folders under `plugins/` that are not adapters.
+const NOT_ADAPTERS: &[&str] = &["kit"];
+
+/// Every `plugins/<name>` crate except the kit is a built-in adapter named `<name>`,
+/// package `plugin-<name>`, built to `plugin_<name>.wasm`.
+fn builtins(root: &Path) -> std::io::Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in fs::read_dir(root.join("plugins"))? {
+        let path = entry?.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        if path.join("Cargo.toml").is_file() && !NOT_ADAPTERS.contains(&name) {
+            names.push(name.to_string());
+        }
+    }
+    names.sort();
+    Ok(names)
+}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR")?);
@@ -30,8 +47,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .args(["build", "--release", "--target", "wasm32-wasip2"])
         .arg("--target-dir")
         .arg(&target_dir);
-    for (_, package, _) in BUILTINS {
-        cmd.args(["-p", package]);
+    let names = builtins(&root)?;
+    for name in &names {
+        cmd.args(["-p", &format!("plugin-{name}")]);
     }
     // The outer build's flags and wrappers are for the host target, not the guests.
     for var in [
@@ -60,11 +78,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "/// Built-in adapters as (name, component bytes).\n\
          pub const ADAPTERS: &[(&str, &[u8])] = &[\n",
     );
-    for (name, _, stem) in BUILTINS {
+    for name in &names {
         let wasm = target_dir
             .join("wasm32-wasip2")
             .join("release")
-            .join(format!("{stem}.wasm"));
+            .join(format!("plugin_{name}.wasm"));
         if !Path::new(&wasm).is_file() {
             return Err(format!("expected {} after the guest build", wasm.display()).into());
         }
