@@ -17,6 +17,8 @@ pub struct TestModel {
     pub base_url: String,
     /// Upstream key.
     pub api_key: String,
+    /// Adapter options (`[models.options]`).
+    pub options: Vec<(String, String)>,
 }
 
 /// Gateway settings for a test; [`TestConfig::to_toml`] writes the TOML with the
@@ -80,7 +82,16 @@ impl TestConfig {
             upstream_model: upstream_model.into(),
             base_url: base_url.into(),
             api_key: api_key.into(),
+            options: Vec::new(),
         });
+        self
+    }
+
+    /// Sets an adapter option on the model added last.
+    pub fn option(mut self, key: &str, value: &str) -> Self {
+        if let Some(model) = self.models.last_mut() {
+            model.options.push((key.into(), value.into()));
+        }
         self
     }
 
@@ -143,6 +154,14 @@ timeout_secs = 60
                 quote(&model.base_url),
                 quote(&model.api_key),
             );
+            if !model.options.is_empty() {
+                let options: Vec<String> = model
+                    .options
+                    .iter()
+                    .map(|(k, v)| format!("{} = {}", quote(k), quote(v)))
+                    .collect();
+                let _ = writeln!(toml, "options = {{ {} }}", options.join(", "));
+            }
         }
         toml
     }

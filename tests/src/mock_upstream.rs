@@ -8,8 +8,12 @@
 //! Every request except the `/__mock/*` control routes is recorded and can be read
 //! back with [`MockUpstream::requests`] or `GET /__mock/requests`.
 
+mod anthropic;
+mod azure;
 mod chat;
+mod coze;
 mod embeddings;
+mod gemini;
 mod wire;
 
 use std::collections::BTreeMap;
@@ -191,6 +195,27 @@ async fn api(
         body: json.clone().unwrap_or_else(Value::String),
     });
 
+    // Other platforms' routes: each module checks its own credential and wire format.
+    let request = PlatformRequest {
+        state: &state,
+        method: &method,
+        uri: &uri,
+        headers: &headers,
+        body: &json,
+    };
+    if anthropic::matches(&uri) {
+        return anthropic::answer(request).await;
+    }
+    if gemini::matches(&uri) {
+        return gemini::answer(request).await;
+    }
+    if azure::matches(&uri) {
+        return azure::answer(request).await;
+    }
+    if coze::matches(&uri) {
+        return coze::answer(request).await;
+    }
+
     if !authorized(&headers) {
         return wire::fixture_error(wire::ERROR_401, None);
     }
@@ -213,6 +238,20 @@ async fn api(
             None,
         ),
     }
+}
+
+/// A recorded request handed to a platform module of the mock.
+pub struct PlatformRequest<'a> {
+    /// The mock's state (ids, request log).
+    pub state: &'a MockState,
+    /// HTTP method.
+    pub method: &'a Method,
+    /// Path and query.
+    pub uri: &'a Uri,
+    /// Request headers.
+    pub headers: &'a HeaderMap,
+    /// The body as JSON, or its text when it is not JSON.
+    pub body: &'a Result<Value, String>,
 }
 
 /// The body as JSON; `Ok(Null)` when empty, `Err(text)` when it is not JSON.
