@@ -70,7 +70,11 @@ impl Upstream {
                 }
             })?;
         let key = route.api_key.as_ref().map(|k| k.expose_secret());
-        if let (CredentialPlacement::Query(name), Some(key)) = (&adapter.info.credential, key) {
+        let placement = request
+            .credential
+            .clone()
+            .unwrap_or_else(|| adapter.info.credential.clone());
+        if let (CredentialPlacement::Query(name), Some(key)) = (&placement, key) {
             url.query_pairs_mut().append_pair(name, key);
         }
 
@@ -99,7 +103,7 @@ impl Upstream {
             }
         }
         if let Some(key) = key {
-            builder = match &adapter.info.credential {
+            builder = match &placement {
                 CredentialPlacement::Bearer => builder.bearer_auth(key),
                 CredentialPlacement::Header(name) => builder.header(name.as_str(), key),
                 CredentialPlacement::Query(_) | CredentialPlacement::None => builder,

@@ -50,6 +50,7 @@ pub fn from_openai(ctx: &CallContext, body: &[u8]) -> Result<UpstreamRequest, Ap
         headers: headers(ctx),
         body,
         response_framing: streamed.then_some(StreamFraming::Sse),
+        credential: None,
     })
 }
 
