@@ -20,6 +20,7 @@ extern crate self as switchyard_guest_kit;
 pub mod bindings;
 pub mod error;
 pub mod headers;
+pub mod no_stream;
 pub mod options;
 pub mod usage;
 
@@ -30,6 +31,8 @@ pub use bindings::switchyard::adapter::types::{
     ApiError, CallContext, CredentialPlacement, Endpoint, Method, PluginInfo, StreamEvent,
     StreamFraming, StreamOutput, TranslatedResponse, UpstreamRequest, UpstreamResponse, Usage,
 };
+
+pub use no_stream::NoStream;
 
 /// The wit-bindgen runtime the generated code and the export macro refer to.
 #[doc(hidden)]

@@ -2,8 +2,8 @@
 
 use switchyard_guest_kit::error::bad_gateway;
 use switchyard_guest_kit::{
-    ApiError, CallContext, CredentialPlacement, Endpoint, Guest, GuestStreamTransformer,
-    PluginInfo, StreamEvent, StreamOutput, TranslatedResponse, UpstreamRequest, UpstreamResponse,
+    ApiError, CallContext, CredentialPlacement, Endpoint, Guest, NoStream, PluginInfo,
+    TranslatedResponse, UpstreamRequest, UpstreamResponse,
 };
 
 /// Platform name this adapter registers under.
@@ -37,29 +37,6 @@ impl Guest for Adapter {
         _response: UpstreamResponse,
     ) -> Result<TranslatedResponse, ApiError> {
         Err(bad_gateway("the trap test adapter translates nothing"))
-    }
-}
-
-/// A stream transformer that produces nothing.
-pub struct NoStream;
-
-impl GuestStreamTransformer for NoStream {
-    fn new(_ctx: CallContext, _status: u16, _headers: Vec<(String, String)>) -> Self {
-        NoStream
-    }
-
-    fn push(&self, _events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
-        Ok(StreamOutput {
-            chunks: Vec::new(),
-            usage: None,
-        })
-    }
-
-    fn finish(&self) -> Result<StreamOutput, ApiError> {
-        Ok(StreamOutput {
-            chunks: Vec::new(),
-            usage: None,
-        })
     }
 }
 
