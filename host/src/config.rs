@@ -66,6 +66,23 @@ pub struct ServerConfig {
     pub log_level: String,
     /// Largest request body accepted, in bytes (larger: 413).
     pub max_body_bytes: usize,
+    /// Console log format.
+    pub log_format: LogFormat,
+    /// Also write JSON logs to this file, rotated daily (`<file>.YYYY-MM-DD`).
+    pub log_file: Option<PathBuf>,
+    /// Origins allowed to call from a browser (CORS); `*` allows any. Empty: none.
+    pub cors_allowed_origins: Vec<String>,
+}
+
+/// How console logs are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 impl Default for ServerConfig {
@@ -75,6 +92,9 @@ impl Default for ServerConfig {
             port: 8080,
             log_level: "info".into(),
             max_body_bytes: 10 * 1024 * 1024,
+            log_format: LogFormat::Text,
+            log_file: None,
+            cors_allowed_origins: Vec::new(),
         }
     }
 }

@@ -172,11 +172,17 @@ impl GatewayError {
         }
     }
 
+    /// The message for clients and logs, with secrets scrubbed (upstream and adapter
+    /// messages may echo a key).
+    pub fn message(&self) -> String {
+        crate::redact::scrub(&self.to_string()).into_owned()
+    }
+
     /// The OpenAI error object, for bodies and stream error events.
     pub fn body(&self) -> ErrorBody<'_> {
         ErrorBody {
             error: ErrorObject {
-                message: self.to_string(),
+                message: self.message(),
                 r#type: self.error_type(),
                 param: self.param(),
                 code: self.code(),
@@ -208,12 +214,13 @@ pub struct ErrorObject<'a> {
 impl IntoResponse for GatewayError {
     fn into_response(self) -> Response {
         let status = self.status();
+        let body = self.body();
         if status.is_server_error() {
-            tracing::warn!(status = status.as_u16(), error = %self, "request failed");
+            tracing::warn!(status = status.as_u16(), error = %body.error.message, "request failed");
         } else {
-            tracing::debug!(status = status.as_u16(), error = %self, "request rejected");
+            tracing::info!(status = status.as_u16(), error = %body.error.message, "request rejected");
         }
-        let mut response = (status, axum::Json(self.body())).into_response();
+        let mut response = (status, axum::Json(body)).into_response();
         if let Some(secs) = self.retry_after() {
             response
                 .headers_mut()

@@ -21,7 +21,7 @@ async fn main() -> anyhow::Result<()> {
         Some(path) => format!("configuration error in {}", path.display()),
         None => "configuration error in the embedded defaults".to_string(),
     })?;
-    telemetry::init(&config.server.log_level);
+    let _log_guard = telemetry::init(&config.server).context("cannot open the log file")?;
 
     let addr = config.listen_addr()?;
     let listener = tokio::net::TcpListener::bind(addr)
@@ -29,11 +29,17 @@ async fn main() -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;
     let app = App::build(config).await?;
-    // The ready line (on stdout, logs go to stderr) comes once adapters are loaded.
+    let plugins = std::sync::Arc::clone(&app.state.plugins);
+    let server = tokio::spawn(
+        axum::serve(listener, app.router)
+            .with_graceful_shutdown(shutdown_signal())
+            .into_future(),
+    );
+    // Probes are answered from the start; the ready line (on stdout, logs go to
+    // stderr) comes once adapters are loaded.
+    plugins.wait_ready().await;
     println!("switchyard listening on http://{local}");
-    axum::serve(listener, app.router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    server.await??;
     Ok(())
 }
 

@@ -52,6 +52,9 @@ impl ModelTable {
                     }
                     (None, None) => None,
                 };
+                if let Some(key) = &api_key {
+                    crate::redact::register_secret(key);
+                }
                 let route = ModelRoute {
                     name: model.name.clone(),
                     adapter: model.adapter.clone(),

@@ -12,7 +12,7 @@ pub mod watch;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
@@ -36,17 +36,27 @@ pub struct Plugins {
     pub engine: PluginEngine,
     /// The watched plugin folder.
     pub dir: PathBuf,
-    /// Adapters embedded in the binary, by name; files of the same name override them.
-    pub builtins: BTreeMap<String, Arc<Adapter>>,
+    builtins: OnceLock<Builtins>,
     registry: ArcSwap<Registry>,
     permits: Arc<Semaphore>,
     call_timeout: Duration,
+    ready: tokio::sync::watch::Sender<bool>,
+    watcher: Mutex<Option<notify::RecommendedWatcher>>,
+}
+
+/// The embedded adapters after loading: those that loaded, and why others did not.
+#[derive(Default)]
+pub struct Builtins {
+    /// Loaded built-ins by name; files of the same name override them.
+    pub adapters: BTreeMap<String, Arc<Adapter>>,
+    /// Built-ins that failed to load (a build defect), by name.
+    pub errors: BTreeMap<String, String>,
 }
 
 impl Plugins {
-    /// Builds the engine and loads the built-in adapters. A built-in that fails to
-    /// load is a build defect, so it stops startup.
-    pub async fn start(config: &PluginsConfig) -> anyhow::Result<Arc<Self>> {
+    /// Builds the engine; no adapter is loaded yet (see [`Plugins::load_builtins`]),
+    /// so the gateway can answer liveness and readiness probes while it loads.
+    pub fn new(config: &PluginsConfig) -> anyhow::Result<Arc<Self>> {
         let engine = PluginEngine::new(EngineLimits {
             max_instances: config
                 .max_concurrent_calls
@@ -61,33 +71,88 @@ impl Plugins {
         })
         .map_err(|err| anyhow::anyhow!("cannot create the wasm engine: {err:#}"))?;
         engine.start_epoch_ticker()?;
-
-        let loads = builtin::ADAPTERS.iter().map(|(name, bytes)| {
-            let engine = engine.clone();
-            async move {
-                load::load(&engine, bytes.to_vec(), AdapterSource::Builtin, Some(name))
-                    .await
-                    .map(|adapter| (name.to_string(), Arc::new(adapter)))
-                    .map_err(|err| anyhow::anyhow!("built-in adapter `{name}`: {err}"))
-            }
-        });
-        let builtins: BTreeMap<_, _> = futures_util::future::try_join_all(loads)
-            .await?
-            .into_iter()
-            .collect();
-
-        let registry = Registry {
-            active: builtins.clone(),
-            errors: BTreeMap::new(),
-        };
         Ok(Arc::new(Self {
             engine,
             dir: config.dir.clone(),
-            builtins,
-            registry: ArcSwap::from_pointee(registry),
+            builtins: OnceLock::new(),
+            registry: ArcSwap::from_pointee(Registry::default()),
             permits: Arc::new(Semaphore::new(config.max_concurrent_calls as usize)),
             call_timeout: Duration::from_millis(config.call_timeout_ms),
+            ready: tokio::sync::watch::Sender::new(false),
+            watcher: Mutex::new(None),
         }))
+    }
+
+    /// Builds the engine and loads the built-in adapters (tests and benches).
+    pub async fn start(config: &PluginsConfig) -> anyhow::Result<Arc<Self>> {
+        let plugins = Self::new(config)?;
+        plugins.load_builtins().await;
+        let builtins = plugins.builtins();
+        if let Some((name, error)) = builtins.errors.iter().next() {
+            anyhow::bail!("built-in adapter `{name}`: {error}");
+        }
+        plugins.publish(Registry {
+            active: builtins.adapters.clone(),
+            errors: BTreeMap::new(),
+        });
+        Ok(plugins)
+    }
+
+    /// Compiles and validates the embedded adapters, in parallel. One that fails is
+    /// reported on `/health` and in the log; the others still serve.
+    pub async fn load_builtins(&self) {
+        let loads = builtin::ADAPTERS.iter().map(|(name, bytes)| async move {
+            let result = load::load(
+                &self.engine,
+                bytes.to_vec(),
+                AdapterSource::Builtin,
+                Some(name),
+            )
+            .await;
+            (name.to_string(), result)
+        });
+        let mut builtins = Builtins::default();
+        for (name, result) in futures_util::future::join_all(loads).await {
+            match result {
+                Ok(adapter) => {
+                    builtins.adapters.insert(name, Arc::new(adapter));
+                }
+                Err(err) => {
+                    tracing::error!(adapter = %name, error = %err, "built-in adapter failed to load");
+                    builtins.errors.insert(name, format!("built-in: {err}"));
+                }
+            }
+        }
+        let _ = self.builtins.set(builtins);
+    }
+
+    /// The built-ins (empty until [`Plugins::load_builtins`] ran).
+    pub fn builtins(&self) -> &Builtins {
+        static NONE: OnceLock<Builtins> = OnceLock::new();
+        self.builtins
+            .get()
+            .unwrap_or_else(|| NONE.get_or_init(Builtins::default))
+    }
+
+    /// Marks the adapters loaded: `/health/ready` turns 200.
+    pub fn set_ready(&self) {
+        self.ready.send_replace(true);
+    }
+
+    /// Whether the adapters are loaded.
+    pub fn is_ready(&self) -> bool {
+        *self.ready.borrow()
+    }
+
+    /// Resolves once the adapters are loaded.
+    pub async fn wait_ready(&self) {
+        let mut ready = self.ready.subscribe();
+        let _ = ready.wait_for(|ready| *ready).await;
+    }
+
+    /// Keeps the folder watcher alive as long as the runtime.
+    pub fn keep_watcher(&self, watcher: notify::RecommendedWatcher) {
+        *self.watcher.lock().unwrap_or_else(PoisonError::into_inner) = Some(watcher);
     }
 
     /// The current registry. Hold the adapter you resolve, not the snapshot.

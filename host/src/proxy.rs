@@ -3,6 +3,7 @@
 //! streamed, or a stream aggregated into one completion).
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -10,6 +11,7 @@ use http::{HeaderValue, StatusCode, header};
 
 use crate::aggregate;
 use crate::error::GatewayError;
+use crate::metrics::{self, CallInfo};
 use crate::models::ModelRoute;
 use crate::plugins::bindings::{CallContext, Endpoint};
 use crate::plugins::call::Session;
@@ -31,6 +33,10 @@ pub struct CallHead {
 
 /// Everything a call needs after resolution.
 pub struct Call {
+    /// When the gateway received the request.
+    pub started: Instant,
+    /// The client the call is made for.
+    pub client_id: String,
     /// The resolved model.
     pub route: Arc<ModelRoute>,
     /// The adapter version serving this call, held to the end.
@@ -50,14 +56,36 @@ impl Call {
     }
 }
 
-/// Proxies one call to `endpoint` with the raw client `body`.
+/// Proxies one call to `endpoint` with the raw client `body`. The response carries a
+/// [`CallInfo`] for the metrics middleware, whether the call succeeded or not.
 pub async fn forward(
     state: &AppState,
     endpoint: Endpoint,
     head: CallHead,
     client_id: &str,
     body: Bytes,
+) -> Response {
+    let mut info = CallInfo {
+        model: head.model.clone(),
+        ..CallInfo::default()
+    };
+    let mut response = match call(state, endpoint, head, client_id, body, &mut info).await {
+        Ok(response) => response,
+        Err(err) => err.into_response(),
+    };
+    response.extensions_mut().insert(info);
+    response
+}
+
+async fn call(
+    state: &AppState,
+    endpoint: Endpoint,
+    head: CallHead,
+    client_id: &str,
+    body: Bytes,
+    info: &mut CallInfo,
 ) -> Result<Response, GatewayError> {
+    let started = Instant::now();
     let route = state.models.resolve(&head.model)?;
     let adapter = state
         .plugins
@@ -80,6 +108,11 @@ pub async fn forward(
             Some("model"),
         ));
     }
+    info.platform = adapter.info.name.clone();
+    let span = tracing::Span::current();
+    span.record("model", route.name.as_str());
+    span.record("adapter", adapter.info.name.as_str());
+    span.record("adapter_version", adapter.info.version.as_str());
     let (session, permit) = state.plugins.session(&adapter).await?;
     let ctx = CallContext {
         endpoint,
@@ -91,6 +124,8 @@ pub async fn forward(
         options: route.options.clone(),
     };
     let mut call = Call {
+        started,
+        client_id: client_id.to_string(),
         route,
         adapter,
         ctx,
@@ -106,10 +141,12 @@ pub async fn forward(
         .map_err(GatewayError::Upstream)?;
     drop(body);
     let framing = request.response_framing;
+    let upstream_started = Instant::now();
     let response = state
         .upstream
         .send(&call.route, &call.adapter, request)
         .await?;
+    info.upstream = Some(upstream_started.elapsed());
 
     match framing {
         Some(framing) if response.status().is_success() => {
@@ -122,12 +159,16 @@ pub async fn forward(
         }
         _ => {
             let upstream = state.upstream.read(&call.route, response).await?;
+            info.upstream = Some(upstream_started.elapsed());
             let translated = call
                 .session
                 .transform_response(&call.ctx, &upstream)
                 .await
                 .map_err(|fault| GatewayError::plugin(&call.adapter, fault))?
                 .map_err(GatewayError::Upstream)?;
+            if let Some(usage) = &translated.usage {
+                metrics::record_tokens(&call.route.name, &call.client_id, usage);
+            }
             call.recycle();
             Ok(json_response(Bytes::from(translated.body)))
         }

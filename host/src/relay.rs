@@ -13,6 +13,7 @@ use http::{HeaderValue, header};
 use wasmtime::component::ResourceAny;
 
 use crate::error::GatewayError;
+use crate::metrics::{self, InFlight};
 use crate::plugins::bindings::{StreamEvent, StreamFraming, StreamOutput, Usage};
 use crate::plugins::call::CallResult;
 use crate::proxy::Call;
@@ -27,6 +28,8 @@ pub struct Relay {
     framer: Framer,
     events: Vec<StreamEvent>,
     finished: bool,
+    first_chunk_seen: bool,
+    _in_flight: InFlight,
     /// The latest cumulative usage the adapter reported.
     pub usage: Option<Usage>,
 }
@@ -62,6 +65,8 @@ impl Relay {
             framer: Framer::new(framing),
             events: Vec::new(),
             finished: false,
+            first_chunk_seen: false,
+            _in_flight: InFlight::start(metrics::STREAMS_IN_FLIGHT),
             usage: None,
         })
     }
@@ -86,7 +91,16 @@ impl Relay {
                     let result = self.call.session.push(self.transformer, &events).await;
                     match self.absorb(result) {
                         Ok(chunks) if chunks.is_empty() => continue,
-                        Ok(chunks) => return Some(Step::Chunks(chunks)),
+                        Ok(chunks) => {
+                            if !self.first_chunk_seen {
+                                self.first_chunk_seen = true;
+                                metrics::record_first_token(
+                                    &self.call.adapter.info.name,
+                                    self.call.started,
+                                );
+                            }
+                            return Some(Step::Chunks(chunks));
+                        }
                         Err(err) => return Some(self.fail(Vec::new(), err)),
                     }
                 }
@@ -117,6 +131,9 @@ impl Relay {
             Err(err) => return self.fail(chunks, err),
         }
         self.finished = true;
+        if let Some(usage) = &self.usage {
+            metrics::record_tokens(&self.call.route.name, &self.call.client_id, usage);
+        }
         Step::End(chunks)
     }
 
@@ -145,7 +162,7 @@ impl Relay {
         tracing::warn!(
             model = %self.call.route.name,
             adapter = %self.call.adapter.info.name,
-            error = %err,
+            error = %err.message(),
             "stream ended with an error"
         );
         Step::Failed(chunks, err)

@@ -6,13 +6,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use http::HeaderName;
+use http::{HeaderName, HeaderValue, Method, header};
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
+use tower_http::LatencyUnit;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
 use crate::config::Config;
+use crate::metrics;
 use crate::models::ModelTable;
 use crate::plugins::Plugins;
 use crate::plugins::watch::{Reconciler, spawn_watcher};
@@ -28,47 +32,133 @@ pub struct App {
     pub router: Router,
     /// The shared state (tests inspect it).
     pub state: AppState,
-    /// Keeps the plugin folder watched; dropping it stops hot reload.
-    _watcher: Option<notify::RecommendedWatcher>,
 }
 
 impl App {
-    /// Loads adapters (built-ins, then the plugin folder), starts the watcher and
-    /// builds the router.
+    /// Builds the router and starts loading adapters in the background (built-ins,
+    /// then the plugin folder, then the watcher). Until that is done `/health/ready`
+    /// answers 503 and calls to models get 503 `adapter_unavailable`.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let plugins = Plugins::start(&config.plugins).await?;
-        let mut reconciler = Reconciler::new(Arc::clone(&plugins));
-        reconciler.reconcile().await;
-        let watcher = if config.plugins.hot_reload {
-            if let Err(err) = std::fs::create_dir_all(&plugins.dir) {
-                tracing::warn!(dir = %plugins.dir.display(), error = %err, "cannot create the plugin folder; hot reload is off");
-                None
-            } else {
-                let debounce = Duration::from_millis(config.plugins.reload_debounce_ms);
-                Some(spawn_watcher(reconciler, debounce)?)
-            }
-        } else {
-            None
-        };
+        let plugins = Plugins::new(&config.plugins)?;
         let models = ModelTable::from_config(&config.models, &|var| std::env::var(var).ok());
         let state = AppState {
             upstream: Upstream::new(&config.upstream)?,
-            config: Arc::new(config),
             models: Arc::new(models),
-            plugins,
+            plugins: Arc::clone(&plugins),
+            config: Arc::new(config),
         };
-        let router = routes::router(state.clone()).layer(
-            ServiceBuilder::new()
-                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-                .layer(TraceLayer::new_for_http())
-                .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
-        );
-        Ok(Self {
-            router,
-            state,
-            _watcher: watcher,
-        })
+        tokio::spawn(load_adapters(plugins, Arc::clone(&state.config)));
+        let router = routes::router(state.clone())
+            .layer(axum::middleware::from_fn(metrics::track))
+            .layer(cors(&state.config.server.cors_allowed_origins)?)
+            .layer(
+                ServiceBuilder::new()
+                    .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                    .layer(
+                        TraceLayer::new_for_http()
+                            .make_span_with(request_span)
+                            .on_request(())
+                            .on_response(
+                                DefaultOnResponse::new()
+                                    .level(Level::INFO)
+                                    .latency_unit(LatencyUnit::Micros),
+                            )
+                            .on_failure(DefaultOnFailure::new().level(Level::WARN)),
+                    )
+                    .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
+            );
+        Ok(Self { router, state })
     }
+
+    /// Resolves once the adapters are loaded and the gateway is ready.
+    pub async fn ready(&self) {
+        self.state.plugins.wait_ready().await;
+    }
+}
+
+/// Loads built-ins and the plugin folder, starts the watcher, then marks ready.
+async fn load_adapters(plugins: Arc<Plugins>, config: Arc<Config>) {
+    plugins.load_builtins().await;
+    let mut reconciler = Reconciler::new(Arc::clone(&plugins));
+    reconciler.reconcile().await;
+    if config.plugins.hot_reload {
+        match std::fs::create_dir_all(&plugins.dir) {
+            Err(err) => tracing::warn!(
+                dir = %plugins.dir.display(),
+                error = %err,
+                "cannot create the plugin folder; hot reload is off"
+            ),
+            Ok(()) => {
+                let debounce = Duration::from_millis(config.plugins.reload_debounce_ms);
+                match spawn_watcher(reconciler, debounce) {
+                    Ok(watcher) => plugins.keep_watcher(watcher),
+                    Err(err) => {
+                        tracing::warn!(error = %err, "cannot watch the plugin folder; hot reload is off")
+                    }
+                }
+            }
+        }
+    }
+    let registry = plugins.snapshot();
+    tracing::info!(adapters = ?registry.active.keys().collect::<Vec<_>>(), "adapters loaded");
+    plugins.set_ready();
+}
+
+/// CORS for the configured origins; none configured means no CORS headers at all.
+fn cors(origins: &[String]) -> anyhow::Result<CorsLayer> {
+    if origins.is_empty() {
+        return Ok(CorsLayer::new());
+    }
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        let values = origins
+            .iter()
+            .map(|o| {
+                HeaderValue::from_str(o).map_err(|_| anyhow::anyhow!("invalid CORS origin `{o}`"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        AllowOrigin::list(values)
+    };
+    Ok(CorsLayer::new()
+        .allow_origin(allow)
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::DELETE,
+            Method::PATCH,
+            Method::OPTIONS,
+        ])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            REQUEST_ID,
+            HeaderName::from_static("x-conversation-id"),
+        ])
+        .expose_headers([
+            REQUEST_ID,
+            HeaderName::from_static(metrics::OVERHEAD_HEADER),
+        ])
+        .max_age(Duration::from_secs(600)))
+}
+
+/// One span per request: its id, method and path (never the query, which could carry a
+/// key), plus the model and adapter that `proxy` records once resolved.
+fn request_span(request: &http::Request<axum::body::Body>) -> tracing::Span {
+    let id = request
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    tracing::info_span!(
+        "switchyard.request",
+        request_id = %id,
+        method = %request.method(),
+        path = %request.uri().path(),
+        model = tracing::field::Empty,
+        adapter = tracing::field::Empty,
+        adapter_version = tracing::field::Empty,
+    )
 }
 
 /// Serves `config` on `listener` until `shutdown` resolves, then drains in-flight

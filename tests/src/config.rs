@@ -37,6 +37,8 @@ pub struct TestConfig {
     pub reload_debounce_ms: u64,
     /// `server.log_level`.
     pub log_level: String,
+    /// `server.cors_allowed_origins`.
+    pub cors_allowed_origins: Vec<String>,
     /// The configured models.
     pub models: Vec<TestModel>,
 }
@@ -50,6 +52,7 @@ impl Default for TestConfig {
             max_concurrent_calls: 256,
             reload_debounce_ms: 150,
             log_level: "warn".into(),
+            cors_allowed_origins: Vec::new(),
             models: Vec::new(),
         }
     }
@@ -107,6 +110,12 @@ impl TestConfig {
         self
     }
 
+    /// Allows browser calls from `origins` (CORS).
+    pub fn cors(mut self, origins: &[&str]) -> Self {
+        self.cors_allowed_origins = origins.iter().map(|o| o.to_string()).collect();
+        self
+    }
+
     /// Sets the adapter memory ceiling.
     pub fn memory_limit_mib(mut self, mib: usize) -> Self {
         self.memory_limit_mib = mib;
@@ -121,6 +130,7 @@ host = "127.0.0.1"
 port = 0
 log_level = {log_level}
 max_body_bytes = {max_body_bytes}
+cors_allowed_origins = {cors}
 
 [storage]
 database_url = "sqlite://{{data_dir}}/switchyard.db"
@@ -137,6 +147,7 @@ connect_timeout_secs = 5
 timeout_secs = 60
 "#,
             log_level = quote(&self.log_level),
+            cors = serde_json::to_string(&self.cors_allowed_origins).unwrap_or_default(),
             max_body_bytes = self.max_body_bytes,
             call_timeout_ms = self.call_timeout_ms,
             memory_limit_mib = self.memory_limit_mib,

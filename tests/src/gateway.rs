@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-/// How long [`TestGateway::start`] waits for `/health` to answer.
+/// How long [`TestGateway::start`] waits for `/health/ready` to answer 200.
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A running gateway; it is shut down when dropped.
@@ -72,12 +72,12 @@ impl TestGateway {
                 let outcome = (&mut task).await;
                 bail!("the gateway stopped during start-up: {outcome:?}");
             }
-            let health = client.get(format!("{url}/health")).send().await;
+            let health = client.get(format!("{url}/health/ready")).send().await;
             if health.is_ok_and(|r| r.status().is_success()) {
                 break;
             }
             if Instant::now() > deadline {
-                bail!("the gateway did not answer /health within {READY_TIMEOUT:?}");
+                bail!("the gateway was not ready (/health/ready) within {READY_TIMEOUT:?}");
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }

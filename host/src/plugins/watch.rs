@@ -87,6 +87,7 @@ impl Reconciler {
                     );
                     slot.good = Some(Arc::new(adapter));
                     slot.error = None;
+                    crate::metrics::record_reload(&name, true);
                 }
                 Err(err) => {
                     tracing::error!(
@@ -96,6 +97,7 @@ impl Reconciler {
                         "adapter file rejected; the previous version keeps serving"
                     );
                     slot.error = Some(describe(&path, &err));
+                    crate::metrics::record_reload(&name, false);
                 }
             }
         }
@@ -104,13 +106,9 @@ impl Reconciler {
 
     /// Builds the registry from built-ins overlaid with file adapters and swaps it in.
     fn publish(&self) {
-        let mut active: BTreeMap<String, Arc<Adapter>> = self
-            .plugins
-            .builtins
-            .iter()
-            .map(|(name, adapter)| (name.clone(), Arc::clone(adapter)))
-            .collect();
-        let mut errors = BTreeMap::new();
+        let builtins = self.plugins.builtins();
+        let mut active = builtins.adapters.clone();
+        let mut errors = builtins.errors.clone();
         for (name, slot) in &self.files {
             if let Some(good) = &slot.good {
                 active.insert(name.clone(), Arc::clone(good));

@@ -55,5 +55,5 @@ pub async fn completions(
                 .and_then(|o| o.include_usage)
                 .unwrap_or(false),
     };
-    proxy::forward(&state, Endpoint::ChatCompletions, call, "anonymous", body).await
+    Ok(proxy::forward(&state, Endpoint::ChatCompletions, call, "anonymous", body).await)
 }

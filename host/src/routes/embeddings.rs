@@ -34,5 +34,5 @@ pub async fn create(
         stream: false,
         include_usage: false,
     };
-    proxy::forward(&state, Endpoint::Embeddings, call, "anonymous", body).await
+    Ok(proxy::forward(&state, Endpoint::Embeddings, call, "anonymous", body).await)
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
 use serde::Serialize;
 
 use crate::state::AppState;
@@ -27,8 +28,11 @@ pub struct AdapterStatus {
 /// The health document.
 #[derive(Debug, Serialize)]
 pub struct Health {
-    /// `ok`, or `degraded` when an adapter file was rejected.
+    /// `loading` until adapters are loaded; then `ok`, or `degraded` when an adapter
+    /// file was rejected.
     pub status: &'static str,
+    /// Whether adapters are loaded (what `/health/ready` reports).
+    pub ready: bool,
     /// Every adapter loaded or attempted.
     pub adapters: Vec<AdapterStatus>,
     /// Adapter sessions that could start right now.
@@ -61,13 +65,93 @@ pub async fn health(State(state): State<AppState>) -> Json<Health> {
             }
         })
         .collect();
+    let ready = state.plugins.is_ready();
     Json(Health {
-        status: if registry.errors.is_empty() {
-            "ok"
-        } else {
-            "degraded"
+        status: match (ready, registry.errors.is_empty()) {
+            (false, _) => "loading",
+            (true, true) => "ok",
+            (true, false) => "degraded",
         },
+        ready,
         adapters,
         available_sessions: state.plugins.available_permits(),
     })
+}
+
+/// `GET /health/live`: the process answers (for restarts by a supervisor).
+pub async fn live() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "alive" }))
+}
+
+/// `GET /health/ready`: 200 once adapters are loaded, 503 before (for load balancers).
+pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
+    if state.plugins.is_ready() {
+        (
+            StatusCode::OK,
+            Json(serde_json::json!({ "status": "ready" })),
+        )
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({ "status": "loading" })),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use http::Request;
+    use tower::ServiceExt;
+
+    use crate::config::Config;
+    use crate::server::App;
+
+    async fn status(app: &App, path: &str) -> u16 {
+        let request = Request::get(path).body(Body::empty()).unwrap();
+        app.router
+            .clone()
+            .oneshot(request)
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
+    #[tokio::test]
+    async fn ready_only_once_adapters_are_loaded() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::from_toml_str(&format!(
+            "[plugins]\ndir = {:?}\n[[models]]\nname = 'm'\nadapter = 'openai'\nbase_url = 'http://127.0.0.1:9/v1'\n",
+            dir.path().join("plugins")
+        ))
+        .unwrap();
+        let app = App::build(config).await.unwrap();
+        // On this single-threaded runtime the loading task has not run yet.
+        assert_eq!(
+            status(&app, "/health/ready").await,
+            503,
+            "not ready while loading"
+        );
+        assert_eq!(
+            status(&app, "/health/live").await,
+            200,
+            "alive while loading"
+        );
+        let chat = Request::post("/v1/chat/completions")
+            .header("content-type", "application/json")
+            .body(Body::from(
+                r#"{"model":"m","messages":[{"role":"user","content":"x"}]}"#,
+            ))
+            .unwrap();
+        let response = app.router.clone().oneshot(chat).await.unwrap();
+        assert_eq!(
+            response.status(),
+            503,
+            "calls wait for adapters with a clear 503"
+        );
+
+        app.ready().await;
+        assert_eq!(status(&app, "/health/ready").await, 200);
+    }
 }

@@ -18,6 +18,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
+use super::MOCK_API_KEY;
 use super::MockState;
 use super::wire;
 
@@ -55,6 +56,15 @@ pub async fn completions(state: &MockState, body: &Value) -> Response {
         .map(Vec::as_slice)
         .unwrap_or_default();
     match ask.model {
+        // Some upstreams echo the key they were sent; the gateway must not pass it on.
+        "mock-echo-key" => wire::error_response(
+            StatusCode::UNAUTHORIZED,
+            &format!(
+                "Incorrect API key provided: {MOCK_API_KEY}. Authorization: Bearer {MOCK_API_KEY}"
+            ),
+            "invalid_request_error",
+            Some("invalid_api_key"),
+        ),
         "mock-400" => wire::fixture_error(wire::ERROR_400, None),
         "mock-404" => wire::fixture_error(wire::ERROR_404, None),
         "mock-429" => wire::fixture_error(wire::ERROR_429, Some(RETRY_AFTER_SECS)),
