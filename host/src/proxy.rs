@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use http::{HeaderValue, StatusCode, header};
+use http::{HeaderName, HeaderValue, StatusCode, header};
 
 use crate::aggregate;
 use crate::error::GatewayError;
@@ -69,12 +69,38 @@ pub async fn forward(
         model: head.model.clone(),
         ..CallInfo::default()
     };
-    let mut response = match call(state, endpoint, head, client_id, body, &mut info).await {
+    let mut passed = Vec::new();
+    let mut response = match call(
+        state,
+        endpoint,
+        head,
+        client_id,
+        body,
+        &mut info,
+        &mut passed,
+    )
+    .await
+    {
         Ok(response) => response,
         Err(err) => err.into_response(),
     };
+    let headers = response.headers_mut();
+    for (name, value) in passed {
+        // The gateway's own values (an adapter's retry-after) win.
+        if !headers.contains_key(&name) {
+            headers.insert(name, value);
+        }
+    }
     response.extensions_mut().insert(info);
     response
+}
+
+/// Upstream response headers clients act on: rate-limit state and retry advice.
+fn passed_through(name: &HeaderName) -> bool {
+    let name = name.as_str();
+    name.starts_with("x-ratelimit-")
+        || name.starts_with("anthropic-ratelimit-")
+        || matches!(name, "retry-after" | "retry-after-ms" | "x-should-retry")
 }
 
 async fn call(
@@ -84,6 +110,7 @@ async fn call(
     client_id: &str,
     body: Bytes,
     info: &mut CallInfo,
+    passed: &mut Vec<(HeaderName, HeaderValue)>,
 ) -> Result<Response, GatewayError> {
     let started = Instant::now();
     let route = state.models.resolve(&head.model)?;
@@ -110,6 +137,7 @@ async fn call(
     }
     info.platform = adapter.info.name.clone();
     let span = tracing::Span::current();
+    span.record("client", client_id);
     span.record("model", route.name.as_str());
     span.record("adapter", adapter.info.name.as_str());
     span.record("adapter_version", adapter.info.version.as_str());
@@ -147,12 +175,19 @@ async fn call(
         .send(&call.route, &call.adapter, request)
         .await?;
     info.upstream = Some(upstream_started.elapsed());
+    passed.extend(
+        response
+            .headers()
+            .iter()
+            .filter(|(name, _)| passed_through(name))
+            .map(|(name, value)| (name.clone(), value.clone())),
+    );
 
     match framing {
         Some(framing) if response.status().is_success() => {
             let relay = relay::Relay::open(call, response, framing).await?;
             if head.stream {
-                Ok(relay.into_response())
+                relay.into_sse().await
             } else {
                 aggregate::collect(relay).await.map(json_response)
             }

@@ -5,7 +5,7 @@
 use std::convert::Infallible;
 
 use axum::body::Body;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
@@ -207,18 +207,32 @@ fn encode(step: Step) -> Bytes {
     }
 }
 
-impl IntoResponse for Relay {
-    fn into_response(self) -> Response {
-        let stream = futures_util::stream::unfold(Some(self), |relay| async move {
+impl Relay {
+    /// Waits for the first output before committing to a 200: a stream that fails
+    /// before producing anything (an upstream that answers 200 with an error body,
+    /// a trap on the first event) is answered with its real status instead.
+    pub async fn into_sse(mut self) -> Result<Response, GatewayError> {
+        match self.step().await {
+            Some(Step::Failed(chunks, err)) if chunks.is_empty() => Err(err),
+            first => Ok(self.respond(first)),
+        }
+    }
+
+    fn respond(self, first: Option<Step>) -> Response {
+        let state = (Some(self), first);
+        let stream = futures_util::stream::unfold(state, |(relay, pending)| async move {
             let mut relay = relay?;
-            let step = relay.step().await?;
+            let step = match pending {
+                Some(step) => step,
+                None => relay.step().await?,
+            };
             let ended = matches!(step, Step::End(_));
             let bytes = encode(step);
             if ended {
                 relay.recycle().await;
-                return Some((Ok::<_, Infallible>(bytes), None));
+                return Some((Ok::<_, Infallible>(bytes), (None, None)));
             }
-            Some((Ok(bytes), Some(relay)))
+            Some((Ok(bytes), (Some(relay), None)))
         });
         let mut response = Response::new(Body::from_stream(stream));
         let headers = response.headers_mut();

@@ -143,7 +143,7 @@ fn cors(origins: &[String]) -> anyhow::Result<CorsLayer> {
 }
 
 /// One span per request: its id, method and path (never the query, which could carry a
-/// key), plus the model and adapter that `proxy` records once resolved.
+/// key), plus the client, model and adapter that `proxy` records once resolved.
 fn request_span(request: &http::Request<axum::body::Body>) -> tracing::Span {
     let id = request
         .headers()
@@ -155,6 +155,7 @@ fn request_span(request: &http::Request<axum::body::Body>) -> tracing::Span {
         request_id = %id,
         method = %request.method(),
         path = %request.uri().path(),
+        client = tracing::field::Empty,
         model = tracing::field::Empty,
         adapter = tracing::field::Empty,
         adapter_version = tracing::field::Empty,

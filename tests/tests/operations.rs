@@ -247,3 +247,16 @@ async fn liveness_and_readiness_answer() {
     let health = gateway.health().await.unwrap();
     assert_eq!(health["ready"], true);
 }
+
+#[tokio::test]
+async fn upstream_rate_limit_headers_and_retry_advice_pass_through() {
+    let mock = MockUpstream::start().await.expect("mock upstream starts");
+    let config = TestConfig::new().model("ops-429", "openai", "mock-429", &mock.base_url());
+    let gateway = TestGateway::start(&config.to_toml())
+        .await
+        .expect("gateway starts");
+    let response = gateway.chat(&chat_body("ops-429", "hi")).await.unwrap();
+    assert_eq!(response.status(), 429);
+    assert_eq!(response.headers()["x-ratelimit-remaining-tokens"], "0");
+    assert!(response.headers().contains_key("retry-after"));
+}
