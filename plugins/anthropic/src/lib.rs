@@ -1,0 +1,119 @@
+//! The Anthropic adapter: OpenAI clients in, the Anthropic Messages API
+//! (`POST /v1/messages`) out.
+//!
+//! This file is the bindings glue only; the translation lives in [`request`],
+//! [`response`], [`stream`] and [`error`], which are plain Rust and tested natively.
+//!
+//! The credential goes in `x-api-key`; every request carries `anthropic-version`.
+//!
+//! # Model options (`options` table of a model)
+//!
+//! | Option | Default | Meaning |
+//! |---|---|---|
+//! | `default-max-tokens` | `4096` | `max_tokens` sent when the client sets neither `max_completion_tokens` nor `max_tokens` (Anthropic requires one). |
+//! | `anthropic-version` | `2023-06-01` | The `anthropic-version` header. |
+//! | `anthropic-beta` | none | Sent as the `anthropic-beta` header (comma-separated beta ids). |
+//!
+//! # What maps to what
+//!
+//! - `system` and `developer` messages become the top-level `system`; consecutive
+//!   same-role turns are merged; empty text is dropped; tool results go into one user
+//!   turn; `n > 1` is refused with a 400.
+//! - `reasoning_effort` becomes `thinking` with a budget (see [`request::thinking`]);
+//!   thinking comes back as `reasoning_content`.
+//! - Errors keep Anthropic's status, except 529 (overloaded), which becomes 503.
+
+pub mod error;
+#[cfg(test)]
+mod fixtures;
+pub mod request;
+pub mod response;
+pub mod stream;
+pub mod usage;
+
+use std::cell::RefCell;
+
+use switchyard_guest_kit::error::bad_gateway;
+use switchyard_guest_kit::{
+    ApiError, CallContext, CredentialPlacement, Endpoint, Guest, GuestStreamTransformer,
+    PluginInfo, StreamEvent, StreamOutput, TranslatedResponse, UpstreamRequest, UpstreamResponse,
+};
+
+/// Platform name models select this adapter by.
+pub const NAME: &str = "anthropic";
+/// This adapter's version.
+pub const VERSION: &str = "0.1.0";
+/// Base URL when a model names none; the adapter appends `/v1/messages`.
+pub const DEFAULT_BASE_URL: &str = "https://api.anthropic.com";
+/// The header carrying the API key.
+pub const API_KEY_HEADER: &str = "x-api-key";
+
+/// What this adapter says about itself.
+pub fn info() -> PluginInfo {
+    PluginInfo {
+        name: NAME.to_owned(),
+        version: VERSION.to_owned(),
+        description: "Anthropic Messages API (Claude chat, tools, images, thinking)".to_owned(),
+        endpoints: vec![Endpoint::ChatCompletions],
+        credential: CredentialPlacement::Header(API_KEY_HEADER.to_owned()),
+        default_base_url: DEFAULT_BASE_URL.to_owned(),
+    }
+}
+
+/// The adapter, as the component exports it.
+pub struct Anthropic;
+
+impl Guest for Anthropic {
+    type StreamTransformer = AnthropicStream;
+
+    fn info() -> PluginInfo {
+        info()
+    }
+
+    fn transform_request(ctx: CallContext, body: Vec<u8>) -> Result<UpstreamRequest, ApiError> {
+        request::from_openai(&ctx, &body)
+    }
+
+    fn transform_response(
+        ctx: CallContext,
+        response: UpstreamResponse,
+    ) -> Result<TranslatedResponse, ApiError> {
+        response::to_openai(&ctx, response)
+    }
+}
+
+/// The `stream-transformer` resource: a [`stream::Transformer`] behind the `&self`
+/// methods the bindings call.
+pub struct AnthropicStream(RefCell<stream::Transformer>);
+
+impl AnthropicStream {
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut stream::Transformer) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        // Calls into one resource never overlap; this only keeps a broken host from
+        // turning into a panic.
+        let mut transformer = self
+            .0
+            .try_borrow_mut()
+            .map_err(|_| bad_gateway("stream transformer called re-entrantly"))?;
+        f(&mut transformer)
+    }
+}
+
+impl GuestStreamTransformer for AnthropicStream {
+    fn new(ctx: CallContext, _status: u16, _headers: Vec<(String, String)>) -> Self {
+        AnthropicStream(RefCell::new(stream::Transformer::new(&ctx)))
+    }
+
+    fn push(&self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
+        self.with(|t| t.push(events))
+    }
+
+    fn finish(&self) -> Result<StreamOutput, ApiError> {
+        self.with(stream::Transformer::finish)
+    }
+}
+
+#[cfg(feature = "export")]
+switchyard_guest_kit::export_adapter!(Anthropic);

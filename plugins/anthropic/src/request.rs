@@ -1,0 +1,264 @@
+//! OpenAI chat request → Anthropic Messages request (`POST /v1/messages`).
+//!
+//! Top-level fields are mapped here; messages in [`messages`], tools and `tool_choice`
+//! in [`tools`]. What Anthropic has no equivalent for (`presence_penalty`,
+//! `frequency_penalty`, `seed`, `logprobs`, `stream_options`, ...) is dropped; what it
+//! cannot do (`n > 1`) is refused with a 400.
+
+mod messages;
+mod tools;
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use switchyard_guest_kit::error::bad_request;
+use switchyard_guest_kit::options::option;
+use switchyard_guest_kit::{ApiError, CallContext, Method, StreamFraming, UpstreamRequest};
+
+/// Upstream path, relative to a base URL without `/v1`.
+pub const MESSAGES_PATH: &str = "/v1/messages";
+
+/// Option: `max_tokens` when the client sends neither `max_completion_tokens` nor
+/// `max_tokens` (a positive integer).
+pub const OPTION_DEFAULT_MAX_TOKENS: &str = "default-max-tokens";
+/// Option: the `anthropic-version` header.
+pub const OPTION_VERSION: &str = "anthropic-version";
+/// Option: the `anthropic-beta` header (comma-separated beta ids); none by default.
+pub const OPTION_BETA: &str = "anthropic-beta";
+
+/// `max_tokens` when neither the client nor the model's options set one.
+pub const DEFAULT_MAX_TOKENS: u64 = 4096;
+/// The `anthropic-version` sent when the model's options set none.
+pub const DEFAULT_VERSION: &str = "2023-06-01";
+/// Anthropic's smallest thinking budget.
+pub const MIN_THINKING_BUDGET: u64 = 1024;
+
+/// The OpenAI request fields this adapter reads; everything else is dropped.
+#[derive(Debug, Deserialize)]
+struct ChatRequest {
+    messages: Vec<messages::Message>,
+    #[serde(default)]
+    max_tokens: Option<u64>,
+    #[serde(default)]
+    max_completion_tokens: Option<u64>,
+    #[serde(default)]
+    temperature: Option<f64>,
+    #[serde(default)]
+    top_p: Option<f64>,
+    #[serde(default)]
+    top_k: Option<u64>,
+    #[serde(default)]
+    stop: Option<Stop>,
+    #[serde(default)]
+    user: Option<String>,
+    #[serde(default)]
+    n: Option<u64>,
+    #[serde(default)]
+    tools: Option<Vec<tools::Tool>>,
+    #[serde(default)]
+    tool_choice: Option<Value>,
+    #[serde(default)]
+    parallel_tool_calls: Option<bool>,
+    #[serde(default)]
+    reasoning_effort: Option<String>,
+    /// Anthropic's own `thinking` object, sent through as is (e.g. via `extra_body`).
+    #[serde(default)]
+    thinking: Option<Value>,
+}
+
+/// `stop`: one sequence or several.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Stop {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// Builds the upstream request for one call.
+pub fn from_openai(ctx: &CallContext, body: &[u8]) -> Result<UpstreamRequest, ApiError> {
+    let request = parse(body)?;
+    let body = to_anthropic(ctx, request)?;
+    let body = serde_json::to_vec(&body)
+        .map_err(|e| bad_request(format!("cannot write the request body: {e}"), None))?;
+    Ok(UpstreamRequest {
+        method: Method::Post,
+        path_and_query: MESSAGES_PATH.to_owned(),
+        headers: headers(ctx),
+        body,
+        response_framing: ctx.streaming.then_some(StreamFraming::Sse),
+        credential: None,
+    })
+}
+
+/// Reads the body, naming the field at fault when it does not fit.
+fn parse(body: &[u8]) -> Result<ChatRequest, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let request: ChatRequest = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let param = (path != ".").then_some(path.as_str());
+        bad_request(format!("invalid request body: {}", e.inner()), param)
+    })?;
+    de.end()
+        .map_err(|e| bad_request(format!("invalid request body: {e}"), None))?;
+    Ok(request)
+}
+
+/// The Anthropic body for a parsed request.
+fn to_anthropic(ctx: &CallContext, request: ChatRequest) -> Result<Value, ApiError> {
+    if request.n.is_some_and(|n| n > 1) {
+        return Err(bad_request(
+            "`n` greater than 1 is not supported by Anthropic models: they return one choice",
+            Some("n"),
+        ));
+    }
+    let converted = messages::convert(&request.messages)?;
+    let mut body = Map::new();
+    body.insert("model".into(), json!(ctx.upstream_model));
+    if !converted.system.is_empty() {
+        body.insert("system".into(), Value::Array(converted.system));
+    }
+    body.insert("messages".into(), Value::Array(converted.turns));
+
+    let client_max = request.max_completion_tokens.or(request.max_tokens);
+    if client_max == Some(0) {
+        return Err(bad_request(
+            "`max_completion_tokens` must be at least 1",
+            Some("max_completion_tokens"),
+        ));
+    }
+    let mut max_tokens = client_max.unwrap_or(default_max_tokens(ctx)?);
+    if let Some(thinking) = request.thinking {
+        body.insert("thinking".into(), thinking);
+    } else if let Some(effort) = request.reasoning_effort.as_deref()
+        && let Some((budget, max)) = thinking(effort, client_max, max_tokens)?
+    {
+        max_tokens = max;
+        body.insert(
+            "thinking".into(),
+            json!({"type": "enabled", "budget_tokens": budget}),
+        );
+    }
+    body.insert("max_tokens".into(), json!(max_tokens));
+
+    // Anthropic refuses sampling settings while thinking is on.
+    let thinking_on = body
+        .get("thinking")
+        .and_then(|t| t.get("type"))
+        .is_some_and(|t| t != "disabled");
+    if let Some(temperature) = request.temperature.filter(|_| !thinking_on) {
+        // OpenAI allows 0-2, Anthropic 0-1.
+        body.insert("temperature".into(), json!(temperature.clamp(0.0, 1.0)));
+    } else if let Some(top_p) = request.top_p.filter(|_| !thinking_on) {
+        // Newer Claude models refuse `temperature` and `top_p` together; temperature wins.
+        body.insert("top_p".into(), json!(top_p));
+    }
+    if let Some(top_k) = request.top_k.filter(|_| !thinking_on) {
+        body.insert("top_k".into(), json!(top_k));
+    }
+    let stop: Vec<String> = match request.stop {
+        None => Vec::new(),
+        Some(Stop::One(s)) => vec![s],
+        Some(Stop::Many(many)) => many,
+    };
+    let stop: Vec<String> = stop.into_iter().filter(|s| !s.is_empty()).collect();
+    if !stop.is_empty() {
+        body.insert("stop_sequences".into(), json!(stop));
+    }
+    if let Some(user) = request.user.filter(|u| !u.is_empty()) {
+        body.insert("metadata".into(), json!({"user_id": user}));
+    }
+    let tools = request.tools.unwrap_or_default();
+    if !tools.is_empty() {
+        body.insert("tools".into(), tools::convert(&tools)?);
+        if let Some(choice) =
+            tools::choice(request.tool_choice.as_ref(), request.parallel_tool_calls)?
+        {
+            body.insert("tool_choice".into(), choice);
+        }
+    }
+    if ctx.streaming {
+        body.insert("stream".into(), json!(true));
+    }
+    Ok(Value::Object(body))
+}
+
+/// `default-max-tokens` from the model's options, else [`DEFAULT_MAX_TOKENS`].
+fn default_max_tokens(ctx: &CallContext) -> Result<u64, ApiError> {
+    let Some(text) = option(ctx, OPTION_DEFAULT_MAX_TOKENS) else {
+        return Ok(DEFAULT_MAX_TOKENS);
+    };
+    match text.trim().parse::<u64>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(ApiError {
+            status: 500,
+            message: format!(
+                "model option `{OPTION_DEFAULT_MAX_TOKENS}` must be a positive integer, not {text:?}"
+            ),
+            error_type: "server_error".into(),
+            param: None,
+            code: None,
+            retry_after: None,
+        }),
+    }
+}
+
+/// The thinking budget for an OpenAI `reasoning_effort`, and the `max_tokens` to send
+/// with it; `None` for `"none"`.
+///
+/// Budgets: `minimal` 1024, `low` 2048, `medium` 8192, `high` 24576 tokens. While
+/// thinking is on, `temperature`, `top_p` and `top_k` are not sent (Anthropic refuses
+/// them with thinking). Anthropic
+/// wants `budget_tokens < max_tokens`: when the client set no maximum, `max_tokens`
+/// grows to budget plus the default so thinking does not eat the answer; when it did,
+/// the budget shrinks to fit (OpenAI counts reasoning inside the maximum too), and a
+/// maximum that leaves less than 1024 thinking tokens is refused.
+pub fn thinking(
+    effort: &str,
+    client_max: Option<u64>,
+    max_tokens: u64,
+) -> Result<Option<(u64, u64)>, ApiError> {
+    let budget = match effort {
+        "none" => return Ok(None),
+        "minimal" => MIN_THINKING_BUDGET,
+        "low" => 2048,
+        "medium" => 8192,
+        "high" => 24576,
+        other => {
+            return Err(bad_request(
+                format!(
+                    "unsupported `reasoning_effort` {other:?}: use none, minimal, low, medium or high"
+                ),
+                Some("reasoning_effort"),
+            ));
+        }
+    };
+    if client_max.is_none() {
+        return Ok(Some((budget, budget.saturating_add(max_tokens))));
+    }
+    let budget = budget.min(max_tokens.saturating_sub(1));
+    if budget < MIN_THINKING_BUDGET {
+        return Err(bad_request(
+            format!(
+                "`reasoning_effort` needs `max_completion_tokens` above {MIN_THINKING_BUDGET} (Anthropic's smallest thinking budget); got {max_tokens}"
+            ),
+            Some("max_completion_tokens"),
+        ));
+    }
+    Ok(Some((budget, max_tokens)))
+}
+
+/// `anthropic-version` and, when configured, `anthropic-beta`.
+fn headers(ctx: &CallContext) -> Vec<(String, String)> {
+    let mut headers = vec![(
+        "anthropic-version".to_owned(),
+        option(ctx, OPTION_VERSION)
+            .unwrap_or(DEFAULT_VERSION)
+            .to_owned(),
+    )];
+    if let Some(beta) = option(ctx, OPTION_BETA).filter(|b| !b.trim().is_empty()) {
+        headers.push(("anthropic-beta".to_owned(), beta.to_owned()));
+    }
+    headers
+}
+
+#[cfg(test)]
+mod tests;

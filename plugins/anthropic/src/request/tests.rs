@@ -1,0 +1,388 @@
+use serde_json::{Value, json};
+use switchyard_guest_kit::Endpoint;
+
+use super::*;
+
+use super::super::fixtures::body as fixture;
+
+fn ctx(stream: bool, options: &[(&str, &str)]) -> CallContext {
+    CallContext {
+        endpoint: Endpoint::ChatCompletions,
+        public_model: "claude".into(),
+        upstream_model: "claude-haiku-4-5".into(),
+        streaming: stream,
+        include_usage: false,
+        client_id: "client-1".into(),
+        options: options
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    }
+}
+
+fn translate(ctx: &CallContext, openai: &Value) -> Value {
+    let request = from_openai(ctx, &serde_json::to_vec(openai).expect("json")).expect("translates");
+    serde_json::from_slice(&request.body).expect("the upstream body is JSON")
+}
+
+fn refused(openai: &Value) -> ApiError {
+    from_openai(&ctx(false, &[]), &serde_json::to_vec(openai).expect("json")).expect_err("refused")
+}
+
+fn weather_tool() -> Value {
+    let recorded = fixture("anthropic-tool.request.json");
+    let tool = &recorded["tools"][0];
+    json!({"type": "function", "function": {
+        "name": tool["name"], "description": tool["description"], "parameters": tool["input_schema"]
+    }})
+}
+
+#[test]
+fn the_recorded_tool_request_is_what_an_openai_client_produces() {
+    let openai = json!({
+        "model": "claude",
+        "max_tokens": 1024,
+        "messages": [{"role": "user", "content": "What is the weather in SF?"}],
+        "tools": [weather_tool()]
+    });
+    let body = translate(&ctx(false, &[]), &openai);
+    let recorded = fixture("anthropic-tool.request.json");
+    assert_eq!(body["model"], recorded["model"]);
+    assert_eq!(body["max_tokens"], recorded["max_tokens"]);
+    assert_eq!(body["tools"], recorded["tools"], "same tool definition");
+    assert_eq!(
+        body["messages"],
+        json!([{"role": "user", "content": [{"type": "text", "text": "What is the weather in SF?"}]}])
+    );
+    assert!(
+        body.get("stream").is_none() && body.get("tool_choice").is_none(),
+        "{body}"
+    );
+}
+
+#[test]
+fn the_tool_result_turn_matches_the_recording() {
+    let recorded = fixture("anthropic-tool-result.request.json");
+    let call = &recorded["messages"][1]["content"][0];
+    let result = &recorded["messages"][2]["content"][0];
+    let openai = json!({
+        "model": "claude",
+        "max_completion_tokens": 1024,
+        "messages": [
+            {"role": "user", "content": "What is the weather in SF?"},
+            {"role": "assistant", "content": "", "tool_calls": [{
+                "id": call["id"], "type": "function",
+                "function": {"name": call["name"], "arguments": call["input"].to_string()}
+            }]},
+            {"role": "tool", "tool_call_id": call["id"], "content": result["content"]}
+        ],
+        "tools": [weather_tool()]
+    });
+    let body = translate(&ctx(false, &[]), &openai);
+    assert_eq!(
+        body["max_tokens"], 1024,
+        "max_completion_tokens is accepted"
+    );
+    let messages = body["messages"].as_array().expect("messages");
+    assert_eq!(messages.len(), 3);
+    assert_eq!(
+        messages[1],
+        json!({"role": "assistant", "content": [{
+            "type": "tool_use", "id": call["id"], "name": call["name"], "input": call["input"]
+        }]}),
+        "the empty assistant text is dropped"
+    );
+    assert_eq!(messages[2]["role"], "user");
+    assert_eq!(messages[2]["content"], json!([result]));
+}
+
+#[test]
+fn system_and_developer_messages_are_hoisted() {
+    let body = translate(
+        &ctx(false, &[]),
+        &json!({"messages": [
+            {"role": "system", "content": "Be terse."},
+            {"role": "user", "content": "Hi"},
+            {"role": "developer", "content": [{"type": "text", "text": "Answer in French."}]},
+            {"role": "user", "content": "Again"}
+        ]}),
+    );
+    assert_eq!(
+        body["system"],
+        json!([{"type": "text", "text": "Be terse."}, {"type": "text", "text": "Answer in French."}])
+    );
+    assert_eq!(
+        body["messages"],
+        json!([{"role": "user", "content": [
+            {"type": "text", "text": "Hi"}, {"type": "text", "text": "Again"}
+        ]}]),
+        "the two user turns around the hoisted message are merged"
+    );
+}
+
+#[test]
+fn parallel_tool_results_go_into_one_user_turn_first() {
+    let body = translate(
+        &ctx(false, &[]),
+        &json!({"messages": [
+            {"role": "user", "content": "Weather in Paris and Rome?"},
+            {"role": "assistant", "content": "Checking.", "tool_calls": [
+                {"id": "toolu_1", "type": "function", "function": {"name": "w", "arguments": "{\"city\":\"Paris\"}"}},
+                {"id": "toolu_2", "type": "function", "function": {"name": "w", "arguments": ""}}
+            ]},
+            {"role": "tool", "tool_call_id": "toolu_1", "content": "sunny"},
+            {"role": "tool", "tool_call_id": "toolu_2", "content": [{"type": "text", "text": "rainy"}]},
+            {"role": "user", "content": "Thanks"}
+        ]}),
+    );
+    let messages = body["messages"].as_array().expect("messages");
+    assert_eq!(messages.len(), 3, "{body}");
+    assert_eq!(
+        messages[1]["content"],
+        json!([
+            {"type": "text", "text": "Checking."},
+            {"type": "tool_use", "id": "toolu_1", "name": "w", "input": {"city": "Paris"}},
+            {"type": "tool_use", "id": "toolu_2", "name": "w", "input": {}}
+        ]),
+        "empty arguments become {{}}"
+    );
+    assert_eq!(
+        messages[2]["content"],
+        json!([
+            {"type": "tool_result", "tool_use_id": "toolu_1", "content": "sunny"},
+            {"type": "tool_result", "tool_use_id": "toolu_2", "content": [{"type": "text", "text": "rainy"}]},
+            {"type": "text", "text": "Thanks"}
+        ])
+    );
+}
+
+#[test]
+fn images_become_base64_or_url_sources() {
+    let body = translate(
+        &ctx(false, &[]),
+        &json!({"messages": [{"role": "user", "content": [
+            {"type": "text", "text": "What is in these?"},
+            {"type": "text", "text": ""},
+            {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo=", "detail": "high"}},
+            {"type": "image_url", "image_url": {"url": "https://example.com/cat.jpg"}}
+        ]}]}),
+    );
+    assert_eq!(
+        body["messages"][0]["content"],
+        json!([
+            {"type": "text", "text": "What is in these?"},
+            {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="}},
+            {"type": "image", "source": {"type": "url", "url": "https://example.com/cat.jpg"}}
+        ])
+    );
+    let e = refused(&json!({"messages": [{"role": "user", "content": [
+        {"type": "image_url", "image_url": {"url": "data:image/bmp;base64,Qk0="}}
+    ]}]}));
+    assert_eq!(e.status, 400);
+    assert!(e.message.contains("image/bmp"), "{}", e.message);
+    assert_eq!(e.param.as_deref(), Some("messages[0].content[0]"));
+}
+
+#[test]
+fn sampling_stop_user_and_max_tokens() {
+    let body = translate(
+        &ctx(true, &[("default-max-tokens", "777")]),
+        &json!({
+            "messages": [{"role": "user", "content": "Hi"}],
+            "temperature": 1.6, "top_p": 0.5, "stop": "END", "user": "u-42",
+            "seed": 7, "presence_penalty": 0.3, "stream": true,
+            "stream_options": {"include_usage": true}
+        }),
+    );
+    assert_eq!(body["max_tokens"], 777, "the model's default");
+    assert_eq!(body["temperature"], 1.0, "clamped into Anthropic's 0-1");
+    assert!(
+        body.get("top_p").is_none(),
+        "not sent together with temperature"
+    );
+    assert_eq!(body["stop_sequences"], json!(["END"]));
+    assert_eq!(body["metadata"], json!({"user_id": "u-42"}));
+    assert_eq!(body["stream"], true);
+    for dropped in ["seed", "presence_penalty", "stream_options", "user", "stop"] {
+        assert!(body.get(dropped).is_none(), "{dropped} dropped: {body}");
+    }
+
+    let body = translate(
+        &ctx(false, &[]),
+        &json!({"messages": [{"role": "user", "content": "Hi"}], "top_p": 0.9, "stop": ["a", "b"]}),
+    );
+    assert_eq!(body["max_tokens"], DEFAULT_MAX_TOKENS);
+    assert_eq!(body["top_p"], 0.9);
+    assert_eq!(body["stop_sequences"], json!(["a", "b"]));
+}
+
+#[test]
+fn tool_choice_mapping() {
+    let with = |choice: Value, parallel: Option<bool>| {
+        let mut openai =
+            json!({"messages": [{"role": "user", "content": "Hi"}], "tools": [weather_tool()]});
+        if !choice.is_null() {
+            openai["tool_choice"] = choice;
+        }
+        if let Some(p) = parallel {
+            openai["parallel_tool_calls"] = json!(p);
+        }
+        translate(&ctx(false, &[]), &openai)
+            .get("tool_choice")
+            .cloned()
+    };
+    assert_eq!(with(json!("auto"), None), Some(json!({"type": "auto"})));
+    assert_eq!(
+        with(json!("none"), Some(false)),
+        Some(json!({"type": "none"}))
+    );
+    assert_eq!(with(json!("required"), None), Some(json!({"type": "any"})));
+    assert_eq!(
+        with(
+            json!({"type": "function", "function": {"name": "get_weather"}}),
+            Some(false)
+        ),
+        Some(json!({"type": "tool", "name": "get_weather", "disable_parallel_tool_use": true}))
+    );
+    assert_eq!(
+        with(Value::Null, Some(false)),
+        Some(json!({"type": "auto", "disable_parallel_tool_use": true}))
+    );
+    assert_eq!(with(Value::Null, Some(true)), None);
+}
+
+#[test]
+fn reasoning_effort_becomes_a_thinking_budget() {
+    let body = translate(
+        &ctx(false, &[]),
+        &json!({"messages": [{"role": "user", "content": "Hi"}], "reasoning_effort": "low"}),
+    );
+    assert_eq!(
+        body["thinking"],
+        json!({"type": "enabled", "budget_tokens": 2048})
+    );
+    assert_eq!(
+        body["max_tokens"],
+        2048 + DEFAULT_MAX_TOKENS,
+        "room for the answer"
+    );
+
+    let body = translate(
+        &ctx(false, &[]),
+        &json!({"messages": [{"role": "user", "content": "Hi"}], "reasoning_effort": "high", "max_completion_tokens": 5000}),
+    );
+    assert_eq!(
+        body["thinking"]["budget_tokens"], 4999,
+        "budget shrinks below max_tokens"
+    );
+    assert_eq!(body["max_tokens"], 5000);
+
+    let e = refused(
+        &json!({"messages": [{"role": "user", "content": "Hi"}], "reasoning_effort": "low", "max_tokens": 500}),
+    );
+    assert_eq!(
+        (e.status, e.param.as_deref()),
+        (400, Some("max_completion_tokens"))
+    );
+
+    let body = translate(
+        &ctx(false, &[]),
+        &json!({"messages": [{"role": "user", "content": "Hi"}], "reasoning_effort": "none"}),
+    );
+    assert!(body.get("thinking").is_none());
+}
+
+#[test]
+fn headers_and_path() {
+    let request = from_openai(
+        &ctx(
+            true,
+            &[("anthropic-beta", "interleaved-thinking-2025-05-14")],
+        ),
+        br#"{"messages":[{"role":"user","content":"Hi"}]}"#,
+    )
+    .expect("translates");
+    assert_eq!(request.path_and_query, "/v1/messages");
+    assert_eq!(request.method, Method::Post);
+    assert_eq!(request.response_framing, Some(StreamFraming::Sse));
+    assert_eq!(
+        request.headers,
+        vec![
+            ("anthropic-version".to_owned(), "2023-06-01".to_owned()),
+            (
+                "anthropic-beta".to_owned(),
+                "interleaved-thinking-2025-05-14".to_owned()
+            ),
+        ]
+    );
+    let request = from_openai(
+        &ctx(false, &[("anthropic-version", "2024-01-01")]),
+        br#"{"messages":[{"role":"user","content":"Hi"}]}"#,
+    )
+    .expect("translates");
+    assert_eq!(
+        request.headers,
+        vec![("anthropic-version".to_owned(), "2024-01-01".to_owned())]
+    );
+    assert_eq!(request.response_framing, None);
+}
+
+#[test]
+fn what_anthropic_cannot_do_is_refused_clearly() {
+    let e = refused(&json!({"messages": [{"role": "user", "content": "Hi"}], "n": 2}));
+    assert_eq!((e.status, e.param.as_deref()), (400, Some("n")));
+    assert!(e.message.contains("`n`"), "{}", e.message);
+
+    let e = refused(&json!({"messages": []}));
+    assert_eq!((e.status, e.param.as_deref()), (400, Some("messages")));
+
+    let e = refused(&json!({"messages": [{"role": "user", "content": 5}]}));
+    assert_eq!(e.status, 400);
+    assert!(
+        e.param
+            .as_deref()
+            .is_some_and(|p| p.starts_with("messages[0]")),
+        "{:?}",
+        e.param
+    );
+
+    let e = refused(
+        &json!({"messages": [{"role": "assistant", "content": "x", "tool_calls": [
+            {"id": "t", "type": "function", "function": {"name": "f", "arguments": "{oops"}}
+        ]}]}),
+    );
+    assert_eq!(
+        e.param.as_deref(),
+        Some("messages[0].tool_calls[0].function.arguments")
+    );
+
+    let e = refused(&json!({"messages": [{"role": "tool", "content": "x"}]}));
+    assert_eq!(e.param.as_deref(), Some("messages[0].tool_call_id"));
+
+    let e = from_openai(&ctx(false, &[]), b"[1]").expect_err("not an object");
+    assert_eq!(e.status, 400);
+}
+
+#[test]
+fn sampling_settings_are_not_sent_with_thinking() {
+    let body = translate(
+        &ctx(false, &[]),
+        &json!({"messages": [{"role": "user", "content": "Hi"}], "reasoning_effort": "medium",
+                "temperature": 0.2, "top_p": 0.5, "top_k": 5}),
+    );
+    assert_eq!(body["thinking"]["budget_tokens"], 8192);
+    for dropped in ["temperature", "top_p", "top_k"] {
+        assert!(body.get(dropped).is_none(), "{dropped}: {body}");
+    }
+    let body = translate(
+        &ctx(false, &[]),
+        &json!({"messages": [{"role": "user", "content": "Hi"}], "top_k": 5,
+                "thinking": {"type": "enabled", "budget_tokens": 2000}}),
+    );
+    assert_eq!(
+        body["thinking"],
+        json!({"type": "enabled", "budget_tokens": 2000}),
+        "sent as is"
+    );
+    assert!(body.get("top_k").is_none());
+}

@@ -1,0 +1,146 @@
+use serde_json::{Value, json};
+use switchyard_guest_kit::Endpoint;
+
+use super::*;
+
+use super::super::fixtures::body as fixture;
+
+fn ctx() -> CallContext {
+    CallContext {
+        endpoint: Endpoint::ChatCompletions,
+        public_model: "claude".into(),
+        upstream_model: "claude-haiku-4-5".into(),
+        streaming: false,
+        include_usage: false,
+        client_id: "client-1".into(),
+        options: Vec::new(),
+    }
+}
+
+fn ok(body: &Value) -> UpstreamResponse {
+    UpstreamResponse {
+        status: 200,
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: serde_json::to_vec(body).expect("json"),
+    }
+}
+
+fn translate(body: &Value) -> (Value, switchyard_guest_kit::Usage) {
+    let translated = to_openai(&ctx(), ok(body)).expect("translates");
+    let json = serde_json::from_slice(&translated.body).expect("completion is JSON");
+    (json, translated.usage.expect("usage"))
+}
+
+#[test]
+fn recorded_tool_use_becomes_tool_calls() {
+    let (completion, usage) = translate(&fixture("anthropic-tool.response.json"));
+    assert_eq!(completion["object"], "chat.completion");
+    assert_eq!(completion["id"], "msg_018yE33RyaCdsMnr8kGYUQ5Y");
+    assert_eq!(completion["model"], "claude-haiku-4-5-20251001");
+    let choice = &completion["choices"][0];
+    assert_eq!(choice["finish_reason"], "tool_calls");
+    assert_eq!(choice["message"]["role"], "assistant");
+    assert_eq!(choice["message"]["content"], Value::Null);
+    let call = &choice["message"]["tool_calls"][0];
+    assert_eq!(call["id"], "toolu_011bpynHqFZ9P4u5rSaXsTJQ");
+    assert_eq!(call["type"], "function");
+    assert_eq!(call["function"]["name"], "get_weather");
+    let arguments: Value =
+        serde_json::from_str(call["function"]["arguments"].as_str().expect("a string"))
+            .expect("arguments are JSON");
+    assert_eq!(
+        arguments,
+        json!({"location": "San Francisco, CA", "units": "f"})
+    );
+    assert_eq!(
+        completion["usage"],
+        json!({"prompt_tokens": 656, "completion_tokens": 74, "total_tokens": 730,
+               "prompt_tokens_details": {"cached_tokens": 0}})
+    );
+    assert_eq!((usage.prompt_tokens, usage.completion_tokens), (656, 74));
+}
+
+#[test]
+fn recorded_text_answer() {
+    let (completion, _) = translate(&fixture("anthropic-tool-result.response.json"));
+    let choice = &completion["choices"][0];
+    assert_eq!(
+        choice["message"]["content"],
+        "The weather in San Francisco, CA is currently **Sunny** with a temperature of **68°F**."
+    );
+    assert_eq!(choice["finish_reason"], "stop");
+    assert!(choice["message"].get("tool_calls").is_none());
+    assert!(choice["message"].get("reasoning_content").is_none());
+}
+
+#[test]
+fn thinking_text_and_tools_together_with_cache_usage() {
+    let body = json!({
+        "id": "msg_1", "type": "message", "role": "assistant", "model": "claude-opus-4-6",
+        "content": [
+            {"type": "thinking", "thinking": "Let me think.", "signature": "sig"},
+            {"type": "redacted_thinking", "data": "xxx"},
+            {"type": "text", "text": "I'll look "},
+            {"type": "text", "text": "it up."},
+            {"type": "tool_use", "id": "toolu_a", "name": "search", "input": {}},
+            {"type": "server_tool_use", "id": "srv", "name": "web", "input": {}}
+        ],
+        "stop_reason": "tool_use", "stop_sequence": null,
+        "usage": {"input_tokens": 10, "cache_creation_input_tokens": 20, "cache_read_input_tokens": 300, "output_tokens": 40}
+    });
+    let (completion, usage) = translate(&body);
+    let message = &completion["choices"][0]["message"];
+    assert_eq!(message["content"], "I'll look it up.");
+    assert_eq!(message["reasoning_content"], "Let me think.");
+    assert_eq!(message["tool_calls"].as_array().map(Vec::len), Some(1));
+    assert_eq!(message["tool_calls"][0]["function"]["arguments"], "{}");
+    assert_eq!(
+        completion["usage"]["prompt_tokens"], 330,
+        "cache reads and writes count"
+    );
+    assert_eq!(
+        completion["usage"]["prompt_tokens_details"]["cached_tokens"],
+        300
+    );
+    assert_eq!(completion["usage"]["total_tokens"], 370);
+    assert_eq!(usage.cached_tokens, Some(300));
+}
+
+#[test]
+fn every_stop_reason_maps() {
+    for (stop, finish) in [
+        ("end_turn", "stop"),
+        ("stop_sequence", "stop"),
+        ("pause_turn", "stop"),
+        ("max_tokens", "length"),
+        ("model_context_window_exceeded", "length"),
+        ("tool_use", "tool_calls"),
+        ("refusal", "content_filter"),
+    ] {
+        let body = json!({"id": "m", "model": "c", "content": [{"type": "text", "text": "x"}],
+                          "stop_reason": stop, "usage": {"input_tokens": 1, "output_tokens": 1}});
+        let (completion, _) = translate(&body);
+        assert_eq!(completion["choices"][0]["finish_reason"], finish, "{stop}");
+    }
+}
+
+#[test]
+fn errors_and_garbage() {
+    let e = to_openai(
+        &ctx(),
+        UpstreamResponse {
+            status: 529,
+            headers: vec![("retry-after".into(), "4".into())],
+            body: br#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#
+                .to_vec(),
+        },
+    )
+    .expect_err("an error");
+    assert_eq!((e.status, e.retry_after), (503, Some(4)));
+
+    let mut garbage = ok(&json!(null));
+    garbage.body = b"<html>oops</html>".to_vec();
+    let e = to_openai(&ctx(), garbage).expect_err("rejected");
+    assert_eq!(e.status, 502);
+    assert!(e.message.contains("<html>oops</html>"), "{}", e.message);
+}

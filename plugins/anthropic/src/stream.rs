@@ -1,0 +1,326 @@
+//! Anthropic SSE events → OpenAI `chat.completion.chunk`s, for one stream.
+//!
+//! | Anthropic event | OpenAI chunk |
+//! |---|---|
+//! | `message_start` | the role chunk (`delta: {role, content: ""}`), once, first |
+//! | `content_block_start` `tool_use` | `tool_calls[{index, id, type, function: {name, arguments: ""}}]` |
+//! | `text_delta` / `thinking_delta` | `delta.content` / `delta.reasoning_content` |
+//! | `input_json_delta` | `tool_calls[{index, function: {arguments}}]` (empty fragments skipped) |
+//! | `message_delta` | nothing; its `stop_reason` and cumulative usage are kept |
+//! | `message_stop` | the finish chunk, then the usage chunk (`choices: []`) if asked for |
+//! | `ping`, `signature_delta`, `content_block_stop`, unknown events | nothing |
+//! | `error` | the error that ends the stream ([`super::error::from_stream_error`]) |
+//!
+//! The OpenAI tool-call `index` counts tool calls only: a text or thinking block
+//! before a `tool_use` block shifts Anthropic's block index, not the tool index.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use switchyard_guest_kit::error::{bad_gateway, snippet};
+use switchyard_guest_kit::{ApiError, CallContext, StreamEvent, StreamOutput};
+
+use super::error::{SNIPPET_CHARS, from_stream_error};
+use super::response::{finish_reason, now_secs};
+use super::usage::AnthropicUsage;
+
+/// One Anthropic stream event, as far as the translation reads it.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Event {
+    MessageStart {
+        message: StartMessage,
+    },
+    ContentBlockStart {
+        index: u64,
+        content_block: StartBlock,
+    },
+    ContentBlockDelta {
+        index: u64,
+        delta: Delta,
+    },
+    MessageDelta {
+        #[serde(default)]
+        delta: MessageDeltaBody,
+        #[serde(default)]
+        usage: Option<AnthropicUsage>,
+    },
+    MessageStop {},
+    Error {},
+    #[serde(other)]
+    Other,
+}
+
+/// `message_start.message`.
+#[derive(Debug, Deserialize)]
+struct StartMessage {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    usage: Option<AnthropicUsage>,
+}
+
+/// `content_block_start.content_block`; only `tool_use` starts emit anything.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum StartBlock {
+    ToolUse {
+        id: String,
+        name: String,
+    },
+    #[serde(other)]
+    Other,
+}
+
+/// `content_block_delta.delta`.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Delta {
+    #[serde(rename = "text_delta")]
+    Text { text: String },
+    #[serde(rename = "input_json_delta")]
+    InputJson {
+        #[serde(default)]
+        partial_json: String,
+    },
+    #[serde(rename = "thinking_delta")]
+    Thinking { thinking: String },
+    #[serde(other)]
+    Other,
+}
+
+/// `message_delta.delta`.
+#[derive(Debug, Default, Deserialize)]
+struct MessageDeltaBody {
+    #[serde(default)]
+    stop_reason: Option<String>,
+}
+
+/// Per-stream state.
+#[derive(Debug)]
+pub struct Transformer {
+    /// The client asked for a usage chunk.
+    include_usage: bool,
+    /// `id` of every chunk (the Anthropic message id).
+    id: String,
+    /// `model` of every chunk.
+    model: String,
+    /// `created` of every chunk.
+    created: u64,
+    /// The role chunk went out.
+    started: bool,
+    /// `message_stop` arrived; later events are ignored.
+    stopped: bool,
+    /// Tool calls seen so far (the next OpenAI tool index).
+    tool_calls: u32,
+    /// Anthropic block index → OpenAI tool index, for `tool_use` blocks.
+    tool_index: HashMap<u64, u32>,
+    /// The latest `stop_reason`.
+    stop_reason: Option<String>,
+    /// Cumulative usage.
+    usage: AnthropicUsage,
+    /// Whether any usage arrived.
+    has_usage: bool,
+    /// An error met after chunks in the same batch; reported on the next call, so the
+    /// chunks before it still reach the client.
+    pending_error: Option<ApiError>,
+}
+
+impl Transformer {
+    /// Starts a stream for the call described by `ctx`.
+    pub fn new(ctx: &CallContext) -> Self {
+        Transformer {
+            include_usage: ctx.include_usage,
+            id: String::new(),
+            model: ctx.upstream_model.clone(),
+            created: now_secs(),
+            started: false,
+            stopped: false,
+            tool_calls: 0,
+            tool_index: HashMap::new(),
+            stop_reason: None,
+            usage: AnthropicUsage::default(),
+            has_usage: false,
+            pending_error: None,
+        }
+    }
+
+    /// Translates a batch of events.
+    pub fn push(&mut self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
+        if let Some(error) = self.pending_error.take() {
+            return Err(error);
+        }
+        let mut chunks = Vec::new();
+        for event in events {
+            if let Err(error) = self.event(&event, &mut chunks) {
+                if chunks.is_empty() {
+                    return Err(error);
+                }
+                self.pending_error = Some(error);
+                break;
+            }
+        }
+        Ok(self.output(chunks))
+    }
+
+    /// Ends the stream. A stream cut before `message_stop` still gets its finish (and
+    /// usage) chunk if `message_delta` said why it stopped; otherwise it is an error,
+    /// never a silent truncation.
+    pub fn finish(&mut self) -> Result<StreamOutput, ApiError> {
+        if let Some(error) = self.pending_error.take() {
+            return Err(error);
+        }
+        let mut chunks = Vec::new();
+        if !self.stopped {
+            if self.stop_reason.is_none() {
+                return Err(bad_gateway(
+                    "the Anthropic stream ended before `message_stop`",
+                ));
+            }
+            self.stop(&mut chunks);
+        }
+        Ok(self.output(chunks))
+    }
+
+    fn output(&self, chunks: Vec<String>) -> StreamOutput {
+        StreamOutput {
+            chunks,
+            usage: self.has_usage.then(|| self.usage.to_wit()),
+        }
+    }
+
+    /// One event → the chunks it produces.
+    fn event(&mut self, event: &StreamEvent, chunks: &mut Vec<String>) -> Result<(), ApiError> {
+        let data = event.data.trim();
+        if event.event.as_deref() == Some("error") {
+            return Err(from_stream_error(data));
+        }
+        if self.stopped || data.is_empty() {
+            return Ok(());
+        }
+        let parsed: Event = serde_json::from_str(data).map_err(|e| {
+            bad_gateway(format!(
+                "upstream sent a stream event that is not an Anthropic event ({e}): {}",
+                snippet(data.as_bytes(), SNIPPET_CHARS)
+            ))
+        })?;
+        match parsed {
+            Event::Error {} => return Err(from_stream_error(data)),
+            Event::MessageStart { message } => {
+                if !message.id.is_empty() {
+                    self.id = message.id;
+                }
+                if let Some(model) = message.model {
+                    self.model = model;
+                }
+                if let Some(usage) = message.usage {
+                    self.usage.update(&usage);
+                    self.has_usage = true;
+                }
+                self.start(chunks);
+            }
+            Event::ContentBlockStart {
+                index,
+                content_block: StartBlock::ToolUse { id, name },
+            } => {
+                self.start(chunks);
+                let tool = self.tool_calls;
+                self.tool_calls += 1;
+                self.tool_index.insert(index, tool);
+                chunks.push(self.chunk(json!({"tool_calls": [{
+                    "index": tool,
+                    "id": id,
+                    "type": "function",
+                    "function": {"name": name, "arguments": ""}
+                }]})));
+            }
+            Event::ContentBlockDelta { index, delta } => {
+                self.start(chunks);
+                match delta {
+                    Delta::Text { text } if !text.is_empty() => {
+                        chunks.push(self.chunk(json!({"content": text})));
+                    }
+                    Delta::Thinking { thinking } if !thinking.is_empty() => {
+                        chunks.push(self.chunk(json!({"reasoning_content": thinking})));
+                    }
+                    Delta::InputJson { partial_json } if !partial_json.is_empty() => {
+                        if let Some(tool) = self.tool_index.get(&index) {
+                            chunks.push(self.chunk(json!({"tool_calls": [{
+                                "index": tool,
+                                "function": {"arguments": partial_json}
+                            }]})));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Event::MessageDelta { delta, usage } => {
+                if delta.stop_reason.is_some() {
+                    self.stop_reason = delta.stop_reason;
+                }
+                if let Some(usage) = usage {
+                    self.usage.update(&usage);
+                    self.has_usage = true;
+                }
+            }
+            Event::MessageStop {} => {
+                self.start(chunks);
+                self.stop(chunks);
+            }
+            Event::ContentBlockStart { .. } | Event::Other => {}
+        }
+        Ok(())
+    }
+
+    /// The role chunk, once.
+    fn start(&mut self, chunks: &mut Vec<String>) {
+        if !self.started {
+            self.started = true;
+            chunks.push(self.chunk(json!({"role": "assistant", "content": ""})));
+        }
+    }
+
+    /// The finish chunk and, when asked for, the usage chunk.
+    fn stop(&mut self, chunks: &mut Vec<String>) {
+        self.stopped = true;
+        let reason = finish_reason(self.stop_reason.as_deref());
+        chunks.push(self.choice_chunk(json!({}), json!(reason)));
+        if self.include_usage {
+            let mut chunk = self.base();
+            chunk.insert("choices".into(), json!([]));
+            chunk.insert("usage".into(), self.usage.to_openai());
+            chunks.push(Value::Object(chunk).to_string());
+        }
+    }
+
+    fn chunk(&self, delta: Value) -> String {
+        self.choice_chunk(delta, Value::Null)
+    }
+
+    fn choice_chunk(&self, delta: Value, finish_reason: Value) -> String {
+        let mut chunk = self.base();
+        chunk.insert(
+            "choices".into(),
+            json!([{"index": 0, "delta": delta, "logprobs": null, "finish_reason": finish_reason}]),
+        );
+        if self.include_usage {
+            chunk.insert("usage".into(), Value::Null);
+        }
+        Value::Object(chunk).to_string()
+    }
+
+    fn base(&self) -> serde_json::Map<String, Value> {
+        let mut base = serde_json::Map::new();
+        base.insert("id".into(), json!(self.id));
+        base.insert("object".into(), json!("chat.completion.chunk"));
+        base.insert("created".into(), json!(self.created));
+        base.insert("model".into(), json!(self.model));
+        base
+    }
+}
+
+#[cfg(test)]
+mod tests;
