@@ -1,0 +1,132 @@
+//! The Gemini adapter: OpenAI clients in, Google's native Gemini API out
+//! (`generateContent`, `streamGenerateContent?alt=sse`, `batchEmbedContents`).
+//!
+//! This file is the bindings glue only; the translation lives in [`request`],
+//! [`embeddings`], [`response`], [`stream`] and [`error`], which are plain Rust and
+//! tested natively.
+//!
+//! # Model options
+//!
+//! Set in a model's `options` table; all are optional.
+//!
+//! | Option | Values | Effect |
+//! |---|---|---|
+//! | `api-version` | e.g. `v1beta` (default), `v1alpha` | Version segment of the upstream path. |
+//! | `reasoning-content` | `true` (default) / `false` | Thought parts reach the client as `reasoning_content`; `false` drops them. |
+//! | `include-thoughts` | `true` / `false` | Forces `thinkingConfig.includeThoughts`; by default it is sent (as `true`) only when the request has `reasoning_effort`. |
+//! | `thinking` | `level` / `budget` | How `reasoning_effort` is sent: `thinkingLevel` (Gemini 3) or `thinkingBudget` (Gemini 2.5). Default: `level` for upstream models named `gemini-3…`, else `budget`. |
+//! | `safety-threshold` | e.g. `BLOCK_NONE`, `OFF` | Sent as `safetySettings` with that threshold for every harm category. |
+//! | `embedding-task-type` | e.g. `RETRIEVAL_DOCUMENT` | `taskType` of every embeddings request. |
+//!
+//! Sources compiled into another adapter should keep paths relative (`super::..`).
+
+pub mod candidate;
+pub mod embeddings;
+pub mod error;
+#[cfg(test)]
+mod fixtures;
+pub mod request;
+pub mod response;
+pub mod schema;
+pub mod stream;
+pub mod tool_id;
+pub mod wire;
+
+use std::cell::RefCell;
+
+use switchyard_guest_kit::error::bad_gateway;
+use switchyard_guest_kit::{
+    ApiError, CallContext, CredentialPlacement, Endpoint, Guest, GuestStreamTransformer,
+    PluginInfo, StreamEvent, StreamOutput, TranslatedResponse, UpstreamRequest, UpstreamResponse,
+};
+
+/// Platform name models select this adapter by.
+pub const NAME: &str = "gemini";
+/// This adapter's version.
+pub const VERSION: &str = "0.1.0";
+/// Base URL when a model names none (the version goes in the path).
+pub const DEFAULT_BASE_URL: &str = "https://generativelanguage.googleapis.com";
+/// Header carrying the API key (what Google's SDKs send; a `?key=` query would leak
+/// into URL logs).
+pub const API_KEY_HEADER: &str = "x-goog-api-key";
+
+/// What this adapter says about itself.
+pub fn info() -> PluginInfo {
+    PluginInfo {
+        name: NAME.to_owned(),
+        version: VERSION.to_owned(),
+        description:
+            "Google Gemini API, native generateContent (chat, streaming, tools, embeddings)"
+                .to_owned(),
+        endpoints: vec![Endpoint::ChatCompletions, Endpoint::Embeddings],
+        credential: CredentialPlacement::Header(API_KEY_HEADER.to_owned()),
+        default_base_url: DEFAULT_BASE_URL.to_owned(),
+    }
+}
+
+/// The adapter, as the component exports it.
+pub struct Gemini;
+
+impl Guest for Gemini {
+    type StreamTransformer = GeminiStream;
+
+    fn info() -> PluginInfo {
+        info()
+    }
+
+    fn transform_request(ctx: CallContext, body: Vec<u8>) -> Result<UpstreamRequest, ApiError> {
+        match ctx.endpoint {
+            Endpoint::ChatCompletions => request::from_openai(&ctx, &body),
+            Endpoint::Embeddings => embeddings::from_openai(&ctx, &body),
+        }
+    }
+
+    fn transform_response(
+        ctx: CallContext,
+        response: UpstreamResponse,
+    ) -> Result<TranslatedResponse, ApiError> {
+        if !(200..300).contains(&response.status) {
+            return Err(error::from_upstream(&response));
+        }
+        match ctx.endpoint {
+            Endpoint::ChatCompletions => response::to_openai(&ctx, &response.body),
+            Endpoint::Embeddings => embeddings::to_openai(&ctx, &response.body),
+        }
+    }
+}
+
+/// The `stream-transformer` resource: a [`stream::Transformer`] behind the `&self`
+/// methods the bindings call.
+pub struct GeminiStream(RefCell<stream::Transformer>);
+
+impl GeminiStream {
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut stream::Transformer) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        // Calls into one resource never overlap; this only keeps a broken host from
+        // turning into a panic.
+        let mut transformer = self
+            .0
+            .try_borrow_mut()
+            .map_err(|_| bad_gateway("stream transformer called re-entrantly"))?;
+        f(&mut transformer)
+    }
+}
+
+impl GuestStreamTransformer for GeminiStream {
+    fn new(ctx: CallContext, _status: u16, _headers: Vec<(String, String)>) -> Self {
+        GeminiStream(RefCell::new(stream::Transformer::new(&ctx)))
+    }
+
+    fn push(&self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
+        self.with(|t| t.push(events))
+    }
+
+    fn finish(&self) -> Result<StreamOutput, ApiError> {
+        self.with(stream::Transformer::finish)
+    }
+}
+
+#[cfg(feature = "export")]
+switchyard_guest_kit::export_adapter!(Gemini);

@@ -1,0 +1,223 @@
+//! `streamGenerateContent?alt=sse` events → OpenAI chunks, for one stream.
+//!
+//! Each Gemini event is a whole `GenerateContentResponse` holding only the new parts,
+//! for one or more candidates; a function call arrives whole in one event. Per
+//! candidate this sends a role chunk first, then one chunk per part (`content`,
+//! `reasoning_content` or one complete `tool_calls` entry), then the finish chunk.
+//! `usageMetadata` is cumulative on every event: only the last one counts. Gemini
+//! sends no `[DONE]` (the host adds its own); when the client asked for usage, the
+//! usage chunk (`choices: []`) comes from [`Transformer::finish`].
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+use switchyard_guest_kit::error::{bad_gateway, snippet};
+use switchyard_guest_kit::{ApiError, CallContext, StreamEvent, StreamOutput};
+
+use super::candidate::{
+    blocked_message, completion_id, emits_reasoning, finish_reason, id_seed, now, tool_call,
+};
+use super::error::{SNIPPET_CHARS, from_error_json};
+use super::wire::{Candidate, GenerateContentResponse, UsageMetadata};
+
+/// What is known about one choice so far.
+#[derive(Debug, Default)]
+struct ChoiceState {
+    role_sent: bool,
+    tool_calls: usize,
+}
+
+/// Per-stream state.
+#[derive(Debug)]
+pub struct Transformer {
+    upstream_model: String,
+    include_usage: bool,
+    reasoning: bool,
+    created: u64,
+    /// Completion id, model and tool-id seed, fixed by the first event.
+    id: Option<String>,
+    model: Option<String>,
+    seed: Option<String>,
+    choices: BTreeMap<usize, ChoiceState>,
+    usage: Option<UsageMetadata>,
+    /// An error met after chunks in the same batch; reported on the next call, so the
+    /// chunks before it still reach the client in order.
+    pending_error: Option<ApiError>,
+}
+
+impl Transformer {
+    /// Starts a stream for the call described by `ctx`.
+    pub fn new(ctx: &CallContext) -> Self {
+        Transformer {
+            upstream_model: ctx.upstream_model.clone(),
+            include_usage: ctx.include_usage,
+            reasoning: emits_reasoning(ctx),
+            created: now(),
+            id: None,
+            model: None,
+            seed: None,
+            choices: BTreeMap::new(),
+            usage: None,
+            pending_error: None,
+        }
+    }
+
+    /// Translates a batch of events.
+    pub fn push(&mut self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
+        if let Some(error) = self.pending_error.take() {
+            return Err(error);
+        }
+        let mut chunks = Vec::new();
+        for event in events {
+            if let Err(error) = self.event(&event.data, &mut chunks) {
+                if chunks.is_empty() {
+                    return Err(error);
+                }
+                self.pending_error = Some(error);
+                break;
+            }
+        }
+        Ok(self.output(chunks))
+    }
+
+    /// Ends the stream: the usage chunk when the client asked for it.
+    pub fn finish(&mut self) -> Result<StreamOutput, ApiError> {
+        if let Some(error) = self.pending_error.take() {
+            return Err(error);
+        }
+        let mut chunks = Vec::new();
+        if self.include_usage {
+            let usage = self.usage.unwrap_or_default().to_openai();
+            let mut chunk = self.envelope(json!([]));
+            chunk["usage"] = usage;
+            chunks.push(chunk.to_string());
+        }
+        Ok(self.output(chunks))
+    }
+
+    fn output(&self, chunks: Vec<String>) -> StreamOutput {
+        StreamOutput {
+            chunks,
+            usage: self.usage.map(|u| u.to_wit()),
+        }
+    }
+
+    /// One event's data → chunks appended to `out`.
+    fn event(&mut self, data: &str, out: &mut Vec<String>) -> Result<(), ApiError> {
+        let trimmed = data.trim();
+        if trimmed.is_empty() || trimmed == "[DONE]" {
+            return Ok(());
+        }
+        let value: Value = serde_json::from_str(trimmed).map_err(|e| {
+            bad_gateway(format!(
+                "Gemini sent a stream event that is not JSON ({e}): {}",
+                snippet(trimmed.as_bytes(), SNIPPET_CHARS)
+            ))
+        })?;
+        let error = match &value {
+            Value::Array(items) => items.first().and_then(|i| i.get("error")),
+            other => other.get("error"),
+        };
+        if let Some(error) = error.filter(|e| !e.is_null()) {
+            return Err(from_error_json(error, None));
+        }
+        let answer: GenerateContentResponse = serde_json::from_value(value).map_err(|e| {
+            bad_gateway(format!(
+                "Gemini sent a stream event that is not a GenerateContentResponse ({e}): {}",
+                snippet(trimmed.as_bytes(), SNIPPET_CHARS)
+            ))
+        })?;
+        if self.id.is_none() {
+            self.id = Some(completion_id(answer.response_id.as_deref()));
+            self.seed = Some(id_seed(answer.response_id.as_deref()));
+        }
+        if self.model.is_none() {
+            self.model = answer.model_version.clone();
+        }
+        if let Some(usage) = answer.usage_metadata {
+            self.usage = Some(usage);
+        }
+        for (position, candidate) in answer.candidates.iter().enumerate() {
+            self.candidate(candidate, position, out)?;
+        }
+        if answer.candidates.is_empty()
+            && let Some(refusal) = answer.prompt_feedback.as_ref().and_then(blocked_message)
+        {
+            self.start(0, out);
+            out.push(self.chunk(0, json!({ "refusal": refusal }), None));
+            out.push(self.chunk(0, json!({}), Some("content_filter")));
+        }
+        Ok(())
+    }
+
+    fn candidate(
+        &mut self,
+        candidate: &Candidate,
+        position: usize,
+        out: &mut Vec<String>,
+    ) -> Result<(), ApiError> {
+        let index = candidate.index.map_or(position, |i| i as usize);
+        self.start(index, out);
+        let parts = candidate
+            .content
+            .as_ref()
+            .map(|c| c.parts.as_slice())
+            .unwrap_or_default();
+        for part in parts {
+            if let Some(call) = &part.function_call {
+                let n = self.state(index).tool_calls;
+                let seed = format!("{}_{index}", self.seed.as_deref().unwrap_or("gemini"));
+                let mut delta = tool_call(call, part.thought_signature.as_deref(), &seed, n);
+                delta["index"] = json!(n);
+                self.state(index).tool_calls = n + 1;
+                out.push(self.chunk(index, json!({ "tool_calls": [delta] }), None));
+            } else if let Some(text) = part.text.as_deref().filter(|t| !t.is_empty()) {
+                if !part.thought {
+                    out.push(self.chunk(index, json!({ "content": text }), None));
+                } else if self.reasoning {
+                    out.push(self.chunk(index, json!({ "reasoning_content": text }), None));
+                }
+            }
+        }
+        if let Some(reason) = candidate.finish_reason.as_deref() {
+            let has_calls = self.state(index).tool_calls > 0;
+            let finish = finish_reason(reason, has_calls, candidate.finish_message.as_deref())?;
+            out.push(self.chunk(index, json!({}), Some(finish)));
+        }
+        Ok(())
+    }
+
+    /// The role chunk, once per choice.
+    fn start(&mut self, index: usize, out: &mut Vec<String>) {
+        if !self.state(index).role_sent {
+            out.push(self.chunk(index, json!({ "role": "assistant", "content": "" }), None));
+            self.state(index).role_sent = true;
+        }
+    }
+
+    fn state(&mut self, index: usize) -> &mut ChoiceState {
+        self.choices.entry(index).or_default()
+    }
+
+    fn chunk(&self, index: usize, delta: Value, finish: Option<&str>) -> String {
+        let choice = json!({ "index": index, "delta": delta, "finish_reason": finish });
+        self.envelope(json!([choice])).to_string()
+    }
+
+    fn envelope(&self, choices: Value) -> Value {
+        let mut chunk = json!({
+            "id": self.id.as_deref().unwrap_or("chatcmpl-gemini"),
+            "object": "chat.completion.chunk",
+            "created": self.created,
+            "model": self.model.as_deref().unwrap_or(&self.upstream_model),
+            "choices": choices,
+        });
+        if self.include_usage {
+            chunk["usage"] = Value::Null;
+        }
+        chunk
+    }
+}
+
+#[cfg(test)]
+mod tests;

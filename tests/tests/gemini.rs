@@ -1,0 +1,421 @@
+//! The Gemini adapter through the real gateway against the mock Gemini upstream: chat,
+//! streaming (CRLF framing, byte-by-byte and uneven splits), thinking, a tool round
+//! trip that needs the thought signature, blocked prompts, errors and embeddings.
+
+#![allow(
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers fail the test loudly, with the reason; clippy only exempts #[test] bodies"
+)]
+
+use e2e::checks::{chat_body, completion_text, read_error, read_json, read_stream};
+use e2e::mock_upstream::MOCK_API_KEY;
+use e2e::{MockUpstream, TestConfig, TestGateway};
+use serde_json::{Value, json};
+
+/// (public model, upstream model)
+const MODELS: &[(&str, &str)] = &[
+    ("gem", "gemini-echo"),
+    ("gem-tools", "gemini-tools"),
+    ("gem-thinking", "gemini-thinking"),
+    ("gem-max", "gemini-max-tokens"),
+    ("gem-blocked", "gemini-blocked"),
+    ("gem-malformed", "gemini-malformed"),
+    ("gem-429", "gemini-429"),
+    ("gem-404", "gemini-404"),
+    ("gem-503", "gemini-503"),
+    ("gem-bytewise", "gemini-bytewise"),
+    ("gem-recorded", "gemini-recorded"),
+    ("gem-embed", "gemini-embedding-001"),
+];
+
+async fn setup() -> (MockUpstream, TestGateway) {
+    let mock = MockUpstream::start().await.expect("mock upstream starts");
+    let base = format!("http://{}", mock.addr());
+    let mut config = TestConfig::new();
+    for (name, upstream) in MODELS {
+        config = config.model(name, "gemini", upstream, &base);
+    }
+    let config = config
+        .model("gem-no-thoughts", "gemini", "gemini-thinking", &base)
+        .option("reasoning-content", "false")
+        .model_with_key("gem-badkey", "gemini", "gemini-echo", &base, "AIza-wrong")
+        .model("gpt-embed", "openai", "mock-embed", &mock.base_url());
+    let gateway = TestGateway::start(&config.to_toml())
+        .await
+        .expect("gateway starts");
+    (mock, gateway)
+}
+
+async fn stream(gateway: &TestGateway, mut body: Value) -> e2e::sse::ChatStream {
+    body["stream"] = json!(true);
+    let response = gateway.chat(&body).await.expect("the gateway answers");
+    read_stream(response).await.expect("a 200 event stream")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_chat_reaches_generate_content_with_the_key_header() {
+    let (mock, gateway) = setup().await;
+    let mut body = chat_body("gem", "Hello there");
+    body["messages"] = json!([
+        {"role": "system", "content": "Be terse."},
+        {"role": "user", "content": "Hello there"}
+    ]);
+    body["temperature"] = json!(0.2);
+    body["max_tokens"] = json!(50);
+    let answer = read_json(gateway.chat(&body).await.expect("answers"))
+        .await
+        .expect("a 200 completion");
+    assert_eq!(
+        completion_text(&answer),
+        Some("echo: Hello there"),
+        "{answer}"
+    );
+    assert_eq!(answer["object"], "chat.completion");
+    assert_eq!(answer["choices"][0]["finish_reason"], "stop", "{answer}");
+    let usage = &answer["usage"];
+    assert_eq!(
+        usage["total_tokens"].as_u64(),
+        Some(usage["prompt_tokens"].as_u64().expect("prompt") + 3),
+        "{answer}"
+    );
+
+    let seen = mock.requests();
+    let request = seen.last().expect("the upstream was called");
+    assert_eq!(request.path, "/v1beta/models/gemini-echo:generateContent");
+    assert_eq!(request.header("x-goog-api-key"), Some(MOCK_API_KEY));
+    assert_eq!(
+        request.header("authorization"),
+        None,
+        "the key is not a bearer"
+    );
+    assert_eq!(
+        request.body["systemInstruction"],
+        json!({"parts": [{"text": "Be terse."}]})
+    );
+    assert_eq!(
+        request.body["generationConfig"],
+        json!({"temperature": 0.2, "maxOutputTokens": 50})
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streamed_chat_ends_with_usage_and_one_done() {
+    let (mock, gateway) = setup().await;
+    let mut body = chat_body("gem", "one two three four five");
+    body["stream_options"] = json!({"include_usage": true});
+    let events = stream(&gateway, body).await;
+    assert_eq!(events.content(), "echo: one two three four five");
+    assert_eq!(events.finish_reason().as_deref(), Some("stop"));
+    assert!(events.ends_with_done() && events.done_count() == 1);
+    let usage = events.usage_chunks();
+    assert_eq!(usage.len(), 1, "one usage chunk");
+    assert_eq!(usage[0]["usage"]["completion_tokens"], 6);
+    assert_eq!(usage[0]["choices"], json!([]));
+    let path = mock.requests().last().expect("called").path.clone();
+    assert_eq!(
+        path,
+        "/v1beta/models/gemini-echo:streamGenerateContent?alt=sse"
+    );
+
+    // Without include_usage: no usage chunk.
+    let events = stream(&gateway, chat_body("gem", "hi")).await;
+    assert!(events.usage_chunks().is_empty());
+    assert!(events.ends_with_done());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recorded_stream_survives_byte_by_byte_and_uneven_splits() {
+    let (_mock, gateway) = setup().await;
+    let mut texts = Vec::new();
+    for model in ["gem-bytewise", "gem-recorded"] {
+        let mut body = chat_body(model, "why is the sky blue?");
+        body["stream_options"] = json!({"include_usage": true});
+        let events = stream(&gateway, body).await;
+        assert!(
+            events.content().starts_with("The sky is blue"),
+            "{model}: {}",
+            events.content()
+        );
+        assert_eq!(events.finish_reason().as_deref(), Some("stop"), "{model}");
+        let usage = events.usage_chunks();
+        assert_eq!(
+            usage.last().map(|u| u["usage"].clone()),
+            Some(json!({"prompt_tokens": 6, "completion_tokens": 377, "total_tokens": 383})),
+            "{model}: the last usageMetadata, not a sum"
+        );
+        texts.push(events.content());
+    }
+    assert_eq!(texts[0], texts[1], "same text however it was split");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tool_round_trip_restores_the_thought_signature() {
+    let (mock, gateway) = setup().await;
+    let tools = json!([{"type": "function", "function": {
+        "name": "lookup", "description": "Looks things up",
+        "parameters": {"$schema": "http://json-schema.org/draft-07/schema#", "type": "object",
+            "additionalProperties": false,
+            "properties": {"query": {"type": "string"}}, "required": ["query"]}}}]);
+    let first = json!({"model": "gem-tools", "tools": tools, "tool_choice": "required",
+        "messages": [{"role": "user", "content": "find cats"}]});
+    let answer = read_json(gateway.chat(&first).await.expect("answers"))
+        .await
+        .expect("a 200 completion");
+    let message = &answer["choices"][0]["message"];
+    assert_eq!(
+        answer["choices"][0]["finish_reason"], "tool_calls",
+        "{answer}"
+    );
+    let call = &message["tool_calls"][0];
+    assert_eq!(call["function"]["name"], "lookup");
+    assert_eq!(call["function"]["arguments"], r#"{"query":"find cats"}"#);
+    let sent = mock.requests().last().expect("called").body.clone();
+    assert_eq!(
+        sent["toolConfig"],
+        json!({"functionCallingConfig": {"mode": "ANY"}})
+    );
+    assert!(
+        sent["tools"][0]["functionDeclarations"][0]["parameters"]
+            .get("additionalProperties")
+            .is_none(),
+        "schema reduced: {sent}"
+    );
+
+    let id = call["id"].as_str().expect("id");
+    let history = |id: &str| {
+        json!({"model": "gem-tools", "tools": tools, "messages": [
+            {"role": "user", "content": "find cats"},
+            {"role": "assistant", "content": null, "tool_calls": [{"id": id, "type": "function",
+                "function": {"name": "lookup", "arguments": "{\"query\":\"find cats\"}"}}]},
+            {"role": "tool", "tool_call_id": id, "content": "{\"cats\": 3}"}
+        ]})
+    };
+    let answer = read_json(gateway.chat(&history(id)).await.expect("answers"))
+        .await
+        .expect("the second turn is accepted");
+    assert_eq!(
+        completion_text(&answer),
+        Some(r#"the tool said lookup={"cats":3}"#),
+        "{answer}"
+    );
+
+    // The same turn with the signature stripped from the id is refused, like Gemini 3.
+    let plain = id.split("__thought__").next().expect("id");
+    let error = read_error(gateway.chat(&history(plain)).await.expect("answers"))
+        .await
+        .expect("an error");
+    assert_eq!(error.status, 400);
+    assert!(
+        error.message.contains("thought_signature"),
+        "{}",
+        error.message
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streamed_tool_call_arrives_whole_with_its_id() {
+    let (_mock, gateway) = setup().await;
+    let mut body = chat_body("gem-tools", "weather");
+    body["tools"] = json!([{"type": "function", "function": {"name": "weather",
+        "parameters": {"type": "object", "properties": {"query": {"type": "string"}}}}}]);
+    let events = stream(&gateway, body).await;
+    let calls = events.tool_calls();
+    assert_eq!(calls.len(), 1);
+    assert!(calls[0].0.contains("__thought__"), "{calls:?}");
+    assert_eq!(calls[0].1, "weather");
+    assert_eq!(calls[0].2, r#"{"query":"weather"}"#);
+    assert_eq!(events.finish_reason().as_deref(), Some("tool_calls"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thinking_is_reasoning_content_and_counted_in_completion_tokens() {
+    let (_mock, gateway) = setup().await;
+    let answer = read_json(
+        gateway
+            .chat(&chat_body("gem-thinking", "think"))
+            .await
+            .expect("answers"),
+    )
+    .await
+    .expect("200");
+    let message = &answer["choices"][0]["message"];
+    assert_eq!(message["reasoning_content"], "Considering what was asked.");
+    assert_eq!(message["content"], "echo: think");
+    assert_eq!(answer["usage"]["completion_tokens"], 2 + 5, "{answer}");
+    assert_eq!(
+        answer["usage"]["completion_tokens_details"]["reasoning_tokens"],
+        5
+    );
+
+    let events = stream(&gateway, chat_body("gem-thinking", "think")).await;
+    let reasoning: String = events
+        .chunks()
+        .iter()
+        .filter_map(|c| c["choices"][0]["delta"]["reasoning_content"].as_str())
+        .collect();
+    assert_eq!(reasoning, "Considering what was asked.");
+    assert_eq!(events.content(), "echo: think");
+
+    let answer = read_json(
+        gateway
+            .chat(&chat_body("gem-no-thoughts", "think"))
+            .await
+            .expect("answers"),
+    )
+    .await
+    .expect("200");
+    assert!(
+        answer["choices"][0]["message"]
+            .get("reasoning_content")
+            .is_none()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_tokens_without_parts_and_blocked_prompts_finish_visibly() {
+    let (_mock, gateway) = setup().await;
+    let answer = read_json(
+        gateway
+            .chat(&chat_body("gem-max", "x"))
+            .await
+            .expect("answers"),
+    )
+    .await
+    .expect("200");
+    assert_eq!(answer["choices"][0]["finish_reason"], "length");
+    assert_eq!(answer["choices"][0]["message"]["content"], "");
+    let events = stream(&gateway, chat_body("gem-max", "x")).await;
+    assert_eq!(events.finish_reason().as_deref(), Some("length"));
+
+    let answer = read_json(
+        gateway
+            .chat(&chat_body("gem-blocked", "x"))
+            .await
+            .expect("answers"),
+    )
+    .await
+    .expect("200");
+    assert_eq!(answer["choices"][0]["finish_reason"], "content_filter");
+    assert!(
+        answer["choices"][0]["message"]["refusal"]
+            .as_str()
+            .is_some_and(|r| r.contains("SAFETY"))
+    );
+    let events = stream(&gateway, chat_body("gem-blocked", "x")).await;
+    assert_eq!(events.finish_reason().as_deref(), Some("content_filter"));
+    assert!(events.ends_with_done());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_function_call_is_an_error_in_both_modes() {
+    let (_mock, gateway) = setup().await;
+    let error = read_error(
+        gateway
+            .chat(&chat_body("gem-malformed", "x"))
+            .await
+            .expect("answers"),
+    )
+    .await
+    .expect("an error");
+    assert_eq!(error.status, 502);
+    assert_eq!(error.code_str(), Some("malformed_function_call"));
+
+    let events = stream(&gateway, chat_body("gem-malformed", "x")).await;
+    let errors = events.errors();
+    assert_eq!(errors.len(), 1, "{:?}", events.items);
+    assert_eq!(errors[0]["error"]["code"], "malformed_function_call");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gemini_errors_become_openai_errors() {
+    let (_mock, gateway) = setup().await;
+    let cases: &[(&str, u16, &str)] = &[
+        ("gem-badkey", 401, "authentication_error"),
+        ("gem-429", 429, "rate_limit_exceeded"),
+        ("gem-404", 404, "not_found_error"),
+        ("gem-503", 503, "server_error"),
+    ];
+    for (model, status, kind) in cases {
+        for streamed in [false, true] {
+            let mut body = chat_body(model, "x");
+            body["stream"] = json!(streamed);
+            let error = read_error(gateway.chat(&body).await.expect("answers"))
+                .await
+                .unwrap_or_else(|e| panic!("{model}: {e}"));
+            assert_eq!(
+                (error.status, error.kind.as_str()),
+                (*status, *kind),
+                "{model} stream={streamed}: {}",
+                error.body
+            );
+            if *model == "gem-429" {
+                assert_eq!(error.retry_after.as_deref(), Some("37"), "RetryInfo");
+            }
+            if *model == "gem-badkey" {
+                assert_eq!(error.code_str(), Some("invalid_api_key"));
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remote_image_urls_are_a_clear_400() {
+    let (mock, gateway) = setup().await;
+    let body = json!({"model": "gem", "messages": [{"role": "user", "content": [
+        {"type": "text", "text": "what is it"},
+        {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}}]}]});
+    let error = read_error(gateway.chat(&body).await.expect("answers"))
+        .await
+        .expect("an error");
+    assert_eq!(error.status, 400);
+    assert!(
+        error.message.contains("remote image URLs"),
+        "{}",
+        error.message
+    );
+    assert!(mock.requests().is_empty(), "nothing was sent upstream");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn embeddings_work_for_gemini_and_openai_models() {
+    let (mock, gateway) = setup().await;
+    for (model, expected_len) in [
+        ("gem-embed", 4),
+        ("gpt-embed", e2e::mock_upstream::EMBEDDING_DIMENSIONS),
+    ] {
+        let mut body = json!({"model": model, "input": ["hello world", "goodbye"]});
+        if model == "gem-embed" {
+            body["dimensions"] = json!(4);
+        }
+        let response = gateway
+            .client()
+            .post(gateway.endpoint("/v1/embeddings"))
+            .json(&body)
+            .send()
+            .await
+            .expect("answers");
+        let answer = read_json(response).await.expect("a 200 embedding list");
+        assert_eq!(answer["object"], "list", "{answer}");
+        let data = answer["data"].as_array().expect("data");
+        assert_eq!(data.len(), 2, "{answer}");
+        for (i, item) in data.iter().enumerate() {
+            assert_eq!(item["index"], i);
+            assert_eq!(
+                item["embedding"].as_array().map(Vec::len),
+                Some(expected_len),
+                "{model}: {item}"
+            );
+        }
+    }
+    let gemini = mock
+        .requests()
+        .into_iter()
+        .find(|r| r.path.contains("batchEmbedContents"))
+        .expect("Gemini was called");
+    assert_eq!(
+        gemini.path,
+        "/v1beta/models/gemini-embedding-001:batchEmbedContents"
+    );
+    assert_eq!(gemini.body["requests"][0]["outputDimensionality"], 4);
+}
