@@ -1,0 +1,174 @@
+//! Azure OpenAI error bodies → [`ApiError`], for non-2xx answers and mid-stream errors.
+//!
+//! Azure's bodies are OpenAI's plus quirks: `code` is often the HTTP status as a string
+//! (`"429"`, `"401"`) with no `type`; a blocked prompt is `400` with
+//! `code: "content_filter"` and an `innererror` (`content_filter_result` per category);
+//! an unknown deployment is `404` `DeploymentNotFound`.
+
+use serde::Deserialize;
+use serde_json::Value;
+use switchyard_guest_kit::error::{INVALID_REQUEST, RATE_LIMIT, from_status, snippet};
+use switchyard_guest_kit::headers::retry_after;
+use switchyard_guest_kit::{ApiError, UpstreamResponse};
+
+/// How much of a foreign error body goes into the message, in characters.
+pub const SNIPPET_CHARS: usize = 200;
+/// Status of a mid-stream error that carries no better hint.
+pub const STREAM_ERROR_STATUS: u16 = 502;
+/// The `code` Azure (and the client) use for content-filter refusals.
+pub const CONTENT_FILTER: &str = "content_filter";
+
+#[derive(Deserialize)]
+struct Envelope {
+    error: Option<ErrorObject>,
+}
+
+/// The inside of an Azure error body; every field optional, `code` a string or number.
+#[derive(Default, Deserialize)]
+struct ErrorObject {
+    message: Option<String>,
+    #[serde(rename = "type")]
+    error_type: Option<String>,
+    param: Option<Value>,
+    code: Option<Value>,
+    /// The wire name; the spec's `inner_error` is accepted too.
+    #[serde(alias = "inner_error")]
+    innererror: Option<InnerError>,
+}
+
+#[derive(Default, Deserialize)]
+struct InnerError {
+    code: Option<String>,
+    /// The wire name; the spec's `content_filter_results` is accepted too.
+    #[serde(alias = "content_filter_results")]
+    content_filter_result: Option<serde_json::Map<String, Value>>,
+}
+
+/// A non-2xx upstream answer as the client should see it.
+pub fn from_upstream(response: &UpstreamResponse) -> ApiError {
+    let status = response.status;
+    let parsed = serde_json::from_slice::<Envelope>(&response.body)
+        .ok()
+        .and_then(|envelope| envelope.error)
+        .filter(|object| object.message.is_some() || object.code.is_some());
+    let mut error = match parsed {
+        Some(object) => to_api_error(status, object),
+        None => from_status(status, foreign_message(status, &response.body), None, None),
+    };
+    error.retry_after = retry_after(&response.headers);
+    error
+}
+
+/// A mid-stream `{"error": {...}}` value as the error that ends the stream: 502 unless
+/// the error names an HTTP status (as its code) or a rate limit.
+pub fn from_stream_error(error_json: &str) -> ApiError {
+    let object = serde_json::from_str::<ErrorObject>(error_json).unwrap_or_else(|_| ErrorObject {
+        message: Some(format!(
+            "upstream stream failed: {}",
+            snippet(error_json.as_bytes(), SNIPPET_CHARS)
+        )),
+        ..ErrorObject::default()
+    });
+    let status = object
+        .code
+        .as_ref()
+        .and_then(status_code)
+        .or_else(|| (object.error_type.as_deref() == Some(RATE_LIMIT)).then_some(429))
+        .unwrap_or(STREAM_ERROR_STATUS);
+    to_api_error(status, object)
+}
+
+fn to_api_error(status: u16, object: ErrorObject) -> ApiError {
+    let code = object.code.as_ref().and_then(scalar_text);
+    let message = object
+        .message
+        .filter(|m| !m.is_empty())
+        .unwrap_or_else(|| format!("Azure OpenAI answered HTTP {status}"));
+    let param = object.param.as_ref().and_then(scalar_text);
+
+    if code.as_deref() == Some(CONTENT_FILTER) {
+        return content_filter(status, message, param, object.innererror);
+    }
+    // `"429"`, `"401"`: a status, not a code; let the status pick type and code.
+    let code = code.filter(|c| c.parse::<u16>().is_err());
+    let (error_type, code) = match code.as_deref() {
+        Some("DeploymentNotFound") => (Some(INVALID_REQUEST), Some("model_not_found")),
+        _ => (object.error_type.as_deref(), code.as_deref()),
+    };
+    let mut error = from_status(status, message, error_type, code);
+    error.param = param;
+    error
+}
+
+/// A blocked prompt (or completion): `content_filter`, with the categories that fired
+/// named in the message, since an OpenAI error has no field for them.
+fn content_filter(
+    status: u16,
+    message: String,
+    param: Option<String>,
+    inner: Option<InnerError>,
+) -> ApiError {
+    let inner = inner.unwrap_or_default();
+    let fired: Vec<String> = inner
+        .content_filter_result
+        .iter()
+        .flatten()
+        .filter(|(_, result)| result.get("filtered").and_then(Value::as_bool) == Some(true))
+        .map(
+            |(category, result)| match result.get("severity").and_then(Value::as_str) {
+                Some(severity) => format!("{category} (severity {severity})"),
+                None => category.clone(),
+            },
+        )
+        .collect();
+    let message = if fired.is_empty() {
+        message
+    } else {
+        format!("{message} [content filter: {}]", fired.join(", "))
+    };
+    let message = match inner.code {
+        Some(inner_code) if !message.contains(&inner_code) => format!("{message} ({inner_code})"),
+        _ => message,
+    };
+    ApiError {
+        status,
+        message,
+        error_type: INVALID_REQUEST.to_owned(),
+        param: param.or_else(|| Some("prompt".to_owned())),
+        code: Some(CONTENT_FILTER.to_owned()),
+        retry_after: None,
+    }
+}
+
+/// An HTTP error status written as a code (`429` or `"429"`).
+fn status_code(code: &Value) -> Option<u16> {
+    let number = match code {
+        Value::Number(n) => n.as_u64()?,
+        Value::String(s) => s.parse().ok()?,
+        _ => return None,
+    };
+    u16::try_from(number)
+        .ok()
+        .filter(|c| (400..=599).contains(c))
+}
+
+/// A string or number as text; `null` and structures as nothing.
+fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn foreign_message(status: u16, body: &[u8]) -> String {
+    let text = snippet(body, SNIPPET_CHARS);
+    if text.is_empty() {
+        format!("Azure OpenAI answered HTTP {status} with an empty body")
+    } else {
+        format!("Azure OpenAI answered HTTP {status}: {text}")
+    }
+}
+
+#[cfg(test)]
+mod tests;

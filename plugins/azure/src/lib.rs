@@ -1,0 +1,115 @@
+//! The Azure OpenAI adapter: OpenAI clients in, an Azure OpenAI resource out.
+//!
+//! Azure takes OpenAI's bodies; what differs is the URL (deployment in the path and an
+//! `api-version` query, or the newer `/openai/v1` API), the credential (`api-key`
+//! header or an Entra ID bearer token), the content-filter annotations in streams, and
+//! the error bodies. This file is the bindings glue only; the translation lives in
+//! [`request`], [`response`], [`stream`] and [`error`], which are tested natively.
+//!
+//! # Model options (`[models.options]`)
+//!
+//! | Option | Values | Default | Meaning |
+//! |---|---|---|---|
+//! | `api-style` | `deployments`, `v1` | `deployments` | `deployments`: `POST /openai/deployments/{upstream_model}/chat/completions?api-version=…`; `v1`: `POST /openai/v1/chat/completions` with `model = upstream_model` in the body. |
+//! | `api-version` | any Azure API version | `2024-10-21` (deployments), none (v1) | The `api-version` query parameter; on `v1` it is only sent when set (e.g. `preview`). |
+//! | `auth` | `api-key`, `bearer` | `api-key` | Where the model's key goes: the `api-key` header, or `Authorization: Bearer` (an Entra ID token, or a key on the v1 API). |
+//! | `force-stream-usage` | `true`, `false` | `true` | Ask for `stream_options.include_usage` upstream on streams so usage is always accounted; set `false` for API versions before `2024-09-01-preview`, which reject `stream_options`. |
+//!
+//! `base_url` is the resource endpoint, e.g. `https://my-resource.openai.azure.com` (or
+//! `…cognitiveservices.azure.com`), without `/openai`.
+
+pub mod error;
+#[cfg(test)]
+mod fixtures;
+#[path = "../../openai/src/object.rs"]
+mod object;
+pub mod request;
+pub mod response;
+pub mod stream;
+
+use std::cell::RefCell;
+
+use switchyard_guest_kit::error::bad_gateway;
+use switchyard_guest_kit::{
+    ApiError, CallContext, CredentialPlacement, Endpoint, Guest, GuestStreamTransformer,
+    PluginInfo, StreamEvent, StreamOutput, TranslatedResponse, UpstreamRequest, UpstreamResponse,
+};
+
+/// Platform name models select this adapter by.
+pub const NAME: &str = "azure";
+/// This adapter's version.
+pub const VERSION: &str = "0.1.0";
+/// Base URL when a model names none: a placeholder, since every Azure resource has its
+/// own endpoint. Configure `base_url` per model.
+pub const DEFAULT_BASE_URL: &str = "https://YOUR-RESOURCE.openai.azure.com";
+/// The header carrying the key when `auth = "api-key"` (the default).
+pub const API_KEY_HEADER: &str = "api-key";
+
+/// What this adapter says about itself.
+pub fn info() -> PluginInfo {
+    PluginInfo {
+        name: NAME.to_owned(),
+        version: VERSION.to_owned(),
+        description: "Azure OpenAI (deployments and v1 API; chat completions, embeddings)"
+            .to_owned(),
+        endpoints: vec![Endpoint::ChatCompletions, Endpoint::Embeddings],
+        credential: CredentialPlacement::Header(API_KEY_HEADER.to_owned()),
+        default_base_url: DEFAULT_BASE_URL.to_owned(),
+    }
+}
+
+/// The adapter, as the component exports it.
+pub struct Azure;
+
+impl Guest for Azure {
+    type StreamTransformer = AzureStream;
+
+    fn info() -> PluginInfo {
+        info()
+    }
+
+    fn transform_request(ctx: CallContext, body: Vec<u8>) -> Result<UpstreamRequest, ApiError> {
+        request::from_openai(&ctx, &body)
+    }
+
+    fn transform_response(
+        _ctx: CallContext,
+        response: UpstreamResponse,
+    ) -> Result<TranslatedResponse, ApiError> {
+        response::to_openai(response)
+    }
+}
+
+/// The `stream-transformer` resource: a [`stream::Transformer`] behind the `&self`
+/// methods the bindings call.
+pub struct AzureStream(RefCell<stream::Transformer>);
+
+impl AzureStream {
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut stream::Transformer) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let mut transformer = self
+            .0
+            .try_borrow_mut()
+            .map_err(|_| bad_gateway("stream transformer called re-entrantly"))?;
+        f(&mut transformer)
+    }
+}
+
+impl GuestStreamTransformer for AzureStream {
+    fn new(ctx: CallContext, _status: u16, _headers: Vec<(String, String)>) -> Self {
+        AzureStream(RefCell::new(stream::Transformer::new(&ctx)))
+    }
+
+    fn push(&self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
+        self.with(|t| t.push(events))
+    }
+
+    fn finish(&self) -> Result<StreamOutput, ApiError> {
+        self.with(stream::Transformer::finish)
+    }
+}
+
+#[cfg(feature = "export")]
+switchyard_guest_kit::export_adapter!(Azure);

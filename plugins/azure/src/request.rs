@@ -1,0 +1,161 @@
+//! OpenAI request body → Azure OpenAI upstream request.
+//!
+//! The body passes through untouched except `model`, which becomes the configured
+//! deployment (the v1 API reads it; the deployments path ignores it), and, on a streamed
+//! chat call, `stream_options.include_usage`, forced on so usage is always accounted
+//! (the stream transformer hides the extra usage chunk again). The work is the URL and
+//! where the credential goes.
+
+use switchyard_guest_kit::error::bad_request;
+use switchyard_guest_kit::options::{flag, option};
+use switchyard_guest_kit::{
+    ApiError, CallContext, CredentialPlacement, Endpoint, Method, StreamFraming, UpstreamRequest,
+};
+
+use super::API_KEY_HEADER;
+use super::object::RawObject;
+
+/// Option: `deployments` (default) or `v1`.
+pub const OPTION_API_STYLE: &str = "api-style";
+/// Option: the `api-version` query parameter.
+pub const OPTION_API_VERSION: &str = "api-version";
+/// Option: `api-key` (default) or `bearer`.
+pub const OPTION_AUTH: &str = "auth";
+/// Option: `"false"` stops forcing `stream_options.include_usage` upstream.
+pub const OPTION_FORCE_STREAM_USAGE: &str = "force-stream-usage";
+/// `api-version` on the deployments path when the model sets none (the GA version
+/// that has `stream_options`).
+pub const DEFAULT_API_VERSION: &str = "2024-10-21";
+
+/// The two URL shapes Azure OpenAI serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApiStyle {
+    /// `/openai/deployments/{deployment}/{operation}?api-version=…`.
+    Deployments,
+    /// `/openai/v1/{operation}`, deployment in the body's `model`.
+    V1,
+}
+
+/// Builds the upstream request for one call.
+pub fn from_openai(ctx: &CallContext, body: &[u8]) -> Result<UpstreamRequest, ApiError> {
+    let style = api_style(ctx)?;
+    let credential = credential(ctx)?;
+    let mut object =
+        RawObject::parse(body).map_err(|e| bad_request(format!("the request body {e}"), None))?;
+    object
+        .set_json("model", &ctx.upstream_model)
+        .map_err(|e| bad_request(format!("cannot set `model`: {e}"), Some("model")))?;
+
+    let streamed = streams(ctx);
+    if streamed && forces_stream_usage(ctx) {
+        let stream_options = with_include_usage(object.get("stream_options"))?;
+        object.set("stream_options", stream_options);
+    }
+    let body = object
+        .to_vec()
+        .map_err(|e| bad_request(format!("cannot write the request body: {e}"), None))?;
+    Ok(UpstreamRequest {
+        method: Method::Post,
+        path_and_query: path_and_query(ctx, style),
+        headers: Vec::new(),
+        body,
+        response_framing: streamed.then_some(StreamFraming::Sse),
+        credential: Some(credential),
+    })
+}
+
+/// The model's `api-style`.
+pub fn api_style(ctx: &CallContext) -> Result<ApiStyle, ApiError> {
+    match option(ctx, OPTION_API_STYLE).map(str::trim) {
+        None | Some("deployments") => Ok(ApiStyle::Deployments),
+        Some("v1") => Ok(ApiStyle::V1),
+        Some(other) => Err(config_error(format!(
+            "option `{OPTION_API_STYLE}` is `{other}`; expected `deployments` or `v1`"
+        ))),
+    }
+}
+
+/// Where the key goes, from the model's `auth` option.
+fn credential(ctx: &CallContext) -> Result<CredentialPlacement, ApiError> {
+    match option(ctx, OPTION_AUTH).map(str::trim) {
+        None | Some("api-key") => Ok(CredentialPlacement::Header(API_KEY_HEADER.to_owned())),
+        Some("bearer") => Ok(CredentialPlacement::Bearer),
+        Some(other) => Err(config_error(format!(
+            "option `{OPTION_AUTH}` is `{other}`; expected `api-key` or `bearer`"
+        ))),
+    }
+}
+
+/// A model misconfiguration: the operator must fix it, not the client.
+fn config_error(message: String) -> ApiError {
+    let mut error =
+        switchyard_guest_kit::error::bad_gateway(format!("Azure model configuration: {message}"));
+    error.status = 500;
+    error
+}
+
+/// Whether this call's upstream answer is an SSE stream.
+fn streams(ctx: &CallContext) -> bool {
+    ctx.streaming && ctx.endpoint == Endpoint::ChatCompletions
+}
+
+/// Whether `stream_options.include_usage` is forced on upstream for this call.
+pub fn forces_stream_usage(ctx: &CallContext) -> bool {
+    streams(ctx) && flag(ctx, OPTION_FORCE_STREAM_USAGE) != Some(false)
+}
+
+/// The path and query for this call.
+pub fn path_and_query(ctx: &CallContext, style: ApiStyle) -> String {
+    let operation = match ctx.endpoint {
+        Endpoint::ChatCompletions => "chat/completions",
+        Endpoint::Embeddings => "embeddings",
+    };
+    let version = option(ctx, OPTION_API_VERSION).map(str::trim);
+    match style {
+        ApiStyle::Deployments => format!(
+            "/openai/deployments/{}/{operation}?api-version={}",
+            encode(&ctx.upstream_model),
+            encode(version.unwrap_or(DEFAULT_API_VERSION))
+        ),
+        ApiStyle::V1 => match version {
+            Some(version) => format!("/openai/v1/{operation}?api-version={}", encode(version)),
+            None => format!("/openai/v1/{operation}"),
+        },
+    }
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters (path segment and
+/// query value alike).
+fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// The client's `stream_options` (absent, `null` or an object) with `include_usage`
+/// set and every other field kept.
+fn with_include_usage(
+    stream_options: Option<&serde_json::value::RawValue>,
+) -> Result<Box<serde_json::value::RawValue>, ApiError> {
+    let invalid = |e: &dyn std::fmt::Display| {
+        bad_request(format!("`stream_options` {e}"), Some("stream_options"))
+    };
+    let text = match stream_options.map(|raw| raw.get()) {
+        None | Some("null") => "{}",
+        Some(text) => text,
+    };
+    let mut options = RawObject::parse(text.as_bytes()).map_err(|e| invalid(&e))?;
+    options
+        .set_json("include_usage", &true)
+        .map_err(|e| invalid(&e))?;
+    options.to_raw().map_err(|e| invalid(&e))
+}
+
+#[cfg(test)]
+mod tests;

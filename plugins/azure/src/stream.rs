@@ -1,0 +1,213 @@
+//! Azure SSE events → OpenAI chunks, for one stream.
+//!
+//! Azure streams OpenAI chunks plus content-filter annotations that break OpenAI
+//! clients which read `choices[0].delta` (reference §2.3, §7.6):
+//! - a first chunk with `prompt_filter_results` (or `prompt_annotations`) and
+//!   `choices: []`, with an empty `id`: dropped;
+//! - annotation chunks whose choices have `content_filter_results` /
+//!   `content_filter_offsets` but no `delta`, interleaved with content or after the stop
+//!   chunk: dropped, unless one carries a `finish_reason` (`content_filter` when the
+//!   asynchronous filter cut the completion), which becomes an ordinary finish chunk
+//!   `{"delta":{},"finish_reason":…}` under the stream's id.
+//!
+//! So every chunk the client gets has a non-empty `choices` with a `delta` in each
+//! choice, except the usage chunk (`choices: []`), which is sent only when the client
+//! asked for it. Ordinary chunks pass through as the same string.
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{Value, json};
+use switchyard_guest_kit::error::{bad_gateway, snippet};
+use switchyard_guest_kit::{ApiError, CallContext, StreamEvent, StreamOutput, Usage, usage};
+
+use super::error::{SNIPPET_CHARS, from_stream_error};
+use super::request::forces_stream_usage;
+
+/// `id` of chunks built before Azure named the completion (an annotation first).
+pub const FALLBACK_ID: &str = "chatcmpl-azure";
+
+/// Per-stream state.
+#[derive(Debug)]
+pub struct Transformer {
+    /// Usage was forced on upstream and the client did not ask for it.
+    hide_usage: bool,
+    /// The latest usage seen.
+    usage: Option<Usage>,
+    /// `id`, `created` and `model` of the first real chunk, for rebuilt chunks.
+    id: Option<String>,
+    created: u64,
+    model: String,
+    /// Choice indexes that already got a finish reason.
+    finished: Vec<u64>,
+    /// An error met after chunks in the same batch, reported on the next call.
+    pending_error: Option<ApiError>,
+}
+
+#[derive(Deserialize)]
+struct Chunk<'a> {
+    #[serde(borrow, default)]
+    id: Option<Cow<'a, str>>,
+    #[serde(default)]
+    created: Option<u64>,
+    #[serde(borrow, default)]
+    model: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    choices: Option<Vec<Choice<'a>>>,
+    #[serde(borrow, default)]
+    usage: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    error: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct Choice<'a> {
+    #[serde(default)]
+    index: u64,
+    #[serde(borrow, default)]
+    delta: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    finish_reason: Option<&'a RawValue>,
+}
+
+impl Transformer {
+    /// Starts a stream for the call described by `ctx`.
+    pub fn new(ctx: &CallContext) -> Self {
+        Transformer {
+            hide_usage: forces_stream_usage(ctx) && !ctx.include_usage,
+            usage: None,
+            id: None,
+            created: 0,
+            model: ctx.upstream_model.clone(),
+            finished: Vec::new(),
+            pending_error: None,
+        }
+    }
+
+    /// Translates a batch of events.
+    pub fn push(&mut self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
+        if let Some(error) = self.pending_error.take() {
+            return Err(error);
+        }
+        let mut chunks = Vec::with_capacity(events.len());
+        for event in events {
+            match self.event(event.data) {
+                Ok(Some(chunk)) => chunks.push(chunk),
+                Ok(None) => {}
+                Err(error) if chunks.is_empty() => return Err(error),
+                Err(error) => {
+                    self.pending_error = Some(error);
+                    break;
+                }
+            }
+        }
+        Ok(StreamOutput {
+            chunks,
+            usage: self.usage,
+        })
+    }
+
+    /// Ends the stream: nothing is buffered; reports the final usage or a pending error.
+    pub fn finish(&mut self) -> Result<StreamOutput, ApiError> {
+        if let Some(error) = self.pending_error.take() {
+            return Err(error);
+        }
+        Ok(StreamOutput {
+            chunks: Vec::new(),
+            usage: self.usage,
+        })
+    }
+
+    /// One event's data → the chunk to send, if any.
+    fn event(&mut self, data: String) -> Result<Option<String>, ApiError> {
+        let trimmed = data.trim();
+        if trimmed.is_empty() || trimmed == "[DONE]" {
+            return Ok(None);
+        }
+        let not_a_chunk = |detail: &dyn std::fmt::Display| {
+            bad_gateway(format!(
+                "Azure sent a stream event that is not a chunk ({detail}): {}",
+                snippet(trimmed.as_bytes(), SNIPPET_CHARS)
+            ))
+        };
+        if !trimmed.starts_with('{') {
+            return Err(not_a_chunk(&"not a JSON object"));
+        }
+        let chunk: Chunk<'_> = serde_json::from_str(trimmed).map_err(|e| not_a_chunk(&e))?;
+        if let Some(error) = chunk.error {
+            return Err(from_stream_error(error.get()));
+        }
+        if let Some(usage) = chunk.usage.and_then(|raw| usage::parse(raw.get())) {
+            self.usage = Some(usage);
+        }
+        let id = chunk.id.as_deref().filter(|id| !id.is_empty());
+        if self.id.is_none()
+            && let Some(id) = id
+        {
+            self.id = Some(id.to_owned());
+            self.created = chunk.created.unwrap_or(0);
+            if let Some(model) = chunk.model.as_deref().filter(|m| !m.is_empty()) {
+                self.model = model.to_owned();
+            }
+        }
+        let choices = chunk.choices.unwrap_or_default();
+        if choices.is_empty() {
+            // The usage chunk, when the client asked for it; never an annotation chunk.
+            let wanted = chunk.usage.is_some() && !self.hide_usage;
+            return Ok(wanted.then_some(data));
+        }
+        for choice in &choices {
+            if is_set(choice.finish_reason) && choice.delta.is_some() {
+                self.finished.push(choice.index);
+            }
+        }
+        if id.is_some() && choices.iter().all(|c| c.delta.is_some()) {
+            return Ok(Some(data));
+        }
+        self.rebuild(&choices)
+    }
+
+    /// A chunk under this stream's id from choices of which some have no `delta`.
+    fn rebuild(&mut self, choices: &[Choice<'_>]) -> Result<Option<String>, ApiError> {
+        let mut kept = Vec::with_capacity(choices.len());
+        for choice in choices {
+            let finish = choice
+                .finish_reason
+                .filter(|_| is_set(choice.finish_reason));
+            match (choice.delta, finish) {
+                (Some(delta), _) => kept.push(json!({
+                    "index": choice.index,
+                    "delta": delta,
+                    "finish_reason": finish,
+                })),
+                (None, Some(reason)) if !self.finished.contains(&choice.index) => {
+                    self.finished.push(choice.index);
+                    kept.push(json!({"index": choice.index, "delta": {}, "finish_reason": reason}));
+                }
+                (None, _) => {}
+            }
+        }
+        if kept.is_empty() {
+            return Ok(None);
+        }
+        let chunk = json!({
+            "id": self.id.as_deref().unwrap_or(FALLBACK_ID),
+            "object": "chat.completion.chunk",
+            "created": self.created,
+            "model": self.model,
+            "choices": Value::Array(kept),
+        });
+        serde_json::to_string(&chunk)
+            .map(Some)
+            .map_err(|e| bad_gateway(format!("cannot write a chunk: {e}")))
+    }
+}
+
+/// A `finish_reason` that is present and not `null`.
+fn is_set(reason: Option<&RawValue>) -> bool {
+    reason.is_some_and(|raw| raw.get() != "null")
+}
+
+#[cfg(test)]
+mod tests;

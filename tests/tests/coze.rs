@@ -1,0 +1,226 @@
+//! The Coze adapter through the real gateway against the mock Coze upstream: the
+//! whole history in `additional_messages`, non-streamed answers aggregated from the
+//! stream, tool calls continued with `submit_tool_outputs`, failed chats and Coze's
+//! HTTP-200 error bodies.
+
+#![allow(
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers fail the test loudly, with the reason; clippy only exempts #[test] bodies"
+)]
+
+use e2e::checks::{chat_body, completion_text, read_error, read_json, read_stream};
+use e2e::mock_upstream::MOCK_API_KEY;
+use e2e::{MockUpstream, TestConfig, TestGateway};
+use serde_json::{Value, json};
+
+async fn setup() -> (MockUpstream, TestGateway) {
+    let mock = MockUpstream::start().await.expect("mock upstream starts");
+    let base = format!("http://{}", mock.addr());
+    let config = TestConfig::new()
+        .model("coze-echo", "coze", "bot-echo", &base)
+        .model("coze-strict", "coze", "bot-echo", &base)
+        .option("system-messages", "reject")
+        .model("coze-tools", "coze", "bot-tools", &base)
+        .model("coze-failed", "coze", "bot-failed", &base)
+        .model("coze-busy", "coze", "bot-busy", &base)
+        .model_with_key("coze-badkey", "coze", "bot-echo", &base, "pat_wrong");
+    let gateway = TestGateway::start(&config.to_toml())
+        .await
+        .expect("gateway starts");
+    (mock, gateway)
+}
+
+async fn stream(gateway: &TestGateway, mut body: Value) -> e2e::sse::ChatStream {
+    body["stream"] = json!(true);
+    let response = gateway.chat(&body).await.expect("the gateway answers");
+    read_stream(response).await.expect("a 200 event stream")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn non_streamed_answer_is_aggregated_from_the_upstream_stream() {
+    let (mock, gateway) = setup().await;
+    let response = gateway
+        .chat(&chat_body("coze-echo", "What day is it?"))
+        .await
+        .expect("answers");
+    let body = read_json(response).await.expect("a completion");
+    assert_eq!(body["object"], "chat.completion");
+    assert_eq!(
+        completion_text(&body),
+        Some("echo: What day is it?"),
+        "deltas only, once"
+    );
+    assert_eq!(body["choices"][0]["finish_reason"], "stop");
+    assert!(
+        body["usage"]["completion_tokens"]
+            .as_u64()
+            .is_some_and(|c| c > 0)
+    );
+
+    let sent = mock.requests();
+    assert_eq!(sent.len(), 1, "one upstream call, no polling");
+    let sent = &sent[0];
+    assert_eq!(sent.path, "/v3/chat");
+    assert_eq!(
+        sent.header("authorization"),
+        Some(format!("Bearer {MOCK_API_KEY}").as_str())
+    );
+    assert_eq!(sent.body["bot_id"], "bot-echo");
+    assert_eq!(sent.body["stream"], true);
+    assert!(sent.body["user_id"].as_str().is_some_and(|u| !u.is_empty()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_and_system_text_reach_additional_messages() {
+    let (mock, gateway) = setup().await;
+    let request = json!({
+        "model": "coze-echo",
+        "user": "user-42",
+        "messages": [
+            {"role": "system", "content": "You are terse."},
+            {"role": "user", "content": "My name is Ada."},
+            {"role": "assistant", "content": "Hello Ada."},
+            {"role": "user", "content": "What is my name?"}
+        ]
+    });
+    let streamed = stream(&gateway, request).await;
+    assert!(streamed.ends_with_done());
+    assert_eq!(streamed.content(), "echo: What is my name?");
+    assert_eq!(streamed.finish_reason().as_deref(), Some("stop"));
+    assert!(streamed.errors().is_empty());
+
+    let sent = mock.requests().pop().expect("request");
+    assert_eq!(sent.body["user_id"], "user-42");
+    assert_eq!(
+        sent.body["additional_messages"],
+        json!([
+            {"role": "user", "type": "question", "content": "You are terse.\n\nMy name is Ada.", "content_type": "text"},
+            {"role": "assistant", "type": "answer", "content": "Hello Ada.", "content_type": "text"},
+            {"role": "user", "type": "question", "content": "What is my name?", "content_type": "text"}
+        ])
+    );
+
+    let strict = json!({"model": "coze-strict", "messages": [
+        {"role": "system", "content": "x"}, {"role": "user", "content": "y"}
+    ]});
+    let error = read_error(gateway.chat(&strict).await.expect("answers"))
+        .await
+        .expect("error");
+    assert_eq!(error.status, 400);
+    assert!(error.message.contains("system"), "{}", error.message);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tool_call_round_trip_through_submit_tool_outputs() {
+    let (mock, gateway) = setup().await;
+    let question = json!({"model": "coze-tools", "messages": [
+        {"role": "user", "content": "What is on my schedule?"}
+    ]});
+    let response = gateway.chat(&question).await.expect("answers");
+    let first = read_json(response).await.expect("a completion");
+    assert_eq!(first["choices"][0]["finish_reason"], "tool_calls");
+    let call = first["choices"][0]["message"]["tool_calls"][0].clone();
+    assert_eq!(call["function"]["name"], "get_schedule");
+    let id = call["id"].as_str().expect("a tool call id").to_owned();
+
+    assert_eq!(mock.requests().len(), 1, "one create call");
+    mock.clear();
+    let follow_up = json!({"model": "coze-tools", "stream": true, "messages": [
+        {"role": "user", "content": "What is on my schedule?"},
+        {"role": "assistant", "content": null, "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": id, "content": "Two interviews"}
+    ]});
+    let response = gateway.chat(&follow_up).await.expect("answers");
+    let answer = read_stream(response).await.expect("a stream");
+    assert_eq!(answer.content(), "The tool returned: Two interviews");
+    assert_eq!(answer.finish_reason().as_deref(), Some("stop"));
+
+    let submitted = mock.requests().pop().expect("submit");
+    assert!(
+        submitted
+            .path
+            .starts_with("/v3/chat/submit_tool_outputs?conversation_id=74"),
+        "{}",
+        submitted.path
+    );
+    assert!(submitted.path.contains("&chat_id=75"), "{}", submitted.path);
+    assert_eq!(
+        submitted.body,
+        json!({"tool_outputs": [{"tool_call_id": "7400000000000000011", "output": "Two interviews"}], "stream": true})
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failures_are_openai_errors() {
+    let (_mock, gateway) = setup().await;
+    let failed = read_error(
+        gateway
+            .chat(&chat_body("coze-failed", "x"))
+            .await
+            .expect("answers"),
+    )
+    .await
+    .expect("an error");
+    assert_eq!(failed.status, 500);
+    assert!(
+        failed.message.contains("event interval error"),
+        "{}",
+        failed.message
+    );
+
+    let streamed = stream(&gateway, chat_body("coze-failed", "x")).await;
+    let errors = streamed.errors();
+    assert_eq!(errors.len(), 1, "the stream ends with an error event");
+    assert!(
+        errors[0]["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("5000"))
+    );
+
+    let error = read_error(
+        gateway
+            .chat(&chat_body("coze-badkey", "x"))
+            .await
+            .expect("answers"),
+    )
+    .await
+    .expect("error");
+    assert_eq!(error.status, 401);
+    assert_eq!(error.code_str(), Some("invalid_api_key"));
+    assert!(error.message.contains("4100"), "{}", error.message);
+
+    // On a stream request Coze answers the same JSON body instead of events. Nothing
+    // has been streamed yet, so the gateway still answers with the real status.
+    let mut body = chat_body("coze-badkey", "x");
+    body["stream"] = json!(true);
+    let error = read_error(gateway.chat(&body).await.expect("answers"))
+        .await
+        .expect("an HTTP error, not a 200 stream");
+    assert_eq!(error.status, 401);
+    assert_eq!(error.code_str(), Some("invalid_api_key"));
+
+    let busy = read_error(
+        gateway
+            .chat(&chat_body("coze-busy", "x"))
+            .await
+            .expect("answers"),
+    )
+    .await
+    .expect("error");
+    assert_eq!(busy.status, 429);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn embeddings_are_refused_plainly() {
+    let (_mock, gateway) = setup().await;
+    let response = gateway
+        .client()
+        .post(gateway.endpoint("/v1/embeddings"))
+        .json(&json!({"model": "coze-echo", "input": "x"}))
+        .send()
+        .await
+        .expect("answers");
+    let error = read_error(response).await.expect("error");
+    assert_eq!(error.status, 400);
+}
