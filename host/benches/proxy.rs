@@ -5,119 +5,19 @@
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::net::SocketAddr;
+#[path = "common/mod.rs"]
+mod common;
+
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::routing::post;
+use common::{Load, RESPONSE, env_num, spawn_server};
 use switchyard::{App, Config};
-use tokio::net::TcpListener;
-
-const REQUEST: &str =
-    r#"{"model":"bench","messages":[{"role":"user","content":"Say hello in five languages."}]}"#;
-const RESPONSE: &str = r#"{"id":"chatcmpl-1","object":"chat.completion","created":1755133856,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hello, Hola, Bonjour, Hallo, Ciao","refusal":null,"annotations":[]},"finish_reason":"stop"}],"usage":{"prompt_tokens":21,"completion_tokens":12,"total_tokens":33}}"#;
-
-fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// Starts a server on its own runtime thread and returns its address.
-fn spawn_server<F>(threads: usize, make: F) -> SocketAddr
-where
-    F: FnOnce(TcpListener) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
-        + Send
-        + 'static,
-{
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(threads)
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(listener.local_addr().unwrap()).unwrap();
-            make(listener).await;
-        });
-    });
-    rx.recv().unwrap()
-}
-
-struct Outcome {
-    requests: usize,
-    errors: usize,
-    elapsed: Duration,
-    latencies: Vec<Duration>,
-}
-
-impl Outcome {
-    fn rps(&self) -> f64 {
-        self.requests as f64 / self.elapsed.as_secs_f64()
-    }
-    fn pct(&self, p: f64) -> Duration {
-        let mut l = self.latencies.clone();
-        l.sort();
-        l.get(((l.len() as f64 - 1.0) * p) as usize)
-            .copied()
-            .unwrap_or_default()
-    }
-}
 
 /// `conns` loops sending requests back to back for `secs`.
-async fn load(url: &str, conns: usize, secs: u64) -> Outcome {
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(conns)
-        .build()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..conns {
-        let client = client.clone();
-        let url = url.to_string();
-        tasks.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            let mut errors = 0;
-            while Instant::now() < deadline {
-                let t = Instant::now();
-                let ok = match client
-                    .post(&url)
-                    .header("content-type", "application/json")
-                    .body(REQUEST)
-                    .send()
-                    .await
-                {
-                    Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
-                    Err(_) => false,
-                };
-                if ok {
-                    latencies.push(t.elapsed());
-                } else {
-                    errors += 1;
-                }
-            }
-            (latencies, errors)
-        }));
-    }
-    let mut out = Outcome {
-        requests: 0,
-        errors: 0,
-        elapsed: Duration::ZERO,
-        latencies: Vec::new(),
-    };
-    for task in tasks {
-        let (l, e) = task.await.unwrap();
-        out.requests += l.len();
-        out.errors += e;
-        out.latencies.extend(l);
-    }
-    out.elapsed = started.elapsed();
-    out
+async fn load(url: &str, conns: usize, secs: u64) -> common::Outcome {
+    Load::plain(url, conns, secs as f64).run().await
 }
 
 fn main() {
@@ -157,6 +57,7 @@ fn main() {
         spawn_server(2, move |listener| {
             Box::pin(async move {
                 let app = App::build(config).await.unwrap();
+                app.ready().await;
                 axum::serve(listener, app.router).await.unwrap();
             })
         })
