@@ -10,6 +10,7 @@
 
 use e2e::checks::{chat_body, completion_text, read_error, read_json, read_stream};
 use e2e::mock_upstream::MOCK_API_KEY;
+use e2e::sse::{ChatStream, StreamItem};
 use e2e::{MockUpstream, TestConfig, TestGateway};
 use serde_json::{Value, json};
 
@@ -21,28 +22,86 @@ fn resource(mock: &MockUpstream) -> String {
 async fn setup() -> (MockUpstream, TestGateway) {
     let mock = MockUpstream::start().await.expect("mock upstream starts");
     let base = resource(&mock);
-    let config = TestConfig::new()
+    let mut config = TestConfig::new()
         .model("az-chat", "azure", "azure-echo", &base)
         .option("api-version", "2024-12-01-preview")
         .model("az-v1", "azure", "azure-echo", &base)
         .option("api-style", "v1")
         .option("auth", "bearer")
         .model("az-filtered", "azure", "azure-filtered", &base)
+        .model("az-tools", "azure", "azure-tools", &base)
         .model("az-blocked", "azure", "azure-blocked", &base)
         .model("az-429", "azure", "azure-429", &base)
         .model("az-missing", "azure", "azure-missing", &base)
         .model("az-embed", "azure", "text-embedding-3-small", &base)
         .model_with_key("az-badkey", "azure", "azure-echo", &base, "wrong-key");
+    // The same streams cut differently: `-split` (pseudo-random pieces) and
+    // `-bytewise` (one byte per write), on the deployments path and the v1 path.
+    for (name, deployment) in REPLAYED {
+        for suffix in PACINGS {
+            config = config.model(
+                &format!("{name}{suffix}"),
+                "azure",
+                &format!("{deployment}{suffix}"),
+                &base,
+            );
+        }
+    }
+    for suffix in PACINGS {
+        config = config
+            .model(
+                &format!("az-v1{suffix}"),
+                "azure",
+                &format!("azure-echo{suffix}"),
+                &base,
+            )
+            .option("api-style", "v1")
+            .option("auth", "bearer");
+    }
     let gateway = TestGateway::start(&config.to_toml())
         .await
         .expect("gateway starts");
     (mock, gateway)
 }
 
+/// Public models (and their deployments) that are also configured with each suffix of
+/// [`PACINGS`].
+const REPLAYED: &[(&str, &str)] = &[
+    ("az-chat", "azure-echo"),
+    ("az-filtered", "azure-filtered"),
+    ("az-tools", "azure-tools"),
+];
+
+/// The mock's deployment suffixes that cut a stream into other writes.
+const PACINGS: [&str; 2] = ["-split", "-bytewise"];
+
+/// Echo text with multi-byte UTF-8 (2, 3 and 4 bytes), for the splits to cut through.
+const UTF8_TEXT: &str = "Grüße aus Zürich, 東京の天気は？ 🚀🌧️ naïve café";
+
 async fn stream(gateway: &TestGateway, mut body: Value) -> e2e::sse::ChatStream {
     body["stream"] = json!(true);
     let response = gateway.chat(&body).await.expect("the gateway answers");
     read_stream(response).await.expect("a 200 event stream")
+}
+
+/// What a client reads from a stream: content, tool calls, finish reason, usage, and
+/// how it ended. Chunk ids and timestamps are left out (the echo's differ per request).
+fn observed(stream: &ChatStream) -> Value {
+    let garbage = stream
+        .items
+        .iter()
+        .filter(|i| matches!(i, StreamItem::Garbage(_)))
+        .count();
+    json!({
+        "content": stream.content(),
+        "tool_calls": stream.tool_calls(),
+        "finish_reason": stream.finish_reason(),
+        "usage": stream.usage_chunks().iter().map(|c| c["usage"].clone()).collect::<Vec<_>>(),
+        "errors": stream.errors().len(),
+        "garbage": garbage,
+        "done": stream.done_count(),
+        "ends_with_done": stream.ends_with_done(),
+    })
 }
 
 /// What every OpenAI client needs: choices with a delta, except the usage chunk.
@@ -248,4 +307,73 @@ async fn embeddings_go_to_the_deployment() {
         sent.path,
         "/openai/deployments/text-embedding-3-small/embeddings?api-version=2024-10-21"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn split_and_bytewise_streams_read_exactly_like_whole_ones() {
+    let (_mock, gateway) = setup().await;
+    let tools = json!([{"type": "function", "function": {
+        "name": "get_current_weather",
+        "parameters": {"type": "object", "properties": {"location": {"type": "string"}}}
+    }}]);
+    // (public model, body without `model`): the echo with UTF-8 and usage, the
+    // recorded asynchronous-filter stream, the recorded parallel tool call stream.
+    let cases = [
+        (
+            "az-chat",
+            json!({"messages": [{"role": "user", "content": UTF8_TEXT}],
+                   "stream_options": {"include_usage": true}}),
+        ),
+        (
+            "az-filtered",
+            json!({"messages": [{"role": "user", "content": "Sing a song"}]}),
+        ),
+        (
+            "az-tools",
+            json!({"messages": [{"role": "user", "content": "Weather in SF, NYC and LA?"}],
+                   "tools": tools, "stream_options": {"include_usage": true}}),
+        ),
+        (
+            "az-v1",
+            json!({"messages": [{"role": "user", "content": UTF8_TEXT}],
+                   "stream_options": {"include_usage": true}}),
+        ),
+    ];
+    for (model, mut body) in cases {
+        let whole_model = if model == "az-v1" { "az-chat" } else { model };
+        body["model"] = json!(whole_model);
+        let whole_stream = stream(&gateway, body.clone()).await;
+        assert_client_safe(&whole_stream);
+        let whole = observed(&whole_stream);
+        // The reference must say something, or equal results prove nothing.
+        assert!(
+            !whole_stream.content().is_empty() || !whole_stream.tool_calls().is_empty(),
+            "{model}: the whole stream carries content or tool calls: {whole}"
+        );
+        assert!(whole_stream.finish_reason().is_some(), "{model}: {whole}");
+        assert_eq!(whole["done"], 1, "{model}: {whole}");
+        assert_eq!(whole["errors"], 0, "{model}: {whole}");
+        assert_eq!(whole["garbage"], 0, "{model}: {whole}");
+        if body["stream_options"]["include_usage"] == true {
+            assert_eq!(
+                whole["usage"].as_array().map(Vec::len),
+                Some(1),
+                "{model}: {whole}"
+            );
+        }
+        if whole_model == "az-chat" {
+            assert_eq!(whole_stream.content(), format!("echo: {UTF8_TEXT}"));
+        }
+        for suffix in PACINGS {
+            let paced_model = format!("{model}{suffix}");
+            body["model"] = json!(paced_model);
+            let paced_stream = stream(&gateway, body.clone()).await;
+            assert_client_safe(&paced_stream);
+            assert_eq!(
+                observed(&paced_stream),
+                whole,
+                "{paced_model} reads differently from {whole_model} whole"
+            );
+        }
+    }
 }

@@ -11,13 +11,14 @@
 
 use e2e::checks::{chat_body, completion_text, read_error, read_json, read_stream};
 use e2e::mock_upstream::MOCK_API_KEY;
+use e2e::sse::{ChatStream, StreamItem};
 use e2e::{MockUpstream, TestConfig, TestGateway};
 use serde_json::{Value, json};
 
 async fn setup() -> (MockUpstream, TestGateway) {
     let mock = MockUpstream::start().await.expect("mock upstream starts");
     let base = format!("http://{}", mock.addr());
-    let config = TestConfig::new()
+    let mut config = TestConfig::new()
         .model("coze-echo", "coze", "bot-echo", &base)
         .model("coze-strict", "coze", "bot-echo", &base)
         .option("system-messages", "reject")
@@ -25,10 +26,71 @@ async fn setup() -> (MockUpstream, TestGateway) {
         .model("coze-failed", "coze", "bot-failed", &base)
         .model("coze-busy", "coze", "bot-busy", &base)
         .model_with_key("coze-badkey", "coze", "bot-echo", &base, "pat_wrong");
+    // The same streams cut differently: `-split` (pseudo-random pieces) and
+    // `-bytewise` (one byte per write).
+    for (name, bot) in REPLAYED {
+        for suffix in ["", "-split", "-bytewise"] {
+            if suffix.is_empty() && *name == "coze-echo" {
+                continue;
+            }
+            config = config.model(
+                &format!("{name}{suffix}"),
+                "coze",
+                &format!("{bot}{suffix}"),
+                &base,
+            );
+        }
+    }
     let gateway = TestGateway::start(&config.to_toml())
         .await
         .expect("gateway starts");
     (mock, gateway)
+}
+
+/// Public models (and their bot ids) that are also configured with each suffix of
+/// [`PACINGS`]: the echo, the recorded answer stream (Chinese text, usage) and the
+/// recorded `requires_action` stream.
+const REPLAYED: &[(&str, &str)] = &[
+    ("coze-echo", "bot-echo"),
+    ("coze-recorded", "bot-recorded"),
+    ("coze-recorded-tools", "bot-recorded-tools"),
+];
+
+/// The mock's bot id suffixes that cut a stream into other writes.
+const PACINGS: [&str; 2] = ["-split", "-bytewise"];
+
+/// Echo text with multi-byte UTF-8 (2, 3 and 4 bytes), for the splits to cut through.
+const UTF8_TEXT: &str = "Grüße aus Zürich, 今天是星期几？ 🚀🌧️ naïve café";
+
+/// What a client reads from a stream: content, tool calls, finish reason, usage, and
+/// how it ended. Chunk ids and timestamps are left out.
+fn observed(stream: &ChatStream) -> Value {
+    let garbage = stream
+        .items
+        .iter()
+        .filter(|i| matches!(i, StreamItem::Garbage(_)))
+        .count();
+    json!({
+        "content": stream.content(),
+        "tool_calls": stream.tool_calls(),
+        "finish_reason": stream.finish_reason(),
+        "usage": stream.usage_chunks().iter().map(|c| c["usage"].clone()).collect::<Vec<_>>(),
+        "errors": stream.errors().len(),
+        "garbage": garbage,
+        "done": stream.done_count(),
+        "ends_with_done": stream.ends_with_done(),
+    })
+}
+
+/// What a client reads from a non-streamed answer (aggregated by the host from the
+/// upstream stream).
+fn observed_completion(body: &Value) -> Value {
+    json!({
+        "object": body["object"],
+        "message": body["choices"][0]["message"],
+        "finish_reason": body["choices"][0]["finish_reason"],
+        "usage": body["usage"],
+    })
 }
 
 async fn stream(gateway: &TestGateway, mut body: Value) -> e2e::sse::ChatStream {
@@ -223,4 +285,73 @@ async fn embeddings_are_refused_plainly() {
         .expect("answers");
     let error = read_error(response).await.expect("error");
     assert_eq!(error.status, 400);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn split_and_bytewise_streams_read_exactly_like_whole_ones() {
+    let (_mock, gateway) = setup().await;
+    for (model, _) in REPLAYED {
+        let text = if *model == "coze-echo" {
+            UTF8_TEXT
+        } else {
+            "What day is 2024-10-01?"
+        };
+        let mut body = json!({
+            "model": model,
+            "user": "user-7",
+            "messages": [{"role": "user", "content": text}],
+            "stream_options": {"include_usage": true}
+        });
+        let whole_stream = stream(&gateway, body.clone()).await;
+        let whole = observed(&whole_stream);
+        // The reference must say something, or equal results prove nothing.
+        assert!(
+            !whole_stream.content().is_empty() || !whole_stream.tool_calls().is_empty(),
+            "{model}: the whole stream carries content or tool calls: {whole}"
+        );
+        assert!(whole_stream.finish_reason().is_some(), "{model}: {whole}");
+        assert_eq!(whole["done"], 1, "{model}: {whole}");
+        assert_eq!(whole["errors"], 0, "{model}: {whole}");
+        assert_eq!(whole["garbage"], 0, "{model}: {whole}");
+        if *model == "coze-echo" {
+            assert_eq!(whole_stream.content(), format!("echo: {UTF8_TEXT}"));
+        }
+        if *model != "coze-recorded-tools" {
+            assert_eq!(
+                whole["usage"].as_array().map(Vec::len),
+                Some(1),
+                "{model}: {whole}"
+            );
+        }
+
+        let mut plain = body.clone();
+        plain
+            .as_object_mut()
+            .expect("an object")
+            .remove("stream_options");
+        let response = gateway.chat(&plain).await.expect("answers");
+        let whole_completion =
+            observed_completion(&read_json(response).await.expect("a completion"));
+        assert_eq!(
+            whole_completion["object"], "chat.completion",
+            "{model}: {whole_completion}"
+        );
+
+        for suffix in PACINGS {
+            let paced_model = format!("{model}{suffix}");
+            body["model"] = json!(paced_model);
+            let paced = observed(&stream(&gateway, body.clone()).await);
+            assert_eq!(
+                paced, whole,
+                "{paced_model} streams differently from {model} whole"
+            );
+            plain["model"] = json!(paced_model);
+            let response = gateway.chat(&plain).await.expect("answers");
+            let paced = observed_completion(&read_json(response).await.expect("a completion"));
+            assert_eq!(
+                paced, whole_completion,
+                "{paced_model} aggregates differently from {model} whole"
+            );
+        }
+    }
 }

@@ -9,16 +9,23 @@
 //!
 //! | deployment | answer |
 //! |---|---|
+//! | `azure-tools` | streamed: the prompt annotation chunk, then the recorded parallel tool call stream (`openai-stream-parallel-tools.sse`; Azure streams the same chunks) |
 //! | `azure-filtered` | the completion is cut by the filter: `finish_reason: "content_filter"` (streamed: the recorded asynchronous-filter stream) |
 //! | `azure-blocked` | the recorded 400 `content_filter` with `innererror` |
 //! | `azure-429` | the recorded 429 (`code: "429"`, `retry-after`) |
 //! | `azure-missing` | 404 `DeploymentNotFound` |
 //! | anything else | `echo: <last user message text>` |
+//!
+//! A `-bytewise` suffix on a deployment sends its stream one byte per write; `-split`
+//! sends it in pieces of pseudo-random length (fixed seed) that cut through blank lines
+//! and multi-byte UTF-8 ([`wire::Pacing`]). `azure-filtered-split` replays the recorded
+//! stream that way, `azure-echo-bytewise` the echo.
 
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use super::wire::Pacing;
 use super::{MOCK_API_KEY, PlatformRequest, embeddings, wire};
 
 const BLOCKED: &str = include_str!("../../fixtures/azure/azure-error-400-content-filter.json");
@@ -82,7 +89,8 @@ pub async fn answer(request: PlatformRequest<'_>) -> Response {
     if *request.method != "POST" {
         return not_found();
     }
-    match (deployment.as_str(), operation) {
+    let (name, pacing) = Pacing::from_suffix(&deployment);
+    match (name, operation) {
         ("azure-missing", _) => azure_error(
             StatusCode::NOT_FOUND,
             json!({"code": "DeploymentNotFound", "message": "The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again."}),
@@ -94,12 +102,15 @@ pub async fn answer(request: PlatformRequest<'_>) -> Response {
             body["model"] = json!(deployment);
             embeddings::create(&body)
         }
-        (_, "chat/completions") => chat(request.state.next_id(), &deployment, body),
+        (_, "chat/completions") => chat(request.state.next_id(), name, pacing, body),
         _ => not_found(),
     }
 }
 
-fn chat(id: u64, deployment: &str, body: &Value) -> Response {
+/// The content type of Azure's streams.
+const EVENT_STREAM: &str = "text/event-stream; charset=utf-8";
+
+fn chat(id: u64, deployment: &str, pacing: Pacing, body: &Value) -> Response {
     let stream = body.get("stream").and_then(Value::as_bool).unwrap_or(false);
     let include_usage = body
         .pointer("/stream_options/include_usage")
@@ -108,13 +119,18 @@ fn chat(id: u64, deployment: &str, body: &Value) -> Response {
     let id = format!("chatcmpl-azure{id:06}");
     let filtered = deployment == "azure-filtered";
     if filtered && stream {
-        let payloads = FILTERED_STREAM
-            .lines()
-            .filter_map(|line| line.strip_prefix("data: "))
-            .filter(|data| *data != "[DONE]")
-            .map(str::to_owned)
-            .collect();
-        return wire::sse_response(payloads, true);
+        return wire::paced_sse(FILTERED_STREAM, pacing, EVENT_STREAM);
+    }
+    let safe = json!({
+        "hate": {"filtered": false, "severity": "safe"},
+        "self_harm": {"filtered": false, "severity": "safe"},
+        "sexual": {"filtered": false, "severity": "safe"},
+        "violence": {"filtered": false, "severity": "safe"}
+    });
+    if deployment == "azure-tools" && stream {
+        let first = annotation_first(&safe, true);
+        let text = format!("data: {first}\n\n{}", wire::TOOLS_STREAM);
+        return wire::paced_sse(&text, pacing, EVENT_STREAM);
     }
     let last_user = body
         .get("messages")
@@ -135,12 +151,6 @@ fn chat(id: u64, deployment: &str, body: &Value) -> Response {
     let finish = if filtered { "content_filter" } else { "stop" };
     let completion_tokens = u64::try_from(text.split_whitespace().count()).unwrap_or(1);
     let usage = wire::chat_usage(9, completion_tokens);
-    let safe = json!({
-        "hate": {"filtered": false, "severity": "safe"},
-        "self_harm": {"filtered": false, "severity": "safe"},
-        "sexual": {"filtered": false, "severity": "safe"},
-        "violence": {"filtered": false, "severity": "safe"}
-    });
     let created = wire::now_secs();
     if !stream {
         let body = json!({
@@ -204,7 +214,9 @@ fn chat(id: u64, deployment: &str, body: &Value) -> Response {
     if include_usage {
         payloads.push(chunk(json!([]), Some(&usage)));
     }
-    wire::sse_response(payloads, true)
+    payloads.push("[DONE]".to_owned());
+    let text: String = payloads.iter().map(|p| format!("data: {p}\n\n")).collect();
+    wire::paced_sse(&text, pacing, EVENT_STREAM)
 }
 
 /// The first chunk of every Azure stream: prompt filter results, empty `choices`.

@@ -12,23 +12,28 @@
 //! | `bot-tools` | `conversation.chat.requires_action` for `get_schedule`; the submitted output is answered `The tool returned: <output>` |
 //! | `bot-failed` | `conversation.chat.failed` with `last_error` 5000 |
 //! | `bot-busy` | HTTP 200 `{"code":4013,…}` (rate limit) instead of a stream |
+//! | `bot-recorded` | the recorded stream `coze-v3-stream.sse`, byte for byte (Chinese answer, usage) |
+//! | `bot-recorded-tools` | the recorded `coze-v3-stream-requires-action.sse`, byte for byte |
 //! | anything else | `echo: <last user message text>` |
+//!
+//! A `-bytewise` suffix on a bot id sends its stream one byte per write; `-split` sends
+//! it in pieces of pseudo-random length (fixed seed) that cut through blank lines and
+//! multi-byte UTF-8 ([`wire::Pacing`]). The suffix is stripped before the bot id picks
+//! the behaviour: `bot-recorded-split`, `bot-echo-bytewise`. Streams answering
+//! `submit_tool_outputs` are written one event per write.
 //!
 //! A `stream: false` create is answered like Coze: at once, `status: "in_progress"`.
 
-use std::convert::Infallible;
-use std::time::Duration;
-
-use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::Response;
-use futures_util::StreamExt;
 use serde_json::{Value, json};
 
+use super::wire::Pacing;
 use super::{MOCK_API_KEY, PlatformRequest, wire};
 
-/// Pause between two events, so the gateway sees the stream arrive in pieces.
-const EVENT_GAP: Duration = Duration::from_millis(2);
+const RECORDED_STREAM: &str = include_str!("../../fixtures/coze/coze-v3-stream.sse");
+const RECORDED_TOOLS_STREAM: &str =
+    include_str!("../../fixtures/coze/coze-v3-stream-requires-action.sse");
 
 /// Whether this module answers `uri`.
 pub fn matches(uri: &Uri) -> bool {
@@ -97,18 +102,24 @@ fn create(mut ids: Ids, body: &Value) -> Response {
         .and_then(|m| m.get("content"))
         .and_then(Value::as_str)
         .unwrap_or_default();
-    match bot {
+    let (name, pacing) = Pacing::from_suffix(bot);
+    match name {
+        "bot-recorded" => wire::paced_sse(RECORDED_STREAM, pacing, EVENT_STREAM),
+        "bot-recorded-tools" => wire::paced_sse(RECORDED_TOOLS_STREAM, pacing, EVENT_STREAM),
         "bot-busy" => coze_error(4013, "request frequency limit exceeded"),
         "bot-failed" => {
             let mut failed = chat(&ids, "failed", Some((0, 0)));
             failed["last_error"] = json!({"code": 5000, "msg": "event interval error"});
-            sse(vec![
-                (
-                    "conversation.chat.created",
-                    chat(&ids, "created", Some((0, 0))),
-                ),
-                ("conversation.chat.failed", failed),
-            ])
+            sse(
+                vec![
+                    (
+                        "conversation.chat.created",
+                        chat(&ids, "created", Some((0, 0))),
+                    ),
+                    ("conversation.chat.failed", failed),
+                ],
+                pacing,
+            )
         }
         "bot-tools" => {
             let function_call = message(
@@ -126,21 +137,29 @@ fn create(mut ids: Ids, body: &Value) -> Response {
                     "function": {"name": "get_schedule", "arguments": "{}"}
                 }]}
             });
-            sse(vec![
-                (
-                    "conversation.chat.created",
-                    chat(&ids, "created", Some((0, 0))),
-                ),
-                (
-                    "conversation.chat.in_progress",
-                    chat(&ids, "in_progress", Some((0, 0))),
-                ),
-                ("conversation.message.completed", function_call),
-                ("conversation.chat.requires_action", action),
-                ("done", json!("[DONE]")),
-            ])
+            sse(
+                vec![
+                    (
+                        "conversation.chat.created",
+                        chat(&ids, "created", Some((0, 0))),
+                    ),
+                    (
+                        "conversation.chat.in_progress",
+                        chat(&ids, "in_progress", Some((0, 0))),
+                    ),
+                    ("conversation.message.completed", function_call),
+                    ("conversation.chat.requires_action", action),
+                    ("done", json!("[DONE]")),
+                ],
+                pacing,
+            )
         }
-        _ => answer_stream(&ids, &format!("echo: {last_user}"), word_count(messages)),
+        _ => answer_stream(
+            &ids,
+            &format!("echo: {last_user}"),
+            word_count(messages),
+            pacing,
+        ),
     }
 }
 
@@ -166,12 +185,17 @@ fn submit(uri: &Uri, body: &Value) -> Response {
         chat: chat_id,
         bot: "bot-tools".into(),
     };
-    answer_stream(&ids, &format!("The tool returned: {output}"), 20)
+    answer_stream(
+        &ids,
+        &format!("The tool returned: {output}"),
+        20,
+        Pacing::Events,
+    )
 }
 
 /// A whole answer: chat events, answer deltas per word, the repeated full text, a
 /// verbose and a follow-up message, usage, done.
-fn answer_stream(ids: &Ids, text: &str, input_count: u64) -> Response {
+fn answer_stream(ids: &Ids, text: &str, input_count: u64, pacing: Pacing) -> Response {
     let message_id = format!("{}9", ids.chat);
     let mut events = vec![
         (
@@ -217,7 +241,7 @@ fn answer_stream(ids: &Ids, text: &str, input_count: u64) -> Response {
         chat(ids, "completed", Some((input_count, output_count))),
     ));
     events.push(("done", json!("[DONE]")));
-    sse(events)
+    sse(events, pacing)
 }
 
 fn chat(ids: &Ids, status: &str, usage: Option<(u64, u64)>) -> Value {
@@ -259,22 +283,17 @@ fn word_count(messages: &[Value]) -> u64 {
         .max(1)
 }
 
-/// `event:NAME\ndata:JSON\n\n` per event, as Coze writes them (no space).
-fn sse(events: Vec<(&str, Value)>) -> Response {
-    let frames: Vec<Bytes> = events
+/// The content type of Coze's streams.
+const EVENT_STREAM: &str = "text/event-stream";
+
+/// `event:NAME\ndata:JSON\n\n` per event, as Coze writes them (no space), in the
+/// writes `pacing` cuts.
+fn sse(events: Vec<(&str, Value)>, pacing: Pacing) -> Response {
+    let text: String = events
         .into_iter()
-        .map(|(name, data)| Bytes::from(format!("event:{name}\ndata:{data}\n\n")))
+        .map(|(name, data)| format!("event:{name}\ndata:{data}\n\n"))
         .collect();
-    let stream = futures_util::stream::iter(frames).then(|frame| async move {
-        tokio::time::sleep(EVENT_GAP).await;
-        Ok::<_, Infallible>(frame)
-    });
-    let mut response = Response::new(Body::from_stream(stream));
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/event-stream"),
-    );
-    response
+    wire::paced_sse(&text, pacing, EVENT_STREAM)
 }
 
 /// Coze's error answer: HTTP 200, a JSON body with a non-zero `code`.

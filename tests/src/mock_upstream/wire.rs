@@ -138,22 +138,92 @@ pub fn chat_usage(prompt_tokens: u64, completion_tokens: u64) -> Value {
 /// A `text/event-stream` response sending each payload as `data: <payload>\n\n`, with
 /// `data: [DONE]` at the end when `done` is true.
 pub fn sse_response(payloads: Vec<String>, done: bool) -> Response {
-    let mut events: Vec<Bytes> = payloads
+    let mut text: String = payloads
         .into_iter()
-        .map(|p| Bytes::from(format!("data: {p}\n\n")))
+        .map(|p| format!("data: {p}\n\n"))
         .collect();
     if done {
-        events.push(Bytes::from_static(b"data: [DONE]\n\n"));
+        text.push_str("data: [DONE]\n\n");
     }
-    let stream = futures_util::stream::iter(events).then(|event| async move {
-        tokio::time::sleep(EVENT_GAP).await;
-        Ok::<_, Infallible>(event)
-    });
+    paced_sse(&text, Pacing::Events, "text/event-stream; charset=utf-8")
+}
+
+/// How a mock stream's bytes are cut into writes, so the gateway's SSE reader meets
+/// every kind of split.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pacing {
+    /// One event (up to and including its blank line) per write.
+    Events,
+    /// One byte per write.
+    Bytewise,
+    /// Pieces of pseudo-random length from a fixed seed: the same cuts on every run,
+    /// through blank lines, JSON and multi-byte UTF-8 alike.
+    Split,
+}
+
+impl Pacing {
+    /// Reads the pacing from a `-bytewise` or `-split` suffix on a model, deployment
+    /// or bot name, and returns the name without it.
+    pub fn from_suffix(name: &str) -> (&str, Self) {
+        if let Some(base) = name.strip_suffix("-bytewise") {
+            (base, Self::Bytewise)
+        } else if let Some(base) = name.strip_suffix("-split") {
+            (base, Self::Split)
+        } else {
+            (name, Self::Events)
+        }
+    }
+}
+
+/// The writes `pacing` cuts `text` into; concatenated they are `text`, byte for byte.
+pub fn paced_writes(text: &str, pacing: Pacing) -> Vec<Bytes> {
+    let bytes = text.as_bytes();
+    match pacing {
+        Pacing::Events => text
+            .split_inclusive("\n\n")
+            .map(|event| Bytes::copy_from_slice(event.as_bytes()))
+            .collect(),
+        Pacing::Bytewise => bytes.chunks(1).map(Bytes::copy_from_slice).collect(),
+        Pacing::Split => {
+            // A fixed xorshift32 sequence; pieces of 1 to 29 bytes. The seed is chosen
+            // so that the recorded Azure, Coze and Gemini streams get cuts between the
+            // two LFs of a blank line, inside CRLFs and inside multi-byte characters
+            // (checked by the tests below).
+            let (mut pieces, mut start, mut state) = (Vec::new(), 0usize, 27_u32);
+            while start < bytes.len() {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                let len = 1 + usize::try_from(state % 29).unwrap_or(0);
+                let end = (start + len).min(bytes.len());
+                pieces.push(Bytes::copy_from_slice(&bytes[start..end]));
+                start = end;
+            }
+            pieces
+        }
+    }
+}
+
+/// A `text/event-stream` response (with the given content type) writing `text` in
+/// the pieces [`paced_writes`] cuts; a short pause before each write, none when
+/// bytewise.
+pub fn paced_sse(text: &str, pacing: Pacing, content_type: &'static str) -> Response {
+    let gap = if pacing == Pacing::Bytewise {
+        Duration::ZERO
+    } else {
+        EVENT_GAP
+    };
+    let stream =
+        futures_util::stream::iter(paced_writes(text, pacing)).then(move |piece| async move {
+            if !gap.is_zero() {
+                tokio::time::sleep(gap).await;
+            }
+            Ok::<_, Infallible>(piece)
+        });
     let mut response = Response::new(Body::from_stream(stream));
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/event-stream; charset=utf-8"),
-    );
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     response
 }
 
@@ -173,4 +243,94 @@ pub fn model_list() -> Response {
         )
         .collect();
     json_response(StatusCode::OK, &json!({"object": "list", "data": data}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Pacing, paced_writes};
+
+    const AZURE: &str = include_str!("../../fixtures/azure/azure-stream-content-filter-async.sse");
+    const COZE: &str = include_str!("../../fixtures/coze/coze-v3-stream.sse");
+    const COZE_TOOLS: &str = include_str!("../../fixtures/coze/coze-v3-stream-requires-action.sse");
+    const GEMINI_CRLF: &str = include_str!("../../fixtures/gemini/gemini-stream.sse");
+
+    /// The byte offsets where one write ends and the next begins.
+    fn cuts(text: &str, pacing: Pacing) -> Vec<usize> {
+        let writes = paced_writes(text, pacing);
+        let joined: Vec<u8> = writes.iter().flat_map(|w| w.iter().copied()).collect();
+        assert_eq!(
+            joined,
+            text.as_bytes(),
+            "the writes are the text, byte for byte"
+        );
+        assert!(writes.iter().all(|w| !w.is_empty()), "no empty write");
+        let mut offset = 0;
+        let mut cuts: Vec<usize> = writes
+            .iter()
+            .map(|w| {
+                offset += w.len();
+                offset
+            })
+            .collect();
+        cuts.pop();
+        cuts
+    }
+
+    /// Whether a cut falls between the two bytes of `pair`.
+    fn cuts_between(text: &str, cuts: &[usize], pair: [u8; 2]) -> bool {
+        let bytes = text.as_bytes();
+        cuts.iter()
+            .any(|&c| bytes.get(c - 1) == Some(&pair[0]) && bytes.get(c) == Some(&pair[1]))
+    }
+
+    #[test]
+    fn split_cuts_blank_lines_crlf_and_utf8_the_same_way_every_time() {
+        for text in [AZURE, COZE, COZE_TOOLS] {
+            let first = cuts(text, Pacing::Split);
+            assert!(first.len() > 20, "many writes: {}", first.len());
+            assert!(
+                cuts_between(text, &first, *b"\n\n"),
+                "a cut between two LFs"
+            );
+            assert_eq!(first, cuts(text, Pacing::Split), "deterministic");
+        }
+        let coze_cuts = cuts(COZE, Pacing::Split);
+        assert!(
+            coze_cuts.iter().any(|&c| !COZE.is_char_boundary(c)),
+            "a cut inside a multi-byte character"
+        );
+        let crlf_cuts = cuts(GEMINI_CRLF, Pacing::Split);
+        assert!(
+            cuts_between(GEMINI_CRLF, &crlf_cuts, *b"\r\n"),
+            "a cut inside CRLF"
+        );
+        assert!(
+            cuts_between(GEMINI_CRLF, &crlf_cuts, *b"\n\r"),
+            "a cut between two CRLFs"
+        );
+    }
+
+    #[test]
+    fn bytewise_is_one_byte_per_write_and_events_end_at_blank_lines() {
+        assert_eq!(cuts(COZE, Pacing::Bytewise).len(), COZE.len() - 1);
+        let writes = paced_writes(COZE, Pacing::Events);
+        assert!(writes.iter().all(|w| w.ends_with(b"\n\n")));
+        assert_eq!(writes.len(), COZE.matches("\n\n").count());
+    }
+
+    #[test]
+    fn suffixes_pick_the_pacing() {
+        assert_eq!(
+            Pacing::from_suffix("bot-echo-split"),
+            ("bot-echo", Pacing::Split)
+        );
+        assert_eq!(
+            Pacing::from_suffix("azure-echo-bytewise"),
+            ("azure-echo", Pacing::Bytewise)
+        );
+        assert_eq!(
+            Pacing::from_suffix("azure-echo"),
+            ("azure-echo", Pacing::Events)
+        );
+    }
 }
