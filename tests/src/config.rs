@@ -50,7 +50,7 @@ impl Default for TestConfig {
             call_timeout_ms: 2000,
             memory_limit_mib: 64,
             max_concurrent_calls: 256,
-            reload_debounce_ms: 150,
+            reload_debounce_ms: 50,
             log_level: "warn".into(),
             cors_allowed_origins: Vec::new(),
             models: Vec::new(),

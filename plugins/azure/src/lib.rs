@@ -27,12 +27,9 @@ pub mod request;
 pub mod response;
 pub mod stream;
 
-use std::cell::RefCell;
-
-use switchyard_guest_kit::error::bad_gateway;
 use switchyard_guest_kit::{
-    ApiError, CallContext, CredentialPlacement, Endpoint, Guest, GuestStreamTransformer,
-    PluginInfo, StreamEvent, StreamOutput, TranslatedResponse, UpstreamRequest, UpstreamResponse,
+    ApiError, CallContext, CredentialPlacement, Endpoint, Guest, PluginInfo, Stream, StreamEvent,
+    StreamOutput, StreamState, TranslatedResponse, UpstreamRequest, UpstreamResponse,
 };
 
 /// Platform name models select this adapter by.
@@ -62,7 +59,7 @@ pub fn info() -> PluginInfo {
 pub struct Azure;
 
 impl Guest for Azure {
-    type StreamTransformer = AzureStream;
+    type StreamTransformer = Stream<stream::Transformer>;
 
     fn info() -> PluginInfo {
         info()
@@ -80,34 +77,18 @@ impl Guest for Azure {
     }
 }
 
-/// The `stream-transformer` resource: a [`stream::Transformer`] behind the `&self`
-/// methods the bindings call.
-pub struct AzureStream(RefCell<stream::Transformer>);
-
-impl AzureStream {
-    fn with<T>(
-        &self,
-        f: impl FnOnce(&mut stream::Transformer) -> Result<T, ApiError>,
-    ) -> Result<T, ApiError> {
-        let mut transformer = self
-            .0
-            .try_borrow_mut()
-            .map_err(|_| bad_gateway("stream transformer called re-entrantly"))?;
-        f(&mut transformer)
-    }
-}
-
-impl GuestStreamTransformer for AzureStream {
-    fn new(ctx: CallContext, _status: u16, _headers: Vec<(String, String)>) -> Self {
-        AzureStream(RefCell::new(stream::Transformer::new(&ctx)))
+/// The stream state behind the exported `stream-transformer` resource.
+impl StreamState for stream::Transformer {
+    fn start(ctx: &CallContext) -> Self {
+        Self::new(ctx)
     }
 
-    fn push(&self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
-        self.with(|t| t.push(events))
+    fn push(&mut self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
+        Self::push(self, events)
     }
 
-    fn finish(&self) -> Result<StreamOutput, ApiError> {
-        self.with(stream::Transformer::finish)
+    fn finish(&mut self) -> Result<StreamOutput, ApiError> {
+        Self::finish(self)
     }
 }
 

@@ -22,6 +22,7 @@ pub mod error;
 pub mod headers;
 pub mod no_stream;
 pub mod options;
+pub mod stream;
 pub mod usage;
 
 pub use bindings::exports::switchyard::adapter::adapter::{
@@ -33,6 +34,7 @@ pub use bindings::switchyard::adapter::types::{
 };
 
 pub use no_stream::NoStream;
+pub use stream::{Stream, StreamState};
 
 /// The wit-bindgen runtime the generated code and the export macro refer to.
 #[doc(hidden)]

@@ -14,12 +14,9 @@ pub mod request;
 pub mod response;
 pub mod stream;
 
-use std::cell::RefCell;
-
-use switchyard_guest_kit::error::bad_gateway;
 use switchyard_guest_kit::{
-    ApiError, CallContext, CredentialPlacement, Endpoint, Guest, GuestStreamTransformer,
-    PluginInfo, StreamEvent, StreamOutput, TranslatedResponse, UpstreamRequest, UpstreamResponse,
+    ApiError, CallContext, CredentialPlacement, Endpoint, Guest, PluginInfo, Stream, StreamEvent,
+    StreamOutput, StreamState, TranslatedResponse, UpstreamRequest, UpstreamResponse,
 };
 
 /// Platform name models select this adapter by.
@@ -46,7 +43,7 @@ pub fn info() -> PluginInfo {
 pub struct OpenAi;
 
 impl Guest for OpenAi {
-    type StreamTransformer = OpenAiStream;
+    type StreamTransformer = Stream<stream::Transformer>;
 
     fn info() -> PluginInfo {
         info()
@@ -64,36 +61,18 @@ impl Guest for OpenAi {
     }
 }
 
-/// The `stream-transformer` resource: a [`stream::Transformer`] behind the `&self`
-/// methods the bindings call.
-pub struct OpenAiStream(RefCell<stream::Transformer>);
-
-impl OpenAiStream {
-    fn with<T>(
-        &self,
-        f: impl FnOnce(&mut stream::Transformer) -> Result<T, ApiError>,
-    ) -> Result<T, ApiError> {
-        // Calls into one resource never overlap; this only keeps a broken host from
-        // turning into a panic.
-        let mut transformer = self
-            .0
-            .try_borrow_mut()
-            .map_err(|_| bad_gateway("stream transformer called re-entrantly"))?;
-        f(&mut transformer)
-    }
-}
-
-impl GuestStreamTransformer for OpenAiStream {
-    fn new(ctx: CallContext, _status: u16, _headers: Vec<(String, String)>) -> Self {
-        OpenAiStream(RefCell::new(stream::Transformer::new(&ctx)))
+/// The stream state behind the exported `stream-transformer` resource.
+impl StreamState for stream::Transformer {
+    fn start(ctx: &CallContext) -> Self {
+        Self::new(ctx)
     }
 
-    fn push(&self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
-        self.with(|t| t.push(events))
+    fn push(&mut self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
+        Self::push(self, events)
     }
 
-    fn finish(&self) -> Result<StreamOutput, ApiError> {
-        self.with(stream::Transformer::finish)
+    fn finish(&mut self) -> Result<StreamOutput, ApiError> {
+        Self::finish(self)
     }
 }
 

@@ -11,7 +11,7 @@
 
 use serde_json::Value;
 use switchyard_guest_kit::{
-    ApiError, CallContext, Guest, GuestStreamTransformer, PluginInfo, StreamEvent, StreamOutput,
+    ApiError, CallContext, Guest, PluginInfo, Stream, StreamEvent, StreamOutput, StreamState,
     TranslatedResponse, UpstreamRequest, UpstreamResponse,
 };
 
@@ -25,7 +25,7 @@ pub const VERSION: &str = "9.9.9-shout";
 pub struct Shout;
 
 impl Guest for Shout {
-    type StreamTransformer = ShoutStream;
+    type StreamTransformer = Stream<ShoutStream>;
 
     fn info() -> PluginInfo {
         PluginInfo {
@@ -49,19 +49,19 @@ impl Guest for Shout {
     }
 }
 
-/// The OpenAI stream transformer, with every `delta.content` upper-cased.
-pub struct ShoutStream(openai::OpenAiStream);
+/// The OpenAI stream state, with every `delta.content` upper-cased.
+pub struct ShoutStream(openai::stream::Transformer);
 
-impl GuestStreamTransformer for ShoutStream {
-    fn new(ctx: CallContext, status: u16, headers: Vec<(String, String)>) -> Self {
-        ShoutStream(openai::OpenAiStream::new(ctx, status, headers))
+impl StreamState for ShoutStream {
+    fn start(ctx: &CallContext) -> Self {
+        ShoutStream(openai::stream::Transformer::new(ctx))
     }
 
-    fn push(&self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
+    fn push(&mut self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
         self.0.push(events).map(shout_output)
     }
 
-    fn finish(&self) -> Result<StreamOutput, ApiError> {
+    fn finish(&mut self) -> Result<StreamOutput, ApiError> {
         self.0.finish().map(shout_output)
     }
 }
