@@ -260,3 +260,46 @@ async fn upstream_rate_limit_headers_and_retry_advice_pass_through() {
     assert_eq!(response.headers()["x-ratelimit-remaining-tokens"], "0");
     assert!(response.headers().contains_key("retry-after"));
 }
+
+#[tokio::test]
+async fn models_are_listed_and_fetched_one_by_one() {
+    let (_mock, gateway) = setup(TestConfig::new()).await;
+    let one = gateway
+        .client()
+        .get(gateway.endpoint("/v1/models/ops-echo"))
+        .send()
+        .await
+        .unwrap();
+    let one = read_json(one).await.expect("a model object");
+    assert_eq!(one["id"], "ops-echo");
+    assert_eq!(one["object"], "model");
+    assert_eq!(one["owned_by"], "openai");
+
+    let missing = gateway
+        .client()
+        .get(gateway.endpoint("/v1/models/no-such-model"))
+        .send()
+        .await
+        .unwrap();
+    let error = read_error(missing).await.expect("an OpenAI error");
+    assert_eq!(error.status, 404);
+    assert_eq!(error.code_str(), Some("model_not_found"));
+}
+
+#[tokio::test]
+async fn an_unreachable_upstream_is_a_502_that_names_the_model() {
+    let config = TestConfig::new().model("ops-down", "openai", "x", "http://127.0.0.1:9/v1");
+    let gateway = TestGateway::start(&config.to_toml())
+        .await
+        .expect("gateway starts");
+    for stream in [false, true] {
+        let mut body = chat_body("ops-down", "hi");
+        body["stream"] = json!(stream);
+        let error = read_error(gateway.chat(&body).await.unwrap())
+            .await
+            .expect("an OpenAI error");
+        assert_eq!(error.status, 502, "stream={stream}");
+        assert_eq!(error.code_str(), Some("upstream_unreachable"));
+        assert!(error.message.contains("ops-down"), "{}", error.message);
+    }
+}
