@@ -118,30 +118,11 @@ def clean_env() -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
-def mock_upstream(tmp_path_factory: pytest.TempPathFactory):
-    workdir = tmp_path_factory.mktemp("mock")
-    proc = Process([str(binary("mock-upstream"))], "mock-upstream listening on ", workdir / "mock.log", clean_env())
-    yield proc
-    proc.stop()
-
-
-@pytest.fixture(scope="session")
-def gateway(mock_upstream: Process, tmp_path_factory: pytest.TempPathFactory):
-    workdir = tmp_path_factory.mktemp("gateway")
-    (workdir / "plugins").mkdir()
-    (workdir / "data").mkdir()
-    models = "".join(
-        f"""
-[[models]]
-name = "{name}"
-adapter = "openai"
-upstream_model = "{upstream}"
-base_url = "{mock_upstream.url}/v1"
-api_key = "{MOCK_KEY}"
-"""
-        for name, upstream in MODELS.items()
-    )
+def start_gateway(workdir: Path, models_toml: str) -> Process:
+    """Writes a gateway config serving `models_toml` ([[models]] tables) under
+    `workdir`, with its own plugin folder and database, and starts the binary."""
+    (workdir / "plugins").mkdir(exist_ok=True)
+    (workdir / "data").mkdir(exist_ok=True)
     config = workdir / "config.toml"
     config.write_text(
         f"""[server]
@@ -154,14 +135,39 @@ database_url = "sqlite://{workdir / 'data' / 'switchyard.db'}"
 
 [plugins]
 dir = "{workdir / 'plugins'}"
-{models}"""
+{models_toml}"""
     )
-    proc = Process(
+    return Process(
         [str(binary("switchyard")), "--config", str(config)],
         "switchyard listening on ",
         workdir / "switchyard.log",
         clean_env(),
     )
+
+
+@pytest.fixture(scope="session")
+def mock_upstream(tmp_path_factory: pytest.TempPathFactory):
+    workdir = tmp_path_factory.mktemp("mock")
+    proc = Process([str(binary("mock-upstream"))], "mock-upstream listening on ", workdir / "mock.log", clean_env())
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture(scope="session")
+def gateway(mock_upstream: Process, tmp_path_factory: pytest.TempPathFactory):
+    workdir = tmp_path_factory.mktemp("gateway")
+    models = "".join(
+        f"""
+[[models]]
+name = "{name}"
+adapter = "openai"
+upstream_model = "{upstream}"
+base_url = "{mock_upstream.url}/v1"
+api_key = "{MOCK_KEY}"
+"""
+        for name, upstream in MODELS.items()
+    )
+    proc = start_gateway(workdir, models)
     yield proc
     proc.stop()
 

@@ -8,7 +8,7 @@ import json
 import openai
 import pytest
 
-from conftest import MOCK_KEY, Process, Upstream, binary, clean_env
+from conftest import MOCK_KEY, Process, Upstream, start_gateway
 
 # Public model name -> the mock's Anthropic behaviour.
 MODELS = {
@@ -44,8 +44,6 @@ WEATHER_TOOL = {
 @pytest.fixture(scope="module")
 def anthropic_gateway(mock_upstream: Process, tmp_path_factory: pytest.TempPathFactory):
     workdir = tmp_path_factory.mktemp("gateway-anthropic")
-    (workdir / "plugins").mkdir()
-    (workdir / "data").mkdir()
     models = "".join(
         f"""
 [[models]]
@@ -57,26 +55,7 @@ api_key = "{MOCK_KEY}"
 """
         for name, upstream in MODELS.items()
     )
-    config = workdir / "config.toml"
-    config.write_text(
-        f"""[server]
-host = "127.0.0.1"
-port = 0
-log_level = "warn"
-
-[storage]
-database_url = "sqlite://{workdir / 'data' / 'switchyard.db'}"
-
-[plugins]
-dir = "{workdir / 'plugins'}"
-{models}"""
-    )
-    proc = Process(
-        [str(binary("switchyard")), "--config", str(config)],
-        "switchyard listening on ",
-        workdir / "switchyard.log",
-        clean_env(),
-    )
+    proc = start_gateway(workdir, models)
     yield proc
     proc.stop()
 

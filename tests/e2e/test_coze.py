@@ -10,7 +10,7 @@ from __future__ import annotations
 import openai
 import pytest
 
-from conftest import MOCK_KEY, Process, binary, clean_env
+from conftest import MOCK_KEY, Process, start_gateway
 
 # (public name, bot id)
 COZE_MODELS = [
@@ -23,8 +23,6 @@ COZE_MODELS = [
 @pytest.fixture(scope="module")
 def coze_client(mock_upstream: Process, tmp_path_factory: pytest.TempPathFactory):
     workdir = tmp_path_factory.mktemp("gateway-coze")
-    (workdir / "plugins").mkdir()
-    (workdir / "data").mkdir()
     models = "".join(
         f"""
 [[models]]
@@ -36,26 +34,7 @@ api_key = "{MOCK_KEY}"
 """
         for name, bot in COZE_MODELS
     )
-    config = workdir / "config.toml"
-    config.write_text(
-        f"""[server]
-host = "127.0.0.1"
-port = 0
-log_level = "warn"
-
-[storage]
-database_url = "sqlite://{workdir / 'data' / 'switchyard.db'}"
-
-[plugins]
-dir = "{workdir / 'plugins'}"
-{models}"""
-    )
-    proc = Process(
-        [str(binary("switchyard")), "--config", str(config)],
-        "switchyard listening on ",
-        workdir / "switchyard.log",
-        clean_env(),
-    )
+    proc = start_gateway(workdir, models)
     yield openai.OpenAI(base_url=f"{proc.url}/v1", api_key="sk-client-test", max_retries=0, timeout=30)
     proc.stop()
 

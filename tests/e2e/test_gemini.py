@@ -8,7 +8,7 @@ import json
 import openai
 import pytest
 
-from conftest import MOCK_KEY, Process, binary, clean_env
+from conftest import MOCK_KEY, Process, start_gateway
 
 # Public model name -> the mock Gemini model (its behaviour).
 GEMINI_MODELS = {
@@ -39,8 +39,6 @@ LOOKUP_TOOL = {
 @pytest.fixture(scope="module")
 def gemini_gateway(mock_upstream: Process, tmp_path_factory: pytest.TempPathFactory):
     workdir = tmp_path_factory.mktemp("gemini-gateway")
-    (workdir / "plugins").mkdir()
-    (workdir / "data").mkdir()
     models = "".join(
         f"""
 [[models]]
@@ -67,26 +65,7 @@ upstream_model = "mock-embed"
 base_url = "{mock_upstream.url}/v1"
 api_key = "{MOCK_KEY}"
 """
-    config = workdir / "config.toml"
-    config.write_text(
-        f"""[server]
-host = "127.0.0.1"
-port = 0
-log_level = "warn"
-
-[storage]
-database_url = "sqlite://{workdir / 'data' / 'switchyard.db'}"
-
-[plugins]
-dir = "{workdir / 'plugins'}"
-{models}"""
-    )
-    proc = Process(
-        [str(binary("switchyard")), "--config", str(config)],
-        "switchyard listening on ",
-        workdir / "switchyard.log",
-        clean_env(),
-    )
+    proc = start_gateway(workdir, models)
     yield proc
     proc.stop()
 
