@@ -13,7 +13,7 @@ use switchyard_guest_kit::{
 };
 
 use super::API_KEY_HEADER;
-use super::object::RawObject;
+use super::object::{RawObject, with_include_usage};
 
 /// Option: `deployments` (default) or `v1`.
 pub const OPTION_API_STYLE: &str = "api-style";
@@ -136,25 +136,6 @@ fn encode(text: &str) -> String {
         }
     }
     out
-}
-
-/// The client's `stream_options` (absent, `null` or an object) with `include_usage`
-/// set and every other field kept.
-fn with_include_usage(
-    stream_options: Option<&serde_json::value::RawValue>,
-) -> Result<Box<serde_json::value::RawValue>, ApiError> {
-    let invalid = |e: &dyn std::fmt::Display| {
-        bad_request(format!("`stream_options` {e}"), Some("stream_options"))
-    };
-    let text = match stream_options.map(|raw| raw.get()) {
-        None | Some("null") => "{}",
-        Some(text) => text,
-    };
-    let mut options = RawObject::parse(text.as_bytes()).map_err(|e| invalid(&e))?;
-    options
-        .set_json("include_usage", &true)
-        .map_err(|e| invalid(&e))?;
-    options.to_raw().map_err(|e| invalid(&e))
 }
 
 #[cfg(test)]

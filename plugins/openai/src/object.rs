@@ -9,6 +9,8 @@ use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::{RawValue, to_raw_value};
+use switchyard_guest_kit::ApiError;
+use switchyard_guest_kit::error::bad_request;
 
 /// A JSON object's members as raw JSON text, in input order.
 #[derive(Debug)]
@@ -166,6 +168,23 @@ impl<'de> Deserialize<'de> for Key<'de> {
         }
         deserializer.deserialize_str(KeyVisitor)
     }
+}
+
+/// The client's `stream_options` (absent, `null` or an object) with `include_usage`
+/// set and every other field kept.
+pub fn with_include_usage(stream_options: Option<&RawValue>) -> Result<Box<RawValue>, ApiError> {
+    let invalid = |e: &dyn std::fmt::Display| {
+        bad_request(format!("`stream_options` {e}"), Some("stream_options"))
+    };
+    let text = match stream_options.map(|raw| raw.get()) {
+        None | Some("null") => "{}",
+        Some(text) => text,
+    };
+    let mut options = RawObject::parse(text.as_bytes()).map_err(|e| invalid(&e))?;
+    options
+        .set_json("include_usage", &true)
+        .map_err(|e| invalid(&e))?;
+    options.to_raw().map_err(|e| invalid(&e))
 }
 
 #[cfg(test)]

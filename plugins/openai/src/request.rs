@@ -11,7 +11,7 @@ use switchyard_guest_kit::{
     ApiError, CallContext, Endpoint, Method, StreamFraming, UpstreamRequest,
 };
 
-use super::object::RawObject;
+use super::object::{RawObject, with_include_usage};
 
 /// Upstream path of the chat completions endpoint, relative to a base URL ending in `/v1`.
 pub const CHAT_COMPLETIONS_PATH: &str = "/chat/completions";
@@ -81,25 +81,6 @@ fn headers(ctx: &CallContext) -> Vec<(String, String)> {
     .into_iter()
     .filter_map(|(key, header)| Some((header.to_owned(), option(ctx, key)?.to_owned())))
     .collect()
-}
-
-/// The client's `stream_options` (absent, `null` or an object) with `include_usage`
-/// set and every other field kept.
-fn with_include_usage(
-    stream_options: Option<&serde_json::value::RawValue>,
-) -> Result<Box<serde_json::value::RawValue>, ApiError> {
-    let invalid = |e: &dyn std::fmt::Display| {
-        bad_request(format!("`stream_options` {e}"), Some("stream_options"))
-    };
-    let text = match stream_options.map(|raw| raw.get()) {
-        None | Some("null") => "{}",
-        Some(text) => text,
-    };
-    let mut options = RawObject::parse(text.as_bytes()).map_err(|e| invalid(&e))?;
-    options
-        .set_json("include_usage", &true)
-        .map_err(|e| invalid(&e))?;
-    options.to_raw().map_err(|e| invalid(&e))
 }
 
 #[cfg(test)]
