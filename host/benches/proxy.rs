@@ -33,11 +33,20 @@ fn main() {
             axum::serve(listener, app).await.unwrap();
         })
     });
-    let config = |warm: usize| {
+    let data = tempfile::tempdir().unwrap();
+    // `record`: the request log and conversation storage, on or off.
+    let config = |warm: usize, record: bool| {
         Config::from_toml_str(&format!(
             r#"
         [server]
         log_level = "warn"
+        [storage]
+        database_url = "sqlite://{db}"
+        request_log = {record}
+        [conversations]
+        enabled = {record}
+        [auth]
+        enable_client_auth = false
         [plugins]
         dir = "{dir}"
         hot_reload = false
@@ -50,6 +59,10 @@ fn main() {
         api_key = "sk-bench"
         "#,
             dir = std::env::temp_dir().join("switchyard-bench-none").display(),
+            db = data
+                .path()
+                .join(format!("bench-{warm}-{record}.db"))
+                .display(),
         ))
         .unwrap()
     };
@@ -62,8 +75,9 @@ fn main() {
             })
         })
     };
-    let gateway = start_gateway(config(32));
-    let fresh_gateway = start_gateway(config(0));
+    let gateway = start_gateway(config(32, false));
+    let fresh_gateway = start_gateway(config(0, false));
+    let recording_gateway = start_gateway(config(32, true));
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -73,19 +87,22 @@ fn main() {
     let direct_url = format!("http://{upstream}/v1/chat/completions");
     let proxy_url = format!("http://{gateway}/v1/chat/completions");
     let fresh_url = format!("http://{fresh_gateway}/v1/chat/completions");
+    let recording_url = format!("http://{recording_gateway}/v1/chat/completions");
     let results = rt.block_on(async {
         // Warm connections and the adapter code paths.
         load(&direct_url, 4, 1).await;
         load(&proxy_url, 4, 1).await;
         load(&fresh_url, 4, 1).await;
+        load(&recording_url, 4, 1).await;
         let direct_lat = load(&direct_url, 1, secs).await;
         let proxy_lat = load(&proxy_url, 1, secs).await;
         let direct = load(&direct_url, conns, secs).await;
         let proxy = load(&proxy_url, conns, secs).await;
         let fresh = load(&fresh_url, conns, secs).await;
-        Arc::new((direct_lat, proxy_lat, direct, proxy, fresh))
+        let recording = load(&recording_url, conns, secs).await;
+        Arc::new((direct_lat, proxy_lat, direct, proxy, fresh, recording))
     });
-    let (direct_lat, proxy_lat, direct, proxy, fresh) = &*results;
+    let (direct_lat, proxy_lat, direct, proxy, fresh, recording) = &*results;
 
     println!(
         "\nSwitchyard proxy benchmark ({secs}s per phase, loopback, {} cores)",
@@ -104,6 +121,10 @@ fn main() {
         (
             &*format!("through switchyard (openai), {conns} conns"),
             proxy,
+        ),
+        (
+            &*format!("  + request log, conversations, {conns} conns"),
+            recording,
         ),
     ] {
         println!(
@@ -125,6 +146,10 @@ fn main() {
     println!(
         "warm pool vs fresh instance per request: {:.2}x throughput",
         proxy.rps() / fresh.rps()
+    );
+    println!(
+        "request log + conversation storage on vs off: {:.2}x throughput",
+        recording.rps() / proxy.rps()
     );
     println!("note: client, gateway and upstream share this machine's cores.");
 }

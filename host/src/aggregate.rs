@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
+use crate::conversation::Capture;
 use crate::error::GatewayError;
 use crate::plugins::bindings::Usage;
 use crate::relay::{Relay, Step};
@@ -190,9 +191,12 @@ pub fn usage_json(usage: &Usage) -> Value {
     value
 }
 
-/// Runs a relay to its end and returns the completion body. An error before the end
-/// is answered as an HTTP error: nothing has reached the client yet.
-pub async fn collect(mut relay: Relay) -> Result<Bytes, GatewayError> {
+/// Runs a relay to its end and returns the completion body, the usage the adapter
+/// reported and the relay's conversation capture. An error before the end is answered
+/// as an HTTP error: nothing has reached the client yet.
+pub async fn collect(
+    mut relay: Relay,
+) -> Result<(Bytes, Option<Usage>, Option<Capture>), GatewayError> {
     let mut aggregator = Aggregator::default();
     while let Some(step) = relay.step().await {
         match step {
@@ -203,11 +207,13 @@ pub async fn collect(mut relay: Relay) -> Result<Bytes, GatewayError> {
         }
     }
     let usage = relay.usage;
+    let capture = relay.take_capture();
     relay.recycle().await;
     let body = aggregator.finish(usage);
-    serde_json::to_vec(&body)
+    let body = serde_json::to_vec(&body)
         .map(Bytes::from)
-        .map_err(|err| GatewayError::Internal(err.to_string()))
+        .map_err(|err| GatewayError::Internal(err.to_string()))?;
+    Ok((body, usage, capture))
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! Configuration: `config.toml` (or the copy embedded in the binary), overridden by
 //! `SWITCHYARD_<SECTION>__<KEY>` environment variables, the seed's short variables
 //! (`HOST`, `PORT`, `LOG_LEVEL`, `DATABASE_URL`) and its single-model quick start
-//! (`TYPE`, `API_KEY`, `BASE_URL`, `ACTUAL_NAME`). Unknown keys are errors.
+//! (`TYPE`, `API_KEY`, `BASE_URL`, `ACTUAL_NAME`), plus `ADMIN_KEY`. Unknown keys are
+//! errors.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -46,6 +47,10 @@ pub struct Config {
     pub server: ServerConfig,
     /// Where data is kept.
     pub storage: StorageConfig,
+    /// Client keys and the admin API.
+    pub auth: AuthConfig,
+    /// Conversation storage.
+    pub conversations: ConversationsConfig,
     /// The adapter runtime.
     pub plugins: PluginsConfig,
     /// Calls to upstream platforms.
@@ -105,12 +110,64 @@ impl Default for ServerConfig {
 pub struct StorageConfig {
     /// `sqlite://path/to/file.db` (relative to the working directory).
     pub database_url: String,
+    /// Keep one row per proxied request (time, client, model, status, latency, tokens).
+    pub request_log: bool,
+    /// Entries waiting for the log writer at most; beyond, requests wait for room.
+    pub write_queue: usize,
 }
 
 impl Default for StorageConfig {
     fn default() -> Self {
         Self {
             database_url: "sqlite://data/switchyard.db".into(),
+            request_log: true,
+            write_queue: 8192,
+        }
+    }
+}
+
+/// `[auth]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// Require a client key (`Authorization: Bearer sy-...`) on the API.
+    pub enable_client_auth: bool,
+    /// With client auth on, still serve requests that carry no key (as `anonymous`);
+    /// a wrong key is refused either way.
+    pub allow_anonymous_access: bool,
+    /// The admin API key (`/admin`); unset turns the admin API off. Also read from
+    /// `ADMIN_KEY` or `SWITCHYARD_AUTH__ADMIN_KEY`.
+    pub admin_key: Option<String>,
+    /// Seconds a rotated-out secret keeps working, unless the rotation says otherwise.
+    pub rotation_grace_secs: u64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            enable_client_auth: true,
+            allow_anonymous_access: false,
+            admin_key: None,
+            rotation_grace_secs: 0,
+        }
+    }
+}
+
+/// `[conversations]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConversationsConfig {
+    /// Store every client's exchanges (a key's own setting overrides this).
+    pub enabled: bool,
+    /// Delete conversations not updated for this many days; 0 keeps them forever.
+    pub retention_days: u32,
+}
+
+impl Default for ConversationsConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            retention_days: 30,
         }
     }
 }
@@ -217,11 +274,12 @@ impl Config {
             .merge(Env::prefixed(ENV_PREFIX).split("__").ignore(&["config"]))
             .merge(
                 Env::raw()
-                    .only(&["host", "port", "log_level", "database_url"])
+                    .only(&["host", "port", "log_level", "database_url", "admin_key"])
                     .map(|key| match key.as_str().to_ascii_lowercase().as_str() {
                         "host" => "server.host".into(),
                         "port" => "server.port".into(),
                         "log_level" => "server.log_level".into(),
+                        "admin_key" => "auth.admin_key".into(),
                         _ => "storage.database_url".into(),
                     }),
             );
@@ -281,6 +339,21 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "plugins.call_timeout_ms, memory_limit_mib and max_concurrent_calls must be positive"
                     .into(),
+            ));
+        }
+        if self.storage.write_queue == 0 {
+            return Err(ConfigError::Invalid(
+                "storage.write_queue must be positive".into(),
+            ));
+        }
+        if self
+            .auth
+            .admin_key
+            .as_deref()
+            .is_some_and(|k| k.trim().len() < 16)
+        {
+            return Err(ConfigError::Invalid(
+                "auth.admin_key must be at least 16 characters".into(),
             ));
         }
         if self.server.max_body_bytes == 0 {

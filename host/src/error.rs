@@ -20,6 +20,30 @@ pub enum GatewayError {
         /// The offending parameter.
         param: Option<String>,
     },
+    /// No key, or a key that is unknown, disabled or expired (401).
+    #[error("{message}")]
+    Unauthorized {
+        /// What is wrong.
+        message: String,
+        /// `missing_api_key`, `invalid_api_key`, `key_disabled`, `key_expired`.
+        code: &'static str,
+    },
+    /// The caller is known but may not do this (403).
+    #[error("{message}")]
+    Forbidden {
+        /// What was refused.
+        message: String,
+        /// Machine-readable reason.
+        code: &'static str,
+    },
+    /// A named resource (key, conversation) does not exist or is not the caller's (404).
+    #[error("{message}")]
+    NotFound {
+        /// What was not found.
+        message: String,
+        /// Machine-readable reason.
+        code: &'static str,
+    },
     /// The body is larger than `server.max_body_bytes` (413).
     #[error("request body is larger than the {limit}-byte limit")]
     PayloadTooLarge {
@@ -81,6 +105,17 @@ pub enum GatewayError {
     Internal(String),
 }
 
+impl From<crate::store::StoreError> for GatewayError {
+    fn from(err: crate::store::StoreError) -> Self {
+        match err {
+            crate::store::StoreError::UnknownCursor(_) => {
+                Self::bad_request(err.to_string(), Some("after"))
+            }
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
 impl GatewayError {
     /// A 400 for `param`.
     pub fn bad_request(message: impl Into<String>, param: Option<&str>) -> Self {
@@ -105,7 +140,11 @@ impl GatewayError {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::ModelNotFound(_) | Self::RouteNotFound { .. } => StatusCode::NOT_FOUND,
+            Self::ModelNotFound(_) | Self::RouteNotFound { .. } | Self::NotFound { .. } => {
+                StatusCode::NOT_FOUND
+            }
+            Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::AdapterUnavailable(_) | Self::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Upstream(err) => {
@@ -118,9 +157,12 @@ impl GatewayError {
     }
 
     /// The OpenAI error `type`.
-    fn error_type(&self) -> &str {
+    pub fn error_type(&self) -> &str {
         match self {
-            Self::BadRequest { .. }
+            Self::Unauthorized { .. } => "invalid_request_error",
+            Self::Forbidden { .. } => "permission_error",
+            Self::NotFound { .. }
+            | Self::BadRequest { .. }
             | Self::PayloadTooLarge { .. }
             | Self::UnsupportedMediaType(_)
             | Self::ModelNotFound(_)
@@ -139,6 +181,9 @@ impl GatewayError {
     /// The OpenAI error `code`.
     fn code(&self) -> Option<&str> {
         match self {
+            Self::Unauthorized { code, .. }
+            | Self::Forbidden { code, .. }
+            | Self::NotFound { code, .. } => Some(code),
             Self::PayloadTooLarge { .. } => Some("request_too_large"),
             Self::UnsupportedMediaType(_) => Some("unsupported_media_type"),
             Self::ModelNotFound(_) => Some("model_not_found"),
@@ -191,6 +236,10 @@ impl GatewayError {
     }
 }
 
+/// The error `type` of a failed response, left in its extensions for the request log.
+#[derive(Debug, Clone)]
+pub struct ErrorType(pub String);
+
 /// `{"error": {...}}`
 #[derive(Debug, Serialize)]
 pub struct ErrorBody<'a> {
@@ -220,7 +269,9 @@ impl IntoResponse for GatewayError {
         } else {
             tracing::info!(status = status.as_u16(), error = %body.error.message, "request rejected");
         }
+        let error_type = ErrorType(body.error.r#type.to_string());
         let mut response = (status, axum::Json(body)).into_response();
+        response.extensions_mut().insert(error_type);
         if let Some(secs) = self.retry_after() {
             response
                 .headers_mut()

@@ -7,9 +7,14 @@
 //! upstreams answering non-streaming clients).
 
 pub mod aggregate;
+pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod conversation;
 pub mod error;
+pub mod keys;
+pub mod keys_command;
+pub mod ledger;
 pub mod metrics;
 pub mod models;
 pub mod plugins;
@@ -20,6 +25,7 @@ pub mod routes;
 pub mod server;
 pub mod sse;
 pub mod state;
+pub mod store;
 pub mod telemetry;
 pub mod upstream;
 

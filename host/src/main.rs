@@ -29,17 +29,24 @@ async fn main() -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;
     let app = App::build(config).await?;
-    let plugins = std::sync::Arc::clone(&app.state.plugins);
+    if let Some(key) = &app.default_key {
+        println!(
+            "created the first client key `{}` (id {}); it is shown only now:\n\n    {}\n",
+            key.key.name, key.key.id, key.secret
+        );
+    }
     let server = tokio::spawn(
-        axum::serve(listener, app.router)
+        axum::serve(listener, app.router.clone())
             .with_graceful_shutdown(shutdown_signal())
             .into_future(),
     );
     // Probes are answered from the start; the ready line (on stdout, logs go to
     // stderr) comes once adapters are loaded.
-    plugins.wait_ready().await;
+    app.ready().await;
     println!("switchyard listening on http://{local}");
     server.await??;
+    // Every answered request is in the log before the process exits.
+    app.close().await;
     Ok(())
 }
 

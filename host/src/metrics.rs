@@ -66,15 +66,26 @@ pub fn handle() -> Option<&'static PrometheusHandle> {
         .as_ref()
 }
 
-/// What the proxy learned about a call, left in the response extensions.
+/// What the proxy learned about a call, left in the response extensions for the
+/// metrics and the request log.
 #[derive(Debug, Clone, Default)]
 pub struct CallInfo {
     /// Public model name.
     pub model: String,
     /// Adapter (platform) name.
     pub platform: String,
+    /// Adapter version.
+    pub adapter_version: String,
     /// Upstream time before the response head was ready.
     pub upstream: Option<Duration>,
+    /// The client asked for a stream.
+    pub streamed: bool,
+    /// Tokens, when the answer was whole.
+    pub usage: Option<Usage>,
+    /// The conversation exchange to store, when the answer was whole.
+    pub exchange: Option<Box<crate::store::Exchange>>,
+    /// Filled in by the relay when a streamed answer ends.
+    pub stream: Option<std::sync::Arc<crate::ledger::StreamOutcome>>,
 }
 
 /// Counts a gauge up now and down when dropped.
@@ -131,22 +142,20 @@ pub async fn track(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     drop(in_flight);
     let elapsed = started.elapsed();
-    let info = response
-        .extensions()
-        .get::<CallInfo>()
-        .cloned()
-        .unwrap_or_default();
+    let info = response.extensions().get::<CallInfo>();
+    let (model, platform, upstream) = info.map_or_else(Default::default, |info| {
+        (info.model.clone(), info.platform.clone(), info.upstream)
+    });
     let labels = [
         ("route", route.clone()),
-        ("model", info.model.clone()),
-        ("platform", info.platform.clone()),
+        ("model", model),
+        ("platform", platform.clone()),
         ("status", response.status().as_u16().to_string()),
     ];
     counter!(REQUESTS, &labels).increment(1);
     histogram!(REQUEST_DURATION, &labels).record(elapsed.as_secs_f64());
-    if let Some(upstream) = info.upstream {
-        histogram!(UPSTREAM_DURATION, "platform" => info.platform.clone())
-            .record(upstream.as_secs_f64());
+    if let Some(upstream) = upstream {
+        histogram!(UPSTREAM_DURATION, "platform" => platform).record(upstream.as_secs_f64());
         let overhead = elapsed.saturating_sub(upstream);
         histogram!(OVERHEAD, "route" => route).record(overhead.as_secs_f64());
         let millis = format!("{:.3}", overhead.as_secs_f64() * 1000.0);

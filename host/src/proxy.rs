@@ -10,7 +10,10 @@ use bytes::Bytes;
 use http::{HeaderName, HeaderValue, StatusCode, header};
 
 use crate::aggregate;
+use crate::auth::Principal;
+use crate::conversation::Capture;
 use crate::error::GatewayError;
+use crate::ledger::StreamOutcome;
 use crate::metrics::{self, CallInfo};
 use crate::models::ModelRoute;
 use crate::plugins::bindings::{CallContext, Endpoint};
@@ -47,6 +50,8 @@ pub struct Call {
     pub session: Session,
     /// The capacity slot this call occupies until it ends.
     pub permit: OwnedSemaphorePermit,
+    /// The conversation exchange being captured, if stored.
+    pub capture: Option<Capture>,
 }
 
 impl Call {
@@ -56,31 +61,31 @@ impl Call {
     }
 }
 
-/// Proxies one call to `endpoint` with the raw client `body`. The response carries a
-/// [`CallInfo`] for the metrics middleware, whether the call succeeded or not.
+/// Proxies one call to `endpoint` with the raw client `body` for `principal`. The
+/// response carries a [`CallInfo`] for the metrics and the request log, whether the
+/// call succeeded or not.
 pub async fn forward(
     state: &AppState,
     endpoint: Endpoint,
     head: CallHead,
-    client_id: &str,
+    principal: &Principal,
     body: Bytes,
+    capture: Option<Capture>,
 ) -> Response {
     let mut info = CallInfo {
         model: head.model.clone(),
+        streamed: head.stream,
         ..CallInfo::default()
     };
     let mut passed = Vec::new();
-    let mut response = match call(
-        state,
+    let request = Request {
         endpoint,
         head,
-        client_id,
+        principal,
         body,
-        &mut info,
-        &mut passed,
-    )
-    .await
-    {
+        capture,
+    };
+    let mut response = match call(state, request, &mut info, &mut passed).await {
         Ok(response) => response,
         Err(err) => err.into_response(),
     };
@@ -103,17 +108,32 @@ fn passed_through(name: &HeaderName) -> bool {
         || matches!(name, "retry-after" | "retry-after-ms" | "x-should-retry")
 }
 
-async fn call(
-    state: &AppState,
+/// One client request, as `call` consumes it.
+struct Request<'a> {
     endpoint: Endpoint,
     head: CallHead,
-    client_id: &str,
+    principal: &'a Principal,
     body: Bytes,
+    capture: Option<Capture>,
+}
+
+async fn call(
+    state: &AppState,
+    request: Request<'_>,
     info: &mut CallInfo,
     passed: &mut Vec<(HeaderName, HeaderValue)>,
 ) -> Result<Response, GatewayError> {
+    let Request {
+        endpoint,
+        head,
+        principal,
+        body,
+        capture,
+    } = request;
+    let client_id = principal.client_id();
     let started = Instant::now();
     let route = state.models.resolve(&head.model)?;
+    principal.check_model(&route.name)?;
     let adapter = state
         .plugins
         .snapshot()
@@ -136,6 +156,7 @@ async fn call(
         ));
     }
     info.platform = adapter.info.name.clone();
+    info.adapter_version = adapter.info.version.clone();
     let span = tracing::Span::current();
     span.record("client", client_id);
     span.record("model", route.name.as_str());
@@ -159,6 +180,7 @@ async fn call(
         ctx,
         session,
         permit,
+        capture,
     };
 
     let request = call
@@ -185,11 +207,20 @@ async fn call(
 
     match framing {
         Some(framing) if response.status().is_success() => {
-            let relay = relay::Relay::open(call, response, framing).await?;
+            let mut relay = relay::Relay::open(call, response, framing).await?;
             if head.stream {
-                relay.into_sse().await
+                let outcome = Arc::new(StreamOutcome::default());
+                relay.report_to(Arc::clone(&outcome));
+                let response = relay.into_sse().await?;
+                info.stream = Some(outcome);
+                Ok(response)
             } else {
-                aggregate::collect(relay).await.map(json_response)
+                let (body, usage, capture) = aggregate::collect(relay).await?;
+                info.usage = usage;
+                info.exchange = capture
+                    .and_then(|c| c.complete_from_body(&body))
+                    .map(Box::new);
+                Ok(json_response(body))
             }
         }
         _ => {
@@ -204,6 +235,12 @@ async fn call(
             if let Some(usage) = &translated.usage {
                 metrics::record_tokens(&call.route.name, &call.client_id, usage);
             }
+            info.usage = translated.usage;
+            info.exchange = call
+                .capture
+                .take()
+                .and_then(|c| c.complete_from_body(&translated.body))
+                .map(Box::new);
             call.recycle();
             Ok(json_response(Bytes::from(translated.body)))
         }

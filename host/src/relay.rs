@@ -3,6 +3,7 @@
 //! the stream started ends it with an OpenAI error event, never a silent cut.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::response::Response;
@@ -12,7 +13,10 @@ use futures_util::stream::BoxStream;
 use http::{HeaderValue, header};
 use wasmtime::component::ResourceAny;
 
+use crate::aggregate::Aggregator;
+use crate::conversation::Capture;
 use crate::error::GatewayError;
+use crate::ledger::StreamOutcome;
 use crate::metrics::{self, InFlight};
 use crate::plugins::bindings::{StreamEvent, StreamFraming, StreamOutput, Usage};
 use crate::plugins::call::CallResult;
@@ -32,6 +36,10 @@ pub struct Relay {
     _in_flight: InFlight,
     /// The latest cumulative usage the adapter reported.
     pub usage: Option<Usage>,
+    /// Where the end of a relayed stream is reported (request log, conversation).
+    outcome: Option<Arc<StreamOutcome>>,
+    /// The chunks so far, folded, when the conversation is being captured.
+    transcript: Option<Aggregator>,
 }
 
 /// What one step of the relay produced.
@@ -68,7 +76,51 @@ impl Relay {
             first_chunk_seen: false,
             _in_flight: InFlight::start(metrics::STREAMS_IN_FLIGHT),
             usage: None,
+            outcome: None,
+            transcript: None,
         })
+    }
+
+    /// Reports the stream's end, usage and captured exchange to `outcome`.
+    pub fn report_to(&mut self, outcome: Arc<StreamOutcome>) {
+        if self.call.capture.is_some() {
+            self.transcript = Some(Aggregator::default());
+        }
+        self.outcome = Some(outcome);
+    }
+
+    /// The conversation capture, for a caller that assembles the answer itself.
+    pub fn take_capture(&mut self) -> Option<Capture> {
+        self.call.capture.take()
+    }
+
+    /// Folds a step into the transcript and, at the end, reports the outcome.
+    fn observe(&mut self, step: &Step) {
+        let chunks = match step {
+            Step::Chunks(chunks) | Step::End(chunks) | Step::Failed(chunks, _) => chunks,
+        };
+        if let Some(transcript) = &mut self.transcript {
+            chunks.iter().for_each(|c| transcript.add(c));
+        }
+        let Some(outcome) = &self.outcome else {
+            return;
+        };
+        match step {
+            Step::Chunks(_) => {}
+            Step::End(_) => {
+                let exchange = match (self.call.capture.take(), self.transcript.take()) {
+                    (Some(capture), Some(transcript)) => {
+                        let completion = transcript.finish(None);
+                        completion
+                            .pointer("/choices/0/message")
+                            .map(|reply| capture.complete(reply))
+                    }
+                    _ => None,
+                };
+                outcome.ended(self.usage, exchange);
+            }
+            Step::Failed(_, err) => outcome.failed(err.error_type(), self.usage),
+        }
     }
 
     /// Reads upstream until the adapter produces chunks or the stream ends.
@@ -227,6 +279,7 @@ impl Relay {
                 None => relay.step().await?,
             };
             let ended = matches!(step, Step::End(_));
+            relay.observe(&step);
             let bytes = encode(step);
             if ended {
                 relay.recycle().await;

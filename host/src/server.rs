@@ -15,14 +15,21 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+use crate::auth::Auth;
 use crate::config::Config;
+use crate::keys::{self, IssuedKey, KeyRing};
+use crate::ledger::Ledger;
 use crate::metrics;
 use crate::models::ModelTable;
 use crate::plugins::Plugins;
 use crate::plugins::watch::{Reconciler, spawn_watcher};
 use crate::routes;
 use crate::state::AppState;
+use crate::store::{self, NewKey, SharedStore};
 use crate::upstream::Upstream;
+
+/// How often expired conversations are deleted.
+const RETENTION_SWEEP: Duration = Duration::from_secs(3600);
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -32,6 +39,9 @@ pub struct App {
     pub router: Router,
     /// The shared state (tests inspect it).
     pub state: AppState,
+    /// The key created on first start with client auth on and no keys: its secret is
+    /// shown to the operator once, here.
+    pub default_key: Option<IssuedKey>,
 }
 
 impl App {
@@ -39,12 +49,41 @@ impl App {
     /// then the plugin folder, then the watcher). Until that is done `/health/ready`
     /// answers 503 and calls to models get 503 `adapter_unavailable`.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        if let Some(admin) = &config.auth.admin_key {
+            crate::redact::register_secret(admin);
+        }
         let plugins = Plugins::new(&config.plugins)?;
         let models = ModelTable::from_config(&config.models, &|var| std::env::var(var).ok());
+        let url = config.storage.database_url.clone();
+        let store: SharedStore = tokio::task::spawn_blocking(move || store::open(&url))
+            .await?
+            .map_err(|err| anyhow::anyhow!("cannot open {}: {err}", config.storage.database_url))?;
+        let default_key = if config.auth.enable_client_auth {
+            store::blocking(&store, create_default_key).await?
+        } else {
+            None
+        };
+        let ring_store = Arc::clone(&store);
+        let ring = tokio::task::spawn_blocking(move || KeyRing::load(ring_store)).await??;
+        ring.spawn_refresher();
+        let ledger = Ledger::start(
+            Arc::clone(&store),
+            config.storage.write_queue,
+            config.storage.request_log,
+        )?;
+        if config.conversations.retention_days > 0 {
+            tokio::spawn(sweep_conversations(
+                Arc::downgrade(&store),
+                config.conversations.retention_days,
+            ));
+        }
         let state = AppState {
             upstream: Upstream::new(&config.upstream)?,
             models: Arc::new(models),
             plugins: Arc::clone(&plugins),
+            auth: Arc::new(Auth::new(&config.auth, ring)),
+            store,
+            ledger: Arc::new(ledger),
             config: Arc::new(config),
         };
         tokio::spawn(load_adapters(plugins, Arc::clone(&state.config)));
@@ -67,12 +106,53 @@ impl App {
                     )
                     .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
             );
-        Ok(Self { router, state })
+        Ok(Self {
+            router,
+            state,
+            default_key,
+        })
     }
 
     /// Resolves once the adapters are loaded and the gateway is ready.
     pub async fn ready(&self) {
         self.state.plugins.wait_ready().await;
+    }
+
+    /// After the server stopped: writes every log row and exchange still queued.
+    pub async fn close(&self) {
+        self.state.ledger.close().await;
+    }
+}
+
+/// With client auth on and no key ever created, creates one so the operator is not
+/// locked out.
+fn create_default_key(store: &dyn store::Store) -> store::StoreResult<Option<IssuedKey>> {
+    if !store.list_keys(true)?.is_empty() {
+        return Ok(None);
+    }
+    let key = keys::create(
+        store,
+        NewKey {
+            name: "default".into(),
+            ..NewKey::default()
+        },
+    )?;
+    Ok(Some(key))
+}
+
+/// Deletes conversations past their retention, now and then every hour, until the
+/// store is dropped.
+async fn sweep_conversations(store: std::sync::Weak<dyn store::Store>, days: u32) {
+    let mut tick = tokio::time::interval(RETENTION_SWEEP);
+    loop {
+        tick.tick().await;
+        let Some(store) = store.upgrade() else { break };
+        let cutoff = store::now_millis() - i64::from(days) * 86_400_000;
+        match store::blocking(&store, move |s| s.purge_conversations(cutoff)).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, days, "expired conversations deleted"),
+            Err(err) => tracing::warn!(error = %err, "cannot delete expired conversations"),
+        }
     }
 }
 
@@ -170,8 +250,9 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let app = App::build(config).await?;
-    axum::serve(listener, app.router)
+    axum::serve(listener, app.router.clone())
         .with_graceful_shutdown(shutdown)
         .await?;
+    app.close().await;
     Ok(())
 }

@@ -2,9 +2,12 @@
 
 use std::sync::Arc;
 
+use crate::auth::Auth;
 use crate::config::Config;
+use crate::ledger::Ledger;
 use crate::models::ModelTable;
 use crate::plugins::Plugins;
+use crate::store::SharedStore;
 use crate::upstream::Upstream;
 
 /// Everything a request needs.
@@ -18,4 +21,10 @@ pub struct AppState {
     pub plugins: Arc<Plugins>,
     /// The upstream HTTP client.
     pub upstream: Upstream,
+    /// Keys, logs and conversations.
+    pub store: SharedStore,
+    /// Who may call.
+    pub auth: Arc<Auth>,
+    /// The request-log and conversation writer.
+    pub ledger: Arc<Ledger>,
 }

@@ -44,6 +44,7 @@ GATEWAY_ENV_OVERRIDES = (
     "BASE_URL",
     "ACTUAL_NAME",
     "MODEL_NAME",
+    "ADMIN_KEY",
 )
 
 
@@ -74,6 +75,8 @@ class Process:
             env=env,
             cwd=log.parent,
         )
+        # Lines printed before the ready line (the first start prints a client key).
+        self.early_lines: list[str] = []
         lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._drain, args=(lines,), daemon=True).start()
         deadline = time.monotonic() + READY_TIMEOUT_S
@@ -91,6 +94,7 @@ class Process:
             if line.startswith(prefix):
                 self.url = line[len(prefix):].strip()
                 return
+            self.early_lines.append(line)
 
     def _drain(self, lines: queue.Queue[str]) -> None:
         assert self.proc.stdout is not None
@@ -118,9 +122,13 @@ def clean_env() -> dict[str, str]:
     return env
 
 
-def start_gateway(workdir: Path, models_toml: str) -> Process:
+NO_AUTH = "[auth]\nenable_client_auth = false\n"
+
+
+def start_gateway(workdir: Path, models_toml: str, settings_toml: str = NO_AUTH) -> Process:
     """Writes a gateway config serving `models_toml` ([[models]] tables) under
-    `workdir`, with its own plugin folder and database, and starts the binary."""
+    `workdir`, with its own plugin folder and database, and starts the binary.
+    `settings_toml` adds sections; by default client keys are not required."""
     (workdir / "plugins").mkdir(exist_ok=True)
     (workdir / "data").mkdir(exist_ok=True)
     config = workdir / "config.toml"
@@ -133,6 +141,7 @@ log_level = "warn"
 [storage]
 database_url = "sqlite://{workdir / 'data' / 'switchyard.db'}"
 
+{settings_toml}
 [plugins]
 dir = "{workdir / 'plugins'}"
 {models_toml}"""

@@ -35,6 +35,12 @@ log_level = "trace,cranelift_codegen=info,cranelift_frontend=info,cranelift_cont
 log_format = "json"
 log_file = "{log_file}"
 
+[storage]
+database_url = "sqlite://{workdir / 'switchyard.db'}"
+
+[auth]
+enable_client_auth = false
+
 [plugins]
 dir = "{workdir / 'plugins'}"
 

@@ -39,6 +39,18 @@ pub struct TestConfig {
     pub log_level: String,
     /// `server.cors_allowed_origins`.
     pub cors_allowed_origins: Vec<String>,
+    /// `auth.enable_client_auth`.
+    pub client_auth: bool,
+    /// `auth.allow_anonymous_access`.
+    pub anonymous: bool,
+    /// `auth.admin_key`.
+    pub admin_key: Option<String>,
+    /// `auth.rotation_grace_secs`.
+    pub rotation_grace_secs: u64,
+    /// `conversations.enabled`.
+    pub conversations: bool,
+    /// `storage.request_log`.
+    pub request_log: bool,
     /// The configured models.
     pub models: Vec<TestModel>,
 }
@@ -53,6 +65,12 @@ impl Default for TestConfig {
             reload_debounce_ms: 50,
             log_level: "warn".into(),
             cors_allowed_origins: Vec::new(),
+            client_auth: false,
+            anonymous: false,
+            admin_key: None,
+            rotation_grace_secs: 0,
+            conversations: false,
+            request_log: true,
             models: Vec::new(),
         }
     }
@@ -116,6 +134,42 @@ impl TestConfig {
         self
     }
 
+    /// Requires client keys (off by default in tests).
+    pub fn client_auth(mut self, on: bool) -> Self {
+        self.client_auth = on;
+        self
+    }
+
+    /// With client auth on, serves requests without a key as `anonymous`.
+    pub fn anonymous(mut self, allowed: bool) -> Self {
+        self.anonymous = allowed;
+        self
+    }
+
+    /// Turns the admin API on with this key.
+    pub fn admin_key(mut self, key: &str) -> Self {
+        self.admin_key = Some(key.into());
+        self
+    }
+
+    /// Default grace period of rotated secrets.
+    pub fn rotation_grace_secs(mut self, secs: u64) -> Self {
+        self.rotation_grace_secs = secs;
+        self
+    }
+
+    /// Stores every client's conversations.
+    pub fn conversations(mut self, on: bool) -> Self {
+        self.conversations = on;
+        self
+    }
+
+    /// Keeps (or not) the request log.
+    pub fn request_log(mut self, on: bool) -> Self {
+        self.request_log = on;
+        self
+    }
+
     /// Sets the adapter memory ceiling.
     pub fn memory_limit_mib(mut self, mib: usize) -> Self {
         self.memory_limit_mib = mib;
@@ -134,6 +188,15 @@ cors_allowed_origins = {cors}
 
 [storage]
 database_url = "sqlite://{{data_dir}}/switchyard.db"
+request_log = {request_log}
+
+[auth]
+enable_client_auth = {client_auth}
+allow_anonymous_access = {anonymous}
+rotation_grace_secs = {grace}
+{admin_key}
+[conversations]
+enabled = {conversations}
 
 [plugins]
 dir = "{{plugins_dir}}"
@@ -153,6 +216,16 @@ timeout_secs = 60
             memory_limit_mib = self.memory_limit_mib,
             max_concurrent_calls = self.max_concurrent_calls,
             reload_debounce_ms = self.reload_debounce_ms,
+            request_log = self.request_log,
+            client_auth = self.client_auth,
+            anonymous = self.anonymous,
+            grace = self.rotation_grace_secs,
+            admin_key = self
+                .admin_key
+                .as_deref()
+                .map(|k| format!("admin_key = {}\n", quote(k)))
+                .unwrap_or_default(),
+            conversations = self.conversations,
         );
         for model in &self.models {
             // Writing to a String cannot fail.

@@ -54,6 +54,8 @@ port = 0
 log_level = "error"
 [storage]
 database_url = "sqlite://{db}"
+[auth]
+enable_client_auth = false
 [plugins]
 dir = "{plugins}"
 hot_reload = true

@@ -1,14 +1,17 @@
 //! `POST /v1/chat/completions`.
 
+use axum::Extension;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
 use bytes::Bytes;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
 use super::request;
+use crate::auth::Principal;
+use crate::conversation;
 use crate::error::GatewayError;
 use crate::plugins::bindings::Endpoint;
 use crate::proxy::{self, CallHead};
@@ -31,9 +34,11 @@ struct StreamOptions {
     include_usage: Option<bool>,
 }
 
-/// Proxies a chat completion, streamed or not.
+/// Proxies a chat completion, streamed or not, and stores the exchange when the
+/// caller's conversations are kept (the id comes back in `x-conversation-id`).
 pub async fn completions(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, GatewayError> {
@@ -55,5 +60,25 @@ pub async fn completions(
                 .and_then(|o| o.include_usage)
                 .unwrap_or(false),
     };
-    Ok(proxy::forward(&state, Endpoint::ChatCompletions, call, "anonymous", body).await)
+    let (capture, body) = conversation::begin(
+        &principal,
+        state.config.conversations.enabled,
+        &headers,
+        &call.model,
+        body,
+    )?;
+    let conversation_id = capture.as_ref().map(|c| c.conversation_id.clone());
+    let mut response = proxy::forward(
+        &state,
+        Endpoint::ChatCompletions,
+        call,
+        &principal,
+        body,
+        capture,
+    )
+    .await;
+    if let Some(value) = conversation_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+        response.headers_mut().insert(conversation::HEADER, value);
+    }
+    Ok(response)
 }

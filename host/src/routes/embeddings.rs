@@ -1,5 +1,6 @@
 //! `POST /v1/embeddings`, through adapters whose platform has embeddings.
 
+use axum::Extension;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::HeaderMap;
@@ -9,6 +10,7 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 
 use super::request;
+use crate::auth::Principal;
 use crate::error::GatewayError;
 use crate::plugins::bindings::Endpoint;
 use crate::proxy::{self, CallHead};
@@ -24,6 +26,7 @@ struct EmbeddingsHead {
 /// Proxies an embeddings request.
 pub async fn create(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, GatewayError> {
@@ -34,5 +37,5 @@ pub async fn create(
         stream: false,
         include_usage: false,
     };
-    Ok(proxy::forward(&state, Endpoint::Embeddings, call, "anonymous", body).await)
+    Ok(proxy::forward(&state, Endpoint::Embeddings, call, &principal, body, None).await)
 }

@@ -122,7 +122,8 @@ mod tests {
     async fn ready_only_once_adapters_are_loaded() {
         let dir = tempfile::tempdir().unwrap();
         let config = Config::from_toml_str(&format!(
-            "[plugins]\ndir = {:?}\n[[models]]\nname = 'm'\nadapter = 'openai'\nbase_url = 'http://127.0.0.1:9/v1'\n",
+            "[storage]\ndatabase_url = \"sqlite://{}\"\n[auth]\nenable_client_auth = false\n[plugins]\ndir = {:?}\n[[models]]\nname = 'm'\nadapter = 'openai'\nbase_url = 'http://127.0.0.1:9/v1'\n",
+            dir.path().join("db.sqlite").display(),
             dir.path().join("plugins")
         ))
         .unwrap();

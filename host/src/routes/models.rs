@@ -1,9 +1,10 @@
 //! `GET /v1/models` and `GET /v1/models/{id}`: the configured public models.
 
-use axum::Json;
 use axum::extract::{Path, State};
+use axum::{Extension, Json};
 use serde_json::{Value, json};
 
+use crate::auth::Principal;
 use crate::error::GatewayError;
 use crate::models::ModelRoute;
 use crate::state::AppState;
@@ -17,17 +18,27 @@ fn model_object(route: &ModelRoute) -> Value {
     })
 }
 
-/// Lists every configured model in OpenAI's list shape.
-pub async fn list(State(state): State<AppState>) -> Json<Value> {
-    let data: Vec<Value> = state.models.iter().map(|r| model_object(r)).collect();
+/// Lists the configured models the caller may use, in OpenAI's list shape.
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+) -> Json<Value> {
+    let data: Vec<Value> = state
+        .models
+        .iter()
+        .filter(|r| principal.check_model(&r.name).is_ok())
+        .map(|r| model_object(r))
+        .collect();
     Json(json!({ "object": "list", "data": data }))
 }
 
-/// One model, or 404 `model_not_found`.
+/// One model, or 404 `model_not_found`, or 403 outside the caller's allowlist.
 pub async fn show(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, GatewayError> {
     let route = state.models.resolve(&id)?;
+    principal.check_model(&route.name)?;
     Ok(Json(model_object(&route)))
 }

@@ -1,0 +1,206 @@
+//! Client keys: minting secrets, hashing them, and the in-memory key ring that
+//! authenticates a request without touching the database. The ring reloads when the
+//! store's key version moves, so a key revoked from the CLI (another process) stops
+//! working within a second.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use base64::Engine as _;
+use sha2::{Digest, Sha256};
+
+use crate::store::{self, ClientKey, NewKey, SharedStore, StoreError, StoreResult};
+
+/// Every secret starts with this, so leaked keys are recognisable.
+pub const SECRET_PREFIX: &str = "sy-";
+
+/// Characters of the secret shown in listings.
+const VISIBLE_CHARS: usize = 10;
+
+/// How often the ring checks the store for changes made elsewhere.
+const REFRESH_EVERY: Duration = Duration::from_secs(1);
+
+/// A fresh secret: 256 random bits, base64url.
+pub fn mint() -> StoreResult<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|err| StoreError::Backend(format!("no randomness available: {err}")))?;
+    Ok(format!(
+        "{SECRET_PREFIX}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    ))
+}
+
+/// The stored form of a secret: hex SHA-256. The secrets carry 256 random bits, so a
+/// fast hash is enough (no password stretching needed).
+pub fn hash(secret: &str) -> String {
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The part of a secret safe to show: its first characters.
+pub fn visible_prefix(secret: &str) -> String {
+    secret.chars().take(VISIBLE_CHARS).collect()
+}
+
+/// A key just created or rotated, with its secret (shown once).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct IssuedKey {
+    /// The key's record.
+    #[serde(flatten)]
+    pub key: ClientKey,
+    /// The secret; not stored anywhere, shown this once.
+    pub secret: String,
+}
+
+/// Creates a key in `store`.
+pub fn create(store: &dyn store::Store, mut new: NewKey) -> StoreResult<IssuedKey> {
+    let secret = mint()?;
+    new.prefix = visible_prefix(&secret);
+    let key = store.create_key(&new, &hash(&secret))?;
+    Ok(IssuedKey { key, secret })
+}
+
+/// Gives key `id` a new secret; the old one keeps working for `grace_secs` (0: stops now).
+pub fn rotate(
+    store: &dyn store::Store,
+    id: &str,
+    grace_secs: u64,
+) -> StoreResult<Option<IssuedKey>> {
+    let secret = mint()?;
+    let grace_until = (grace_secs > 0)
+        .then(|| store::now_secs().saturating_add(i64::try_from(grace_secs).unwrap_or(i64::MAX)));
+    let rotated = store.rotate_key(id, &hash(&secret), &visible_prefix(&secret), grace_until)?;
+    Ok(rotated.map(|key| IssuedKey { key, secret }))
+}
+
+/// Why a presented secret was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// No key has this secret (or it was revoked, or rotated out).
+    Unknown,
+    /// The key is disabled.
+    Disabled,
+    /// The key has expired.
+    Expired,
+}
+
+struct Entry {
+    key: Arc<ClientKey>,
+    /// Set for a previous secret: valid until this instant (unix seconds).
+    valid_until: Option<i64>,
+}
+
+/// Live keys by secret hash.
+pub struct KeyRing {
+    store: SharedStore,
+    ring: ArcSwap<HashMap<String, Entry>>,
+    version: AtomicI64,
+}
+
+impl KeyRing {
+    /// Loads every live key from `store`.
+    pub fn load(store: SharedStore) -> StoreResult<Arc<Self>> {
+        let ring = Arc::new(Self {
+            store,
+            ring: ArcSwap::from_pointee(HashMap::new()),
+            version: AtomicI64::new(i64::MIN),
+        });
+        ring.reload()?;
+        Ok(ring)
+    }
+
+    /// Reloads from the store now (after a change made through this process).
+    pub fn reload(&self) -> StoreResult<()> {
+        let version = self.store.keys_version()?;
+        let mut map = HashMap::new();
+        for hashes in self.store.key_hashes()? {
+            let key = Arc::new(hashes.key);
+            if let Some(previous) = hashes.previous_hash {
+                map.insert(
+                    previous,
+                    Entry {
+                        key: Arc::clone(&key),
+                        valid_until: key.previous_secret_valid_until,
+                    },
+                );
+            }
+            map.insert(
+                hashes.secret_hash,
+                Entry {
+                    key,
+                    valid_until: None,
+                },
+            );
+        }
+        self.ring.store(Arc::new(map));
+        self.version.store(version, Ordering::Release);
+        Ok(())
+    }
+
+    /// Reloads when the store's key version moved.
+    pub fn refresh(&self) -> StoreResult<()> {
+        if self.store.keys_version()? != self.version.load(Ordering::Acquire) {
+            self.reload()?;
+        }
+        Ok(())
+    }
+
+    /// Checks for changes every second until the ring is dropped elsewhere.
+    pub fn spawn_refresher(self: &Arc<Self>) {
+        let weak = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(REFRESH_EVERY);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let Some(ring) = weak.upgrade() else { break };
+                let outcome = tokio::task::spawn_blocking(move || ring.refresh()).await;
+                if let Ok(Err(err)) = outcome {
+                    tracing::warn!(error = %err, "cannot refresh client keys");
+                }
+            }
+        });
+    }
+
+    /// The key for `secret`, if it may be used now.
+    pub fn authenticate(&self, secret: &str) -> Result<Arc<ClientKey>, Refusal> {
+        let ring = self.ring.load();
+        let entry = ring.get(&hash(secret)).ok_or(Refusal::Unknown)?;
+        let now = store::now_secs();
+        if entry.valid_until.is_some_and(|until| until <= now) {
+            return Err(Refusal::Unknown);
+        }
+        if !entry.key.enabled {
+            return Err(Refusal::Disabled);
+        }
+        if entry.key.expires_at.is_some_and(|at| at <= now) {
+            return Err(Refusal::Expired);
+        }
+        Ok(Arc::clone(&entry.key))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_unique_prefixed_and_hashed_stably() {
+        let a = mint().unwrap();
+        let b = mint().unwrap();
+        assert_ne!(a, b);
+        assert!(a.starts_with(SECRET_PREFIX));
+        assert_eq!(a.len(), SECRET_PREFIX.len() + 43);
+        assert_eq!(hash(&a), hash(&a));
+        assert_ne!(hash(&a), hash(&b));
+        assert_eq!(hash(&a).len(), 64);
+        assert!(!hash(&a).contains(&a[3..]));
+        assert_eq!(visible_prefix(&a), a[..VISIBLE_CHARS]);
+    }
+}

@@ -1,0 +1,135 @@
+//! Durable state: client keys, the request log, conversations. One trait, [`Store`],
+//! so a server database can stand in for the embedded SQLite ([`sqlite::SqliteStore`])
+//! when several gateways share one state. Methods block; async callers run them on
+//! the blocking pool ([`blocking`]).
+
+pub mod migrations;
+pub mod model;
+pub mod sqlite;
+
+use std::sync::Arc;
+
+pub use model::{
+    ClientKey, Conversation, ConversationPage, ConversationSummary, Exchange, KeyLimits, KeyPatch,
+    NewKey, RequestRecord, StoredMessage, UsageGroup, UsageQuery, UsageRow,
+};
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database refused or failed.
+    #[error("database error: {0}")]
+    Backend(String),
+    /// A pagination cursor names no conversation of the caller's.
+    #[error("`after` names no conversation: {0}")]
+    UnknownCursor(String),
+    /// The `database_url` names no supported backend.
+    #[error("unsupported database_url `{0}`: use sqlite://<path>")]
+    UnsupportedUrl(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(err: rusqlite::Error) -> Self {
+        Self::Backend(err.to_string())
+    }
+}
+
+/// Result of a storage call.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Everything the gateway keeps. Implementations must be safe to call from many
+/// threads; writes are durable when the method returns.
+pub trait Store: Send + Sync + 'static {
+    /// Inserts a key whose secret hashes to `secret_hash`.
+    fn create_key(&self, key: &NewKey, secret_hash: &str) -> StoreResult<ClientKey>;
+    /// Every key, newest first; revoked ones only when asked.
+    fn list_keys(&self, include_revoked: bool) -> StoreResult<Vec<ClientKey>>;
+    /// One key by id, revoked or not.
+    fn get_key(&self, id: &str) -> StoreResult<Option<ClientKey>>;
+    /// The key whose current secret, or previous secret within its grace period,
+    /// hashes to `secret_hash`, with whether it matched the previous secret.
+    fn find_key_by_hash(&self, secret_hash: &str) -> StoreResult<Option<(ClientKey, bool)>>;
+    /// Applies `patch` to a key that is not revoked.
+    fn update_key(&self, id: &str, patch: &KeyPatch) -> StoreResult<Option<ClientKey>>;
+    /// Revokes a key for good; `false` when there is no such key.
+    fn revoke_key(&self, id: &str) -> StoreResult<bool>;
+    /// Gives a key a new secret; the old one stays valid until `grace_until` (unix
+    /// seconds), or stops at once when `None`.
+    fn rotate_key(
+        &self,
+        id: &str,
+        secret_hash: &str,
+        prefix: &str,
+        grace_until: Option<i64>,
+    ) -> StoreResult<Option<ClientKey>>;
+    /// A number that changes whenever keys change, from any process.
+    fn keys_version(&self) -> StoreResult<i64>;
+    /// Every key with the hashes that authenticate it, for the in-memory key ring.
+    fn key_hashes(&self) -> StoreResult<Vec<model::KeyHashes>>;
+
+    /// Writes a batch from the request path in one transaction: log rows, key
+    /// last-use times and conversation exchanges.
+    fn write_batch(&self, requests: &[RequestRecord], exchanges: &[Exchange]) -> StoreResult<()>;
+    /// Request log rows between two instants (unix milliseconds), oldest first.
+    fn request_log(
+        &self,
+        since_ms: i64,
+        until_ms: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<RequestRecord>>;
+    /// Requests and tokens per key or model over a time range.
+    fn usage_summary(&self, query: &UsageQuery) -> StoreResult<Vec<UsageRow>>;
+
+    /// A client's conversations (all clients' when `client` is `None`), most recently
+    /// updated first, after the cursor `after` (a conversation id).
+    fn list_conversations(
+        &self,
+        client: Option<&str>,
+        limit: usize,
+        after: Option<&str>,
+    ) -> StoreResult<ConversationPage>;
+    /// One conversation with its messages.
+    fn get_conversation(&self, client: &str, id: &str) -> StoreResult<Option<Conversation>>;
+    /// Deletes one conversation; `false` when there is none.
+    fn delete_conversation(&self, client: &str, id: &str) -> StoreResult<bool>;
+    /// Deletes conversations not updated since `before_ms`; returns how many.
+    fn purge_conversations(&self, before_ms: i64) -> StoreResult<usize>;
+}
+
+/// A shared store.
+pub type SharedStore = Arc<dyn Store>;
+
+/// Opens the store named by `database_url`.
+pub fn open(database_url: &str) -> StoreResult<SharedStore> {
+    let path = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))
+        .ok_or_else(|| StoreError::UnsupportedUrl(database_url.to_string()))?;
+    Ok(Arc::new(sqlite::SqliteStore::open(std::path::Path::new(
+        path,
+    ))?))
+}
+
+/// Runs a blocking store call on the blocking pool.
+pub async fn blocking<T, F>(store: &SharedStore, call: F) -> StoreResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&dyn Store) -> StoreResult<T> + Send + 'static,
+{
+    let store = Arc::clone(store);
+    tokio::task::spawn_blocking(move || call(store.as_ref()))
+        .await
+        .map_err(|err| StoreError::Backend(format!("storage task failed: {err}")))?
+}
+
+/// Now, in unix seconds.
+pub fn now_secs() -> i64 {
+    now_millis() / 1000
+}
+
+/// Now, in unix milliseconds.
+pub fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
