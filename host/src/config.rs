@@ -55,6 +55,8 @@ pub struct Config {
     pub plugins: PluginsConfig,
     /// Calls to upstream platforms.
     pub upstream: UpstreamConfig,
+    /// Retries, fallbacks and deployment health.
+    pub routing: RoutingConfig,
     /// Public model names and where they go.
     pub models: Vec<ModelConfig>,
 }
@@ -213,8 +215,12 @@ impl Default for PluginsConfig {
 pub struct UpstreamConfig {
     /// TCP connect timeout, in seconds.
     pub connect_timeout_secs: u64,
-    /// Whole-request timeout for non-streamed calls, in seconds.
+    /// Whole-call timeout (a streamed answer included), in seconds.
     pub timeout_secs: u64,
+    /// Time allowed until the upstream's response head, in seconds.
+    pub first_byte_timeout_secs: u64,
+    /// Longest silence between two events of a stream, in seconds.
+    pub stream_idle_timeout_secs: u64,
     /// Largest non-streamed upstream body read, in bytes.
     pub max_response_bytes: usize,
 }
@@ -224,9 +230,98 @@ impl Default for UpstreamConfig {
         Self {
             connect_timeout_secs: 10,
             timeout_secs: 600,
+            first_byte_timeout_secs: 300,
+            stream_idle_timeout_secs: 120,
             max_response_bytes: 64 * 1024 * 1024,
         }
     }
+}
+
+/// `[routing]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RoutingConfig {
+    /// Attempts per model (first try included) across its deployments.
+    pub max_attempts: u32,
+    /// Time a request may spend on retries and fallbacks, in milliseconds.
+    pub retry_budget_ms: u64,
+    /// First backoff delay, in milliseconds (doubling, with jitter).
+    pub backoff_initial_ms: u64,
+    /// Longest backoff delay, in milliseconds.
+    pub backoff_max_ms: u64,
+    /// Consecutive failures that take a deployment out (circuit opens).
+    pub breaker_failures: u32,
+    /// How long an open deployment stays out before one probe request, in milliseconds.
+    pub breaker_cooldown_ms: u64,
+    /// After a shutdown signal, how long in-flight requests and streams may finish,
+    /// in seconds.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for RoutingConfig {
+    fn default() -> Self {
+        Self {
+            max_attempts: 3,
+            retry_budget_ms: 30_000,
+            backoff_initial_ms: 200,
+            backoff_max_ms: 5_000,
+            breaker_failures: 5,
+            breaker_cooldown_ms: 30_000,
+            shutdown_grace_secs: 30,
+        }
+    }
+}
+
+/// One deployment of a model: where its requests can go.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeploymentConfig {
+    /// A label for `/health` and logs; defaults to `<model>#<n>`.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The adapter; defaults to the model's.
+    #[serde(default)]
+    pub adapter: Option<String>,
+    /// The upstream model, deployment or bot; defaults to the model's.
+    #[serde(default)]
+    pub upstream_model: Option<String>,
+    /// Upstream base URL; defaults to the model's, then the adapter's.
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// Variable holding the upstream key; defaults to the model's.
+    #[serde(default)]
+    pub api_key_env: Option<String>,
+    /// The upstream key itself; defaults to the model's.
+    #[serde(default)]
+    pub api_key: Option<String>,
+    /// Adapter options, over the model's.
+    #[serde(default)]
+    pub options: BTreeMap<String, String>,
+    /// Share of traffic among deployments of the same priority.
+    #[serde(default = "one")]
+    pub weight: u32,
+    /// Lower goes first; higher priorities serve only when lower ones fail or are out.
+    #[serde(default)]
+    pub priority: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// Per-model timeouts, in milliseconds, over the `[upstream]` ones.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeoutsConfig {
+    /// Until the upstream's response head.
+    #[serde(default)]
+    pub first_byte_ms: Option<u64>,
+    /// The whole call, a stream included.
+    #[serde(default)]
+    pub total_ms: Option<u64>,
+    /// Longest silence between stream events.
+    #[serde(default)]
+    pub stream_idle_ms: Option<u64>,
 }
 
 /// One `[[models]]` entry: a public model name and the deployment behind it.
@@ -235,7 +330,9 @@ impl Default for UpstreamConfig {
 pub struct ModelConfig {
     /// The name clients send in `model`.
     pub name: String,
-    /// The adapter that translates for this model (`openai`, `anthropic`, ...).
+    /// The adapter that translates for this model (`openai`, `anthropic`, ...); each
+    /// deployment may name its own.
+    #[serde(default)]
     pub adapter: String,
     /// The model, deployment or bot name sent upstream; defaults to `name`.
     #[serde(default)]
@@ -252,6 +349,19 @@ pub struct ModelConfig {
     /// Adapter-specific settings, passed to the adapter with each call.
     #[serde(default)]
     pub options: BTreeMap<String, String>,
+    /// Several deployments behind this name; the fields above are their defaults.
+    /// Empty: the model itself is the one deployment.
+    #[serde(default)]
+    pub deployments: Vec<DeploymentConfig>,
+    /// Models tried in order when every deployment of this one fails.
+    #[serde(default)]
+    pub fallbacks: Vec<String>,
+    /// Timeouts for this model.
+    #[serde(default)]
+    pub timeouts: TimeoutsConfig,
+    /// Attempts for this model; defaults to `routing.max_attempts`.
+    #[serde(default)]
+    pub max_attempts: Option<u32>,
 }
 
 impl Config {
@@ -327,12 +437,45 @@ impl Config {
                     model.name
                 )));
             }
-            if model.adapter.trim().is_empty() {
+            let adapterless = if model.deployments.is_empty() {
+                model.adapter.trim().is_empty()
+            } else {
+                model.adapter.trim().is_empty()
+                    && model.deployments.iter().any(|d| d.adapter.is_none())
+            };
+            if adapterless {
                 return Err(ConfigError::Invalid(format!(
                     "model `{}` names no adapter",
                     model.name
                 )));
             }
+            if model.deployments.iter().any(|d| d.weight == 0) {
+                return Err(ConfigError::Invalid(format!(
+                    "model `{}`: a deployment weight must be positive",
+                    model.name
+                )));
+            }
+            if model.max_attempts == Some(0) {
+                return Err(ConfigError::Invalid(format!(
+                    "model `{}`: max_attempts must be positive",
+                    model.name
+                )));
+            }
+        }
+        for model in &self.models {
+            for fallback in &model.fallbacks {
+                if !seen.contains(fallback.as_str()) || fallback == &model.name {
+                    return Err(ConfigError::Invalid(format!(
+                        "model `{}` falls back to `{fallback}`, which is not another configured model",
+                        model.name
+                    )));
+                }
+            }
+        }
+        if self.routing.max_attempts == 0 || self.routing.breaker_failures == 0 {
+            return Err(ConfigError::Invalid(
+                "routing.max_attempts and breaker_failures must be positive".into(),
+            ));
         }
         let p = &self.plugins;
         if p.call_timeout_ms == 0 || p.memory_limit_mib == 0 || p.max_concurrent_calls == 0 {
@@ -398,6 +541,10 @@ fn quick_start_model(
         api_key_env: None,
         api_key: env("API_KEY"),
         options: BTreeMap::new(),
+        deployments: Vec::new(),
+        fallbacks: Vec::new(),
+        timeouts: TimeoutsConfig::default(),
+        max_attempts: None,
     }))
 }
 

@@ -97,6 +97,12 @@ pub enum GatewayError {
         /// What happened.
         fault: PluginFault,
     },
+    /// Every deployment of the model (and its fallbacks) is out of service (503).
+    #[error("every deployment of model `{model}` is failing or out of service; retry shortly")]
+    NoHealthyDeployment {
+        /// Public model name.
+        model: String,
+    },
     /// Every adapter slot is busy (503).
     #[error("the gateway is at capacity; retry shortly")]
     Overloaded,
@@ -145,7 +151,9 @@ impl GatewayError {
             }
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
-            Self::AdapterUnavailable(_) | Self::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
+            Self::AdapterUnavailable(_) | Self::Overloaded | Self::NoHealthyDeployment { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Upstream(err) => {
                 StatusCode::from_u16(err.status).unwrap_or(StatusCode::BAD_GATEWAY)
@@ -173,6 +181,7 @@ impl GatewayError {
             | Self::UpstreamTimeout { .. }
             | Self::Plugin { .. }
             | Self::AdapterUnavailable(_)
+            | Self::NoHealthyDeployment { .. }
             | Self::Overloaded
             | Self::Internal(_) => "server_error",
         }
@@ -194,6 +203,7 @@ impl GatewayError {
             Self::Plugin { .. } => Some("adapter_failure"),
             Self::AdapterUnavailable(_) => Some("adapter_unavailable"),
             Self::Overloaded => Some("overloaded"),
+            Self::NoHealthyDeployment { .. } => Some("no_healthy_deployment"),
             Self::BadRequest { .. } | Self::MethodNotAllowed(_) | Self::Internal(_) => None,
         }
     }
@@ -212,7 +222,7 @@ impl GatewayError {
     fn retry_after(&self) -> Option<u32> {
         match self {
             Self::Upstream(err) => err.retry_after,
-            Self::Overloaded => Some(1),
+            Self::Overloaded | Self::NoHealthyDeployment { .. } => Some(1),
             _ => None,
         }
     }

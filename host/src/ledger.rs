@@ -173,6 +173,17 @@ impl StreamOutcome {
     }
 }
 
+/// Charges an answer's tokens to its key's tokens-per-minute budget.
+fn charge_tokens(
+    state: &AppState,
+    key: Option<&(String, crate::store::KeyLimits)>,
+    record: &RequestRecord,
+) {
+    if let (Some((id, limits)), Some(tokens)) = (key, record.total_tokens) {
+        state.limits.record(id, *limits, u64::from(tokens));
+    }
+}
+
 /// Fills a record's token fields.
 fn set_usage(record: &mut RequestRecord, usage: Option<&Usage>) {
     if let Some(usage) = usage {
@@ -197,6 +208,10 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
     let endpoint = request.uri().path().to_string();
     let mut response = next.run(request).await;
 
+    let key = response
+        .extensions()
+        .get::<Principal>()
+        .and_then(|p| p.key().map(|k| (k.id.clone(), k.limits)));
     // The metrics middleware outside reads the rest of the call info.
     let info = response
         .extensions_mut()
@@ -245,6 +260,7 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
     if let Some(outcome) = info.stream.take() {
         let guard = StreamLogGuard {
             state: state.clone(),
+            key,
             record: Some(record),
             started,
             outcome,
@@ -257,6 +273,7 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
         return Response::from_parts(parts, body);
     }
     record.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    charge_tokens(&state, key.as_ref(), &record);
     if state.ledger.log_requests {
         state.ledger.submit(Entry::Request(Box::new(record))).await;
     }
@@ -270,6 +287,7 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
 /// the client disconnected.
 struct StreamLogGuard {
     state: AppState,
+    key: Option<(String, crate::store::KeyLimits)>,
     record: Option<RequestRecord>,
     started: Instant,
     outcome: Arc<StreamOutcome>,
@@ -288,6 +306,7 @@ impl Drop for StreamLogGuard {
             None if !outcome.ended => Some("client_disconnected".into()),
             None => None,
         };
+        charge_tokens(&self.state, self.key.as_ref(), &record);
         let ledger = &self.state.ledger;
         if ledger.log_requests {
             ledger.submit_detached(Entry::Request(Box::new(record)));

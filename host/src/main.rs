@@ -1,8 +1,12 @@
 //! The `switchyard` binary: read `.env` and the configuration, start logging, bind,
 //! serve until Ctrl-C or SIGTERM.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use anyhow::Context;
 use clap::Parser;
+use tokio::sync::Notify;
 
 use switchyard::cli::Cli;
 use switchyard::{App, Config, telemetry};
@@ -35,16 +39,33 @@ async fn main() -> anyhow::Result<()> {
             key.key.name, key.key.id, key.secret
         );
     }
-    let server = tokio::spawn(
+    let grace = Duration::from_secs(app.state.config.routing.shutdown_grace_secs);
+    let stopping = Arc::new(Notify::new());
+    let signalled = Arc::clone(&stopping);
+    let mut server = tokio::spawn(
         axum::serve(listener, app.router.clone())
-            .with_graceful_shutdown(shutdown_signal())
+            .with_graceful_shutdown(async move {
+                shutdown_signal().await;
+                signalled.notify_one();
+            })
             .into_future(),
     );
     // Probes are answered from the start; the ready line (on stdout, logs go to
     // stderr) comes once adapters are loaded.
     app.ready().await;
     println!("switchyard listening on http://{local}");
-    server.await??;
+    // In-flight requests and streams get `shutdown_grace_secs` to finish.
+    let drain_over = async {
+        stopping.notified().await;
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        served = &mut server => served??,
+        () = drain_over => {
+            tracing::warn!(grace_secs = grace.as_secs(), "drain time is over; closing what is still open");
+            server.abort();
+        }
+    }
     // Every answered request is in the log before the process exits.
     app.close().await;
     Ok(())

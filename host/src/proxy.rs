@@ -3,7 +3,7 @@
 //! streamed, or a stream aggregated into one completion).
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -15,11 +15,13 @@ use crate::conversation::Capture;
 use crate::error::GatewayError;
 use crate::ledger::StreamOutcome;
 use crate::metrics::{self, CallInfo};
-use crate::models::ModelRoute;
+use crate::models::{Model, ModelRoute};
 use crate::plugins::bindings::{CallContext, Endpoint};
 use crate::plugins::call::Session;
 use crate::plugins::registry::Adapter;
 use crate::relay;
+use crate::routing::plan;
+use crate::routing::retry::{self, Verdict};
 use crate::state::AppState;
 use tokio::sync::OwnedSemaphorePermit;
 
@@ -123,6 +125,91 @@ async fn call(
     info: &mut CallInfo,
     passed: &mut Vec<(HeaderName, HeaderValue)>,
 ) -> Result<Response, GatewayError> {
+    let requested = state.models.resolve(&request.head.model)?;
+    request.principal.check_model(&requested.name)?;
+    let started = Instant::now();
+    let budget = Duration::from_millis(state.config.routing.retry_budget_ms);
+    let mut delays = retry::backoff(&state.config.routing);
+    let mut last_error: Option<GatewayError> = None;
+    // The deployment that failed last, and the wait it asked for.
+    let mut last_failed: Option<(Arc<ModelRoute>, Option<Duration>)> = None;
+    let chain = std::iter::once(Ok(Arc::clone(&requested))).chain(
+        requested
+            .fallbacks
+            .iter()
+            .map(|name| state.models.resolve(name)),
+    );
+    for model in chain {
+        let Ok(model) = model else { continue };
+        if request.principal.check_model(&model.name).is_err() {
+            continue;
+        }
+        let order = plan::order(&model.deployments);
+        let (mut attempts, mut next, mut refused_in_a_row) = (0, 0, 0);
+        while attempts < model.max_attempts && refused_in_a_row < order.len() {
+            let route = &order[next % order.len()];
+            next += 1;
+            if !route.breaker.try_acquire() {
+                refused_in_a_row += 1;
+                continue;
+            }
+            refused_in_a_row = 0;
+            if let Some((failed, retry_after)) = &last_failed
+                && Arc::ptr_eq(failed, route)
+            {
+                let delay = delays
+                    .next()
+                    .unwrap_or_default()
+                    .max(retry_after.unwrap_or_default());
+                if started.elapsed() + delay > budget {
+                    route.breaker.record_success();
+                    return Err(last_error.unwrap_or(GatewayError::NoHealthyDeployment {
+                        model: requested.name.clone(),
+                    }));
+                }
+                tokio::time::sleep(delay).await;
+            }
+            attempts += 1;
+            passed.clear();
+            match attempt(state, &request, &model, route, info, passed).await {
+                Ok(response) => {
+                    route.breaker.record_success();
+                    return Ok(response);
+                }
+                Err(err) => match retry::verdict(&err) {
+                    Verdict::Final => {
+                        route.breaker.record_success();
+                        return Err(err);
+                    }
+                    Verdict::Retry { retry_after } => {
+                        route.breaker.record_failure();
+                        tracing::warn!(
+                            model = %model.name,
+                            deployment = %route.deployment,
+                            error = %err.message(),
+                            "attempt failed"
+                        );
+                        last_error = Some(err);
+                        last_failed = Some((Arc::clone(route), retry_after));
+                    }
+                },
+            }
+        }
+    }
+    Err(last_error.unwrap_or(GatewayError::NoHealthyDeployment {
+        model: requested.name.clone(),
+    }))
+}
+
+/// One attempt on one deployment: translate, send, translate back (or relay).
+async fn attempt(
+    state: &AppState,
+    request: &Request<'_>,
+    model: &Model,
+    route: &Arc<ModelRoute>,
+    info: &mut CallInfo,
+    passed: &mut Vec<(HeaderName, HeaderValue)>,
+) -> Result<Response, GatewayError> {
     let Request {
         endpoint,
         head,
@@ -130,10 +217,10 @@ async fn call(
         body,
         capture,
     } = request;
+    let endpoint = *endpoint;
     let client_id = principal.client_id();
     let started = Instant::now();
-    let route = state.models.resolve(&head.model)?;
-    principal.check_model(&route.name)?;
+    let deadline = started + model.timeouts.total;
     let adapter = state
         .plugins
         .snapshot()
@@ -175,27 +262,34 @@ async fn call(
     let mut call = Call {
         started,
         client_id: client_id.to_string(),
-        route,
+        route: Arc::clone(route),
         adapter,
         ctx,
         session,
         permit,
-        capture,
+        capture: capture.clone(),
     };
 
-    let request = call
+    let upstream_request = call
         .session
-        .transform_request(&call.ctx, &body)
+        .transform_request(&call.ctx, body)
         .await
         .map_err(|fault| GatewayError::plugin(&call.adapter, fault))?
         .map_err(GatewayError::Upstream)?;
-    drop(body);
-    let framing = request.response_framing;
+    let framing = upstream_request.response_framing;
     let upstream_started = Instant::now();
-    let response = state
-        .upstream
-        .send(&call.route, &call.adapter, request)
-        .await?;
+    let first_byte = deadline.min(upstream_started + model.timeouts.first_byte);
+    let timed_out = || GatewayError::UpstreamTimeout {
+        model: route.name.clone(),
+    };
+    let response = tokio::time::timeout_at(
+        first_byte.into(),
+        state
+            .upstream
+            .send(&call.route, &call.adapter, upstream_request),
+    )
+    .await
+    .map_err(|_| timed_out())??;
     info.upstream = Some(upstream_started.elapsed());
     passed.extend(
         response
@@ -208,6 +302,7 @@ async fn call(
     match framing {
         Some(framing) if response.status().is_success() => {
             let mut relay = relay::Relay::open(call, response, framing).await?;
+            relay.limit_time(model.timeouts.stream_idle, deadline);
             if head.stream {
                 let outcome = Arc::new(StreamOutcome::default());
                 relay.report_to(Arc::clone(&outcome));
@@ -224,7 +319,12 @@ async fn call(
             }
         }
         _ => {
-            let upstream = state.upstream.read(&call.route, response).await?;
+            let upstream = tokio::time::timeout_at(
+                deadline.into(),
+                state.upstream.read(&call.route, response),
+            )
+            .await
+            .map_err(|_| timed_out())??;
             info.upstream = Some(upstream_started.elapsed());
             let translated = call
                 .session

@@ -4,6 +4,7 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::response::Response;
@@ -40,6 +41,10 @@ pub struct Relay {
     outcome: Option<Arc<StreamOutcome>>,
     /// The chunks so far, folded, when the conversation is being captured.
     transcript: Option<Aggregator>,
+    /// Longest wait for the next upstream bytes.
+    idle: Duration,
+    /// When the whole call must be over.
+    deadline: Option<Instant>,
 }
 
 /// What one step of the relay produced.
@@ -78,7 +83,34 @@ impl Relay {
             usage: None,
             outcome: None,
             transcript: None,
+            idle: Duration::MAX,
+            deadline: None,
         })
+    }
+
+    /// Ends the stream with a timeout error when the upstream is silent for `idle` or
+    /// the call runs past `deadline`.
+    pub fn limit_time(&mut self, idle: Duration, deadline: Instant) {
+        self.idle = idle;
+        self.deadline = Some(deadline);
+    }
+
+    /// The next upstream bytes, or `Err` when a time limit ran out first.
+    async fn next_bytes(&mut self) -> Result<Option<reqwest::Result<Bytes>>, GatewayError> {
+        let now = Instant::now();
+        let idle_end = now.checked_add(self.idle);
+        let limit = match (idle_end, self.deadline) {
+            (Some(idle), Some(deadline)) => Some(idle.min(deadline)),
+            (idle, deadline) => idle.or(deadline),
+        };
+        let Some(limit) = limit else {
+            return Ok(self.upstream.next().await);
+        };
+        tokio::time::timeout_at(limit.into(), self.upstream.next())
+            .await
+            .map_err(|_| GatewayError::UpstreamTimeout {
+                model: self.call.route.name.clone(),
+            })
     }
 
     /// Reports the stream's end, usage and captured exchange to `outcome`.
@@ -129,7 +161,11 @@ impl Relay {
             return None;
         }
         loop {
-            match self.upstream.next().await {
+            let next = match self.next_bytes().await {
+                Ok(next) => next,
+                Err(timeout) => return Some(self.fail(Vec::new(), timeout)),
+            };
+            match next {
                 Some(Ok(bytes)) => {
                     if self.framer.push(&bytes, &mut self.events).is_err() {
                         return Some(

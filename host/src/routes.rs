@@ -17,7 +17,7 @@ use axum::routing::{get, post};
 
 use crate::error::GatewayError;
 use crate::state::AppState;
-use crate::{auth, ledger};
+use crate::{auth, ledger, limits};
 
 /// All routes, with the body limit that makes oversized bodies a 413. The API needs a
 /// client key (per `[auth]`), `/admin` the admin key; health and metrics are open.
@@ -27,6 +27,7 @@ pub fn router(state: AppState) -> Router {
     let proxied = Router::new()
         .route("/v1/chat/completions", post(chat::completions))
         .route("/v1/embeddings", post(embeddings::create))
+        .route_layer(from_fn_with_state(state.clone(), limits::enforce))
         .route_layer(from_fn_with_state(state.clone(), auth::clients))
         .route_layer(from_fn_with_state(state.clone(), ledger::record));
     let api = Router::new()

@@ -53,7 +53,10 @@ impl App {
             crate::redact::register_secret(admin);
         }
         let plugins = Plugins::new(&config.plugins)?;
-        let models = ModelTable::from_config(&config.models, &|var| std::env::var(var).ok());
+        let models =
+            ModelTable::from_config(&config.models, &config.routing, &config.upstream, &|var| {
+                std::env::var(var).ok()
+            });
         let url = config.storage.database_url.clone();
         let store: SharedStore = tokio::task::spawn_blocking(move || store::open(&url))
             .await?
@@ -84,6 +87,7 @@ impl App {
             auth: Arc::new(Auth::new(&config.auth, ring)),
             store,
             ledger: Arc::new(ledger),
+            limits: Arc::new(crate::limits::MemoryLimits::new()),
             config: Arc::new(config),
         };
         tokio::spawn(load_adapters(plugins, Arc::clone(&state.config)));

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::auth::Auth;
 use crate::config::Config;
 use crate::ledger::Ledger;
+use crate::limits::SharedLimits;
 use crate::models::ModelTable;
 use crate::plugins::Plugins;
 use crate::store::SharedStore;
@@ -27,4 +28,6 @@ pub struct AppState {
     pub auth: Arc<Auth>,
     /// The request-log and conversation writer.
     pub ledger: Arc<Ledger>,
+    /// Per-key rate limits.
+    pub limits: SharedLimits,
 }

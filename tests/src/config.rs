@@ -53,6 +53,8 @@ pub struct TestConfig {
     pub request_log: bool,
     /// The configured models.
     pub models: Vec<TestModel>,
+    /// TOML appended as is (more `[[models]]` tables, a `[routing]` section, ...).
+    pub extra: String,
 }
 
 impl Default for TestConfig {
@@ -72,6 +74,7 @@ impl Default for TestConfig {
             conversations: false,
             request_log: true,
             models: Vec::new(),
+            extra: String::new(),
         }
     }
 }
@@ -170,6 +173,14 @@ impl TestConfig {
         self
     }
 
+    /// Appends `toml` to the configuration as is.
+    pub fn raw(mut self, toml: &str) -> Self {
+        self.extra.push('\n');
+        self.extra.push_str(toml);
+        self.extra.push('\n');
+        self
+    }
+
     /// Sets the adapter memory ceiling.
     pub fn memory_limit_mib(mut self, mib: usize) -> Self {
         self.memory_limit_mib = mib;
@@ -247,6 +258,7 @@ timeout_secs = 60
                 let _ = writeln!(toml, "options = {{ {} }}", options.join(", "));
             }
         }
+        toml.push_str(&self.extra);
         toml
     }
 }

@@ -65,6 +65,10 @@ impl RecordedRequest {
 pub struct MockState {
     requests: Arc<Mutex<Vec<RecordedRequest>>>,
     next_id: Arc<AtomicU64>,
+    /// Requests `mock-flaky` has seen.
+    flaky: Arc<AtomicU64>,
+    /// `mock-hang` requests whose client went away.
+    cancelled: Arc<AtomicU64>,
 }
 
 impl MockState {
@@ -89,6 +93,16 @@ impl MockState {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(request);
+    }
+
+    /// Counts one `mock-flaky` request; true for every other one (1st, 3rd, ...).
+    fn flaky_fails(&self) -> bool {
+        self.flaky.fetch_add(1, Ordering::Relaxed).is_multiple_of(2)
+    }
+
+    /// Counts a `mock-hang` request abandoned by its client.
+    fn count_cancelled(&self) {
+        self.cancelled.fetch_add(1, Ordering::Relaxed);
     }
 
     /// A fresh `chatcmpl-…`-style id suffix, unique within this server.
@@ -147,6 +161,11 @@ impl MockUpstream {
     /// Forgets the recorded requests.
     pub fn clear(&self) {
         self.state.clear();
+    }
+
+    /// How many `mock-hang` requests were abandoned by the caller (connection closed).
+    pub fn cancelled(&self) -> u64 {
+        self.state.cancelled.load(Ordering::Relaxed)
     }
 }
 

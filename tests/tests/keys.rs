@@ -581,3 +581,82 @@ async fn the_database_holds_no_secret_in_clear_and_keys_survive_a_restart() {
     }
     panic!("both runs' requests are counted for the key: {usage}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_keys_limits_are_exact_at_the_boundary_with_openai_headers() {
+    let mock = MockUpstream::start().await.expect("mock");
+    let config = TestConfig::new()
+        .client_auth(true)
+        .admin_key(ADMIN)
+        .model("gpt-a", "openai", "mock-echo", &mock.base_url())
+        .model("gpt-slow", "openai", "mock-slow", &mock.base_url());
+    let gateway = TestGateway::start(&config.to_toml())
+        .await
+        .expect("gateway");
+
+    // Requests per minute: three, then a 429 saying when to come back.
+    let rpm = create_key(
+        &gateway,
+        json!({"name": "rpm", "limits": {"requests_per_minute": 3}}),
+    )
+    .await;
+    let rpm = rpm["secret"].as_str().expect("secret");
+    for remaining in ["2", "1", "0"] {
+        let response = chat_as(&gateway, Some(rpm), "gpt-a").await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["x-ratelimit-limit-requests"], "3");
+        assert_eq!(
+            response.headers()["x-ratelimit-remaining-requests"],
+            remaining
+        );
+    }
+    let limited = chat_as(&gateway, Some(rpm), "gpt-a").await;
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((19..=20).contains(&retry_after), "{retry_after}");
+    let error = read_error(limited).await.expect("an OpenAI error");
+    assert_eq!(error.code_str(), Some("rate_limit_exceeded"));
+
+    // Tokens per minute, charged from real usage: "hi" costs 7 + 2 tokens at the mock.
+    let tpm = create_key(
+        &gateway,
+        json!({"name": "tpm", "limits": {"tokens_per_minute": 10}}),
+    )
+    .await;
+    let tpm = tpm["secret"].as_str().expect("secret");
+    assert_eq!(
+        chat_as(&gateway, Some(tpm), "gpt-a").await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        chat_as(&gateway, Some(tpm), "gpt-a").await.status(),
+        StatusCode::OK,
+        "1 token left: still admitted"
+    );
+    let over = chat_as(&gateway, Some(tpm), "gpt-a").await;
+    assert_eq!(over.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(over.headers()["x-ratelimit-limit-tokens"], "10");
+
+    // Concurrency: one in flight at a time.
+    let one = create_key(
+        &gateway,
+        json!({"name": "one", "limits": {"max_concurrent": 1}}),
+    )
+    .await;
+    let one = one["secret"].as_str().expect("secret");
+    let (first, second) = tokio::join!(chat_as(&gateway, Some(one), "gpt-slow"), async {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        chat_as(&gateway, Some(one), "gpt-slow").await
+    });
+    assert_eq!(first.status(), StatusCode::OK);
+    assert_eq!(second.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        chat_as(&gateway, Some(one), "gpt-a").await.status(),
+        StatusCode::OK,
+        "the slot is free again"
+    );
+}

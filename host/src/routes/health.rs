@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Serialize;
 
+use crate::routing::breaker::BreakerState;
 use crate::state::AppState;
 
 /// One adapter's status.
@@ -25,6 +26,21 @@ pub struct AdapterStatus {
     pub last_error: Option<String>,
 }
 
+/// One deployment's circuit.
+#[derive(Debug, Serialize)]
+pub struct DeploymentStatus {
+    /// Public model name.
+    pub model: String,
+    /// Deployment label.
+    pub deployment: String,
+    /// Its adapter.
+    pub adapter: String,
+    /// `closed` (serving), `open` (out for a cool-down) or `half_open` (probing).
+    pub state: BreakerState,
+    /// Consecutive failures.
+    pub consecutive_failures: u32,
+}
+
 /// The health document.
 #[derive(Debug, Serialize)]
 pub struct Health {
@@ -37,6 +53,8 @@ pub struct Health {
     pub adapters: Vec<AdapterStatus>,
     /// Adapter sessions that could start right now.
     pub available_sessions: usize,
+    /// Every deployment's circuit.
+    pub deployments: Vec<DeploymentStatus>,
 }
 
 /// Reports the registry as it is now.
@@ -75,6 +93,21 @@ pub async fn health(State(state): State<AppState>) -> Json<Health> {
         ready,
         adapters,
         available_sessions: state.plugins.available_permits(),
+        deployments: state
+            .models
+            .iter()
+            .flat_map(|model| model.deployments.iter())
+            .map(|d| {
+                let (state, consecutive_failures) = d.breaker.snapshot();
+                DeploymentStatus {
+                    model: d.name.clone(),
+                    deployment: d.deployment.clone(),
+                    adapter: d.adapter.clone(),
+                    state,
+                    consecutive_failures,
+                }
+            })
+            .collect(),
     })
 }
 

@@ -6,15 +6,15 @@ use serde_json::{Value, json};
 
 use crate::auth::Principal;
 use crate::error::GatewayError;
-use crate::models::ModelRoute;
+use crate::models::Model;
 use crate::state::AppState;
 
-fn model_object(route: &ModelRoute) -> Value {
+fn model_object(model: &Model) -> Value {
     json!({
-        "id": route.name,
+        "id": model.name,
         "object": "model",
         "created": 0,
-        "owned_by": route.adapter,
+        "owned_by": model.primary_adapter(),
     })
 }
 

@@ -7,6 +7,10 @@
 //! | `mock-400` / `mock-404` / `mock-429` / `mock-500` | the recorded error (429 with `retry-after: 7`) |
 //! | `mock-midstream-error` | streamed: some content, then `data: {"error":…}` and no `[DONE]` |
 //! | `mock-slow` | like `mock-echo`, after [`SLOW_DELAY`] |
+//! | `mock-flaky` | every other request (the 1st, 3rd, ...) a 500, the others like `mock-echo` |
+//! | `mock-hang` | never answers; counts the requests whose caller went away |
+//! | `mock-stall-stream` | streamed: a role chunk and `Hi`, then silence forever |
+//! | `mock-drop-stream` | streamed: a role chunk and `Hi`, then the connection breaks |
 //!
 //! Streams follow the recordings: role chunk, content chunks, finish chunk, then the
 //! usage chunk (`choices: []`) only when `stream_options.include_usage` is true, in
@@ -82,6 +86,25 @@ pub async fn completions(state: &MockState, body: &Value) -> Response {
             None,
         ),
         "mock-tools" => tools(&ask, messages),
+        "mock-flaky" if state.flaky_fails() => wire::error_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            wire::SERVER_ERROR_MESSAGE,
+            "server_error",
+            None,
+        ),
+        "mock-hang" => {
+            /// Counts the request as cancelled when its handler is dropped unfinished.
+            struct Abandoned(MockState);
+            impl Drop for Abandoned {
+                fn drop(&mut self) {
+                    self.0.count_cancelled();
+                }
+            }
+            let _abandoned = Abandoned(state.clone());
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            echo(&ask, messages)
+        }
+        "mock-stall-stream" | "mock-drop-stream" if ask.stream => broken_stream(&ask),
         "mock-slow" => {
             tokio::time::sleep(SLOW_DELAY).await;
             echo(&ask, messages)
@@ -170,6 +193,37 @@ fn midstream_error(ask: &Ask<'_>) -> Response {
         error.to_string(),
     ];
     wire::sse_response(payloads, false)
+}
+
+/// A role chunk and `Hi`, then silence (`mock-stall-stream`) or a broken connection
+/// (`mock-drop-stream`).
+fn broken_stream(ask: &Ask<'_>) -> Response {
+    let chunks = Chunks::new(ask);
+    let head = format!(
+        "data: {}\n\ndata: {}\n\n",
+        chunks.role(),
+        chunks.content("Hi")
+    );
+    let drop_it = ask.model == "mock-drop-stream";
+    let first =
+        futures_util::stream::once(
+            async move { Ok::<_, std::io::Error>(bytes::Bytes::from(head)) },
+        );
+    let tail = futures_util::stream::once(async move {
+        if drop_it {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            Err(std::io::Error::other(
+                "mock-drop-stream breaks the connection",
+            ))
+        } else {
+            std::future::pending().await
+        }
+    });
+    let body = axum::body::Body::from_stream(futures_util::StreamExt::chain(first, tail));
+    Response::builder()
+        .header("content-type", "text/event-stream")
+        .body(body)
+        .unwrap_or_else(|_| wire::broken_fixture("stream response"))
 }
 
 /// A plain text answer, as JSON or as a stream, with usage derived from the words.
