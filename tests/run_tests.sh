@@ -18,10 +18,16 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "build the binaries the Python tests start"
 cargo build -p switchyard -p e2e --bins
 
+step "build the example adapters (examples/, loaded by tests/e2e/test_examples.py)"
+bash examples/build.sh
+
 # Both suites run even when the first fails, so one run reports every failure.
 status=0
 step "cargo test"
 cargo test --workspace --no-fail-fast || status=$?
+
+step "example adapters: fmt, clippy, native tests, node --test"
+bash examples/test.sh || status=$?
 
 if [[ -x .venv/bin/python ]]; then
     python=.venv/bin/python
