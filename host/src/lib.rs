@@ -7,6 +7,7 @@
 //! upstreams answering non-streaming clients).
 
 pub mod aggregate;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod error;
