@@ -4,10 +4,12 @@
 //! the instructions it cost. The format is in docs/plugin-check.md.
 
 pub mod diff;
+pub mod expect;
 pub mod fixture;
 pub mod replay;
 pub mod stream;
 
+use std::fmt;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
@@ -21,7 +23,8 @@ use crate::plugins::bindings::{CONTRACT_PACKAGE, CredentialPlacement, Endpoint, 
 use crate::plugins::engine::{EngineLimits, PluginEngine};
 use crate::plugins::load;
 use crate::plugins::registry::AdapterSource;
-use replay::{Failure, Runner};
+use diff::Difference;
+use replay::Runner;
 
 /// Instances alive at once while checking: one case at a time, plus `load`'s.
 const CHECK_INSTANCES: u32 = 4;
@@ -33,6 +36,56 @@ pub const EXIT_FAILED: u8 = 1;
 /// Exit status when nothing could be checked: the adapter did not load, or the
 /// fixtures folder is unreadable or empty (main prints the error).
 pub const EXIT_UNCHECKED: u8 = 2;
+
+/// Why a case failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// The fixture file cannot be used.
+    Fixture(String),
+    /// A step went wrong in a way that is not a value difference (a trap, a deadline,
+    /// an error where a result was expected, or the reverse).
+    Step {
+        /// The step, e.g. `transform-request`.
+        step: String,
+        /// What happened.
+        message: String,
+    },
+    /// A step's output differs from the expectation.
+    Mismatch {
+        /// The step, e.g. `stream replayed byte by byte`.
+        step: String,
+        /// The first difference.
+        difference: Difference,
+    },
+}
+
+impl Failure {
+    /// A [`Failure::Step`].
+    pub fn step(step: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Step {
+            step: step.into(),
+            message: message.into(),
+        }
+    }
+
+    /// A [`Failure::Mismatch`].
+    pub fn mismatch(step: impl Into<String>, difference: Difference) -> Self {
+        Self::Mismatch {
+            step: step.into(),
+            difference,
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Fixture(message) => write!(f, "invalid fixture: {message}"),
+            Self::Step { step, message } => write!(f, "{step}: {message}"),
+            Self::Mismatch { step, difference } => write!(f, "{step}: {difference}"),
+        }
+    }
+}
 
 /// Runs the check, writing the report to `out`. An `Err` means nothing could be
 /// checked ([`EXIT_UNCHECKED`]).

@@ -5,10 +5,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Deserializer};
-use serde_json::{Map, Value};
+use serde::Deserialize;
+use serde_json::Value;
 
-use crate::plugins::bindings::{CallContext, Endpoint, StreamFraming};
+use super::expect::{Expect, ExpectedError, ExpectedRequest, ExpectedUsage, present};
+use crate::plugins::bindings::{CallContext, Endpoint};
 
 /// Public model name when the fixture names none.
 pub const DEFAULT_PUBLIC_MODEL: &str = "fixture-model";
@@ -77,134 +78,6 @@ pub enum ResponseExpectation {
     Body(Expect),
     /// An OpenAI-shaped error (`expect_error`).
     Error(ExpectedError),
-}
-
-/// `upstream_request`: the parts of the upstream request to check; absent ones are not.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ExpectedRequest {
-    /// HTTP method, case-insensitive.
-    pub method: Option<String>,
-    /// Path and query, exactly.
-    pub path_and_query: Option<String>,
-    /// Headers that must be present (names case-insensitive), with these values.
-    #[serde(default)]
-    pub headers: BTreeMap<String, Value>,
-    /// The JSON body (`null`: no body).
-    #[serde(default, deserialize_with = "present")]
-    pub body: Option<Value>,
-    /// The response framing asked for (`null`: none, a single answer).
-    #[serde(default, deserialize_with = "present")]
-    pub framing: Option<Option<Framing>>,
-}
-
-/// Stream framing names in fixtures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Framing {
-    /// Server-sent events.
-    Sse,
-    /// One JSON document per line.
-    Ndjson,
-}
-
-impl From<Framing> for StreamFraming {
-    fn from(framing: Framing) -> Self {
-        match framing {
-            Framing::Sse => StreamFraming::Sse,
-            Framing::Ndjson => StreamFraming::Ndjson,
-        }
-    }
-}
-
-/// `expect`: the translated body and usage; absent parts are not checked.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Expect {
-    /// The OpenAI response body.
-    #[serde(default, deserialize_with = "present")]
-    pub body: Option<Value>,
-    /// The usage reported (`null`: none).
-    #[serde(default, deserialize_with = "present")]
-    pub usage: Option<Option<ExpectedUsage>>,
-}
-
-/// Usage counts to check; absent ones are not checked, `null` means not reported.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ExpectedUsage {
-    /// `prompt-tokens`.
-    pub prompt_tokens: Option<u32>,
-    /// `completion-tokens`.
-    pub completion_tokens: Option<u32>,
-    /// `cached-tokens`.
-    #[serde(default, deserialize_with = "present")]
-    pub cached_tokens: Option<Option<u32>>,
-    /// `reasoning-tokens`.
-    #[serde(default, deserialize_with = "present")]
-    pub reasoning_tokens: Option<Option<u32>>,
-}
-
-impl ExpectedUsage {
-    /// The checked counts as a JSON object.
-    pub fn to_json(&self) -> Map<String, Value> {
-        let mut map = Map::new();
-        put(&mut map, "prompt_tokens", self.prompt_tokens.map(Some));
-        put(
-            &mut map,
-            "completion_tokens",
-            self.completion_tokens.map(Some),
-        );
-        put(&mut map, "cached_tokens", self.cached_tokens);
-        put(&mut map, "reasoning_tokens", self.reasoning_tokens);
-        map
-    }
-}
-
-/// `request_error` / `expect_error`: the parts of an OpenAI-shaped error to check.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ExpectedError {
-    /// HTTP status.
-    pub status: u16,
-    /// `error-type`.
-    #[serde(rename = "type")]
-    pub error_type: Option<String>,
-    /// `code` (`null`: none).
-    #[serde(default, deserialize_with = "present")]
-    pub code: Option<Option<String>>,
-    /// `param` (`null`: none).
-    #[serde(default, deserialize_with = "present")]
-    pub param: Option<Option<String>>,
-    /// A part of the message.
-    pub message_contains: Option<String>,
-    /// `retry-after` seconds (`null`: none).
-    #[serde(default, deserialize_with = "present")]
-    pub retry_after: Option<Option<u32>>,
-}
-
-impl ExpectedError {
-    /// The checked fields (all but the message) as a JSON object.
-    pub fn to_json(&self) -> Map<String, Value> {
-        let mut map = Map::new();
-        map.insert("status".into(), self.status.into());
-        put(&mut map, "type", self.error_type.clone().map(Some));
-        put(&mut map, "code", self.code.clone());
-        put(&mut map, "param", self.param.clone());
-        put(&mut map, "retry_after", self.retry_after);
-        map
-    }
-}
-
-fn put<T: Into<Value>>(map: &mut Map<String, Value>, key: &str, value: Option<Option<T>>) {
-    if let Some(value) = value {
-        map.insert(key.into(), value.map_or(Value::Null, Into::into));
-    }
-}
-
-/// Tells `"key": null` (`Some(None)`) from an absent key (`None`, via `default`).
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
-    T::deserialize(d).map(Some)
 }
 
 /// The file as written.

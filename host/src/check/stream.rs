@@ -7,9 +7,11 @@ use std::fmt;
 
 use serde_json::Value;
 
+use super::Failure;
 use super::diff;
+use super::expect::{check_error, check_usage};
 use super::fixture::{Case, Upstream};
-use super::replay::{Failure, Runner, brief, check_error, check_usage, describe};
+use super::replay::{Runner, brief, describe};
 use crate::plugins::bindings::{ApiError, StreamEvent, StreamFraming, StreamOutput, Usage};
 use crate::plugins::call::{CallResult, Session};
 use crate::sse::Framer;
