@@ -1,4 +1,4 @@
-//! Builds the adapter components the end-to-end tests load (the real OpenAI adapter and
+//! Builds the adapter components the end-to-end tests load (the built-in adapters and
 //! the test adapters in `tests/adapters/`) for `wasm32-wasip2`, and writes their paths
 //! as constants (`e2e::wasm::SHOUT`, ...).
 //!
@@ -14,6 +14,10 @@ use std::process::Command;
 /// The guests: (constant name, cargo package, wasm file stem).
 const GUESTS: &[(&str, &str, &str)] = &[
     ("OPENAI", "plugin-openai", "plugin_openai"),
+    ("ANTHROPIC", "plugin-anthropic", "plugin_anthropic"),
+    ("GEMINI", "plugin-gemini", "plugin_gemini"),
+    ("AZURE", "plugin-azure", "plugin_azure"),
+    ("COZE", "plugin-coze", "plugin_coze"),
     ("SHOUT", "test-adapter-shout", "test_adapter_shout"),
     ("TRAP", "test-adapter-trap", "test_adapter_trap"),
     ("SPIN", "test-adapter-spin", "test_adapter_spin"),

@@ -1,8 +1,9 @@
-//! Command line.
+//! Command line: `switchyard [serve]` runs the gateway, other subcommands are tools
+//! around it. Add a subcommand as a [`Command`] variant with its own argument type.
 
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Args, Parser, Subcommand};
 
 /// Switchyard: an OpenAI-compatible gateway to OpenAI, Anthropic, Gemini, Azure
 /// OpenAI and Coze, with WebAssembly adapters.
@@ -11,16 +12,111 @@ use clap::Parser;
 pub struct Cli {
     /// Configuration file. Without it, `./config.toml` if present, else the defaults
     /// embedded in the binary.
-    #[arg(short, long, env = "SWITCHYARD_CONFIG")]
+    #[arg(short, long, env = "SWITCHYARD_CONFIG", global = true)]
     pub config: Option<PathBuf>,
+
+    /// What to do; without a subcommand the gateway serves.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the gateway (the default).
+    Serve,
+    /// Work with adapter components.
+    #[command(subcommand)]
+    Plugin(PluginCommand),
+    /// Manage client keys in the configured database.
+    #[command(subcommand)]
+    Keys(crate::keys_command::KeysCommand),
+}
+
+/// `switchyard plugin ...`
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// Load an adapter the way the gateway does, print what it declares, and replay
+    /// golden fixtures through it (see docs/plugin-check.md).
+    Check(CheckArgs),
+}
+
+/// `switchyard plugin check <file.wasm> [fixtures-dir]`
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The adapter component (`.wasm`).
+    pub file: PathBuf,
+    /// A folder of `*.json` fixtures to replay; without it only loading is checked.
+    pub fixtures: Option<PathBuf>,
 }
 
 impl Cli {
+    /// The subcommand to run: [`Command::Serve`] when none was given.
+    pub fn command(&self) -> &Command {
+        self.command.as_ref().unwrap_or(&Command::Serve)
+    }
+
     /// The configuration file to read, if any.
     pub fn config_path(&self) -> Option<PathBuf> {
         self.config.clone().or_else(|| {
             let local = PathBuf::from("config.toml");
             local.is_file().then_some(local)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Cli {
+        Cli::try_parse_from(args).expect("arguments parse")
+    }
+
+    #[test]
+    fn no_subcommand_serves_and_config_still_works() {
+        let cli = parse(&["switchyard", "-c", "x.toml"]);
+        assert!(matches!(cli.command(), Command::Serve));
+        assert_eq!(cli.config, Some(PathBuf::from("x.toml")));
+        let cli = parse(&["switchyard", "--config", "y.toml", "serve"]);
+        assert!(matches!(cli.command(), Command::Serve));
+        assert_eq!(cli.config, Some(PathBuf::from("y.toml")));
+    }
+
+    #[test]
+    fn plugin_check_takes_a_file_and_optional_fixtures() {
+        let cli = parse(&["switchyard", "plugin", "check", "a.wasm", "fx"]);
+        let Command::Plugin(PluginCommand::Check(args)) = cli.command() else {
+            panic!("expected plugin check, got {:?}", cli.command);
+        };
+        assert_eq!(args.file, PathBuf::from("a.wasm"));
+        assert_eq!(args.fixtures, Some(PathBuf::from("fx")));
+
+        let cli = parse(&["switchyard", "plugin", "check", "a.wasm", "-c", "c.toml"]);
+        assert_eq!(cli.config, Some(PathBuf::from("c.toml")), "-c is global");
+        assert!(Cli::try_parse_from(["switchyard", "plugin", "check"]).is_err());
+    }
+
+    #[test]
+    fn keys_create_takes_models_as_a_list() {
+        let cli = parse(&[
+            "switchyard",
+            "keys",
+            "create",
+            "--name",
+            "ci",
+            "--models",
+            "a,b",
+        ]);
+        let Command::Keys(crate::keys_command::KeysCommand::Create { name, models, .. }) =
+            cli.command()
+        else {
+            panic!("expected keys create, got {:?}", cli.command);
+        };
+        assert_eq!(name, "ci");
+        assert_eq!(
+            models.as_deref(),
+            Some(&["a".to_string(), "b".to_string()][..])
+        );
     }
 }

@@ -12,7 +12,7 @@ use crate::keys;
 use crate::store::{self, ClientKey, KeyLimits, NewKey};
 
 /// Key operations.
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum KeysCommand {
     /// Creates a key and prints its secret (shown only this once).
     Create {

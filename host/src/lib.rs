@@ -8,6 +8,7 @@
 
 pub mod aggregate;
 pub mod auth;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod conversation;

@@ -1,6 +1,7 @@
-//! The `switchyard` binary: read `.env` and the configuration, start logging, bind,
-//! serve until Ctrl-C or SIGTERM.
+//! The `switchyard` binary: read `.env`, parse the command line and run the
+//! subcommand; without one, serve until Ctrl-C or SIGTERM.
 
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -8,11 +9,11 @@ use anyhow::Context;
 use clap::Parser;
 use tokio::sync::Notify;
 
-use switchyard::cli::Cli;
-use switchyard::{App, Config, telemetry};
+use switchyard::cli::{Cli, Command, PluginCommand};
+use switchyard::{App, Config, check, keys_command, telemetry};
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> anyhow::Result<ExitCode> {
     // A missing .env is normal; a malformed one is worth stopping for.
     match dotenvy::dotenv() {
         Ok(_) => {}
@@ -20,11 +21,36 @@ async fn main() -> anyhow::Result<()> {
         Err(err) => return Err(err).context("cannot read .env"),
     }
     let cli = Cli::parse();
+    let config = load_config(&cli)?;
+    match cli.command() {
+        Command::Serve => serve(config).await.map(|()| ExitCode::SUCCESS),
+        Command::Keys(command) => {
+            let mut stdout = std::io::stdout().lock();
+            keys_command::run(command.clone(), &config, &mut stdout)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Plugin(PluginCommand::Check(args)) => {
+            let mut stdout = std::io::stdout().lock();
+            match check::run(args, &config.plugins, &mut stdout).await {
+                Ok(code) => Ok(code),
+                Err(err) => {
+                    eprintln!("error: {err:#}");
+                    Ok(ExitCode::from(check::EXIT_UNCHECKED))
+                }
+            }
+        }
+    }
+}
+
+fn load_config(cli: &Cli) -> anyhow::Result<Config> {
     let path = cli.config_path();
-    let config = Config::load(path.as_deref()).with_context(|| match &path {
+    Config::load(path.as_deref()).with_context(|| match &path {
         Some(path) => format!("configuration error in {}", path.display()),
         None => "configuration error in the embedded defaults".to_string(),
-    })?;
+    })
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
     let _log_guard = telemetry::init(&config.server).context("cannot open the log file")?;
 
     let addr = config.listen_addr()?;

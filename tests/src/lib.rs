@@ -6,8 +6,10 @@
 //!   temporary data and plugin folders, configured with [`TestConfig`].
 //! - [`sse::ChatStream`]: a client-side reading of a streamed answer; [`checks`]: reading
 //!   answers and checking that errors are OpenAI-shaped.
-//! - [`wasm`]: paths of the adapter components built by `build.rs`.
+//! - [`wasm`]: paths of the adapter components built by `build.rs`; [`binary`]: the real
+//!   `switchyard` binary, for tests that run its commands.
 
+pub mod binary;
 pub mod checks;
 pub mod config;
 pub mod gateway;

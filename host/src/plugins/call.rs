@@ -104,6 +104,7 @@ pub struct Session {
     store: Store<PluginState>,
     bindings: AdapterWorld,
     call_timeout: Duration,
+    fuel_budget: Option<u64>,
     poisoned: bool,
     open_streams: u32,
     requests: u32,
@@ -116,7 +117,24 @@ impl Session {
         call_timeout: Duration,
         memory_limit: usize,
     ) -> Result<Self, PluginFault> {
+        Self::start_with_fuel(pre, call_timeout, memory_limit, None).await
+    }
+
+    /// Like [`Session::start`]; with `Some(fuel)` (an engine built by
+    /// `PluginEngine::metered`, see `PluginEngine::fuel_budget`) the store gets that
+    /// much fuel, and [`Session::fuel_consumed`] counts the instructions run.
+    pub async fn start_with_fuel(
+        pre: &AdapterWorldPre<PluginState>,
+        call_timeout: Duration,
+        memory_limit: usize,
+        fuel_budget: Option<u64>,
+    ) -> Result<Self, PluginFault> {
         let mut store = Store::new(pre.engine(), PluginState::new(memory_limit));
+        if let Some(fuel) = fuel_budget {
+            store
+                .set_fuel(fuel)
+                .map_err(|err| PluginFault::Instantiate(format!("{err:#}")))?;
+        }
         store.limiter(|state| &mut state.limiter);
         store.epoch_deadline_callback(|ctx| {
             if Instant::now() >= ctx.data().deadline {
@@ -135,6 +153,7 @@ impl Session {
             store,
             bindings,
             call_timeout,
+            fuel_budget,
             poisoned: false,
             open_streams: 0,
             requests: 0,
@@ -160,6 +179,14 @@ impl Session {
     /// The largest linear memory the instance has grown to, in bytes.
     pub fn memory_size(&self) -> usize {
         self.store.data().limiter.memory_size
+    }
+
+    /// Instructions (wasmtime fuel) the instance has run so far; `None` unless the
+    /// session was started with fuel.
+    pub fn fuel_consumed(&self) -> Option<u64> {
+        let budget = self.fuel_budget?;
+        let left = self.store.get_fuel().ok()?;
+        Some(budget.saturating_sub(left))
     }
 
     /// Arms the deadline for the next call.

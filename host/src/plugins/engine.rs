@@ -30,6 +30,10 @@ pub struct EngineLimits {
     pub warm_instances: usize,
 }
 
+/// Fuel every store of a metered engine starts with: far more than any call can use
+/// before its epoch deadline stops it, so fuel only counts and never limits.
+pub const FUEL_BUDGET: u64 = u64::MAX;
+
 /// The shared engine plus the linker every adapter is instantiated with.
 #[derive(Clone)]
 pub struct PluginEngine {
@@ -39,6 +43,8 @@ pub struct PluginEngine {
     pub linker: Arc<Linker<PluginState>>,
     /// The limits the engine was built with.
     pub limits: EngineLimits,
+    /// Whether compiled code counts instructions as wasmtime fuel (`plugin check` only).
+    pub metered: bool,
 }
 
 impl PluginEngine {
@@ -46,6 +52,21 @@ impl PluginEngine {
     /// to the runtime at each epoch tick instead of blocking a worker), epoch
     /// interruption and the pooling allocator.
     pub fn new(limits: EngineLimits) -> wasmtime::Result<Self> {
+        Self::build(limits, false)
+    }
+
+    /// The same engine with fuel metering on, for `switchyard plugin check`: every
+    /// instruction then costs a fuel check, so the serving engine never has it.
+    pub fn metered(limits: EngineLimits) -> wasmtime::Result<Self> {
+        Self::build(limits, true)
+    }
+
+    /// The fuel a new store starts with: [`FUEL_BUDGET`] when metered.
+    pub fn fuel_budget(&self) -> Option<u64> {
+        self.metered.then_some(FUEL_BUDGET)
+    }
+
+    fn build(limits: EngineLimits, metered: bool) -> wasmtime::Result<Self> {
         let mut pool = PoolingAllocationConfig::new();
         // Idle warm instances occupy slots too, for each adapter version alive.
         let instances = limits.max_instances.max(1);
@@ -67,7 +88,8 @@ impl PluginEngine {
             // 4 GiB reservation would ask the kernel for terabytes of address space.
             .memory_reservation(limits.memory_limit as u64)
             .memory_reservation_for_growth(0)
-            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool))
+            .consume_fuel(metered);
         let engine = Engine::new(&config)?;
 
         let mut linker = Linker::new(&engine);
@@ -76,6 +98,7 @@ impl PluginEngine {
             engine,
             linker: Arc::new(linker),
             limits,
+            metered,
         })
     }
 

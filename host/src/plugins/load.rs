@@ -70,13 +70,19 @@ pub async fn load(
 ) -> Result<Adapter, LoadError> {
     let digest = digest(&bytes);
     let compile_engine = engine.clone();
-    let (component, pre) = tokio::task::spawn_blocking(move || compile(&compile_engine, &bytes))
-        .await
-        .map_err(|err| LoadError::Task(err.to_string()))??;
+    let (component, pre, contract) =
+        tokio::task::spawn_blocking(move || compile(&compile_engine, &bytes))
+            .await
+            .map_err(|err| LoadError::Task(err.to_string()))??;
 
-    let mut session = Session::start(&pre, INFO_TIMEOUT, engine.limits.memory_limit)
-        .await
-        .map_err(LoadError::Info)?;
+    let mut session = Session::start_with_fuel(
+        &pre,
+        INFO_TIMEOUT,
+        engine.limits.memory_limit,
+        engine.fuel_budget(),
+    )
+    .await
+    .map_err(LoadError::Info)?;
     let info: PluginInfo = session.info().await.map_err(LoadError::Info)?;
     if let Some(expected) = expected_name
         && info.name != expected
@@ -88,6 +94,7 @@ pub async fn load(
     drop(component);
     Ok(Adapter {
         info,
+        contract,
         source,
         digest,
         pre,
@@ -95,25 +102,25 @@ pub async fn load(
     })
 }
 
+/// A compiled, linked component and the contract version it targets.
+type Compiled = (Component, AdapterWorldPre<super::call::PluginState>, String);
+
 /// The CPU-heavy part: compile, check the contract, type-check against the linker.
-fn compile(
-    engine: &PluginEngine,
-    bytes: &[u8],
-) -> Result<(Component, AdapterWorldPre<super::call::PluginState>), LoadError> {
+fn compile(engine: &PluginEngine, bytes: &[u8]) -> Result<Compiled, LoadError> {
     let component = Component::new(&engine.engine, bytes)
         .map_err(|err| LoadError::Compile(format!("{err:#}")))?;
-    check_contract(engine, &component)?;
+    let contract = check_contract(engine, &component)?;
     let instance_pre = engine
         .linker
         .instantiate_pre(&component)
         .map_err(|err| LoadError::Link(format!("{err:#}")))?;
     let pre =
         AdapterWorldPre::new(instance_pre).map_err(|err| LoadError::Link(format!("{err:#}")))?;
-    Ok((component, pre))
+    Ok((component, pre, contract))
 }
 
-/// Finds the exported adapter interface and checks its version is `0.1.x`.
-fn check_contract(engine: &PluginEngine, component: &Component) -> Result<(), LoadError> {
+/// Finds the exported adapter interface and checks its version is `0.1.x`; returns it.
+fn check_contract(engine: &PluginEngine, component: &Component) -> Result<String, LoadError> {
     let prefix = format!("{CONTRACT_PACKAGE}/adapter@");
     let ty = component.component_type();
     let mut export_names = Vec::new();
@@ -124,7 +131,7 @@ fn check_contract(engine: &PluginEngine, component: &Component) -> Result<(), Lo
         }
         if let Some(found) = name.strip_prefix(&prefix) {
             return if compatible(found) {
-                Ok(())
+                Ok(found.to_string())
             } else {
                 Err(LoadError::ContractVersion {
                     found: found.to_string(),

@@ -31,6 +31,8 @@ impl AdapterSource {
 pub struct Adapter {
     /// What the adapter says about itself.
     pub info: PluginInfo,
+    /// The contract version the component targets (`0.1.0`), from its export name.
+    pub contract: String,
     /// Where it came from.
     pub source: AdapterSource,
     /// SHA-256 of its bytes.
