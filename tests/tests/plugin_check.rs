@@ -248,7 +248,8 @@ fn without_a_subcommand_the_binary_still_serves_with_config() {
         &config,
         format!(
             "[server]\nhost = \"127.0.0.1\"\nport = 0\nlog_level = \"warn\"\n\n\
-             [storage]\ndatabase_url = \"sqlite://{}\"\n\n[plugins]\ndir = \"{}\"\n",
+             [storage]\ndatabase_url = \"sqlite://{}\"\n\n[auth]\nenable_client_auth = false\n\n\
+             [plugins]\ndir = \"{}\"\n",
             root.join("switchyard.db").display(),
             root.join("plugins").display()
         ),
