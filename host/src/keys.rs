@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use base64::Engine as _;
-use sha2::{Digest, Sha256};
 
 use crate::store::{self, ClientKey, NewKey, SharedStore, StoreError, StoreResult};
 
@@ -37,15 +36,55 @@ pub fn mint() -> StoreResult<String> {
 /// The stored form of a secret: hex SHA-256. The secrets carry 256 random bits, so a
 /// fast hash is enough (no password stretching needed).
 pub fn hash(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::plugins::load::digest(secret.as_bytes())
 }
 
 /// The part of a secret safe to show: its first characters.
 pub fn visible_prefix(secret: &str) -> String {
     secret.chars().take(VISIBLE_CHARS).collect()
+}
+
+/// Longest key name accepted.
+const MAX_NAME: usize = 200;
+
+/// A key setting that cannot be accepted: the field and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidSetting {
+    /// The field at fault (`name`, `models`, `expires_at`).
+    pub field: &'static str,
+    /// What is wrong, for the operator.
+    pub message: String,
+}
+
+/// Checks what serde cannot, for the admin API and the CLI alike: a name, models the
+/// gateway serves (`is_model`), an expiry in the future. `None` is not checked.
+pub fn check_settings(
+    name: Option<&str>,
+    models: Option<&[String]>,
+    expires_at: Option<i64>,
+    is_model: impl Fn(&str) -> bool,
+) -> Result<(), InvalidSetting> {
+    if let Some(name) = name
+        && (name.trim().is_empty() || name.len() > MAX_NAME)
+    {
+        return Err(InvalidSetting {
+            field: "name",
+            message: format!("`name` must be 1 to {MAX_NAME} characters"),
+        });
+    }
+    if let Some(model) = models.into_iter().flatten().find(|m| !is_model(m)) {
+        return Err(InvalidSetting {
+            field: "models",
+            message: format!("`models` names `{model}`, which is not a configured model"),
+        });
+    }
+    if expires_at.is_some_and(|at| at <= store::now_secs()) {
+        return Err(InvalidSetting {
+            field: "expires_at",
+            message: "`expires_at` is in the past".into(),
+        });
+    }
+    Ok(())
 }
 
 /// A key just created or rotated, with its secret (shown once).

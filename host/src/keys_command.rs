@@ -79,14 +79,12 @@ pub fn run(command: KeysCommand, config: &Config, out: &mut dyn Write) -> anyhow
             expires_in_days,
             json,
         } => {
-            if name.trim().is_empty() {
-                bail!("--name must not be empty");
-            }
-            for model in models.iter().flatten() {
-                if !config.models.iter().any(|m| &m.name == model) {
-                    bail!("--models names `{model}`, which is not a configured model");
-                }
-            }
+            let expires_at =
+                expires_in_days.map(|days| store::now_secs() + i64::from(days) * 86_400);
+            keys::check_settings(Some(&name), models.as_deref(), expires_at, |m| {
+                config.models.iter().any(|known| known.name == m)
+            })
+            .map_err(|invalid| anyhow::anyhow!(invalid.message))?;
             let new = NewKey {
                 name: name.trim().to_string(),
                 models,
@@ -95,8 +93,7 @@ pub fn run(command: KeysCommand, config: &Config, out: &mut dyn Write) -> anyhow
                     tokens_per_minute: tpm,
                     max_concurrent,
                 },
-                expires_at: expires_in_days
-                    .map(|days| store::now_secs() + i64::from(days) * 86_400),
+                expires_at,
                 ..NewKey::default()
             };
             let issued = keys::create(store.as_ref(), new)?;

@@ -208,30 +208,12 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
     let endpoint = request.uri().path().to_string();
     let mut response = next.run(request).await;
 
-    let key = response
-        .extensions()
-        .get::<Principal>()
-        .and_then(|p| p.key().map(|k| (k.id.clone(), k.limits)));
-    // The metrics middleware outside reads the rest of the call info.
-    let info = response
-        .extensions_mut()
-        .get_mut::<CallInfo>()
-        .map(|info| CallInfo {
-            model: info.model.clone(),
-            platform: info.platform.clone(),
-            adapter_version: info.adapter_version.clone(),
-            upstream: info.upstream,
-            streamed: info.streamed,
-            usage: info.usage,
-            exchange: info.exchange.take(),
-            stream: info.stream.take(),
-        });
+    let principal = response.extensions().get::<Principal>();
+    let key = principal.and_then(|p| p.key().map(|k| (k.id.clone(), k.limits)));
     let mut record = RequestRecord {
         at_ms,
         request_id,
-        client_id: response
-            .extensions()
-            .get::<Principal>()
+        client_id: principal
             .map_or("unauthenticated", Principal::client_id)
             .to_string(),
         endpoint,
@@ -242,22 +224,21 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
             .map(|e| e.0.clone()),
         ..RequestRecord::default()
     };
-    let Some(mut info) = info else {
-        record.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-        if state.ledger.log_requests {
-            state.ledger.submit(Entry::Request(Box::new(record))).await;
+    // The metrics middleware outside still reads the rest of the call info.
+    let (exchange, stream) = match response.extensions_mut().get_mut::<CallInfo>() {
+        Some(info) => {
+            record.model.clone_from(&info.model);
+            record.platform = Some(info.platform.clone()).filter(|p| !p.is_empty());
+            record.adapter_version = Some(info.adapter_version.clone()).filter(|v| !v.is_empty());
+            record.upstream_ms = info.upstream.map(|d| d.as_secs_f64() * 1000.0);
+            record.streamed = info.streamed;
+            set_usage(&mut record, info.usage.as_ref());
+            (info.exchange.take(), info.stream.take())
         }
-        return response;
+        None => (None, None),
     };
-    record.model = std::mem::take(&mut info.model);
-    record.platform = Some(std::mem::take(&mut info.platform)).filter(|p| !p.is_empty());
-    record.adapter_version =
-        Some(std::mem::take(&mut info.adapter_version)).filter(|v| !v.is_empty());
-    record.upstream_ms = info.upstream.map(|d| d.as_secs_f64() * 1000.0);
-    record.streamed = info.streamed;
-    set_usage(&mut record, info.usage.as_ref());
 
-    if let Some(outcome) = info.stream.take() {
+    if let Some(outcome) = stream {
         let guard = StreamLogGuard {
             state: state.clone(),
             key,
@@ -277,7 +258,7 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
     if state.ledger.log_requests {
         state.ledger.submit(Entry::Request(Box::new(record))).await;
     }
-    if let Some(exchange) = info.exchange.take() {
+    if let Some(exchange) = exchange {
         state.ledger.submit(Entry::Exchange(exchange)).await;
     }
     response

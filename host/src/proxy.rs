@@ -149,25 +149,26 @@ async fn call(
         while attempts < model.max_attempts && refused_in_a_row < order.len() {
             let route = &order[next % order.len()];
             next += 1;
-            if !route.breaker.try_acquire() {
+            // Retrying the deployment that just failed waits for the backoff or its
+            // retry-after; one that cannot be waited for within the budget is skipped.
+            let wait = match &last_failed {
+                Some((failed, retry_after)) if Arc::ptr_eq(failed, route) => Some(
+                    delays
+                        .next()
+                        .unwrap_or_default()
+                        .max(retry_after.unwrap_or_default()),
+                ),
+                _ => None,
+            };
+            if wait.is_some_and(|wait| started.elapsed() + wait > budget)
+                || !route.breaker.try_acquire()
+            {
                 refused_in_a_row += 1;
                 continue;
             }
             refused_in_a_row = 0;
-            if let Some((failed, retry_after)) = &last_failed
-                && Arc::ptr_eq(failed, route)
-            {
-                let delay = delays
-                    .next()
-                    .unwrap_or_default()
-                    .max(retry_after.unwrap_or_default());
-                if started.elapsed() + delay > budget {
-                    route.breaker.record_success();
-                    return Err(last_error.unwrap_or(GatewayError::NoHealthyDeployment {
-                        model: requested.name.clone(),
-                    }));
-                }
-                tokio::time::sleep(delay).await;
+            if let Some(wait) = wait {
+                tokio::time::sleep(wait).await;
             }
             attempts += 1;
             passed.clear();

@@ -52,12 +52,16 @@ pub enum LoadError {
     Task(String),
 }
 
-/// Hex SHA-256 of adapter bytes; used to skip reloading unchanged files.
+/// Hex SHA-256: of adapter bytes, to skip reloading unchanged files; of client key
+/// secrets, their stored form.
 pub fn digest(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    use std::fmt::Write as _;
+    let mut hex = String::with_capacity(64);
+    for byte in Sha256::digest(bytes) {
+        // Writing to a String cannot fail.
+        let _ = write!(hex, "{byte:02x}");
+    }
+    hex
 }
 
 /// Compiles and validates an adapter. `expected_name`, when given, must equal the

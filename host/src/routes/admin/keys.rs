@@ -16,9 +16,6 @@ use crate::keys::{self, IssuedKey};
 use crate::state::AppState;
 use crate::store::{self, ClientKey, KeyLimits, KeyPatch, NewKey};
 
-/// Longest key name accepted.
-const MAX_NAME: usize = 200;
-
 /// `POST /admin/keys` body.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -58,36 +55,17 @@ fn not_found(id: &str) -> GatewayError {
     }
 }
 
-/// Checks what serde cannot: a name, known models, an expiry in the future.
+/// Refuses what [`keys::check_settings`] refuses, as a 400 naming the field.
 fn validate(
     state: &AppState,
     name: Option<&str>,
     models: Option<&Vec<String>>,
     expires_at: Option<i64>,
 ) -> Result<(), GatewayError> {
-    if let Some(name) = name
-        && (name.trim().is_empty() || name.len() > MAX_NAME)
-    {
-        return Err(GatewayError::bad_request(
-            format!("`name` must be 1 to {MAX_NAME} characters"),
-            Some("name"),
-        ));
-    }
-    for model in models.into_iter().flatten() {
-        if state.models.resolve(model).is_err() {
-            return Err(GatewayError::bad_request(
-                format!("`models` names `{model}`, which is not a configured model"),
-                Some("models"),
-            ));
-        }
-    }
-    if expires_at.is_some_and(|at| at <= store::now_secs()) {
-        return Err(GatewayError::bad_request(
-            "`expires_at` is in the past",
-            Some("expires_at"),
-        ));
-    }
-    Ok(())
+    keys::check_settings(name, models.map(Vec::as_slice), expires_at, |m| {
+        state.models.resolve(m).is_ok()
+    })
+    .map_err(|invalid| GatewayError::bad_request(invalid.message, Some(invalid.field)))
 }
 
 /// Creates a key; the answer (201) holds its secret, shown this once.
