@@ -54,7 +54,10 @@ pub enum GatewayError {
     #[error("unsupported content type `{0}`; send application/json")]
     UnsupportedMediaType(String),
     /// No configured model has this name (404).
-    #[error("the model `{0}` does not exist or you do not have access to it")]
+    #[error(
+        "the model `{}` does not exist or you do not have access to it",
+        shortened(.0)
+    )]
     ModelNotFound(String),
     /// The model's adapter is not loaded (503), or does not serve this endpoint (404).
     #[error("{0}")]
@@ -155,9 +158,12 @@ impl GatewayError {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Upstream(err) => {
-                StatusCode::from_u16(err.status).unwrap_or(StatusCode::BAD_GATEWAY)
-            }
+            // Adapter errors are checked on the way in (`plugins::verify`); an error
+            // status is still never anything but 4xx or 5xx on the way out.
+            Self::Upstream(err) => StatusCode::from_u16(err.status)
+                .ok()
+                .filter(|s| s.is_client_error() || s.is_server_error())
+                .unwrap_or(StatusCode::BAD_GATEWAY),
             Self::UpstreamUnreachable { .. } | Self::Plugin { .. } => StatusCode::BAD_GATEWAY,
             Self::UpstreamTimeout { .. } => StatusCode::GATEWAY_TIMEOUT,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -227,10 +233,18 @@ impl GatewayError {
         }
     }
 
-    /// The message for clients and logs, with secrets scrubbed (upstream and adapter
-    /// messages may echo a key).
+    /// The message for clients and logs. Text that came from an upstream or an adapter
+    /// is scrubbed of secrets (an upstream may echo the key it was sent); the gateway's
+    /// own messages are left as written, so its advice ("send it as `Authorization:
+    /// Bearer <key>`") reads as meant.
     pub fn message(&self) -> String {
-        crate::redact::scrub(&self.to_string()).into_owned()
+        let text = self.to_string();
+        match self {
+            Self::Upstream(_) | Self::UpstreamUnreachable { .. } | Self::Plugin { .. } => {
+                crate::redact::scrub(&text).into_owned()
+            }
+            _ => text,
+        }
     }
 
     /// The OpenAI error object, for bodies and stream error events.
@@ -243,6 +257,15 @@ impl GatewayError {
                 code: self.code(),
             },
         }
+    }
+}
+
+/// A client-chosen name as echoed in a message: at most 200 characters.
+fn shortened(name: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 200;
+    match name.char_indices().nth(MAX) {
+        None => name.into(),
+        Some((end, _)) => format!("{}...", name.get(..end).unwrap_or_default()).into(),
     }
 }
 
@@ -321,6 +344,32 @@ mod tests {
             retry_after: None,
         });
         assert_eq!(err.status(), StatusCode::BAD_GATEWAY);
+        for status in [101, 200, 204, 302] {
+            let err = GatewayError::Upstream(ApiError {
+                status,
+                message: "odd".into(),
+                error_type: "server_error".into(),
+                param: None,
+                code: None,
+                retry_after: None,
+            });
+            assert_eq!(err.status(), StatusCode::BAD_GATEWAY, "{status}");
+        }
+    }
+
+    #[test]
+    fn a_huge_model_name_is_not_echoed_whole() {
+        let err = GatewayError::ModelNotFound("m".repeat(1 << 20));
+        assert!(err.message().len() < 300, "{}", err.message().len());
+    }
+
+    #[test]
+    fn the_gateways_own_advice_is_not_scrubbed() {
+        let err = GatewayError::Unauthorized {
+            message: "send it as `Authorization: Bearer <key>`".into(),
+            code: "missing_api_key",
+        };
+        assert!(err.message().contains("Bearer <key>"), "{}", err.message());
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub mod sse;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod unfold;
 pub mod upstream;
 
 pub use config::Config;

@@ -70,8 +70,12 @@ pub fn handle() -> Option<&'static PrometheusHandle> {
 /// metrics and the request log.
 #[derive(Debug, Clone, Default)]
 pub struct CallInfo {
-    /// Public model name.
+    /// Public model name, as the client sent it (cut to [`MAX_LOGGED_MODEL`] characters).
     pub model: String,
+    /// Whether `model` names a configured model. Only configured names become metric
+    /// labels: every other name a client invents is counted as `unknown`, so clients
+    /// cannot grow the label set (and `/metrics`) without bound.
+    pub configured: bool,
     /// Adapter (platform) name.
     pub platform: String,
     /// Adapter version.
@@ -87,6 +91,12 @@ pub struct CallInfo {
     /// Filled in by the relay when a streamed answer ends.
     pub stream: Option<std::sync::Arc<crate::ledger::StreamOutcome>>,
 }
+
+/// Longest client-sent model name kept for the request log.
+pub const MAX_LOGGED_MODEL: usize = 256;
+
+/// The model label of unconfigured model names.
+pub const UNKNOWN_MODEL: &str = "unknown";
 
 /// Counts a gauge up now and down when dropped.
 pub struct InFlight(&'static str);
@@ -144,7 +154,12 @@ pub async fn track(request: Request, next: Next) -> Response {
     let elapsed = started.elapsed();
     let info = response.extensions().get::<CallInfo>();
     let (model, platform, upstream) = info.map_or_else(Default::default, |info| {
-        (info.model.clone(), info.platform.clone(), info.upstream)
+        let model = if info.configured {
+            info.model.clone()
+        } else {
+            UNKNOWN_MODEL.to_string()
+        };
+        (model, info.platform.clone(), info.upstream)
     });
     let labels = [
         ("route", route.clone()),

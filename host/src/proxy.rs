@@ -16,13 +16,15 @@ use crate::error::GatewayError;
 use crate::ledger::StreamOutcome;
 use crate::metrics::{self, CallInfo};
 use crate::models::{Model, ModelRoute};
-use crate::plugins::bindings::{CallContext, Endpoint};
-use crate::plugins::call::Session;
+use crate::plugins::bindings::{CallContext, Endpoint, StreamFraming};
+use crate::plugins::call::{PluginFault, Session};
 use crate::plugins::registry::Adapter;
+use crate::plugins::verify;
 use crate::relay;
 use crate::routing::plan;
 use crate::routing::retry::{self, Verdict};
 use crate::state::AppState;
+use crate::unfold;
 use tokio::sync::OwnedSemaphorePermit;
 
 /// What the host reads from a request body before handing it to the adapter.
@@ -75,7 +77,7 @@ pub async fn forward(
     capture: Option<Capture>,
 ) -> Response {
     let mut info = CallInfo {
-        model: head.model.clone(),
+        model: head.model.chars().take(metrics::MAX_LOGGED_MODEL).collect(),
         streamed: head.stream,
         ..CallInfo::default()
     };
@@ -126,6 +128,7 @@ async fn call(
     passed: &mut Vec<(HeaderName, HeaderValue)>,
 ) -> Result<Response, GatewayError> {
     let requested = state.models.resolve(&request.head.model)?;
+    info.configured = true;
     request.principal.check_model(&requested.name)?;
     let started = Instant::now();
     let budget = Duration::from_millis(state.config.routing.retry_budget_ms);
@@ -246,7 +249,6 @@ async fn attempt(
     info.platform = adapter.info.name.clone();
     info.adapter_version = adapter.info.version.clone();
     let span = tracing::Span::current();
-    span.record("client", client_id);
     span.record("model", route.name.as_str());
     span.record("adapter", adapter.info.name.as_str());
     span.record("adapter_version", adapter.info.version.as_str());
@@ -271,12 +273,10 @@ async fn attempt(
         capture: capture.clone(),
     };
 
-    let upstream_request = call
-        .session
-        .transform_request(&call.ctx, body)
-        .await
-        .map_err(|fault| GatewayError::plugin(&call.adapter, fault))?
-        .map_err(GatewayError::Upstream)?;
+    let upstream_request = verify::request(
+        &call.adapter,
+        call.session.transform_request(&call.ctx, body).await,
+    )?;
     let framing = upstream_request.response_framing;
     let upstream_started = Instant::now();
     let first_byte = deadline.min(upstream_started + model.timeouts.first_byte);
@@ -300,8 +300,20 @@ async fn attempt(
             .map(|(name, value)| (name.clone(), value.clone())),
     );
 
-    match framing {
-        Some(framing) if response.status().is_success() => {
+    let status = response.status();
+    if status.is_redirection() {
+        // Redirects are never followed (the credential stays on the configured origin),
+        // and a 3xx is no answer a client can use.
+        return Err(GatewayError::UpstreamUnreachable {
+            model: route.name.clone(),
+            message: format!(
+                "upstream answered a redirect (HTTP {}); set the model's base_url to the final address",
+                status.as_u16()
+            ),
+        });
+    }
+    match framing.filter(|&framing| status.is_success() && is_stream(framing, &response)) {
+        Some(framing) => {
             let mut relay = relay::Relay::open(call, response, framing).await?;
             relay.limit_time(model.timeouts.stream_idle, deadline);
             if head.stream {
@@ -319,7 +331,10 @@ async fn attempt(
                 Ok(json_response(body))
             }
         }
-        _ => {
+        // A whole answer: asked for, an error status, or a 2xx that is not the stream
+        // that was asked for (a JSON error, an HTML page): the adapter reads it whole, so
+        // its real status and message reach the client.
+        None => {
             let upstream = tokio::time::timeout_at(
                 deadline.into(),
                 state.upstream.read(&call.route, response),
@@ -327,12 +342,11 @@ async fn attempt(
             .await
             .map_err(|_| timed_out())??;
             info.upstream = Some(upstream_started.elapsed());
-            let translated = call
-                .session
-                .transform_response(&call.ctx, &upstream)
-                .await
-                .map_err(|fault| GatewayError::plugin(&call.adapter, fault))?
-                .map_err(GatewayError::Upstream)?;
+            let translated = verify::response(
+                &call.adapter,
+                call.session.transform_response(&call.ctx, &upstream).await,
+                state.config.upstream.max_response_bytes,
+            )?;
             if let Some(usage) = &translated.usage {
                 metrics::record_tokens(&call.route.name, &call.client_id, usage);
             }
@@ -342,9 +356,45 @@ async fn attempt(
                 .take()
                 .and_then(|c| c.complete_from_body(&translated.body))
                 .map(Box::new);
+            // A client that asked for a stream gets one, even from a whole answer.
+            let chunks = if head.stream && endpoint == Endpoint::ChatCompletions {
+                let chunks =
+                    unfold::chunks(&translated.body, head.include_usage).map_err(|why| {
+                        GatewayError::plugin(&call.adapter, PluginFault::Contract(why))
+                    })?;
+                Some(chunks)
+            } else {
+                None
+            };
             call.recycle();
-            Ok(json_response(Bytes::from(translated.body)))
+            Ok(match chunks {
+                Some(chunks) => relay::whole_sse(&chunks),
+                None => json_response(Bytes::from(translated.body)),
+            })
         }
+    }
+}
+
+/// Whether a 2xx answer to a request that asked for `framing` is that stream: an SSE
+/// stream says `text/event-stream` (or nothing); line-delimited JSON is anything but a
+/// single JSON document or a web page.
+fn is_stream(framing: StreamFraming, response: &reqwest::Response) -> bool {
+    let Some(content_type) = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return true;
+    };
+    let media = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    match framing {
+        StreamFraming::Sse => media == "text/event-stream",
+        StreamFraming::Ndjson => !matches!(media.as_str(), "application/json" | "text/html"),
     }
 }
 

@@ -21,6 +21,7 @@ use crate::ledger::StreamOutcome;
 use crate::metrics::{self, InFlight};
 use crate::plugins::bindings::{StreamEvent, StreamFraming, StreamOutput, Usage};
 use crate::plugins::call::CallResult;
+use crate::plugins::verify;
 use crate::proxy::Call;
 use crate::sse::{self, Framer};
 use crate::upstream;
@@ -226,16 +227,11 @@ impl Relay {
     }
 
     fn absorb(&mut self, result: CallResult<StreamOutput>) -> Result<Vec<String>, GatewayError> {
-        match result {
-            Ok(Ok(output)) => {
-                if output.usage.is_some() {
-                    self.usage = output.usage;
-                }
-                Ok(output.chunks)
-            }
-            Ok(Err(api)) => Err(GatewayError::Upstream(api)),
-            Err(fault) => Err(GatewayError::plugin(&self.call.adapter, fault)),
+        let output = verify::stream_output(&self.call.adapter, result)?;
+        if output.usage.is_some() {
+            self.usage = output.usage;
         }
+        Ok(output.chunks)
     }
 
     fn broken(&self, message: &str) -> GatewayError {
@@ -318,19 +314,35 @@ impl Relay {
             relay.observe(&step);
             let bytes = encode(step);
             if ended {
-                relay.recycle().await;
+                // The closing `[DONE]` does not wait for the adapter's destructor: the
+                // instance goes back to its pool on its own task.
+                tokio::spawn(relay.recycle());
                 return Some((Ok::<_, Infallible>(bytes), (None, None)));
             }
             Some((Ok(bytes), (Some(relay), None)))
         });
-        let mut response = Response::new(Body::from_stream(stream));
-        let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/event-stream; charset=utf-8"),
-        );
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-        headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
-        response
+        sse_response(Body::from_stream(stream))
     }
+}
+
+/// A stream response around `body`, with the headers that keep proxies from buffering it.
+fn sse_response(body: Body) -> Response {
+    let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream; charset=utf-8"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    response
+}
+
+/// A complete stream, all at once: `chunks`, then `[DONE]`.
+pub fn whole_sse(chunks: &[String]) -> Response {
+    let encoded = sse::encode_chunks(chunks);
+    let mut body = BytesMut::with_capacity(encoded.len() + sse::DONE.len());
+    body.extend_from_slice(&encoded);
+    body.extend_from_slice(sse::DONE);
+    sse_response(Body::from(body.freeze()))
 }

@@ -1,28 +1,23 @@
-//! The one HTTP client to upstream platforms: builds the request an adapter described,
-//! attaches the credential where the adapter said, and maps transport failures.
+//! The one HTTP client to upstream platforms: builds the request an adapter described
+//! (after checking it stays on the deployment's origin and sets no header the host
+//! owns, see [`origin`] and [`headers`]), attaches the credential where the adapter
+//! said, and maps transport failures.
+
+pub mod headers;
+pub mod origin;
 
 use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
-use http::{HeaderName, HeaderValue};
 use secrecy::ExposeSecret;
 
 use crate::config::UpstreamConfig;
 use crate::error::GatewayError;
 use crate::models::ModelRoute;
 use crate::plugins::bindings::{CredentialPlacement, Method, UpstreamRequest, UpstreamResponse};
+use crate::plugins::call::PluginFault;
 use crate::plugins::registry::Adapter;
-
-/// Headers an adapter may not set: the host owns framing and the credential.
-const RESERVED_HEADERS: &[&str] = &[
-    "host",
-    "content-length",
-    "transfer-encoding",
-    "connection",
-    "authorization",
-    "proxy-authorization",
-];
 
 /// The upstream HTTP client.
 #[derive(Debug, Clone)]
@@ -60,24 +55,25 @@ impl Upstream {
         let base = route
             .base_url
             .as_deref()
-            .unwrap_or(&adapter.info.default_base_url)
-            .trim_end_matches('/');
-        let mut url =
-            reqwest::Url::parse(&format!("{base}{}", request.path_and_query)).map_err(|err| {
-                GatewayError::UpstreamUnreachable {
-                    model: route.name.clone(),
-                    message: format!("invalid upstream URL from base `{base}`: {err}"),
-                }
-            })?;
-        let key = route.api_key.as_ref().map(|k| k.expose_secret());
+            .unwrap_or(&adapter.info.default_base_url);
+        let base = reqwest::Url::parse(base).map_err(|err| GatewayError::UpstreamUnreachable {
+            model: route.name.clone(),
+            message: format!("invalid base URL `{base}`: {err}"),
+        })?;
+        let broke = |rule: String| GatewayError::plugin(adapter, PluginFault::Contract(rule));
+        let mut url = origin::join(&base, &request.path_and_query).map_err(broke)?;
         let placement = request
             .credential
-            .clone()
-            .unwrap_or_else(|| adapter.info.credential.clone());
-        if let (CredentialPlacement::Query(name), Some(key)) = (&placement, key) {
+            .as_ref()
+            .unwrap_or(&adapter.info.credential);
+        let credential_header = headers::credential_header(placement).map_err(broke)?;
+        let extra = headers::build(&request.headers, credential_header.as_ref()).map_err(broke)?;
+
+        // Only now, with the target fixed to the configured origin, does the key come in.
+        let key = route.api_key.as_ref().map(|k| k.expose_secret());
+        if let (CredentialPlacement::Query(name), Some(key)) = (placement, key) {
             url.query_pairs_mut().append_pair(name, key);
         }
-
         let method = match request.method {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
@@ -85,28 +81,12 @@ impl Upstream {
             Method::Patch => reqwest::Method::PATCH,
             Method::Delete => reqwest::Method::DELETE,
         };
-        let mut builder = self.client.request(method, url);
-        for (name, value) in &request.headers {
-            if RESERVED_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
-                continue;
-            }
-            let name = HeaderName::from_bytes(name.as_bytes());
-            let value = HeaderValue::from_str(value);
-            match (name, value) {
-                (Ok(name), Ok(value)) => builder = builder.header(name, value),
-                _ => {
-                    return Err(GatewayError::UpstreamUnreachable {
-                        model: route.name.clone(),
-                        message: format!("adapter `{}` built an invalid header", adapter.info.name),
-                    });
-                }
-            }
-        }
+        let mut builder = self.client.request(method, url).headers(extra);
         if let Some(key) = key {
-            builder = match &placement {
-                CredentialPlacement::Bearer => builder.bearer_auth(key),
-                CredentialPlacement::Header(name) => builder.header(name.as_str(), key),
-                CredentialPlacement::Query(_) | CredentialPlacement::None => builder,
+            builder = match (placement, credential_header) {
+                (CredentialPlacement::Bearer, _) => builder.bearer_auth(key),
+                (CredentialPlacement::Header(_), Some(header)) => builder.header(header, key),
+                _ => builder,
             };
         }
         if !request.body.is_empty() {

@@ -94,6 +94,12 @@ pub enum PluginFault {
     /// The instance could not be created.
     #[error("adapter could not be instantiated: {0}")]
     Instantiate(String),
+    /// The adapter answered, but with something the contract does not allow (a path
+    /// that leaves the base URL, a header the host owns, a body that is not a JSON
+    /// object, a status that is not an error...). The host refuses it before it has any
+    /// effect.
+    #[error("adapter broke the contract: {0}")]
+    Contract(String),
 }
 
 /// A result of an adapter call: the adapter's own answer, or a fault.

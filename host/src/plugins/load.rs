@@ -41,6 +41,9 @@ pub enum LoadError {
     /// `info()` trapped or ran past its deadline.
     #[error("adapter info() failed: {0}")]
     Info(PluginFault),
+    /// `info()` answered something the host refuses (an overlong or malformed field).
+    #[error("adapter info() is refused: {0}")]
+    InfoInvalid(String),
     /// The file name and the adapter's declared name disagree.
     #[error("file declares adapter name `{declared}`; name the file `{declared}.wasm`")]
     NameMismatch {
@@ -88,6 +91,7 @@ pub async fn load(
     .await
     .map_err(LoadError::Info)?;
     let info: PluginInfo = session.info().await.map_err(LoadError::Info)?;
+    super::verify::info(&info).map_err(LoadError::InfoInvalid)?;
     if let Some(expected) = expected_name
         && info.name != expected
     {
