@@ -79,6 +79,12 @@ pub struct ServerConfig {
     pub log_file: Option<PathBuf>,
     /// Origins allowed to call from a browser (CORS); `*` allows any. Empty: none.
     pub cors_allowed_origins: Vec<String>,
+    /// Time a client gets to send each request head, in milliseconds; it also bounds
+    /// how long an idle keep-alive connection stays open. Slower clients are
+    /// disconnected (slowloris).
+    pub header_read_timeout_ms: u64,
+    /// Client connections served at once; one more is answered 503 and closed.
+    pub max_connections: usize,
 }
 
 /// How console logs are written.
@@ -102,6 +108,8 @@ impl Default for ServerConfig {
             log_format: LogFormat::Text,
             log_file: None,
             cors_allowed_origins: Vec::new(),
+            header_read_timeout_ms: 10_000,
+            max_connections: 10_000,
         }
     }
 }
@@ -426,6 +434,11 @@ impl Config {
 
     /// Checks what serde cannot: unique names, sane limits.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.server.header_read_timeout_ms == 0 || self.server.max_connections == 0 {
+            return Err(ConfigError::Invalid(
+                "server.header_read_timeout_ms and server.max_connections must be positive".into(),
+            ));
+        }
         let mut seen = std::collections::BTreeSet::new();
         for model in &self.models {
             if model.name.trim().is_empty() {

@@ -2,12 +2,9 @@
 //! subcommand; without one, serve until Ctrl-C or SIGTERM.
 
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use tokio::sync::Notify;
 
 use switchyard::cli::{Cli, Command, PluginCommand};
 use switchyard::{App, Config, check, keys_command, telemetry};
@@ -65,35 +62,17 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             key.key.name, key.key.id, key.secret
         );
     }
-    let grace = Duration::from_secs(app.state.config.routing.shutdown_grace_secs);
-    let stopping = Arc::new(Notify::new());
-    let signalled = Arc::clone(&stopping);
-    let mut server = tokio::spawn(
-        axum::serve(listener, app.router.clone())
-            .with_graceful_shutdown(async move {
-                shutdown_signal().await;
-                signalled.notify_one();
-            })
-            .into_future(),
-    );
     // Probes are answered from the start; the ready line (on stdout, logs go to
     // stderr) comes once adapters are loaded.
-    app.ready().await;
-    println!("switchyard listening on http://{local}");
-    // In-flight requests and streams get `shutdown_grace_secs` to finish.
-    let drain_over = async {
-        stopping.notified().await;
-        tokio::time::sleep(grace).await;
+    let ready = async {
+        app.ready().await;
+        println!("switchyard listening on http://{local}");
+        std::future::pending::<()>().await;
     };
     tokio::select! {
-        served = &mut server => served??,
-        () = drain_over => {
-            tracing::warn!(grace_secs = grace.as_secs(), "drain time is over; closing what is still open");
-            server.abort();
-        }
+        () = app.serve(listener, shutdown_signal()) => {}
+        () = ready => {}
     }
-    // Every answered request is in the log before the process exits.
-    app.close().await;
     Ok(())
 }
 

@@ -8,6 +8,7 @@ pub mod engine;
 pub mod load;
 pub mod pool;
 pub mod registry;
+pub mod verify;
 pub mod watch;
 
 use std::collections::BTreeMap;

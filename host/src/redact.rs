@@ -38,6 +38,19 @@ static PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     .collect()
 });
 
+/// A connection URL's password, as in `postgres://user:secret@host/db`.
+static URL_PASSWORD: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(?i)\b([a-z][a-z0-9+.-]*://[^/@:\s]*:)[^/@\s]*@").ok());
+
+/// `url` with the password of its userinfo replaced, for messages that name a database
+/// or other connection URL.
+pub fn url_password(url: &str) -> Cow<'_, str> {
+    match URL_PASSWORD.as_ref() {
+        Some(pattern) => pattern.replace_all(url, "${1}[REDACTED]@"),
+        None => Cow::Borrowed(url),
+    }
+}
+
 /// Remembers `secret` so `scrub` removes it wherever it appears.
 pub fn register_secret(secret: &str) {
     let secret = secret.trim();
@@ -95,6 +108,19 @@ mod tests {
             let scrubbed = scrub(text);
             assert!(!scrubbed.contains(secret), "{text} -> {scrubbed}");
         }
+    }
+
+    #[test]
+    fn connection_url_passwords_are_hidden() {
+        assert_eq!(
+            url_password("cannot open postgres://app:s3cr%40t@db:5432/x: refused"),
+            "cannot open postgres://app:[REDACTED]@db:5432/x: refused"
+        );
+        assert_eq!(url_password("sqlite://data/x.db"), "sqlite://data/x.db");
+        assert_eq!(
+            url_password("redis://:pw@h:6379"),
+            "redis://:[REDACTED]@h:6379"
+        );
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Assembling the application (state, adapters, watcher, router with its layers) and
 //! serving it until shutdown.
 
+pub mod connections;
+
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,10 +11,10 @@ use axum::Router;
 use http::{HeaderName, HeaderValue, Method, header};
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
-use tower_http::LatencyUnit;
+use tower_http::classify::ServerErrorsFailureClass;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
+use tower_http::trace::TraceLayer;
 use tracing::Level;
 
 use crate::auth::Auth;
@@ -49,6 +51,10 @@ impl App {
     /// then the plugin folder, then the watcher). Until that is done `/health/ready`
     /// answers 503 and calls to models get 503 `adapter_unavailable`.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        // Counters start at process start, not at the first scrape.
+        if metrics::handle().is_none() {
+            tracing::warn!("another metrics recorder is installed; /metrics will be empty");
+        }
         if let Some(admin) = &config.auth.admin_key {
             crate::redact::register_secret(admin);
         }
@@ -60,7 +66,10 @@ impl App {
         let url = config.storage.database_url.clone();
         let store: SharedStore = tokio::task::spawn_blocking(move || store::open(&url))
             .await?
-            .map_err(|err| anyhow::anyhow!("cannot open {}: {err}", config.storage.database_url))?;
+            .map_err(|err| {
+                let message = format!("cannot open {}: {err}", config.storage.database_url);
+                anyhow::anyhow!("{}", crate::redact::url_password(&message))
+            })?;
         let default_key = if config.auth.enable_client_auth {
             store::blocking(&store, create_default_key).await?
         } else {
@@ -101,12 +110,8 @@ impl App {
                         TraceLayer::new_for_http()
                             .make_span_with(request_span)
                             .on_request(())
-                            .on_response(
-                                DefaultOnResponse::new()
-                                    .level(Level::INFO)
-                                    .latency_unit(LatencyUnit::Micros),
-                            )
-                            .on_failure(DefaultOnFailure::new().level(Level::WARN)),
+                            .on_response(log_response)
+                            .on_failure(log_failure),
                     )
                     .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
             );
@@ -226,6 +231,10 @@ fn cors(origins: &[String]) -> anyhow::Result<CorsLayer> {
         .max_age(Duration::from_secs(600)))
 }
 
+/// Paths that monitoring polls every few seconds: logged at debug level only, so a 1 s
+/// scrape or a readiness probe during start-up does not fill the log.
+const PROBES: &[&str] = &["/health", "/health/live", "/health/ready", "/metrics"];
+
 /// One span per request: its id, method and path (never the query, which could carry a
 /// key), plus the client, model and adapter that `proxy` records once resolved.
 fn request_span(request: &http::Request<axum::body::Body>) -> tracing::Span {
@@ -234,6 +243,10 @@ fn request_span(request: &http::Request<axum::body::Body>) -> tracing::Span {
         .get(&REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
+    let path = request.uri().path();
+    if PROBES.contains(&path) {
+        return tracing::debug_span!("switchyard.probe", request_id = %id, path = %path);
+    }
     tracing::info_span!(
         "switchyard.request",
         request_id = %id,
@@ -246,17 +259,76 @@ fn request_span(request: &http::Request<axum::body::Body>) -> tracing::Span {
     )
 }
 
+/// Whether `span` is a probe's (or disabled): its answer is not worth an info line.
+fn quiet(span: &tracing::Span) -> bool {
+    span.metadata().is_none_or(|m| *m.level() == Level::DEBUG)
+}
+
+/// The line that closes a request: its status and latency (in microseconds).
+fn log_response<B>(response: &http::Response<B>, latency: Duration, span: &tracing::Span) {
+    let status = response.status().as_u16();
+    let latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
+    if quiet(span) {
+        tracing::debug!(status, latency_us, "answered");
+    } else {
+        tracing::info!(status, latency_us, "answered");
+    }
+}
+
+/// A 5xx or a failed response body; the error itself was logged where it happened.
+fn log_failure(failure: ServerErrorsFailureClass, latency: Duration, span: &tracing::Span) {
+    let latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
+    if quiet(span) {
+        tracing::debug!(%failure, latency_us, "failed");
+    } else {
+        tracing::warn!(%failure, latency_us, "failed");
+    }
+}
+
 /// Serves `config` on `listener` until `shutdown` resolves, then drains in-flight
-/// requests.
+/// requests (for at most `routing.shutdown_grace_secs`) and flushes the request log.
+/// The binary and the tests both run the gateway through here.
 pub async fn serve(
     config: Config,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let app = App::build(config).await?;
-    axum::serve(listener, app.router.clone())
-        .with_graceful_shutdown(shutdown)
-        .await?;
-    app.close().await;
+    app.serve(listener, shutdown).await;
     Ok(())
+}
+
+impl App {
+    /// Serves on `listener` until `shutdown` resolves; then stops accepting, gives the
+    /// requests and streams in flight `routing.shutdown_grace_secs` to finish, and
+    /// writes what the request log still holds.
+    pub async fn serve(&self, listener: TcpListener, shutdown: impl Future<Output = ()>) {
+        match connections::raise_open_file_limit() {
+            Ok(limit) => tracing::debug!(limit, "open-file limit"),
+            Err(err) => tracing::warn!(error = %err, "cannot raise the open-file limit"),
+        }
+        let grace = Duration::from_secs(self.state.config.routing.shutdown_grace_secs);
+        let stopping = Arc::new(tokio::sync::Notify::new());
+        let signalled = Arc::clone(&stopping);
+        let limits = connections::Limits::from(&self.state.config.server);
+        let served = connections::serve(listener, self.router.clone(), limits, async move {
+            shutdown.await;
+            signalled.notify_one();
+        });
+        let drain_over = async {
+            stopping.notified().await;
+            tokio::time::sleep(grace).await;
+        };
+        tokio::select! {
+            () = served => {}
+            () = drain_over => {
+                tracing::warn!(
+                    grace_secs = grace.as_secs(),
+                    "drain time is over; closing what is still open"
+                );
+            }
+        }
+        // Every answered request is in the log before the caller moves on.
+        self.close().await;
+    }
 }

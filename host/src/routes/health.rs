@@ -1,5 +1,7 @@
 //! `GET /health`: overall status and each adapter's name, version, source and last
-//! load error.
+//! load error. It answers 503 while the gateway cannot serve yet (adapters loading), so
+//! a check that only looks at the status code (Docker's, an orchestrator's, `curl -f`)
+//! is told the truth.
 
 use std::collections::BTreeSet;
 
@@ -57,8 +59,8 @@ pub struct Health {
     pub deployments: Vec<DeploymentStatus>,
 }
 
-/// Reports the registry as it is now.
-pub async fn health(State(state): State<AppState>) -> Json<Health> {
+/// Reports the registry as it is now: 200 once the gateway serves, 503 before.
+pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     let registry = state.plugins.snapshot();
     let names: BTreeSet<&String> = registry
         .active
@@ -84,7 +86,12 @@ pub async fn health(State(state): State<AppState>) -> Json<Health> {
         })
         .collect();
     let ready = state.plugins.is_ready();
-    Json(Health {
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let health = Health {
         status: match (ready, registry.errors.is_empty()) {
             (false, _) => "loading",
             (true, true) => "ok",
@@ -108,7 +115,8 @@ pub async fn health(State(state): State<AppState>) -> Json<Health> {
                 }
             })
             .collect(),
-    })
+    };
+    (status, Json(health))
 }
 
 /// `GET /health/live`: the process answers (for restarts by a supervisor).
@@ -168,6 +176,11 @@ mod tests {
             "not ready while loading"
         );
         assert_eq!(
+            status(&app, "/health").await,
+            503,
+            "/health does not say 200 while models cannot be served"
+        );
+        assert_eq!(
             status(&app, "/health/live").await,
             200,
             "alive while loading"
@@ -187,5 +200,6 @@ mod tests {
 
         app.ready().await;
         assert_eq!(status(&app, "/health/ready").await, 200);
+        assert_eq!(status(&app, "/health").await, 200);
     }
 }
