@@ -1,5 +1,5 @@
-//! Anthropic error bodies → [`ApiError`], for non-2xx answers and mid-stream
-//! `event: error`.
+//! Anthropic error bodies → [`ApiError`], for non-2xx answers, 2xx answers that carry
+//! an error, and mid-stream `event: error`.
 //!
 //! | Anthropic | status | OpenAI `type` / `code` |
 //! |---|---|---|
@@ -90,6 +90,15 @@ pub fn from_stream_error(data: &str) -> ApiError {
         .filter(|m| !m.is_empty())
         .unwrap_or_else(|| "upstream stream failed".to_owned());
     build(status, object.error_type.as_deref(), message)
+}
+
+/// A 2xx answer whose body is an Anthropic error (`{"type":"error","error":{...}}`):
+/// the status its error type stands for (as for a mid-stream error, 502 when the type
+/// says nothing), with `retry-after` from the headers, instead of an empty completion.
+pub fn from_error_in_answer(response: &UpstreamResponse) -> ApiError {
+    let mut error = from_stream_error(&String::from_utf8_lossy(&response.body));
+    error.retry_after = retry_after(&response.headers);
+    error
 }
 
 /// The status the client receives for an upstream status.
