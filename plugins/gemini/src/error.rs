@@ -48,6 +48,18 @@ pub fn from_upstream(response: &UpstreamResponse) -> ApiError {
     api_error
 }
 
+/// The non-null `error` of a 2xx body: of the object, or of any element of an array
+/// (`streamGenerateContent` without `alt=sse` wraps everything in one, and an error
+/// can end it after some events).
+pub fn error_in(body: &Value) -> Option<&Value> {
+    let of = |value: &'_ Value| -> bool { value.get("error").is_some_and(|e| !e.is_null()) };
+    match body {
+        Value::Array(items) => items.iter().find(|item| of(item))?.get("error"),
+        other if of(other) => other.get("error"),
+        _ => None,
+    }
+}
+
 /// The inside of a Gemini error (`{"code","message","status","details"}`); `status`
 /// is the HTTP status it came with (`None` mid-stream, where `code` says it).
 pub fn from_error_json(error: &Value, http_status: Option<u16>) -> ApiError {
