@@ -17,6 +17,7 @@
 use serde::Deserialize;
 use switchyard_guest_kit::error::{
     AUTHENTICATION, INVALID_REQUEST, PERMISSION, RATE_LIMIT, SERVER, from_status, snippet,
+    unusable_answer,
 };
 use switchyard_guest_kit::headers::retry_after;
 use switchyard_guest_kit::{ApiError, UpstreamResponse};
@@ -80,18 +81,18 @@ impl CozeError {
 }
 
 /// A complete upstream answer that is not a stream: a Coze error body (by its code,
-/// whatever the HTTP status), else the HTTP status with the start of the body.
+/// whatever the HTTP status), else the HTTP status with the start of the body (a 2xx:
+/// 502, naming the content type).
 pub fn from_upstream(response: &UpstreamResponse) -> ApiError {
     let text = String::from_utf8_lossy(&response.body);
     let mut error = match CozeError::parse(&text) {
         Some(coze) => coze.to_api_error(),
-        None if (200..300).contains(&response.status) => {
-            switchyard_guest_kit::error::bad_gateway(format!(
-                "Coze answered HTTP {} with a body that is not a stream: {}",
-                response.status,
-                snippet(&response.body, SNIPPET_CHARS)
-            ))
-        }
+        None if (200..300).contains(&response.status) => unusable_answer(
+            "Coze",
+            response,
+            "is neither an event stream nor a Coze error (chats are always streamed)",
+            SNIPPET_CHARS,
+        ),
         None => {
             let body = snippet(&response.body, SNIPPET_CHARS);
             let message = if body.is_empty() {
