@@ -18,7 +18,9 @@
 //! (a proxy's HTML page) becomes a message naming the status with the start of the body.
 
 use serde::Deserialize;
-use switchyard_guest_kit::error::{INVALID_REQUEST, PERMISSION, RATE_LIMIT, SERVER, snippet};
+use switchyard_guest_kit::error::{
+    INVALID_REQUEST, PERMISSION, RATE_LIMIT, SERVER, error_status, snippet,
+};
 use switchyard_guest_kit::headers::retry_after;
 use switchyard_guest_kit::{ApiError, UpstreamResponse};
 
@@ -48,9 +50,10 @@ struct ErrorObject {
     message: Option<String>,
 }
 
-/// A non-2xx upstream answer as the client should see it.
+/// A non-2xx upstream answer as the client should see it (a status that is no error
+/// status, a redirect, becomes 502: [`error_status`]).
 pub fn from_upstream(response: &UpstreamResponse) -> ApiError {
-    let status = client_status(response.status);
+    let status = error_status(client_status(response.status));
     let parsed = serde_json::from_slice::<Envelope>(&response.body)
         .ok()
         .and_then(|envelope| envelope.error);

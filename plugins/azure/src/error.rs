@@ -8,7 +8,9 @@
 
 use serde::Deserialize;
 use serde_json::Value;
-use switchyard_guest_kit::error::{INVALID_REQUEST, from_status, snippet, status_hint};
+use switchyard_guest_kit::error::{
+    INVALID_REQUEST, error_status, from_status, snippet, status_hint,
+};
 use switchyard_guest_kit::headers::retry_after;
 use switchyard_guest_kit::{ApiError, UpstreamResponse};
 
@@ -47,16 +49,22 @@ struct InnerError {
     content_filter_result: Option<serde_json::Map<String, Value>>,
 }
 
-/// A non-2xx upstream answer as the client should see it.
+/// A non-2xx upstream answer as the client should see it (a status that is no error
+/// status, a redirect, becomes 502: [`error_status`]).
 pub fn from_upstream(response: &UpstreamResponse) -> ApiError {
-    let status = response.status;
+    let status = error_status(response.status);
     let parsed = serde_json::from_slice::<Envelope>(&response.body)
         .ok()
         .and_then(|envelope| envelope.error)
         .filter(|object| object.message.is_some() || object.code.is_some());
     let mut error = match parsed {
         Some(object) => to_api_error(status, object),
-        None => from_status(status, foreign_message(status, &response.body), None, None),
+        None => from_status(
+            status,
+            foreign_message(response.status, &response.body),
+            None,
+            None,
+        ),
     };
     error.retry_after = retry_after(&response.headers);
     error

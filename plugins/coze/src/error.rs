@@ -16,8 +16,8 @@
 
 use serde::Deserialize;
 use switchyard_guest_kit::error::{
-    AUTHENTICATION, INVALID_REQUEST, PERMISSION, RATE_LIMIT, SERVER, from_status, snippet,
-    unusable_answer,
+    AUTHENTICATION, INVALID_REQUEST, PERMISSION, RATE_LIMIT, SERVER, error_status, from_status,
+    snippet, unusable_answer,
 };
 use switchyard_guest_kit::headers::retry_after;
 use switchyard_guest_kit::{ApiError, UpstreamResponse};
@@ -100,7 +100,7 @@ pub fn from_upstream(response: &UpstreamResponse) -> ApiError {
             } else {
                 format!("Coze answered HTTP {}: {body}", response.status)
             };
-            from_status(response.status, message, None, None)
+            from_status(error_status(response.status), message, None, None)
         }
     };
     error.retry_after = retry_after(&response.headers);
@@ -196,6 +196,12 @@ mod tests {
         assert!(e.message.contains("<html>busy</html>"), "{}", e.message);
         let e = from_upstream(&response(200, r#"{"code":0,"msg":"","data":{}}"#));
         assert_eq!(e.status, 502, "a success body where a stream was expected");
+        let e = from_upstream(&response(302, "Moved"));
+        assert_eq!(
+            e.status, 502,
+            "redirects are not followed, and no client error carries a 3xx"
+        );
+        assert!(e.message.contains("HTTP 302"), "{}", e.message);
     }
 
     #[test]

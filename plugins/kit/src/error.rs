@@ -46,6 +46,21 @@ pub fn default_code(status: u16) -> Option<&'static str> {
     }
 }
 
+/// The status of the error for an upstream answer with `status`: the same when it is
+/// an error status (400..=599), else 502.
+///
+/// A non-2xx answer can be a 1xx or a 3xx (redirects are not followed, so they carry
+/// no credential elsewhere); no client error carries those, and the gateway refuses an
+/// `api-error` outside 400..=599. Said as 502 by the adapter, the message can still
+/// name the upstream's real status.
+pub fn error_status(status: u16) -> u16 {
+    if (400..=599).contains(&status) {
+        status
+    } else {
+        502
+    }
+}
+
 /// An error with `status`, filling in what the platform did not say.
 ///
 /// A missing (or empty) `error_type` becomes [`default_type`]; a missing `code` becomes
@@ -190,6 +205,25 @@ mod tests {
         for (status, error_type, code) in cases {
             assert_eq!(default_type(status), error_type, "type for {status}");
             assert_eq!(default_code(status), code, "code for {status}");
+        }
+    }
+
+    #[test]
+    fn only_error_statuses_are_error_statuses() {
+        for (upstream, client) in [
+            (400, 400),
+            (429, 429),
+            (599, 599),
+            (302, 502),
+            (101, 502),
+            (200, 502),
+            (600, 502),
+        ] {
+            assert_eq!(
+                error_status(upstream),
+                client,
+                "{upstream}: a client error carries 400..=599, anything else is the upstream's failure"
+            );
         }
     }
 

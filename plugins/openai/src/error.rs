@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 use serde_json::Value;
-use switchyard_guest_kit::error::{from_status, snippet, status_hint};
+use switchyard_guest_kit::error::{error_status, from_status, snippet, status_hint};
 use switchyard_guest_kit::headers::retry_after;
 use switchyard_guest_kit::{ApiError, UpstreamResponse};
 
@@ -40,9 +40,10 @@ struct ErrorObject {
 
 /// A non-2xx upstream answer as the client should see it: the upstream status, its
 /// message/type/param/code when the body is an OpenAI error, else a message naming
-/// the status with the start of the body; `retry-after` from the headers.
+/// the status with the start of the body; `retry-after` from the headers. A status
+/// that is no error status (a redirect) becomes 502 ([`error_status`]).
 pub fn from_upstream(response: &UpstreamResponse) -> ApiError {
-    let status = response.status;
+    let status = error_status(response.status);
     let parsed = serde_json::from_slice::<Envelope>(&response.body)
         .ok()
         .and_then(|envelope| envelope.error);
@@ -53,7 +54,12 @@ pub fn from_upstream(response: &UpstreamResponse) -> ApiError {
         Some(ErrorValue::Message(message)) if !message.is_empty() => {
             from_status(status, message, None, None)
         }
-        _ => from_status(status, foreign_message(status, &response.body), None, None),
+        _ => from_status(
+            status,
+            foreign_message(response.status, &response.body),
+            None,
+            None,
+        ),
     };
     error.retry_after = retry_after(&response.headers);
     error
