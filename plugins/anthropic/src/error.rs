@@ -1,5 +1,5 @@
-//! Anthropic error bodies → [`ApiError`], for non-2xx answers and mid-stream
-//! `event: error`.
+//! Anthropic error bodies → [`ApiError`], for non-2xx answers, 2xx answers that carry
+//! an error, and mid-stream `event: error`.
 //!
 //! | Anthropic | status | OpenAI `type` / `code` |
 //! |---|---|---|
@@ -18,7 +18,9 @@
 //! (a proxy's HTML page) becomes a message naming the status with the start of the body.
 
 use serde::Deserialize;
-use switchyard_guest_kit::error::{INVALID_REQUEST, PERMISSION, RATE_LIMIT, SERVER, snippet};
+use switchyard_guest_kit::error::{
+    INVALID_REQUEST, PERMISSION, RATE_LIMIT, SERVER, error_status, snippet,
+};
 use switchyard_guest_kit::headers::retry_after;
 use switchyard_guest_kit::{ApiError, UpstreamResponse};
 
@@ -48,9 +50,10 @@ struct ErrorObject {
     message: Option<String>,
 }
 
-/// A non-2xx upstream answer as the client should see it.
+/// A non-2xx upstream answer as the client should see it (a status that is no error
+/// status, a redirect, becomes 502: [`error_status`]).
 pub fn from_upstream(response: &UpstreamResponse) -> ApiError {
-    let status = client_status(response.status);
+    let status = error_status(client_status(response.status));
     let parsed = serde_json::from_slice::<Envelope>(&response.body)
         .ok()
         .and_then(|envelope| envelope.error);
@@ -90,6 +93,15 @@ pub fn from_stream_error(data: &str) -> ApiError {
         .filter(|m| !m.is_empty())
         .unwrap_or_else(|| "upstream stream failed".to_owned());
     build(status, object.error_type.as_deref(), message)
+}
+
+/// A 2xx answer whose body is an Anthropic error (`{"type":"error","error":{...}}`):
+/// the status its error type stands for (as for a mid-stream error, 502 when the type
+/// says nothing), with `retry-after` from the headers, instead of an empty completion.
+pub fn from_error_in_answer(response: &UpstreamResponse) -> ApiError {
+    let mut error = from_stream_error(&String::from_utf8_lossy(&response.body));
+    error.retry_after = retry_after(&response.headers);
+    error
 }
 
 /// The status the client receives for an upstream status.

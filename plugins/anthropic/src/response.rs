@@ -4,26 +4,38 @@
 //! Text blocks are concatenated into `content`, `tool_use` blocks become `tool_calls`
 //! (their `input` serialized as the `arguments` string), `thinking` blocks become
 //! `reasoning_content`; `stop_reason` becomes `finish_reason` ([`finish_reason`]).
+//!
+//! A 2xx body is translated only when it is a message (`"type": "message"`, or no
+//! `type` but a `content` array). A 2xx `{"type": "error", ...}` is that error (the
+//! status its error type stands for, else 502), and any other 2xx body (an HTML page,
+//! a foreign object) is a 502 naming the content type with the start of the body. The
+//! host also hands over the whole answer when a streamed request was answered without
+//! `text/event-stream`; the same rules apply, and a message goes back to the host as a
+//! completion, which it streams.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Deserialize;
 use serde_json::{Value, json};
-use switchyard_guest_kit::error::{bad_gateway, snippet};
+use switchyard_guest_kit::error::{bad_gateway, unusable_answer};
 use switchyard_guest_kit::{ApiError, CallContext, TranslatedResponse, UpstreamResponse};
 
-use super::error::{SNIPPET_CHARS, from_upstream};
+use super::error::{SNIPPET_CHARS, from_error_in_answer, from_upstream};
 use super::usage::AnthropicUsage;
 
 /// An Anthropic `message` object, as far as the translation reads it.
 #[derive(Debug, Deserialize)]
 struct Message {
+    /// `message`, or `error` for an error body.
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
     #[serde(default)]
     id: String,
     #[serde(default)]
     model: Option<String>,
+    /// `None` when absent: then the body is no message at all.
     #[serde(default)]
-    content: Vec<Block>,
+    content: Option<Vec<Block>>,
     #[serde(default)]
     stop_reason: Option<String>,
     #[serde(default)]
@@ -58,19 +70,33 @@ pub fn to_openai(
     if !(200..300).contains(&response.status) {
         return Err(from_upstream(&response));
     }
-    let message: Message = serde_json::from_slice(&response.body).map_err(|e| {
-        bad_gateway(format!(
-            "upstream answered HTTP {} with a body that is not an Anthropic message ({e}): {}",
-            response.status,
-            snippet(&response.body, SNIPPET_CHARS)
-        ))
-    })?;
+    let not_a_message = |reason: &str| {
+        unusable_answer(
+            "upstream",
+            &response,
+            &format!("is not an Anthropic message ({reason})"),
+            SNIPPET_CHARS,
+        )
+    };
+    let message: Message = match response.body.trim_ascii_start().first() {
+        Some(b'{') => {
+            serde_json::from_slice(&response.body).map_err(|e| not_a_message(&e.to_string()))?
+        }
+        _ => return Err(not_a_message("not a JSON object")),
+    };
+    let content = match (message.kind.as_deref(), message.content) {
+        (Some("error"), _) => return Err(from_error_in_answer(&response)),
+        (Some("message") | None, Some(content)) => content,
+        (Some("message"), None) => Vec::new(),
+        (Some(other), _) => return Err(not_a_message(&format!("`type` is `{other}`"))),
+        (None, None) => return Err(not_a_message("no `type` and no `content`")),
+    };
     let usage = message.usage.unwrap_or_default();
 
     let mut text = String::new();
     let mut reasoning = String::new();
     let mut tool_calls = Vec::new();
-    for block in message.content {
+    for block in content {
         match block {
             Block::Text { text: t } => text.push_str(&t),
             Block::Thinking { thinking } => reasoning.push_str(&thinking),

@@ -13,13 +13,18 @@
 //!
 //! The OpenAI tool-call `index` counts tool calls only: a text or thinking block
 //! before a `tool_use` block shifts Anthropic's block index, not the tool index.
+//!
+//! A complete stream ends with `message_stop`. One that closes after a `message_delta`
+//! with a `stop_reason` lost only that marker (the reason and the final usage came in
+//! the delta), so it still gets its finish chunk; one that closes earlier was cut, and
+//! [`Transformer::finish`] says so (502 `upstream_stream_truncated`).
 
 use std::collections::HashMap;
 
 use serde::Deserialize;
 use serde_json::{Value, json};
 use switchyard_guest_kit::error::{bad_gateway, snippet};
-use switchyard_guest_kit::{ApiError, CallContext, StreamEvent, StreamOutput};
+use switchyard_guest_kit::{ApiError, CallContext, StreamEnd, StreamEvent, StreamOutput};
 
 use super::error::{SNIPPET_CHARS, from_stream_error};
 use super::response::{finish_reason, now_secs};
@@ -112,8 +117,6 @@ pub struct Transformer {
     created: u64,
     /// The role chunk went out.
     started: bool,
-    /// `message_stop` arrived; later events are ignored.
-    stopped: bool,
     /// Tool calls seen so far (the next OpenAI tool index).
     tool_calls: u32,
     /// Anthropic block index → OpenAI tool index, for `tool_use` blocks.
@@ -124,10 +127,13 @@ pub struct Transformer {
     usage: AnthropicUsage,
     /// Whether any usage arrived.
     has_usage: bool,
-    /// An error met after chunks in the same batch; reported on the next call, so the
-    /// chunks before it still reach the client.
-    pending_error: Option<ApiError>,
+    /// `message_stop` seen (later events are ignored), or the error that ended the
+    /// stream.
+    end: StreamEnd,
 }
+
+/// What a complete Anthropic stream ends with.
+pub const TERMINAL: &str = "`message_stop`";
 
 impl Transformer {
     /// Starts a stream for the call described by `ctx`.
@@ -138,28 +144,22 @@ impl Transformer {
             model: ctx.upstream_model.clone(),
             created: now_secs(),
             started: false,
-            stopped: false,
             tool_calls: 0,
             tool_index: HashMap::new(),
             stop_reason: None,
             usage: AnthropicUsage::default(),
             has_usage: false,
-            pending_error: None,
+            end: StreamEnd::new("Anthropic", TERMINAL),
         }
     }
 
     /// Translates a batch of events.
     pub fn push(&mut self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
-        if let Some(error) = self.pending_error.take() {
-            return Err(error);
-        }
+        self.end.check()?;
         let mut chunks = Vec::new();
         for event in events {
             if let Err(error) = self.event(&event, &mut chunks) {
-                if chunks.is_empty() {
-                    return Err(error);
-                }
-                self.pending_error = Some(error);
+                self.end.fail(error, !chunks.is_empty())?;
                 break;
             }
         }
@@ -167,21 +167,15 @@ impl Transformer {
     }
 
     /// Ends the stream. A stream cut before `message_stop` still gets its finish (and
-    /// usage) chunk if `message_delta` said why it stopped; otherwise it is an error,
-    /// never a silent truncation.
+    /// usage) chunk if `message_delta` said why it stopped; otherwise it is truncated,
+    /// never a silent cut. An error met earlier wins over both.
     pub fn finish(&mut self) -> Result<StreamOutput, ApiError> {
-        if let Some(error) = self.pending_error.take() {
-            return Err(error);
-        }
+        self.end.check()?;
         let mut chunks = Vec::new();
-        if !self.stopped {
-            if self.stop_reason.is_none() {
-                return Err(bad_gateway(
-                    "the Anthropic stream ended before `message_stop`",
-                ));
-            }
+        if !self.end.reached() && self.stop_reason.is_some() {
             self.stop(&mut chunks);
         }
+        self.end.finish()?;
         Ok(self.output(chunks))
     }
 
@@ -198,7 +192,7 @@ impl Transformer {
         if event.event.as_deref() == Some("error") {
             return Err(from_stream_error(data));
         }
-        if self.stopped || data.is_empty() {
+        if self.end.reached() || data.is_empty() {
             return Ok(());
         }
         let parsed: Event = serde_json::from_str(data).map_err(|e| {
@@ -285,7 +279,7 @@ impl Transformer {
 
     /// The finish chunk and, when asked for, the usage chunk.
     fn stop(&mut self, chunks: &mut Vec<String>) {
-        self.stopped = true;
+        self.end.reach();
         let reason = finish_reason(self.stop_reason.as_deref());
         chunks.push(self.choice_chunk(json!({}), json!(reason)));
         if self.include_usage {

@@ -1,4 +1,5 @@
-//! Azure OpenAI error bodies → [`ApiError`], for non-2xx answers and mid-stream errors.
+//! Azure OpenAI error bodies → [`ApiError`], for non-2xx answers, 2xx answers that
+//! carry an error, and mid-stream errors.
 //!
 //! Azure's bodies are OpenAI's plus quirks: `code` is often the HTTP status as a string
 //! (`"429"`, `"401"`) with no `type`; a blocked prompt is `400` with
@@ -7,7 +8,9 @@
 
 use serde::Deserialize;
 use serde_json::Value;
-use switchyard_guest_kit::error::{INVALID_REQUEST, RATE_LIMIT, from_status, snippet};
+use switchyard_guest_kit::error::{
+    INVALID_REQUEST, error_status, from_status, snippet, status_hint,
+};
 use switchyard_guest_kit::headers::retry_after;
 use switchyard_guest_kit::{ApiError, UpstreamResponse};
 
@@ -34,6 +37,8 @@ struct ErrorObject {
     /// The wire name; the spec's `inner_error` is accepted too.
     #[serde(alias = "inner_error")]
     innererror: Option<InnerError>,
+    /// The HTTP status Azure repeats inside some bodies (`"status": 400`).
+    status: Option<Value>,
 }
 
 #[derive(Default, Deserialize)]
@@ -44,23 +49,41 @@ struct InnerError {
     content_filter_result: Option<serde_json::Map<String, Value>>,
 }
 
-/// A non-2xx upstream answer as the client should see it.
+/// A non-2xx upstream answer as the client should see it (a status that is no error
+/// status, a redirect, becomes 502: [`error_status`]).
 pub fn from_upstream(response: &UpstreamResponse) -> ApiError {
-    let status = response.status;
+    let status = error_status(response.status);
     let parsed = serde_json::from_slice::<Envelope>(&response.body)
         .ok()
         .and_then(|envelope| envelope.error)
         .filter(|object| object.message.is_some() || object.code.is_some());
     let mut error = match parsed {
         Some(object) => to_api_error(status, object),
-        None => from_status(status, foreign_message(status, &response.body), None, None),
+        None => from_status(
+            status,
+            foreign_message(response.status, &response.body),
+            None,
+            None,
+        ),
     };
     error.retry_after = retry_after(&response.headers);
     error
 }
 
-/// A mid-stream `{"error": {...}}` value as the error that ends the stream: 502 unless
-/// the error names an HTTP status (as its code) or a rate limit.
+/// A 2xx answer whose body is `{"error": ...}` (`error_json` is that member's value):
+/// an error like a mid-stream one, with `retry-after` from the headers, instead of an
+/// empty success passed through.
+pub fn from_error_in_answer(error_json: &str, headers: &[(String, String)]) -> ApiError {
+    let mut error = from_stream_error(error_json);
+    error.retry_after = retry_after(headers);
+    error
+}
+
+/// A `{"error": {...}}` value that came without an error status (mid-stream, or in a
+/// 2xx body) as the error the client gets: 502 unless the error names a status (its
+/// code `"429"`, its `status` member) or a kind the client can act on
+/// (`DeploymentNotFound` 404, `content_filter` 400, the OpenAI types and codes of
+/// [`status_hint`]).
 pub fn from_stream_error(error_json: &str) -> ApiError {
     let object = serde_json::from_str::<ErrorObject>(error_json).unwrap_or_else(|_| ErrorObject {
         message: Some(format!(
@@ -69,11 +92,14 @@ pub fn from_stream_error(error_json: &str) -> ApiError {
         )),
         ..ErrorObject::default()
     });
+    let code = object.code.as_ref().and_then(scalar_text);
     let status = object
         .code
         .as_ref()
         .and_then(status_code)
-        .or_else(|| (object.error_type.as_deref() == Some(RATE_LIMIT)).then_some(429))
+        .or_else(|| object.status.as_ref().and_then(status_code))
+        .or_else(|| azure_code_status(code.as_deref()))
+        .or_else(|| status_hint(object.error_type.as_deref(), code.as_deref()))
         .unwrap_or(STREAM_ERROR_STATUS);
     to_api_error(status, object)
 }
@@ -137,6 +163,15 @@ fn content_filter(
         param: param.or_else(|| Some("prompt".to_owned())),
         code: Some(CONTENT_FILTER.to_owned()),
         retry_after: None,
+    }
+}
+
+/// The status of an Azure-specific error code.
+fn azure_code_status(code: Option<&str>) -> Option<u16> {
+    match code? {
+        "DeploymentNotFound" => Some(404),
+        CONTENT_FILTER => Some(400),
+        _ => None,
     }
 }
 

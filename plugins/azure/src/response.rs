@@ -3,29 +3,48 @@
 //! A 2xx body is an OpenAI body with extra annotations (`prompt_filter_results`,
 //! `content_filter_results`), which OpenAI clients ignore; it passes through as it came
 //! (a completion the filter cut already says `finish_reason: "content_filter"`), read
-//! once for `usage`. Anything else becomes an OpenAI-shaped error.
+//! once for `usage`. Anything else becomes an OpenAI-shaped error:
+//!
+//! - a non-2xx answer: its status and Azure's error ([`from_upstream`]);
+//! - a 2xx `{"error": {...}}`: the status its code, `status` or type stands for, else
+//!   502 ([`from_error_in_answer`]);
+//! - a 2xx body that is not a completion or list (an HTML page from a gateway in front
+//!   of the resource, a foreign JSON object): 502 naming the content type with the
+//!   start of the body.
+//!
+//! The host also hands over the whole answer when a streamed request was answered
+//! without `text/event-stream`: the same rules apply, and a completion goes back to
+//! the host, which streams it.
 
-use switchyard_guest_kit::error::{bad_gateway, snippet};
-use switchyard_guest_kit::{ApiError, TranslatedResponse, UpstreamResponse, usage};
+use switchyard_guest_kit::answer::{self, Answer};
+use switchyard_guest_kit::error::unusable_answer;
+use switchyard_guest_kit::{ApiError, TranslatedResponse, UpstreamResponse};
 
-use super::error::{SNIPPET_CHARS, from_upstream};
+use super::error::{SNIPPET_CHARS, from_error_in_answer, from_upstream};
 
 /// Translates a complete upstream answer (chat completion or embeddings).
 pub fn to_openai(response: UpstreamResponse) -> Result<TranslatedResponse, ApiError> {
     if !(200..300).contains(&response.status) {
         return Err(from_upstream(&response));
     }
-    match usage::from_response(&response.body) {
-        Ok(usage) => Ok(TranslatedResponse {
-            body: response.body,
-            usage,
-        }),
-        Err(e) => Err(bad_gateway(format!(
-            "Azure OpenAI answered HTTP {} with a body that is not a JSON object ({e}): {}",
-            response.status,
-            snippet(&response.body, SNIPPET_CHARS)
-        ))),
-    }
+    let usage = match answer::read(&response.body) {
+        Ok(Answer::Complete(usage)) => usage,
+        Ok(Answer::Error(error)) => {
+            return Err(from_error_in_answer(error.get(), &response.headers));
+        }
+        Err(reason) => {
+            return Err(unusable_answer(
+                "Azure OpenAI",
+                &response,
+                &reason,
+                SNIPPET_CHARS,
+            ));
+        }
+    };
+    Ok(TranslatedResponse {
+        body: response.body,
+        usage,
+    })
 }
 
 #[cfg(test)]
@@ -67,6 +86,61 @@ mod tests {
         let e = to_openai(ok(b"<html>gateway</html>".to_vec())).expect_err("rejected");
         assert_eq!(e.status, 502);
         assert!(e.message.contains("<html>gateway</html>"), "{}", e.message);
+        let e = to_openai(ok(br#"{"status":"ok"}"#.to_vec())).expect_err("rejected");
+        assert_eq!(
+            e.status, 502,
+            "a JSON object that is neither a completion nor a list is no success"
+        );
+    }
+
+    #[test]
+    fn a_2xx_carrying_an_error_is_that_error() {
+        let cases = [
+            (
+                r#"{"error":{"code":"429","message":"Requests have exceeded token rate limit"}}"#,
+                429,
+                "rate_limit_exceeded",
+            ),
+            (
+                r#"{"error":{"message":"The response was filtered","type":null,"param":"prompt","code":"content_filter","status":400,"innererror":{"code":"ResponsibleAIPolicyViolation"}}}"#,
+                400,
+                "invalid_request_error",
+            ),
+            (
+                r#"{"error":{"code":"DeploymentNotFound","message":"The API deployment for this resource does not exist."}}"#,
+                404,
+                "invalid_request_error",
+            ),
+            (
+                r#"{"error":{"code":"InternalServerError","message":"Backend returned unexpected response"}}"#,
+                502,
+                "server_error",
+            ),
+        ];
+        for (body, status, error_type) in cases {
+            let response = UpstreamResponse {
+                status: 200,
+                headers: vec![("retry-after".into(), "5".into())],
+                body: body.as_bytes().to_vec(),
+            };
+            let e = to_openai(response).expect_err("a 200 with an error body is no answer");
+            assert_eq!(
+                (e.status, e.error_type.as_str()),
+                (status, error_type),
+                "the status the error names or stands for, else 502: {body}"
+            );
+            let message =
+                serde_json::from_str::<serde_json::Value>(body).expect("json")["error"]["message"]
+                    .as_str()
+                    .map(str::to_owned)
+                    .expect("message");
+            assert!(
+                e.message.contains(&message),
+                "Azure's words reach the client: {}",
+                e.message
+            );
+            assert_eq!(e.retry_after, Some(5));
+        }
     }
 
     #[test]

@@ -13,6 +13,12 @@
 //! So every chunk the client gets has a non-empty `choices` with a `delta` in each
 //! choice, except the usage chunk (`choices: []`), which is sent only when the client
 //! asked for it. Ordinary chunks pass through as the same string.
+//!
+//! A complete stream ends with `data: [DONE]`. A chunk with a `finish_reason` is not
+//! the end: the asynchronous filter sends annotations (even a `content_filter` finish)
+//! after the stop chunk, and the usage chunk comes last. A stream that closes without
+//! `[DONE]` was cut, and [`Transformer::finish`] says so (502
+//! `upstream_stream_truncated`); events after `[DONE]` are ignored.
 
 use std::borrow::Cow;
 
@@ -20,13 +26,17 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use switchyard_guest_kit::error::{bad_gateway, snippet};
-use switchyard_guest_kit::{ApiError, CallContext, StreamEvent, StreamOutput, Usage, usage};
+use switchyard_guest_kit::{
+    ApiError, CallContext, StreamEnd, StreamEvent, StreamOutput, Usage, usage,
+};
 
 use super::error::{SNIPPET_CHARS, from_stream_error};
 use super::request::forces_stream_usage;
 
 /// `id` of chunks built before Azure named the completion (an annotation first).
 pub const FALLBACK_ID: &str = "chatcmpl-azure";
+/// What a complete Azure OpenAI stream ends with.
+pub const TERMINAL: &str = "`data: [DONE]`";
 
 /// Per-stream state.
 #[derive(Debug)]
@@ -41,8 +51,8 @@ pub struct Transformer {
     model: String,
     /// Choice indexes that already got a finish reason.
     finished: Vec<u64>,
-    /// An error met after chunks in the same batch, reported on the next call.
-    pending_error: Option<ApiError>,
+    /// `[DONE]` seen, or the error that ended the stream.
+    end: StreamEnd,
 }
 
 #[derive(Deserialize)]
@@ -81,23 +91,20 @@ impl Transformer {
             created: 0,
             model: ctx.upstream_model.clone(),
             finished: Vec::new(),
-            pending_error: None,
+            end: StreamEnd::new("Azure OpenAI", TERMINAL),
         }
     }
 
     /// Translates a batch of events.
     pub fn push(&mut self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
-        if let Some(error) = self.pending_error.take() {
-            return Err(error);
-        }
+        self.end.check()?;
         let mut chunks = Vec::with_capacity(events.len());
         for event in events {
             match self.event(event.data) {
                 Ok(Some(chunk)) => chunks.push(chunk),
                 Ok(None) => {}
-                Err(error) if chunks.is_empty() => return Err(error),
                 Err(error) => {
-                    self.pending_error = Some(error);
+                    self.end.fail(error, !chunks.is_empty())?;
                     break;
                 }
             }
@@ -108,11 +115,10 @@ impl Transformer {
         })
     }
 
-    /// Ends the stream: nothing is buffered; reports the final usage or a pending error.
+    /// Ends the stream: nothing is buffered; reports the final usage, a pending error,
+    /// or the truncation of a stream that never sent `[DONE]`.
     pub fn finish(&mut self) -> Result<StreamOutput, ApiError> {
-        if let Some(error) = self.pending_error.take() {
-            return Err(error);
-        }
+        self.end.finish()?;
         Ok(StreamOutput {
             chunks: Vec::new(),
             usage: self.usage,
@@ -122,7 +128,11 @@ impl Transformer {
     /// One event's data → the chunk to send, if any.
     fn event(&mut self, data: String) -> Result<Option<String>, ApiError> {
         let trimmed = data.trim();
-        if trimmed.is_empty() || trimmed == "[DONE]" {
+        if trimmed == "[DONE]" {
+            self.end.reach();
+            return Ok(None);
+        }
+        if trimmed.is_empty() || self.end.reached() {
             return Ok(None);
         }
         let not_a_chunk = |detail: &dyn std::fmt::Display| {

@@ -16,7 +16,8 @@
 
 use serde::Deserialize;
 use switchyard_guest_kit::error::{
-    AUTHENTICATION, INVALID_REQUEST, PERMISSION, RATE_LIMIT, SERVER, from_status, snippet,
+    AUTHENTICATION, INVALID_REQUEST, PERMISSION, RATE_LIMIT, SERVER, error_status, from_status,
+    snippet, unusable_answer,
 };
 use switchyard_guest_kit::headers::retry_after;
 use switchyard_guest_kit::{ApiError, UpstreamResponse};
@@ -80,18 +81,18 @@ impl CozeError {
 }
 
 /// A complete upstream answer that is not a stream: a Coze error body (by its code,
-/// whatever the HTTP status), else the HTTP status with the start of the body.
+/// whatever the HTTP status), else the HTTP status with the start of the body (a 2xx:
+/// 502, naming the content type).
 pub fn from_upstream(response: &UpstreamResponse) -> ApiError {
     let text = String::from_utf8_lossy(&response.body);
     let mut error = match CozeError::parse(&text) {
         Some(coze) => coze.to_api_error(),
-        None if (200..300).contains(&response.status) => {
-            switchyard_guest_kit::error::bad_gateway(format!(
-                "Coze answered HTTP {} with a body that is not a stream: {}",
-                response.status,
-                snippet(&response.body, SNIPPET_CHARS)
-            ))
-        }
+        None if (200..300).contains(&response.status) => unusable_answer(
+            "Coze",
+            response,
+            "is neither an event stream nor a Coze error (chats are always streamed)",
+            SNIPPET_CHARS,
+        ),
         None => {
             let body = snippet(&response.body, SNIPPET_CHARS);
             let message = if body.is_empty() {
@@ -99,7 +100,7 @@ pub fn from_upstream(response: &UpstreamResponse) -> ApiError {
             } else {
                 format!("Coze answered HTTP {}: {body}", response.status)
             };
-            from_status(response.status, message, None, None)
+            from_status(error_status(response.status), message, None, None)
         }
     };
     error.retry_after = retry_after(&response.headers);
@@ -195,6 +196,12 @@ mod tests {
         assert!(e.message.contains("<html>busy</html>"), "{}", e.message);
         let e = from_upstream(&response(200, r#"{"code":0,"msg":"","data":{}}"#));
         assert_eq!(e.status, 502, "a success body where a stream was expected");
+        let e = from_upstream(&response(302, "Moved"));
+        assert_eq!(
+            e.status, 502,
+            "redirects are not followed, and no client error carries a 3xx"
+        );
+        assert!(e.message.contains("HTTP 302"), "{}", e.message);
     }
 
     #[test]

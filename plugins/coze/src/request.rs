@@ -21,12 +21,12 @@ pub const MAX_MESSAGES: usize = 100;
 /// `user_id` when neither the request nor the host names the caller.
 pub const FALLBACK_USER_ID: &str = "switchyard";
 
-/// How the upstream answer is framed. Coze's events are single-line `event:` and
-/// `data:` pairs, but a failing stream request is answered with a JSON body
-/// (`{"code":4100,…}`) instead. The host's SSE framer drops lines that are not SSE
-/// fields, so that body would never reach the adapter; line framing hands over every
-/// line, and [`super::stream`] pairs `event:`/`data:` lines itself.
-pub const FRAMING: StreamFraming = StreamFraming::Ndjson;
+/// How the upstream answer is framed: SSE (`event:`/`data:` lines, blank-line
+/// separated). A failing stream request is answered with a JSON body
+/// (`{"code":4100,…}`, `application/json`) instead of events; the host hands any 2xx
+/// answer that is not `text/event-stream` to `transform-response` whole, where
+/// [`super::response`] maps it by its Coze code.
+pub const FRAMING: StreamFraming = StreamFraming::Sse;
 
 #[derive(Deserialize)]
 struct ChatRequest {

@@ -1,9 +1,11 @@
 //! Coze v3 chat events → OpenAI chunks, for one stream.
 //!
-//! The host hands over lines ([`super::request::FRAMING`]): an `event:NAME` line names
-//! the `data:` line that follows it. Events already paired (SSE-framed, `event` set)
-//! are accepted too. Any other line is part of a JSON body, which Coze sends instead
-//! of events when a stream request fails (`{"code":4100,"msg":…}`, HTTP 200).
+//! The host frames Coze's SSE (`event:NAME` / `data:JSON`, no space after the colon)
+//! into named events ([`super::request::FRAMING`]). A failing stream request is
+//! answered with a JSON body instead of events (`{"code":4100,…}`, HTTP 200,
+//! `application/json`); the host hands that to `transform-response` whole
+//! ([`super::response`]), so it never reaches this transformer. A nameless event that
+//! is a Coze error object is still an error.
 //!
 //! | Coze event | OpenAI |
 //! |---|---|
@@ -18,11 +20,17 @@
 //! | `conversation.chat.canceled` | an error: the chat was canceled |
 //! | `error` | the error that ends the stream |
 //! | `done` | nothing (the host sends `[DONE]`) |
+//!
+//! A complete stream reaches `conversation.chat.completed` (or `requires_action`),
+//! which carries the finish and the usage; `done` follows it. A stream that closes
+//! before was cut, and [`Transformer::finish`] says so (502
+//! `upstream_stream_truncated`); `done` alone does not complete it, since the chat's
+//! outcome and usage never came.
 
 use serde::Deserialize;
 use serde_json::{Value, json};
 use switchyard_guest_kit::error::{bad_gateway, snippet};
-use switchyard_guest_kit::{ApiError, CallContext, StreamEvent, StreamOutput, Usage};
+use switchyard_guest_kit::{ApiError, CallContext, StreamEnd, StreamEvent, StreamOutput, Usage};
 
 use super::error::{CozeError, SNIPPET_CHARS, from_error_event};
 use super::tool_id::ToolCallId;
@@ -42,16 +50,14 @@ pub struct Transformer {
     role_sent: bool,
     /// Answer messages whose text already went out as deltas.
     streamed: Vec<String>,
-    /// The name from the last `event:` line, waiting for its `data:` line.
-    event: Option<String>,
-    /// Lines that are not SSE fields: a JSON body.
-    body: String,
-    /// The chat reached `completed` or `requires_action`.
-    ended: bool,
     usage: Option<Usage>,
-    /// An error met after chunks in the same batch, reported on the next call.
-    pending_error: Option<ApiError>,
+    /// The chat reached `completed` or `requires_action`, or the error that ended the
+    /// stream.
+    end: StreamEnd,
 }
+
+/// What a complete Coze stream reaches.
+pub const TERMINAL: &str = "`conversation.chat.completed` or `conversation.chat.requires_action`";
 
 impl Transformer {
     /// Starts a stream for the call described by `ctx`.
@@ -64,30 +70,24 @@ impl Transformer {
             created: 0,
             role_sent: false,
             streamed: Vec::new(),
-            event: None,
-            body: String::new(),
-            ended: false,
             usage: None,
-            pending_error: None,
+            end: StreamEnd::new("Coze", TERMINAL),
         }
     }
 
-    /// Translates a batch of events (lines).
+    /// Translates a batch of events.
     pub fn push(&mut self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
-        if let Some(error) = self.pending_error.take() {
-            return Err(error);
-        }
+        self.end.check()?;
         let mut chunks = Vec::new();
         for event in events {
-            let result = match event.event {
-                Some(name) => self.coze_event(&name, event.data.trim(), &mut chunks),
-                None => self.line(event.data.trim(), &mut chunks),
+            let data = event.data.trim();
+            let result = match event.event.as_deref().map(str::trim) {
+                Some(name) => self.coze_event(name, data, &mut chunks),
+                // A nameless event: only an error object means something.
+                None => CozeError::parse(data).map_or(Ok(()), |e| Err(e.to_api_error())),
             };
             if let Err(error) = result {
-                if chunks.is_empty() {
-                    return Err(error);
-                }
-                self.pending_error = Some(error);
+                self.end.fail(error, !chunks.is_empty())?;
                 break;
             }
         }
@@ -97,63 +97,14 @@ impl Transformer {
         })
     }
 
-    /// Ends the stream: an error if the chat never completed (or a body came instead).
+    /// Ends the stream: an error met earlier, or the truncation of a chat that never
+    /// completed.
     pub fn finish(&mut self) -> Result<StreamOutput, ApiError> {
-        if let Some(error) = self.pending_error.take() {
-            return Err(error);
-        }
-        if !self.body.is_empty() {
-            return Err(match CozeError::parse(&self.body) {
-                Some(coze) => coze.to_api_error(),
-                None => bad_gateway(format!(
-                    "Coze answered a stream request with something that is not an event stream: {}",
-                    snippet(self.body.as_bytes(), SNIPPET_CHARS)
-                )),
-            });
-        }
-        if !self.ended {
-            return Err(bad_gateway(
-                "the Coze stream ended before the chat completed",
-            ));
-        }
+        self.end.finish()?;
         Ok(StreamOutput {
             chunks: Vec::new(),
             usage: self.usage,
         })
-    }
-
-    /// One line of the upstream body.
-    fn line(&mut self, line: &str, chunks: &mut Vec<String>) -> Result<(), ApiError> {
-        if line.is_empty() || line.starts_with(':') {
-            return Ok(());
-        }
-        if let Some(name) = line.strip_prefix("event:") {
-            self.event = Some(name.trim().to_owned());
-            return Ok(());
-        }
-        if let Some(data) = line.strip_prefix("data:") {
-            let data = data.trim();
-            return match self.event.take() {
-                Some(name) => self.coze_event(&name, data, chunks),
-                // A nameless event: only an error object means something.
-                None => CozeError::parse(data).map_or(Ok(()), |e| Err(e.to_api_error())),
-            };
-        }
-        if line.starts_with("id:") || line.starts_with("retry:") {
-            return Ok(());
-        }
-        // Not an SSE field: a JSON body instead of a stream.
-        if !self.body.is_empty() {
-            self.body.push('\n');
-        }
-        self.body.push_str(line);
-        match CozeError::parse(&self.body) {
-            Some(coze) => {
-                self.body.clear();
-                Err(coze.to_api_error())
-            }
-            None => Ok(()),
-        }
     }
 
     /// One named Coze event.
@@ -192,14 +143,14 @@ impl Transformer {
                 let chat = parse::<Chat>(name, data)?;
                 self.remember(&chat);
                 self.role(chunks)?;
-                self.end(&chat, "stop", chunks)
+                self.finish_chat(&chat, "stop", chunks)
             }
             "conversation.chat.requires_action" => {
                 let chat = parse::<Chat>(name, data)?;
                 self.remember(&chat);
                 self.role(chunks)?;
                 self.tool_calls(&chat, chunks)?;
-                self.end(&chat, "tool_calls", chunks)
+                self.finish_chat(&chat, "tool_calls", chunks)
             }
             "conversation.chat.failed" => {
                 let chat = parse::<Chat>(name, data)?;
@@ -325,8 +276,13 @@ impl Transformer {
     }
 
     /// The finish chunk, usage, and the usage chunk when asked for.
-    fn end(&mut self, chat: &Chat, reason: &str, chunks: &mut Vec<String>) -> Result<(), ApiError> {
-        self.ended = true;
+    fn finish_chat(
+        &mut self,
+        chat: &Chat,
+        reason: &str,
+        chunks: &mut Vec<String>,
+    ) -> Result<(), ApiError> {
+        self.end.reach();
         if let Some(usage) = chat.usage {
             self.usage = Some(Usage {
                 prompt_tokens: saturate(usage.input_count),

@@ -3,28 +3,43 @@
 //! `dimensions` becomes `outputDimensionality`. Gemini returns floats; when the client
 //! asked for `encoding_format: "base64"` (the official Python client does by default)
 //! they are sent as base64 of little-endian `f32`s, as OpenAI does.
+//!
+//! A 2xx answer must hold one vector per input: a client pairs `data[i]` with
+//! `input[i]`, so a short or long list would silently attach vectors to the wrong
+//! texts. Such an answer, a 2xx carrying `{"error": …}`, and a body that is no answer
+//! are errors.
 
 use std::cell::Cell;
 
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use switchyard_guest_kit::error::{bad_gateway, bad_request, snippet};
+use switchyard_guest_kit::error::{bad_gateway, bad_request, unusable_answer};
 use switchyard_guest_kit::options::option;
 use switchyard_guest_kit::{
-    ApiError, CallContext, Method, TranslatedResponse, UpstreamRequest, Usage,
+    ApiError, CallContext, Method, TranslatedResponse, UpstreamRequest, UpstreamResponse, Usage,
 };
 
-use super::error::SNIPPET_CHARS;
+use super::error::{SNIPPET_CHARS, error_in, from_error_json};
 use super::request::model_path;
 
 /// Option: Gemini `taskType` for every embeddings request (`RETRIEVAL_QUERY`, …).
 pub const OPTION_TASK_TYPE: &str = "embedding-task-type";
 
+/// What the answer to one embeddings call must look like, from its request.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Call {
+    /// The client asked for `encoding_format: "base64"`.
+    pub base64: bool,
+    /// How many inputs were sent, hence how many vectors must come back; `None` when
+    /// unknown (a response without its request on this instance).
+    pub inputs: Option<usize>,
+}
+
 thread_local! {
-    /// The `encoding_format` of the call in progress. The host makes both calls of one
-    /// request (`transform-request`, then `transform-response`) on the same instance,
-    /// one request at a time, and the response has no other way to know it.
-    static BASE64: Cell<bool> = const { Cell::new(false) };
+    /// The call in progress. The host makes both calls of one request
+    /// (`transform-request`, then `transform-response`) on the same instance, one
+    /// request at a time, and the response has no other way to know these.
+    static CALL: Cell<Call> = const { Cell::new(Call { base64: false, inputs: None }) };
 }
 
 /// Builds the `batchEmbedContents` request.
@@ -79,7 +94,10 @@ pub fn from_openai(ctx: &CallContext, body: &[u8]) -> Result<UpstreamRequest, Ap
         .collect();
     let body = serde_json::to_vec(&json!({ "requests": requests }))
         .map_err(|e| bad_request(format!("cannot write the request body: {e}"), None))?;
-    BASE64.set(base64);
+    CALL.set(Call {
+        base64,
+        inputs: Some(inputs.len()),
+    });
     Ok(UpstreamRequest {
         method: Method::Post,
         path_and_query: model_path(ctx, "batchEmbedContents"),
@@ -140,23 +158,45 @@ struct EmbeddingUsage {
     prompt_token_count: u32,
 }
 
-/// Translates a 2xx `batchEmbedContents` body, in the encoding the call asked for.
-pub fn to_openai(ctx: &CallContext, body: &[u8]) -> Result<TranslatedResponse, ApiError> {
-    to_openai_encoded(ctx, body, BASE64.get())
+/// Translates a 2xx `batchEmbedContents` answer, as the call's request asked.
+pub fn to_openai(
+    ctx: &CallContext,
+    response: &UpstreamResponse,
+) -> Result<TranslatedResponse, ApiError> {
+    to_openai_for(ctx, response, CALL.get())
 }
 
-/// [`to_openai`] with the encoding given.
-pub fn to_openai_encoded(
+/// [`to_openai`] for the call described by `call`.
+pub fn to_openai_for(
     ctx: &CallContext,
-    body: &[u8],
-    base64: bool,
+    response: &UpstreamResponse,
+    call: Call,
 ) -> Result<TranslatedResponse, ApiError> {
-    let answer: BatchResponse = serde_json::from_slice(body).map_err(|e| {
-        bad_gateway(format!(
-            "Gemini answered something that is not a batchEmbedContents response ({e}): {}",
-            snippet(body, SNIPPET_CHARS)
-        ))
-    })?;
+    let unusable = |reason: &str| unusable_answer("Gemini", response, reason, SNIPPET_CHARS);
+    let value: Value = serde_json::from_slice(&response.body)
+        .map_err(|e| unusable(&format!("is not JSON ({e})")))?;
+    if let Some(error) = error_in(&value) {
+        return Err(from_error_json(error, None));
+    }
+    if !value.is_object() {
+        return Err(unusable("is not a JSON object"));
+    }
+    let answer: BatchResponse = serde_json::from_value(value)
+        .map_err(|e| unusable(&format!("is not a batchEmbedContents response ({e})")))?;
+    let vectors = answer.embeddings.len();
+    match call.inputs {
+        Some(inputs) if inputs != vectors => {
+            return Err(bad_gateway(format!(
+                "Gemini answered {vectors} embedding vector(s) for {inputs} input(s); \
+                 each input needs exactly one"
+            )));
+        }
+        None if vectors == 0 => {
+            return Err(bad_gateway("Gemini answered no embedding vectors"));
+        }
+        _ => {}
+    }
+    let base64 = call.base64;
     let data: Vec<Value> = answer
         .embeddings
         .iter()

@@ -8,8 +8,8 @@
 
 use serde_json::Value;
 use switchyard_guest_kit::error::{
-    AUTHENTICATION, INVALID_REQUEST, NOT_FOUND, PERMISSION, RATE_LIMIT, SERVER, from_status,
-    snippet,
+    AUTHENTICATION, INVALID_REQUEST, NOT_FOUND, PERMISSION, RATE_LIMIT, SERVER, error_status,
+    from_status, snippet,
 };
 use switchyard_guest_kit::headers::retry_after;
 use switchyard_guest_kit::{ApiError, UpstreamResponse};
@@ -20,15 +20,18 @@ pub const SNIPPET_CHARS: usize = 200;
 /// Status of a mid-stream error that names none.
 pub const STREAM_ERROR_STATUS: u16 = 502;
 
-/// A non-2xx upstream answer as the client should see it.
+/// A non-2xx upstream answer as the client should see it (a status that is no error
+/// status, a redirect, becomes 502: [`error_status`]).
 pub fn from_upstream(response: &UpstreamResponse) -> ApiError {
+    let status = error_status(response.status);
     let parsed: Option<Value> = serde_json::from_slice(&response.body).ok();
     let error = parsed.as_ref().and_then(|body| match body {
         Value::Array(items) => items.first().and_then(|first| first.get("error")),
         other => other.get("error"),
     });
     let mut api_error = match error.filter(|e| e.is_object()) {
-        Some(error) => from_error_json(error, Some(response.status)),
+        // A Gemini error under a status that is no error status: its own code decides.
+        Some(error) => from_error_json(error, Some(response.status).filter(|s| *s == status)),
         None => {
             let text = snippet(&response.body, SNIPPET_CHARS);
             let message = if text.is_empty() {
@@ -39,13 +42,25 @@ pub fn from_upstream(response: &UpstreamResponse) -> ApiError {
             } else {
                 format!("Gemini answered HTTP {}: {text}", response.status)
             };
-            from_status(response.status, message, None, None)
+            from_status(status, message, None, None)
         }
     };
     if api_error.retry_after.is_none() {
         api_error.retry_after = retry_after(&response.headers);
     }
     api_error
+}
+
+/// The non-null `error` of a 2xx body: of the object, or of any element of an array
+/// (`streamGenerateContent` without `alt=sse` wraps everything in one, and an error
+/// can end it after some events).
+pub fn error_in(body: &Value) -> Option<&Value> {
+    let of = |value: &'_ Value| -> bool { value.get("error").is_some_and(|e| !e.is_null()) };
+    match body {
+        Value::Array(items) => items.iter().find(|item| of(item))?.get("error"),
+        other if of(other) => other.get("error"),
+        _ => None,
+    }
 }
 
 /// The inside of a Gemini error (`{"code","message","status","details"}`); `status`

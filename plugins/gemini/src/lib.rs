@@ -86,8 +86,8 @@ impl Guest for Gemini {
             return Err(error::from_upstream(&response));
         }
         match ctx.endpoint {
-            Endpoint::ChatCompletions => response::to_openai(&ctx, &response.body),
-            Endpoint::Embeddings => embeddings::to_openai(&ctx, &response.body),
+            Endpoint::ChatCompletions => response::to_openai(&ctx, &response),
+            Endpoint::Embeddings => embeddings::to_openai(&ctx, &response),
         }
     }
 }

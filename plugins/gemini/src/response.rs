@@ -1,18 +1,30 @@
-//! A whole `generateContent` answer → an OpenAI `chat.completion`.
+//! A whole 2xx answer → an OpenAI `chat.completion`.
+//!
+//! The answer is a `generateContent` body, or, when a streamed request was answered
+//! without `text/event-stream` and the host handed it over whole, either one
+//! `GenerateContentResponse` or the JSON array `streamGenerateContent` sends without
+//! `alt=sse` ([`fold`]). A 2xx carrying `{"error": …}` (alone or as an array element)
+//! is that error; a body that is no answer (an HTML page, a foreign JSON value) is a
+//! 502 naming the content type with the start of the body.
+
+mod fold;
 
 use serde_json::{Map, Value, json};
-use switchyard_guest_kit::error::{bad_gateway, snippet};
-use switchyard_guest_kit::{ApiError, CallContext, TranslatedResponse};
+use switchyard_guest_kit::error::{bad_gateway, unusable_answer};
+use switchyard_guest_kit::{ApiError, CallContext, TranslatedResponse, UpstreamResponse};
 
 use super::candidate::{
     blocked_message, completion_id, emits_reasoning, finish_reason, id_seed, now, tool_call,
 };
-use super::error::{SNIPPET_CHARS, from_error_json};
+use super::error::{SNIPPET_CHARS, error_in, from_error_json};
 use super::wire::{Candidate, GenerateContentResponse};
 
-/// Translates a 2xx `generateContent` body.
-pub fn to_openai(ctx: &CallContext, body: &[u8]) -> Result<TranslatedResponse, ApiError> {
-    let answer = parse(body)?;
+/// Translates a 2xx answer to a chat call.
+pub fn to_openai(
+    ctx: &CallContext,
+    response: &UpstreamResponse,
+) -> Result<TranslatedResponse, ApiError> {
+    let answer = parse(response)?;
     let seed = id_seed(answer.response_id.as_deref());
     let mut choices = Vec::with_capacity(answer.candidates.len().max(1));
     for (position, candidate) in answer.candidates.iter().enumerate() {
@@ -47,20 +59,30 @@ pub fn to_openai(ctx: &CallContext, body: &[u8]) -> Result<TranslatedResponse, A
     Ok(TranslatedResponse { body, usage })
 }
 
-/// Parses a `GenerateContentResponse`; an `{"error":…}` body is that error.
-pub fn parse(body: &[u8]) -> Result<GenerateContentResponse, ApiError> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| not_an_answer(body, &e))?;
-    if let Some(error) = value.get("error").filter(|e| !e.is_null()) {
+/// Reads a 2xx answer: one `GenerateContentResponse`, or an array of them folded into
+/// one; an `{"error": …}` anywhere in it is that error.
+pub fn parse(response: &UpstreamResponse) -> Result<GenerateContentResponse, ApiError> {
+    let unusable = |reason: &str| unusable_answer("Gemini", response, reason, SNIPPET_CHARS);
+    let value: Value = serde_json::from_slice(&response.body)
+        .map_err(|e| unusable(&format!("is not JSON ({e})")))?;
+    if let Some(error) = error_in(&value) {
         return Err(from_error_json(error, None));
     }
-    serde_json::from_value(value).map_err(|e| not_an_answer(body, &e))
-}
-
-fn not_an_answer(body: &[u8], e: &dyn std::fmt::Display) -> ApiError {
-    bad_gateway(format!(
-        "Gemini answered something that is not a GenerateContentResponse ({e}): {}",
-        snippet(body, SNIPPET_CHARS)
-    ))
+    let not_an_answer =
+        |e: serde_json::Error| unusable(&format!("is not a GenerateContentResponse ({e})"));
+    match value {
+        Value::Array(events) if events.is_empty() => Err(unusable("is an empty array")),
+        Value::Array(events) => {
+            let events = events
+                .into_iter()
+                .map(serde_json::from_value)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(not_an_answer)?;
+            fold::fold(events)
+        }
+        Value::Object(_) => serde_json::from_value(value).map_err(not_an_answer),
+        _ => Err(unusable("is not a JSON object or array")),
+    }
 }
 
 fn choice(

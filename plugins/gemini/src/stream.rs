@@ -7,12 +7,18 @@
 //! `usageMetadata` is cumulative on every event: only the last one counts. Gemini
 //! sends no `[DONE]` (the host adds its own); when the client asked for usage, the
 //! usage chunk (`choices: []`) comes from [`Transformer::finish`].
+//!
+//! With no `[DONE]`, the end of a complete stream is its last `finishReason`: a stream
+//! is complete once every candidate it started has one (or the prompt was blocked,
+//! which has no candidate). A stream that closes earlier was cut, and
+//! [`Transformer::finish`] says so (502 `upstream_stream_truncated`) instead of
+//! letting the client take a partial answer for a whole one.
 
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 use switchyard_guest_kit::error::{bad_gateway, snippet};
-use switchyard_guest_kit::{ApiError, CallContext, StreamEvent, StreamOutput};
+use switchyard_guest_kit::{ApiError, CallContext, StreamEnd, StreamEvent, StreamOutput};
 
 use super::candidate::{
     blocked_message, completion_id, emits_reasoning, finish_reason, id_seed, now, tool_call,
@@ -25,7 +31,12 @@ use super::wire::{Candidate, GenerateContentResponse, UsageMetadata};
 struct ChoiceState {
     role_sent: bool,
     tool_calls: usize,
+    /// Its `finishReason` arrived.
+    finished: bool,
 }
+
+/// What a complete Gemini stream ends with.
+pub const TERMINAL: &str = "a `finishReason` for every candidate";
 
 /// Per-stream state.
 #[derive(Debug)]
@@ -40,9 +51,8 @@ pub struct Transformer {
     seed: Option<String>,
     choices: BTreeMap<usize, ChoiceState>,
     usage: Option<UsageMetadata>,
-    /// An error met after chunks in the same batch; reported on the next call, so the
-    /// chunks before it still reach the client in order.
-    pending_error: Option<ApiError>,
+    /// Whether the stream is complete, or the error that ended it.
+    end: StreamEnd,
 }
 
 impl Transformer {
@@ -58,33 +68,31 @@ impl Transformer {
             seed: None,
             choices: BTreeMap::new(),
             usage: None,
-            pending_error: None,
+            end: StreamEnd::new("Gemini", TERMINAL),
         }
     }
 
     /// Translates a batch of events.
     pub fn push(&mut self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
-        if let Some(error) = self.pending_error.take() {
-            return Err(error);
-        }
+        self.end.check()?;
         let mut chunks = Vec::new();
         for event in events {
             if let Err(error) = self.event(&event.data, &mut chunks) {
-                if chunks.is_empty() {
-                    return Err(error);
-                }
-                self.pending_error = Some(error);
+                self.end.fail(error, !chunks.is_empty())?;
                 break;
             }
         }
         Ok(self.output(chunks))
     }
 
-    /// Ends the stream: the usage chunk when the client asked for it.
+    /// Ends the stream: the usage chunk when the client asked for it; an error still
+    /// pending, or the truncation of a stream whose candidates did not all finish.
     pub fn finish(&mut self) -> Result<StreamOutput, ApiError> {
-        if let Some(error) = self.pending_error.take() {
-            return Err(error);
+        self.end.check()?;
+        if !self.choices.is_empty() && self.choices.values().all(|c| c.finished) {
+            self.end.reach();
         }
+        self.end.finish()?;
         let mut chunks = Vec::new();
         if self.include_usage {
             let usage = self.usage.unwrap_or_default().to_openai();
@@ -146,6 +154,7 @@ impl Transformer {
             self.start(0, out);
             out.push(self.chunk(0, json!({ "refusal": refusal }), None));
             out.push(self.chunk(0, json!({}), Some("content_filter")));
+            self.state(0).finished = true;
         }
         Ok(())
     }
@@ -183,6 +192,7 @@ impl Transformer {
             let has_calls = self.state(index).tool_calls > 0;
             let finish = finish_reason(reason, has_calls, candidate.finish_message.as_deref())?;
             out.push(self.chunk(index, json!({}), Some(finish)));
+            self.state(index).finished = true;
         }
         Ok(())
     }

@@ -3,7 +3,8 @@
 //! When a platform says nothing useful, the type and code follow the HTTP status, so a
 //! client (whose SDK picks its exception class from the status) sees a consistent error.
 
-use crate::ApiError;
+use crate::headers::header;
+use crate::{ApiError, UpstreamResponse};
 
 /// `type` for a request the caller must fix.
 pub const INVALID_REQUEST: &str = "invalid_request_error";
@@ -42,6 +43,21 @@ pub fn default_code(status: u16) -> Option<&'static str> {
         429 => Some(RATE_LIMIT),
         504 => Some("timeout"),
         _ => None,
+    }
+}
+
+/// The status of the error for an upstream answer with `status`: the same when it is
+/// an error status (400..=599), else 502.
+///
+/// A non-2xx answer can be a 1xx or a 3xx (redirects are not followed, so they carry
+/// no credential elsewhere); no client error carries those, and the gateway refuses an
+/// `api-error` outside 400..=599. Said as 502 by the adapter, the message can still
+/// name the upstream's real status.
+pub fn error_status(status: u16) -> u16 {
+    if (400..=599).contains(&status) {
+        status
+    } else {
+        502
     }
 }
 
@@ -97,6 +113,56 @@ pub fn bad_gateway(message: impl Into<String>) -> ApiError {
     }
 }
 
+/// The HTTP status an OpenAI-style error `code` or `type` stands for, when the error
+/// came without a usable status of its own (inside a 2xx body, or as a stream event).
+///
+/// The code is read first, because OpenAI sends a bad key as type
+/// `invalid_request_error` with code `invalid_api_key`; a code that is itself an error
+/// status (`429`, `"429"`) is taken as is. `None` when neither says anything known: the
+/// caller then answers 502, the upstream's failure.
+pub fn status_hint(error_type: Option<&str>, code: Option<&str>) -> Option<u16> {
+    let by_word = |word: &str| match word {
+        "invalid_api_key" | AUTHENTICATION => Some(401),
+        PERMISSION => Some(403),
+        "model_not_found" | NOT_FOUND => Some(404),
+        RATE_LIMIT | "insufficient_quota" | "rate_limit_error" => Some(429),
+        INVALID_REQUEST | "context_length_exceeded" => Some(400),
+        _ => None,
+    };
+    let from_code = code.and_then(|code| match code.trim().parse::<u16>() {
+        Ok(status) => Some(status).filter(|s| (400..=599).contains(s)),
+        Err(_) => by_word(code),
+    });
+    from_code.or_else(|| error_type.and_then(by_word))
+}
+
+/// A 502 for a 2xx answer the adapter cannot use: `"{who} answered HTTP {status}
+/// ({content type}) with a body that {reason}: {start of the body}"`.
+///
+/// The content type is named because it is usually the explanation: a streamed request
+/// answered with an HTML error page, or with JSON from a proxy in between.
+pub fn unusable_answer(
+    who: &str,
+    response: &UpstreamResponse,
+    reason: &str,
+    max_chars: usize,
+) -> ApiError {
+    let content_type = match header(&response.headers, "content-type") {
+        Some(value) => format!(" ({value})"),
+        None => String::new(),
+    };
+    let body = snippet(&response.body, max_chars);
+    let body = if body.is_empty() {
+        " (empty)".to_owned()
+    } else {
+        format!(": {body}")
+    };
+    bad_gateway(format!(
+        "{who} answered HTTP {}{content_type} with a body that {reason}{body}",
+        response.status
+    ))
+}
+
 /// At most `max_chars` characters of `body` for an error message: lossy UTF-8,
 /// whitespace runs folded into one space, `…` appended when cut.
 pub fn snippet(body: &[u8], max_chars: usize) -> String {
@@ -139,6 +205,25 @@ mod tests {
         for (status, error_type, code) in cases {
             assert_eq!(default_type(status), error_type, "type for {status}");
             assert_eq!(default_code(status), code, "code for {status}");
+        }
+    }
+
+    #[test]
+    fn only_error_statuses_are_error_statuses() {
+        for (upstream, client) in [
+            (400, 400),
+            (429, 429),
+            (599, 599),
+            (302, 502),
+            (101, 502),
+            (200, 502),
+            (600, 502),
+        ] {
+            assert_eq!(
+                error_status(upstream),
+                client,
+                "{upstream}: a client error carries 400..=599, anything else is the upstream's failure"
+            );
         }
     }
 
@@ -189,6 +274,57 @@ mod tests {
     fn bad_gateway_is_a_502_server_error() {
         let e = bad_gateway("garbage");
         assert_eq!((e.status, e.error_type.as_str()), (502, SERVER));
+    }
+
+    #[test]
+    fn status_hints_read_the_code_first_then_the_type() {
+        let cases = [
+            (Some(INVALID_REQUEST), Some("invalid_api_key"), Some(401)),
+            (Some(INVALID_REQUEST), Some("model_not_found"), Some(404)),
+            (Some("tokens"), Some(RATE_LIMIT), Some(429)),
+            (Some("insufficient_quota"), None, Some(429)),
+            (Some(INVALID_REQUEST), None, Some(400)),
+            (Some(AUTHENTICATION), None, Some(401)),
+            (Some(PERMISSION), None, Some(403)),
+            (Some(NOT_FOUND), None, Some(404)),
+            (None, Some("429"), Some(429)),
+            (None, Some("200"), None),
+            (Some(SERVER), None, None),
+            (Some("something_new"), Some("odd"), None),
+            (None, None, None),
+        ];
+        for (error_type, code, status) in cases {
+            assert_eq!(
+                status_hint(error_type, code),
+                status,
+                "{error_type:?}/{code:?}: a client error keeps its class, anything unknown is left to the caller"
+            );
+        }
+    }
+
+    #[test]
+    fn unusable_answers_name_status_content_type_and_body() {
+        let response = UpstreamResponse {
+            status: 200,
+            headers: vec![("content-type".into(), "text/html".into())],
+            body: b"<html>\n<body>maintenance</body></html>".to_vec(),
+        };
+        let e = unusable_answer("Gemini", &response, "is not JSON", 100);
+        assert_eq!((e.status, e.error_type.as_str()), (502, SERVER));
+        assert_eq!(
+            e.message,
+            "Gemini answered HTTP 200 (text/html) with a body that is not JSON: <html> <body>maintenance</body></html>",
+            "the operator sees what came back and why it is unusable"
+        );
+        let empty = UpstreamResponse {
+            status: 204,
+            headers: Vec::new(),
+            body: Vec::new(),
+        };
+        assert_eq!(
+            unusable_answer("Coze", &empty, "is not an answer", 100).message,
+            "Coze answered HTTP 204 with a body that is not an answer (empty)"
+        );
     }
 
     #[test]

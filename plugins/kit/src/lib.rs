@@ -1,6 +1,7 @@
 //! The Switchyard guest kit: the `switchyard:adapter@0.1.0` bindings, re-exported, plus
 //! the few helpers every platform adapter needs (OpenAI-shaped errors, `retry-after`,
-//! per-model options, OpenAI usage).
+//! per-model options, OpenAI usage, reading an OpenAI-shaped 2xx body, and how a stream
+//! ends: its terminal event, a truncation or an error).
 //!
 //! An adapter crate implements [`Guest`] and [`GuestStreamTransformer`] and exports them
 //! with
@@ -17,6 +18,7 @@
 // also resolve inside this crate.
 extern crate self as switchyard_guest_kit;
 
+pub mod answer;
 pub mod bindings;
 pub mod error;
 pub mod headers;
@@ -34,6 +36,7 @@ pub use bindings::switchyard::adapter::types::{
 };
 
 pub use no_stream::NoStream;
+pub use stream::end::{StreamEnd, truncated};
 pub use stream::{Stream, StreamState};
 
 /// The wit-bindgen runtime the generated code and the export macro refer to.

@@ -3,7 +3,10 @@
 //! The bindings call a resource through `&self`; an adapter's per-stream state is
 //! naturally `&mut self`. [`Stream`] bridges the two once for every adapter: the
 //! adapter implements [`StreamState`] on its state type and declares
-//! `type StreamTransformer = Stream<MyState>;`.
+//! `type StreamTransformer = Stream<MyState>;`. [`end`] is how every adapter's stream
+//! ends: its terminal event, a truncation, or an error.
+
+pub mod end;
 
 use std::cell::RefCell;
 

@@ -1,7 +1,6 @@
 //! OpenAI `usage` JSON into the WIT [`Usage`].
 
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
 use crate::Usage;
 
@@ -68,24 +67,6 @@ pub fn parse(json: &str) -> Option<Usage> {
         .map(Usage::from)
 }
 
-/// The top-level `usage` of an OpenAI response body (completion or embeddings).
-///
-/// Fails only when `body` is not a JSON object; a missing, `null` or malformed `usage`
-/// is `Ok(None)`, since accounting must not fail an answer the client can use.
-pub fn from_response(body: &[u8]) -> Result<Option<Usage>, serde_json::Error> {
-    #[derive(Deserialize)]
-    struct Body<'a> {
-        #[serde(borrow, default)]
-        usage: Option<&'a RawValue>,
-    }
-    // Serde would also read a struct from an array; an answer must be an object.
-    let body: Body<'_> = match body.trim_ascii_start().first() {
-        Some(b'{') => serde_json::from_slice(body)?,
-        _ => return Err(serde::de::Error::custom("expected a JSON object")),
-    };
-    Ok(body.usage.and_then(|raw| parse(raw.get())))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,20 +102,5 @@ mod tests {
         let usage = parse(r#"{"prompt_tokens":99999999999,"completion_tokens":1}"#)
             .expect("a usage object");
         assert_eq!(usage.prompt_tokens, u32::MAX);
-    }
-
-    #[test]
-    fn from_response_reads_the_top_level_usage_only() {
-        let body = br#"{"id":"x","choices":[{"usage":{"prompt_tokens":1}}],"usage":{"prompt_tokens":5,"completion_tokens":7}}"#;
-        let usage = from_response(body).expect("json").expect("usage");
-        assert_eq!((usage.prompt_tokens, usage.completion_tokens), (5, 7));
-        assert!(from_response(br#"{"id":"x"}"#).expect("json").is_none());
-        assert!(
-            from_response(br#"{"usage":"n/a"}"#)
-                .expect("json")
-                .is_none()
-        );
-        assert!(from_response(b"<html>").is_err());
-        assert!(from_response(b"[1]").is_err());
     }
 }

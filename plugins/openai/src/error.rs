@@ -1,8 +1,9 @@
-//! OpenAI error bodies → [`ApiError`], for non-2xx answers and mid-stream errors.
+//! OpenAI error bodies → [`ApiError`], for non-2xx answers, 2xx answers that carry an
+//! error, and mid-stream errors.
 
 use serde::Deserialize;
 use serde_json::Value;
-use switchyard_guest_kit::error::{RATE_LIMIT, from_status, snippet};
+use switchyard_guest_kit::error::{error_status, from_status, snippet, status_hint};
 use switchyard_guest_kit::headers::retry_after;
 use switchyard_guest_kit::{ApiError, UpstreamResponse};
 
@@ -39,9 +40,10 @@ struct ErrorObject {
 
 /// A non-2xx upstream answer as the client should see it: the upstream status, its
 /// message/type/param/code when the body is an OpenAI error, else a message naming
-/// the status with the start of the body; `retry-after` from the headers.
+/// the status with the start of the body; `retry-after` from the headers. A status
+/// that is no error status (a redirect) becomes 502 ([`error_status`]).
 pub fn from_upstream(response: &UpstreamResponse) -> ApiError {
-    let status = response.status;
+    let status = error_status(response.status);
     let parsed = serde_json::from_slice::<Envelope>(&response.body)
         .ok()
         .and_then(|envelope| envelope.error);
@@ -52,16 +54,35 @@ pub fn from_upstream(response: &UpstreamResponse) -> ApiError {
         Some(ErrorValue::Message(message)) if !message.is_empty() => {
             from_status(status, message, None, None)
         }
-        _ => from_status(status, foreign_message(status, &response.body), None, None),
+        _ => from_status(
+            status,
+            foreign_message(response.status, &response.body),
+            None,
+            None,
+        ),
     };
     error.retry_after = retry_after(&response.headers);
     error
 }
 
-/// A mid-stream `{"error": {...}}` event as the error that ends the stream.
+/// A 2xx answer whose body is `{"error": ...}` (`error_json` is that member's value):
+/// an error like a mid-stream one, with `retry-after` from the headers.
 ///
-/// The status is 502 (the upstream failed after answering 200) unless the error says
-/// better: an HTTP status as its numeric `code`, or a rate limit.
+/// Some OpenAI-compatible servers and proxies answer failures with 200; passing such a
+/// body through would give the client an empty success.
+pub fn from_error_in_answer(error_json: &str, headers: &[(String, String)]) -> ApiError {
+    let mut error = from_stream_error(error_json);
+    error.retry_after = retry_after(headers);
+    error
+}
+
+/// A `{"error": {...}}` value that came without an error status (mid-stream, or in a
+/// 2xx body) as the error the client gets.
+///
+/// The status is 502 (the upstream failed after answering 2xx) unless the error says
+/// better: an HTTP status as its numeric `code`, or a type or code the client can act
+/// on (`invalid_request_error` 400, `invalid_api_key` 401, `model_not_found` 404, a
+/// rate limit or `insufficient_quota` 429; [`status_hint`]).
 pub fn from_stream_error(error_json: &str) -> ApiError {
     let object = match serde_json::from_str::<ErrorValue>(error_json) {
         Ok(ErrorValue::Object(object)) => object,
@@ -81,19 +102,10 @@ pub fn from_stream_error(error_json: &str) -> ApiError {
             code: None,
         },
     };
-    let status = stream_status_hint(&object).unwrap_or(STREAM_ERROR_STATUS);
+    let code = object.code.as_ref().and_then(scalar_text);
+    let status =
+        status_hint(object.error_type.as_deref(), code.as_deref()).unwrap_or(STREAM_ERROR_STATUS);
     to_api_error(status, object)
-}
-
-fn stream_status_hint(object: &ErrorObject) -> Option<u16> {
-    if let Some(code) = object.code.as_ref().and_then(Value::as_u64) {
-        return u16::try_from(code).ok().filter(|c| (400..=599).contains(c));
-    }
-    let says = |word: &str| {
-        object.error_type.as_deref() == Some(word)
-            || object.code.as_ref().and_then(Value::as_str) == Some(word)
-    };
-    (says(RATE_LIMIT) || says("insufficient_quota")).then_some(429)
 }
 
 fn to_api_error(status: u16, object: ErrorObject) -> ApiError {

@@ -1,29 +1,48 @@
 //! Complete upstream answer → what the client receives.
 //!
-//! OpenAI already speaks OpenAI: a 2xx body passes through as it came (it is read once
-//! for `usage`, never rebuilt); anything else becomes an OpenAI-shaped error.
+//! OpenAI already speaks OpenAI: a 2xx completion or embeddings list passes through as
+//! it came (it is read once for `usage`, never rebuilt); anything else becomes an
+//! OpenAI-shaped error:
+//!
+//! - a non-2xx answer: its status and error ([`from_upstream`]);
+//! - a 2xx `{"error": {...}}`: the status its type or code stands for, else 502
+//!   ([`from_error_in_answer`]);
+//! - a 2xx body that is not a completion or list (an HTML page, a foreign JSON object):
+//!   502 naming the content type with the start of the body.
+//!
+//! The host also hands over the whole answer when a streamed request was answered
+//! without `text/event-stream` (a server that ignores `stream`, a proxy's error page):
+//! the same rules apply, and a completion goes back to the host, which streams it.
 
-use switchyard_guest_kit::error::{bad_gateway, snippet};
-use switchyard_guest_kit::{ApiError, TranslatedResponse, UpstreamResponse, usage};
+use switchyard_guest_kit::answer::{self, Answer};
+use switchyard_guest_kit::error::unusable_answer;
+use switchyard_guest_kit::{ApiError, TranslatedResponse, UpstreamResponse};
 
-use super::error::{SNIPPET_CHARS, from_upstream};
+use super::error::{SNIPPET_CHARS, from_error_in_answer, from_upstream};
 
 /// Translates a complete upstream answer (chat completion or embeddings).
 pub fn to_openai(response: UpstreamResponse) -> Result<TranslatedResponse, ApiError> {
     if !(200..300).contains(&response.status) {
         return Err(from_upstream(&response));
     }
-    match usage::from_response(&response.body) {
-        Ok(usage) => Ok(TranslatedResponse {
-            body: response.body,
-            usage,
-        }),
-        Err(e) => Err(bad_gateway(format!(
-            "upstream answered HTTP {} with a body that is not a JSON object ({e}): {}",
-            response.status,
-            snippet(&response.body, SNIPPET_CHARS)
-        ))),
-    }
+    let usage = match answer::read(&response.body) {
+        Ok(Answer::Complete(usage)) => usage,
+        Ok(Answer::Error(error)) => {
+            return Err(from_error_in_answer(error.get(), &response.headers));
+        }
+        Err(reason) => {
+            return Err(unusable_answer(
+                "upstream",
+                &response,
+                &reason,
+                SNIPPET_CHARS,
+            ));
+        }
+    };
+    Ok(TranslatedResponse {
+        body: response.body,
+        usage,
+    })
 }
 
 #[cfg(test)]
@@ -76,15 +95,99 @@ mod tests {
     }
 
     #[test]
-    fn a_2xx_that_is_not_json_is_a_502() {
-        let e = to_openai(ok(b"<html>maintenance</html>".to_vec())).expect_err("rejected");
+    fn a_2xx_that_is_not_json_is_a_502_naming_what_came() {
+        let response = UpstreamResponse {
+            status: 200,
+            headers: vec![("content-type".into(), "text/html".into())],
+            body: b"<html>maintenance</html>".to_vec(),
+        };
+        let e = to_openai(response).expect_err("rejected");
         assert_eq!((e.status, e.error_type.as_str()), (502, "server_error"));
-        assert!(e.message.contains("HTTP 200"), "{}", e.message);
+        assert!(
+            e.message.contains("HTTP 200 (text/html)"),
+            "status and content type explain it: {}",
+            e.message
+        );
         assert!(
             e.message.ends_with("<html>maintenance</html>"),
             "{}",
             e.message
         );
+    }
+
+    #[test]
+    fn a_2xx_json_object_that_is_no_answer_is_a_502() {
+        let e = to_openai(ok(br#"{"detail":"Not Found"}"#.to_vec())).expect_err("rejected");
+        assert_eq!(e.status, 502, "a foreign object is not an empty success");
+        assert!(e.message.contains("Not Found"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_2xx_carrying_an_error_is_that_error() {
+        let cases = [
+            (
+                r#"{"error":{"message":"Incorrect API key provided","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}"#,
+                401,
+                Some("invalid_api_key"),
+            ),
+            (
+                r#"{"error":{"message":"You exceeded your current quota","type":"insufficient_quota","param":null,"code":"insufficient_quota"}}"#,
+                429,
+                Some("insufficient_quota"),
+            ),
+            (
+                r#"{"error":{"message":"The model `x` does not exist","type":"invalid_request_error","code":"model_not_found"}}"#,
+                404,
+                Some("model_not_found"),
+            ),
+            (
+                r#"{"error":{"message":"Unsupported parameter: 'max_tokens'","type":"invalid_request_error","param":"max_tokens","code":"unsupported_parameter"}}"#,
+                400,
+                Some("unsupported_parameter"),
+            ),
+            (
+                r#"{"error":{"message":"The engine is currently overloaded","type":"server_error"}}"#,
+                502,
+                None,
+            ),
+            (r#"{"error":"backend exploded"}"#, 502, None),
+        ];
+        for (body, status, code) in cases {
+            let response = UpstreamResponse {
+                status: 200,
+                headers: vec![("retry-after".into(), "7".into())],
+                body: body.as_bytes().to_vec(),
+            };
+            let e = to_openai(response).expect_err("a 200 with an error body is no answer");
+            assert_eq!(
+                (e.status, e.code.as_deref()),
+                (status, code),
+                "the status the error's type or code stands for, else 502: {body}"
+            );
+            let upstream_message = serde_json::from_str::<serde_json::Value>(body)
+                .ok()
+                .and_then(|v| {
+                    v["error"]["message"]
+                        .as_str()
+                        .or(v["error"].as_str())
+                        .map(str::to_owned)
+                })
+                .expect("a message");
+            assert!(
+                e.message.contains(&upstream_message),
+                "the upstream's words reach the client: {}",
+                e.message
+            );
+            assert_eq!(e.retry_after, Some(7), "retry-after is kept");
+        }
+    }
+
+    #[test]
+    fn a_streamed_request_answered_with_a_whole_completion_passes_through() {
+        // The host hands a non-SSE 2xx answer to a streamed request over whole.
+        let body = fixture("openai-chat.response.json");
+        let translated = to_openai(ok(body.clone())).expect("a usable answer");
+        assert_eq!(translated.body, body, "the host turns it into chunks");
     }
 
     #[test]

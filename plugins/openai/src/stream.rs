@@ -5,11 +5,20 @@
 //! upstream but the client did not ask for it, hide it again (drop the usage-only
 //! chunk, strip `"usage":null`) so the client sees what OpenAI would have sent it;
 //! turn a `{"error":...}` event into the error that ends the stream.
+//!
+//! A complete stream ends with `data: [DONE]`; events after it are ignored, as the
+//! OpenAI SDKs stop reading there. A stream that closes without it was cut, and
+//! [`Transformer::finish`] says so (502 `upstream_stream_truncated`) instead of letting
+//! the client take a partial answer for a whole one. A chunk with a `finish_reason` is
+//! not the end: the usage chunk follows it (and, from compatible servers, further
+//! choices may still be running).
 
 mod members;
 
 use switchyard_guest_kit::error::{bad_gateway, snippet};
-use switchyard_guest_kit::{ApiError, CallContext, StreamEvent, StreamOutput, Usage, usage};
+use switchyard_guest_kit::{
+    ApiError, CallContext, StreamEnd, StreamEvent, StreamOutput, Usage, usage,
+};
 
 use super::error::{SNIPPET_CHARS, from_stream_error};
 use super::request::forces_stream_usage;
@@ -21,10 +30,12 @@ pub struct Transformer {
     hide_usage: bool,
     /// The latest usage seen.
     usage: Option<Usage>,
-    /// An error met after chunks in the same batch; reported on the next call, so the
-    /// chunks before it still reach the client in order.
-    pending_error: Option<ApiError>,
+    /// `[DONE]` seen, or the error that ended the stream.
+    end: StreamEnd,
 }
+
+/// What a complete OpenAI stream ends with.
+pub const TERMINAL: &str = "`data: [DONE]`";
 
 impl Transformer {
     /// Starts a stream for the call described by `ctx`.
@@ -32,23 +43,20 @@ impl Transformer {
         Transformer {
             hide_usage: forces_stream_usage(ctx) && !ctx.include_usage,
             usage: None,
-            pending_error: None,
+            end: StreamEnd::new("OpenAI", TERMINAL),
         }
     }
 
     /// Translates a batch of events.
     pub fn push(&mut self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
-        if let Some(error) = self.pending_error.take() {
-            return Err(error);
-        }
+        self.end.check()?;
         let mut chunks = Vec::with_capacity(events.len());
         for event in events {
             match self.event(event.data) {
                 Ok(Some(chunk)) => chunks.push(chunk),
                 Ok(None) => {}
-                Err(error) if chunks.is_empty() => return Err(error),
                 Err(error) => {
-                    self.pending_error = Some(error);
+                    self.end.fail(error, !chunks.is_empty())?;
                     break;
                 }
             }
@@ -59,12 +67,10 @@ impl Transformer {
         })
     }
 
-    /// Ends the stream: nothing is buffered, so this reports the final usage (or an
-    /// error still pending).
+    /// Ends the stream: nothing is buffered, so this reports the final usage, or the
+    /// error still pending, or the truncation of a stream that never sent `[DONE]`.
     pub fn finish(&mut self) -> Result<StreamOutput, ApiError> {
-        if let Some(error) = self.pending_error.take() {
-            return Err(error);
-        }
+        self.end.finish()?;
         Ok(StreamOutput {
             chunks: Vec::new(),
             usage: self.usage,
@@ -74,8 +80,12 @@ impl Transformer {
     /// One event's data → the chunk to send, if any.
     fn event(&mut self, mut data: String) -> Result<Option<String>, ApiError> {
         let trimmed = data.trim();
-        // The host ends the client's stream with its own `[DONE]`.
-        if trimmed.is_empty() || trimmed == "[DONE]" {
+        if trimmed == "[DONE]" {
+            // The host ends the client's stream with its own `[DONE]`.
+            self.end.reach();
+            return Ok(None);
+        }
+        if trimmed.is_empty() || self.end.reached() {
             return Ok(None);
         }
         if !trimmed.starts_with('{') {

@@ -165,3 +165,14 @@ fn mid_stream_garbage_is_a_502() {
     assert_eq!((e.status, e.error_type.as_str()), (502, "server_error"));
     assert!(e.message.contains("not json"), "{}", e.message);
 }
+
+#[test]
+fn a_redirect_is_a_502_naming_the_real_status() {
+    let e = from_upstream(&response(307, &[], b"Temporary Redirect".to_vec()));
+    assert_eq!(
+        (e.status, e.error_type.as_str()),
+        (502, "server_error"),
+        "redirects are not followed, and no client error carries a 3xx"
+    );
+    assert!(e.message.contains("HTTP 307"), "{}", e.message);
+}

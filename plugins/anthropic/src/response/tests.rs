@@ -144,3 +144,79 @@ fn errors_and_garbage() {
     assert_eq!(e.status, 502);
     assert!(e.message.contains("<html>oops</html>"), "{}", e.message);
 }
+
+#[test]
+fn a_2xx_carrying_an_error_is_that_error() {
+    let cases = [
+        ("overloaded_error", "Overloaded", 503, Some("overloaded")),
+        (
+            "rate_limit_error",
+            "Number of request tokens has exceeded your per-minute rate limit",
+            429,
+            Some("rate_limit_exceeded"),
+        ),
+        (
+            "authentication_error",
+            "invalid x-api-key",
+            401,
+            Some("invalid_api_key"),
+        ),
+        (
+            "invalid_request_error",
+            "max_tokens: Field required",
+            400,
+            None,
+        ),
+        ("some_new_error", "Something odd", 502, None),
+    ];
+    for (kind, message, status, code) in cases {
+        let body = json!({"type": "error", "error": {"type": kind, "message": message},
+                          "request_id": "req_1"});
+        let mut response = ok(&body);
+        response.headers.push(("retry-after".into(), "9".into()));
+        let e = to_openai(&ctx(), response).expect_err("a 200 with an error body is no answer");
+        assert_eq!(
+            (e.status, e.code.as_deref()),
+            (status, code),
+            "the status the error type stands for, else 502: {kind}"
+        );
+        assert_eq!(e.message, message, "Anthropic's words reach the client");
+        assert_eq!(e.retry_after, Some(9));
+    }
+}
+
+#[test]
+fn a_2xx_that_is_no_message_is_a_502_naming_what_came() {
+    for (body, says) in [
+        (json!({"detail": "Not Found"}), "no `type` and no `content`"),
+        (
+            json!({"type": "completion", "completion": "hi"}),
+            "`type` is `completion`",
+        ),
+        (json!([1, 2]), "not a JSON object"),
+    ] {
+        let e = to_openai(&ctx(), ok(&body)).expect_err("no message, no success");
+        assert_eq!((e.status, e.error_type.as_str()), (502, "server_error"));
+        assert!(e.message.contains(says), "{}", e.message);
+    }
+
+    let mut page = ok(&json!(null));
+    page.headers = vec![("content-type".into(), "text/html; charset=utf-8".into())];
+    page.body = b"<html><title>502 Bad Gateway</title></html>".to_vec();
+    let e = to_openai(&ctx(), page).expect_err("an HTML page answering a streamed request");
+    assert!(
+        e.message.contains("HTTP 200 (text/html; charset=utf-8)")
+            && e.message.contains("502 Bad Gateway"),
+        "the content type and the page say what happened: {}",
+        e.message
+    );
+}
+
+#[test]
+fn a_message_without_type_but_with_content_is_still_translated() {
+    // Lenient for Anthropic-compatible servers that leave `type` out.
+    let body = json!({"id": "m", "content": [{"type": "text", "text": "hi"}],
+                      "stop_reason": "end_turn"});
+    let (completion, _) = translate(&body);
+    assert_eq!(completion["choices"][0]["message"]["content"], "hi");
+}

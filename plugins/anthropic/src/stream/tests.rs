@@ -274,7 +274,37 @@ fn a_cut_stream_is_an_error_not_a_silent_end() {
     let mut transformer = Transformer::new(&ctx(false));
     transformer.push(cut).expect("translates");
     let e = transformer.finish().expect_err("cut");
-    assert_eq!(e.status, 502);
+    assert_eq!(
+        (e.status, e.error_type.as_str(), e.code.as_deref()),
+        (502, "server_error", Some("upstream_stream_truncated")),
+        "the same truncation error every adapter gives"
+    );
+    assert!(e.message.contains("`message_stop`"), "{}", e.message);
+}
+
+#[test]
+fn a_stream_cut_after_its_final_message_delta_still_finishes() {
+    let mut all = events("anthropic-stream-basic.sse");
+    assert_eq!(
+        all.pop().and_then(|e| e.event).as_deref(),
+        Some("message_stop"),
+        "the fixture ends with the marker"
+    );
+    let mut transformer = Transformer::new(&ctx(true));
+    transformer.push(all).expect("translates");
+    let out = transformer
+        .finish()
+        .expect("the stop reason and final usage came in message_delta: nothing is lost");
+    assert_eq!(
+        out.chunks.len(),
+        2,
+        "the finish chunk, then the usage chunk"
+    );
+    assert!(
+        out.chunks
+            .iter()
+            .any(|c| c.contains("\"finish_reason\":\"stop\""))
+    );
 }
 
 #[test]

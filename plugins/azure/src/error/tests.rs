@@ -135,3 +135,17 @@ fn stream_errors_take_a_status_from_the_code() {
     let e = from_stream_error("not json");
     assert!(e.message.contains("not json"), "{}", e.message);
 }
+
+#[test]
+fn a_redirect_is_a_502_naming_the_real_status() {
+    let e = from_upstream(&UpstreamResponse {
+        status: 301,
+        headers: Vec::new(),
+        body: b"Moved Permanently".to_vec(),
+    });
+    assert_eq!(
+        e.status, 502,
+        "redirects are not followed, and no client error carries a 3xx"
+    );
+    assert!(e.message.contains("HTTP 301"), "{}", e.message);
+}

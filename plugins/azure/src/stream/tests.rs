@@ -182,3 +182,42 @@ fn garbage_is_a_502() {
         .expect_err("rejected");
     assert_eq!(e.status, 502);
 }
+
+#[test]
+fn the_recorded_async_filter_stream_is_complete_only_with_its_done() {
+    let recorded = events(super::super::fixtures::text(
+        "azure-stream-content-filter-async.sse",
+    ));
+    let (chunks, _) = run(&ctx(false), recorded.clone(), 1);
+    assert_eq!(
+        finish_reasons(&chunks),
+        vec!["content_filter"],
+        "the filter's finish after the annotations is the one the client gets"
+    );
+
+    let mut cut = recorded;
+    assert_eq!(cut.pop().map(|e| e.data), Some("[DONE]".to_owned()));
+    let mut transformer = Transformer::new(&ctx(false));
+    transformer.push(cut).expect("every event is fine");
+    let e = transformer
+        .finish()
+        .expect_err("a finish_reason is not the end: events follow it on Azure");
+    assert_eq!(
+        (e.status, e.code.as_deref()),
+        (502, Some("upstream_stream_truncated"))
+    );
+    assert!(e.message.contains("`data: [DONE]`"), "{}", e.message);
+}
+
+#[test]
+fn a_stream_cut_after_the_stop_chunk_is_truncated() {
+    let mut events = stream_with_usage();
+    events.truncate(4); // up to the stop chunk: annotations and usage never came
+    let mut transformer = Transformer::new(&ctx(true));
+    let out = transformer.push(events).expect("chunks");
+    assert!(out.chunks.iter().any(|c| c.contains("\"stop\"")));
+    let e = transformer
+        .finish()
+        .expect_err("the usage the client asked for never came");
+    assert_eq!(e.code.as_deref(), Some("upstream_stream_truncated"));
+}

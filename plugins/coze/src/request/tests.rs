@@ -61,10 +61,7 @@ fn whole_history_goes_into_additional_messages_like_the_recording() {
     .expect("translates");
     assert_eq!(request.path_and_query, "/v3/chat");
     assert!(matches!(request.method, Method::Post));
-    assert!(matches!(
-        request.response_framing,
-        Some(StreamFraming::Ndjson)
-    ));
+    assert!(matches!(request.response_framing, Some(StreamFraming::Sse)));
     let body = &recorded["body"];
     assert_eq!(sent["bot_id"], body["bot_id"]);
     assert_eq!(sent["user_id"], "user-123");

@@ -15,19 +15,7 @@ fn ctx(include_usage: bool) -> CallContext {
     }
 }
 
-/// The body as the host's line framing hands it over: non-empty trimmed lines.
-fn lines(text: &str) -> Vec<StreamEvent> {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(|l| StreamEvent {
-            event: None,
-            data: l.to_owned(),
-        })
-        .collect()
-}
-
-/// The body as SSE framing would hand it over: named events.
+/// The body as the host's SSE framing hands it over: named events.
 fn sse_events(text: &str) -> Vec<StreamEvent> {
     text.split("\n\n")
         .filter_map(|block| {
@@ -104,30 +92,28 @@ fn finish_reasons(chunks: &[Value]) -> Vec<&str> {
 }
 
 #[test]
-fn answer_deltas_only_then_stop_and_usage_in_any_batching_and_framing() {
-    let text = fixture("coze-v3-stream.sse");
-    for events in [lines(text), sse_events(text)] {
-        for batch in [1, 2, 5, 100] {
-            let run = run(&ctx(false), events.clone(), batch);
-            assert!(run.error.is_none(), "{:?}", run.error);
-            assert_eq!(
-                content(&run.chunks),
-                "20星期三。",
-                "deltas only, the completed text not repeated"
-            );
-            assert_eq!(finish_reasons(&run.chunks), vec!["stop"]);
-            let first = &run.chunks[0];
-            assert_eq!(first["choices"][0]["delta"]["role"], "assistant");
-            assert!(run.chunks.iter().all(|c| c["id"] == "7382159487131697202"));
-            assert!(run.chunks.iter().all(|c| c["model"] == "coze-bot"));
-            assert!(
-                run.chunks
-                    .iter()
-                    .all(|c| !c["choices"].as_array().expect("array").is_empty())
-            );
-            let usage = run.usage.expect("usage from chat.completed");
-            assert_eq!((usage.prompt_tokens, usage.completion_tokens), (614, 19));
-        }
+fn answer_deltas_only_then_stop_and_usage_in_any_batching() {
+    let events = sse_events(fixture("coze-v3-stream.sse"));
+    for batch in [1, 2, 5, 100] {
+        let run = run(&ctx(false), events.clone(), batch);
+        assert!(run.error.is_none(), "{:?}", run.error);
+        assert_eq!(
+            content(&run.chunks),
+            "20星期三。",
+            "deltas only, the completed text not repeated"
+        );
+        assert_eq!(finish_reasons(&run.chunks), vec!["stop"]);
+        let first = &run.chunks[0];
+        assert_eq!(first["choices"][0]["delta"]["role"], "assistant");
+        assert!(run.chunks.iter().all(|c| c["id"] == "7382159487131697202"));
+        assert!(run.chunks.iter().all(|c| c["model"] == "coze-bot"));
+        assert!(
+            run.chunks
+                .iter()
+                .all(|c| !c["choices"].as_array().expect("array").is_empty())
+        );
+        let usage = run.usage.expect("usage from chat.completed");
+        assert_eq!((usage.prompt_tokens, usage.completion_tokens), (614, 19));
     }
 }
 
@@ -135,7 +121,7 @@ fn answer_deltas_only_then_stop_and_usage_in_any_batching_and_framing() {
 fn verbose_and_follow_up_messages_are_filtered_out() {
     let run = run(
         &ctx(false),
-        lines(fixture("coze-v3-stream-verbose-followup.sse")),
+        sse_events(fixture("coze-v3-stream-verbose-followup.sse")),
         3,
     );
     assert!(run.error.is_none(), "{:?}", run.error);
@@ -153,7 +139,7 @@ fn verbose_and_follow_up_messages_are_filtered_out() {
 
 #[test]
 fn usage_chunk_only_when_the_client_asked() {
-    let run = run(&ctx(true), lines(fixture("coze-v3-stream.sse")), 100);
+    let run = run(&ctx(true), sse_events(fixture("coze-v3-stream.sse")), 100);
     let last = run.chunks.last().expect("chunks");
     assert_eq!(last["choices"], Value::Array(vec![]));
     assert_eq!(last["usage"]["prompt_tokens"], 614);
@@ -164,7 +150,7 @@ fn usage_chunk_only_when_the_client_asked() {
 fn requires_action_becomes_tool_calls_with_ids_that_carry_the_chat() {
     let run = run(
         &ctx(false),
-        lines(fixture("coze-v3-stream-requires-action.sse")),
+        sse_events(fixture("coze-v3-stream-requires-action.sse")),
         2,
     );
     assert!(run.error.is_none(), "{:?}", run.error);
@@ -190,7 +176,11 @@ fn requires_action_becomes_tool_calls_with_ids_that_carry_the_chat() {
 
 #[test]
 fn failed_chat_is_an_error_carrying_last_error() {
-    let run = run(&ctx(false), lines(fixture("coze-v3-stream-failed.sse")), 1);
+    let run = run(
+        &ctx(false),
+        sse_events(fixture("coze-v3-stream-failed.sse")),
+        1,
+    );
     let e = run.error.expect("an error");
     assert_eq!((e.status, e.error_type.as_str()), (500, "server_error"));
     assert_eq!(e.message, "Coze error 5000: event interval error");
@@ -198,45 +188,88 @@ fn failed_chat_is_an_error_carrying_last_error() {
 
 #[test]
 fn error_event_is_an_error() {
-    let run = run(&ctx(false), lines(fixture("coze-v3-stream-error.sse")), 1);
+    let run = run(
+        &ctx(false),
+        sse_events(fixture("coze-v3-stream-error.sse")),
+        1,
+    );
     let e = run.error.expect("an error");
     assert_eq!(e.status, 502);
     assert!(e.message.contains("error event"), "{}", e.message);
 }
 
 #[test]
-fn a_json_error_body_instead_of_a_stream_is_mapped_by_its_code() {
-    let one_line = r#"{"code":4100,"msg":"authentication is invalid"}"#;
-    let pretty = "{\n  \"code\": 4013,\n  \"msg\": \"too many\"\n}";
-    for (body, status) in [(one_line, 401), (pretty, 429)] {
-        let run = run(&ctx(false), lines(body), 1);
-        let e = run.error.expect("an error");
-        assert_eq!(e.status, status, "{body}");
-        assert!(e.message.starts_with("Coze error"), "{}", e.message);
-    }
-    let run = run(&ctx(false), lines("<html>\n<body>oops</body>\n</html>"), 10);
-    let e = run.error.expect("an error at the end");
-    assert_eq!(e.status, 502);
-    assert!(e.message.contains("oops"), "{}", e.message);
+fn a_nameless_event_carrying_a_coze_error_is_that_error() {
+    let events = vec![StreamEvent {
+        event: None,
+        data: r#"{"code":4013,"msg":"request frequency limit exceeded"}"#.into(),
+    }];
+    let e = run(&ctx(false), events, 1).error.expect("an error");
+    assert_eq!(e.status, 429, "mapped by its Coze code");
 }
 
 #[test]
-fn a_stream_that_stops_before_completion_is_an_error() {
-    let text = fixture("coze-v3-stream.sse");
-    let cut: Vec<StreamEvent> = lines(text).into_iter().take(8).collect();
-    let run = run(&ctx(false), cut, 100);
-    let e = run.error.expect("an error");
-    assert!(
-        e.message.contains("before the chat completed"),
-        "{}",
-        e.message
+fn a_stream_that_stops_before_completion_is_truncated() {
+    let events = sse_events(fixture("coze-v3-stream.sse"));
+    let before_completion: Vec<StreamEvent> = events
+        .iter()
+        .take_while(|e| e.event.as_deref() != Some("conversation.chat.completed"))
+        .cloned()
+        .collect();
+    let with_done_only: Vec<StreamEvent> = events
+        .into_iter()
+        .filter(|e| e.event.as_deref() != Some("conversation.chat.completed"))
+        .collect();
+    for (cut, why) in [
+        (before_completion, "cut after the answer's text"),
+        (
+            with_done_only,
+            "`done` without the chat's outcome and usage",
+        ),
+    ] {
+        let run = run(&ctx(false), cut, 100);
+        assert_eq!(
+            content(&run.chunks),
+            "20星期三。",
+            "the text went out: {why}"
+        );
+        let e = run
+            .error
+            .expect("the client must learn the answer is incomplete");
+        assert_eq!(
+            (e.status, e.error_type.as_str(), e.code.as_deref()),
+            (502, "server_error", Some("upstream_stream_truncated")),
+            "{why}"
+        );
+        assert!(
+            e.message.contains("`conversation.chat.completed`"),
+            "{}",
+            e.message
+        );
+    }
+}
+
+#[test]
+fn a_failed_chat_after_deltas_wins_over_the_truncation() {
+    let mut events = sse_events(fixture("coze-v3-stream.sse"));
+    events.truncate(4); // created, in_progress, two deltas
+    events.extend(sse_events(fixture("coze-v3-stream-failed.sse")));
+    let mut transformer = Transformer::new(&ctx(false));
+    let out = transformer
+        .push(events)
+        .expect("the chunks before the failure");
+    assert!(!out.chunks.is_empty());
+    let e = transformer.finish().expect_err("the failure");
+    assert_eq!(
+        e.message, "Coze error 5000: event interval error",
+        "Coze's own reason, not a truncation"
     );
 }
 
 #[test]
 fn a_completed_answer_without_deltas_is_sent_whole() {
     let body = "event:conversation.chat.created\ndata:{\"id\":\"9\",\"conversation_id\":\"8\",\"status\":\"created\"}\n\nevent:conversation.message.completed\ndata:{\"id\":\"m1\",\"type\":\"answer\",\"content\":\"card text\"}\n\nevent:conversation.chat.completed\ndata:{\"id\":\"9\",\"status\":\"completed\",\"usage\":{\"token_count\":3,\"output_count\":1,\"input_count\":2}}\n\nevent:done\ndata:\"[DONE]\"\n";
-    let run = run(&ctx(false), lines(body), 1);
+    let run = run(&ctx(false), sse_events(body), 1);
     assert!(run.error.is_none(), "{:?}", run.error);
     assert_eq!(content(&run.chunks), "card text");
 }

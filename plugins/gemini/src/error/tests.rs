@@ -81,3 +81,28 @@ fn foreign_bodies_keep_the_status() {
     assert_eq!((e.status, e.retry_after), (502, Some(3)));
     assert!(e.message.contains("Bad Gateway"));
 }
+
+#[test]
+fn a_redirect_is_a_502_unless_its_body_names_an_error_status() {
+    let moved = UpstreamResponse {
+        status: 302,
+        headers: Vec::new(),
+        body: b"<html>Moved</html>".to_vec(),
+    };
+    let e = from_upstream(&moved);
+    assert_eq!(
+        e.status, 502,
+        "redirects are not followed, and no client error carries a 3xx"
+    );
+    assert!(e.message.contains("HTTP 302"), "{}", e.message);
+
+    let with_error = UpstreamResponse {
+        body: br#"{"error":{"code":403,"message":"denied","status":"PERMISSION_DENIED"}}"#.to_vec(),
+        ..moved
+    };
+    assert_eq!(
+        from_upstream(&with_error).status,
+        403,
+        "the error's own code decides"
+    );
+}

@@ -20,12 +20,20 @@ fn ctx(options: &[(&str, &str)]) -> CallContext {
     }
 }
 
+fn ok(body: &[u8]) -> UpstreamResponse {
+    UpstreamResponse {
+        status: 200,
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: body.to_vec(),
+    }
+}
+
 fn translate(
     name: &str,
     options: &[(&str, &str)],
 ) -> Result<(Value, Option<switchyard_guest_kit::Usage>), ApiError> {
     let body = serde_json::to_vec(&fixture(name)).expect("serializes");
-    let out = to_openai(&ctx(options), &body)?;
+    let out = to_openai(&ctx(options), &ok(&body))?;
     Ok((serde_json::from_slice(&out.body).expect("JSON"), out.usage))
 }
 
@@ -120,7 +128,7 @@ fn blocked_prompt_is_content_filter_with_the_reason() {
 }
 
 fn raw(body: Value, options: &[(&str, &str)]) -> Result<Value, ApiError> {
-    let out = to_openai(&ctx(options), body.to_string().as_bytes())?;
+    let out = to_openai(&ctx(options), &ok(body.to_string().as_bytes()))?;
     Ok(serde_json::from_slice(&out.body).expect("JSON"))
 }
 
@@ -167,8 +175,94 @@ fn malformed_function_call_is_an_error_not_a_stop() {
 
 #[test]
 fn garbage_is_a_502() {
-    let e = to_openai(&ctx(&[]), b"<html>").expect_err("error");
+    let e = to_openai(&ctx(&[]), &ok(b"<html>")).expect_err("error");
     assert_eq!(e.status, 502);
     let e = raw(json!({"candidates": []}), &[]).expect_err("nothing to answer");
     assert_eq!(e.status, 502);
+}
+
+#[test]
+fn a_2xx_carrying_an_error_is_that_error() {
+    for body in [
+        json!({"error": {"code": 400, "message": "API key not valid. Please pass a valid API key.",
+            "status": "INVALID_ARGUMENT", "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo",
+            "reason": "API_KEY_INVALID"}]}}),
+        json!([{"error": {"code": 400, "message": "API key not valid. Please pass a valid API key.",
+            "status": "INVALID_ARGUMENT", "details": [{"reason": "API_KEY_INVALID"}]}}]),
+    ] {
+        let e = raw(body, &[]).expect_err("a 200 with an error body is no answer");
+        assert_eq!(
+            (e.status, e.code.as_deref()),
+            (401, Some("invalid_api_key")),
+            "the error's own status and reason, not the 200"
+        );
+        assert!(e.message.contains("API key not valid"), "{}", e.message);
+    }
+}
+
+#[test]
+fn a_json_array_of_stream_events_is_folded_into_one_completion() {
+    // `streamGenerateContent` without `alt=sse`: the events as one JSON array.
+    let events = json!([
+        {"candidates": [{"content": {"role": "model", "parts": [{"text": "Hel"}]}, "index": 0}],
+         "usageMetadata": {"promptTokenCount": 6, "totalTokenCount": 6},
+         "modelVersion": "gemini-2.5-flash", "responseId": "resp-1"},
+        {"candidates": [{"content": {"role": "model", "parts": [{"text": "lo", "thought": false},
+            {"functionCall": {"name": "f", "args": {"x": 1}}}]}}],
+         "usageMetadata": {"promptTokenCount": 6, "candidatesTokenCount": 3, "totalTokenCount": 9},
+         "responseId": "resp-1"},
+        {"candidates": [{"content": {"role": "model", "parts": []}, "finishReason": "STOP"}],
+         "usageMetadata": {"promptTokenCount": 6, "candidatesTokenCount": 5, "totalTokenCount": 11},
+         "responseId": "resp-1"}
+    ]);
+    let out = to_openai(&ctx(&[]), &ok(events.to_string().as_bytes())).expect("folded");
+    let completion: Value = serde_json::from_slice(&out.body).expect("JSON");
+    let choices = completion["choices"].as_array().expect("choices");
+    assert_eq!(choices.len(), 1, "one candidate, one choice");
+    let message = &choices[0]["message"];
+    assert_eq!(message["content"], "Hello", "parts in order, across events");
+    assert_eq!(message["tool_calls"][0]["function"]["name"], "f");
+    assert_eq!(choices[0]["finish_reason"], "tool_calls");
+    assert_eq!(completion["model"], "gemini-2.5-flash");
+    let usage = out.usage.expect("usage");
+    assert_eq!(
+        (usage.prompt_tokens, usage.completion_tokens),
+        (6, 5),
+        "the last cumulative usage, never a sum"
+    );
+}
+
+#[test]
+fn a_folded_array_whose_candidate_never_finished_is_truncated() {
+    let events = json!([{"candidates": [{"content": {"parts": [{"text": "Hel"}]}}]}]);
+    let e = raw(events, &[]).expect_err("the upstream never finished this answer");
+    assert_eq!(
+        (e.status, e.code.as_deref()),
+        (502, Some("upstream_stream_truncated"))
+    );
+    let e = raw(json!([]), &[]).expect_err("nothing");
+    assert_eq!(e.status, 502);
+}
+
+#[test]
+fn an_html_page_answering_a_streamed_request_is_a_502_naming_it() {
+    let page = UpstreamResponse {
+        status: 200,
+        headers: vec![("content-type".into(), "text/html; charset=UTF-8".into())],
+        body: b"<!DOCTYPE html><html><title>Error 502</title></html>".to_vec(),
+    };
+    let e = to_openai(&ctx(&[]), &page).expect_err("no answer");
+    assert_eq!((e.status, e.error_type.as_str()), (502, "server_error"));
+    assert!(
+        e.message.contains("HTTP 200 (text/html; charset=UTF-8)")
+            && e.message.contains("Error 502"),
+        "{}",
+        e.message
+    );
+    let e = raw(json!("just a string"), &[]).expect_err("no answer");
+    assert!(
+        e.message.contains("not a JSON object or array"),
+        "{}",
+        e.message
+    );
 }

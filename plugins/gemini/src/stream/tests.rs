@@ -289,3 +289,60 @@ fn an_error_event_is_a_stream_error_with_its_status() {
         .expect_err("error");
     assert_eq!(e.status, 502);
 }
+
+#[test]
+fn a_stream_cut_before_its_finish_reason_is_truncated() {
+    let mut cut = events("gemini-stream.sse");
+    let last = cut.pop().expect("events");
+    assert!(
+        last.data.contains("finishReason"),
+        "the recorded stream ends on its finishReason"
+    );
+    let mut transformer = Transformer::new(&ctx(true, &[]));
+    transformer.push(cut).expect("every event is fine");
+    let e = transformer
+        .finish()
+        .expect_err("Gemini has no [DONE]: without a finishReason the answer is cut");
+    assert_eq!(
+        (e.status, e.error_type.as_str(), e.code.as_deref()),
+        (502, "server_error", Some("upstream_stream_truncated"))
+    );
+    assert!(e.message.contains("`finishReason`"), "{}", e.message);
+
+    let e = Transformer::new(&ctx(false, &[]))
+        .finish()
+        .expect_err("an empty 200 stream is not an empty answer");
+    assert_eq!(e.code.as_deref(), Some("upstream_stream_truncated"));
+}
+
+#[test]
+fn every_candidate_must_finish() {
+    let events = vec![event(json!({"candidates": [
+            {"index": 0, "content": {"parts": [{"text": "A"}]}, "finishReason": "STOP"},
+            {"index": 1, "content": {"parts": [{"text": "B"}]}}]}))];
+    let mut transformer = Transformer::new(&ctx(false, &[]));
+    transformer.push(events).expect("chunks");
+    let e = transformer
+        .finish()
+        .expect_err("candidate 1 was still being written when the stream closed");
+    assert_eq!(e.code.as_deref(), Some("upstream_stream_truncated"));
+}
+
+#[test]
+fn an_error_event_after_chunks_wins_over_the_truncation() {
+    let events = vec![
+        event(json!({"candidates": [{"content": {"parts": [{"text": "Hi"}]}}]})),
+        event(json!({"error": {"code": 500, "message": "Internal error", "status": "INTERNAL"}})),
+    ];
+    let mut transformer = Transformer::new(&ctx(false, &[]));
+    assert_eq!(
+        transformer.push(events).expect("chunks first").chunks.len(),
+        2
+    );
+    let e = transformer.finish().expect_err("the error");
+    assert_eq!(
+        (e.status, e.message.as_str(), e.code),
+        (500, "Internal error", None),
+        "Gemini's own error explains the end, not a truncation"
+    );
+}

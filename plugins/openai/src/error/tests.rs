@@ -165,3 +165,14 @@ fn midstream_error_hints_win_over_502() {
     assert_eq!(e.error_type, "server_error");
     assert!(e.message.contains("[1]"));
 }
+
+#[test]
+fn a_redirect_is_a_502_naming_the_real_status() {
+    let e = from_upstream(&raw(302, &[], "<html>Moved</html>"));
+    assert_eq!(
+        (e.status, e.error_type.as_str()),
+        (502, "server_error"),
+        "redirects are not followed, and no client error carries a 3xx"
+    );
+    assert!(e.message.contains("HTTP 302"), "{}", e.message);
+}

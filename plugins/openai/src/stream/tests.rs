@@ -219,8 +219,13 @@ fn a_midstream_error_ends_the_stream_after_the_chunks_before_it() {
     assert_eq!(out.chunks, upstream[..2]);
     let error = transformer.finish().expect_err("then the error");
     assert_eq!(
-        (error.status, error.error_type.as_str()),
-        (502, "server_error")
+        (
+            error.status,
+            error.error_type.as_str(),
+            error.code.as_deref()
+        ),
+        (502, "server_error", None),
+        "the upstream's own error explains the end, not a truncation (no [DONE] came)"
     );
     assert_eq!(
         error.message,
@@ -255,4 +260,58 @@ fn a_non_json_event_is_a_502() {
         "{}",
         error.message
     );
+}
+
+#[test]
+fn a_stream_cut_before_done_is_truncated_even_after_its_finish_reason() {
+    let mut events = events("openai-stream-usage.sse");
+    assert_eq!(events.pop().map(|e| e.data), Some("[DONE]".to_owned()));
+    let mut transformer = Transformer::new(&ctx(true, &[]));
+    let out = transformer.push(events).expect("every chunk is fine");
+    assert!(
+        out.chunks
+            .iter()
+            .any(|c| c.contains("\"finish_reason\":\"length\"")),
+        "the finish chunk went out"
+    );
+    let error = transformer
+        .finish()
+        .expect_err("without [DONE] the client must not take the answer as whole");
+    assert_eq!(
+        (error.status, error.error_type.as_str()),
+        (502, "server_error")
+    );
+    assert_eq!(error.code.as_deref(), Some("upstream_stream_truncated"));
+    assert!(
+        error.message.contains("`data: [DONE]`"),
+        "the message names what was missing: {}",
+        error.message
+    );
+}
+
+#[test]
+fn a_stream_with_nothing_at_all_is_truncated() {
+    let mut transformer = Transformer::new(&ctx(false, &[]));
+    let error = transformer
+        .finish()
+        .expect_err("an empty 200 stream is not an empty answer");
+    assert_eq!(error.code.as_deref(), Some("upstream_stream_truncated"));
+}
+
+#[test]
+fn events_after_done_are_ignored() {
+    let mut transformer = Transformer::new(&ctx(false, &[]));
+    let event = |data: &str| StreamEvent {
+        event: None,
+        data: data.into(),
+    };
+    let out = transformer
+        .push(vec![
+            event("[DONE]"),
+            event(r#"{"id":"late","choices":[{"index":0,"delta":{"content":"x"}}]}"#),
+            event("not json"),
+        ])
+        .expect("nothing after [DONE] is read, as the OpenAI SDKs stop there");
+    assert!(out.chunks.is_empty());
+    assert!(transformer.finish().is_ok(), "the stream was complete");
 }
