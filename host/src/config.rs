@@ -201,6 +201,9 @@ pub struct PluginsConfig {
     pub reload_debounce_ms: u64,
     /// Watch the folder and reload changed adapters without a restart.
     pub hot_reload: bool,
+    /// Folder for compiled adapters, so later starts skip the compiler. Unset: an
+    /// `adapter-cache` folder next to the SQLite database; an empty string: no cache.
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl Default for PluginsConfig {
@@ -213,6 +216,7 @@ impl Default for PluginsConfig {
             warm_instances: 32,
             reload_debounce_ms: 100,
             hot_reload: true,
+            cache_dir: None,
         }
     }
 }

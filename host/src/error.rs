@@ -100,6 +100,16 @@ pub enum GatewayError {
         /// What happened.
         fault: PluginFault,
     },
+    /// The model's API key variable is unset, so it cannot be served (503).
+    #[error(
+        "model `{model}` is not available: its API key variable `{variable}` is not set; set it and restart the gateway"
+    )]
+    ModelNotConfigured {
+        /// Public model name.
+        model: String,
+        /// The variable to set.
+        variable: String,
+    },
     /// Every deployment of the model (and its fallbacks) is out of service (503).
     #[error("every deployment of model `{model}` is failing or out of service; retry shortly")]
     NoHealthyDeployment {
@@ -154,9 +164,10 @@ impl GatewayError {
             }
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
-            Self::AdapterUnavailable(_) | Self::Overloaded | Self::NoHealthyDeployment { .. } => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            Self::AdapterUnavailable(_)
+            | Self::Overloaded
+            | Self::NoHealthyDeployment { .. }
+            | Self::ModelNotConfigured { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             // Adapter errors are checked on the way in (`plugins::verify`); an error
             // status is still never anything but 4xx or 5xx on the way out.
@@ -188,6 +199,7 @@ impl GatewayError {
             | Self::Plugin { .. }
             | Self::AdapterUnavailable(_)
             | Self::NoHealthyDeployment { .. }
+            | Self::ModelNotConfigured { .. }
             | Self::Overloaded
             | Self::Internal(_) => "server_error",
         }
@@ -210,6 +222,7 @@ impl GatewayError {
             Self::AdapterUnavailable(_) => Some("adapter_unavailable"),
             Self::Overloaded => Some("overloaded"),
             Self::NoHealthyDeployment { .. } => Some("no_healthy_deployment"),
+            Self::ModelNotConfigured { .. } => Some("model_not_configured"),
             Self::BadRequest { .. } | Self::MethodNotAllowed(_) | Self::Internal(_) => None,
         }
     }

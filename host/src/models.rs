@@ -27,6 +27,9 @@ pub struct ModelRoute {
     pub base_url: Option<String>,
     /// The upstream credential, if any. Never shown to adapters or logs.
     pub api_key: Option<SecretString>,
+    /// The environment variable that should hold the credential, when it is unset: the
+    /// deployment cannot serve, and saying which variable to set is the useful answer.
+    pub missing_key: Option<String>,
     /// Adapter options, in the shape the contract passes them.
     pub options: Vec<(String, String)>,
     /// Share of traffic within its priority.
@@ -64,6 +67,22 @@ pub struct Model {
 }
 
 impl Model {
+    /// Whether some deployment has the credential it was configured with (models whose
+    /// key variable is unset are not offered).
+    pub fn is_servable(&self) -> bool {
+        self.deployments.iter().any(|d| d.missing_key.is_none())
+    }
+
+    /// The first unset key variable, when no deployment can serve.
+    pub fn unset_key(&self) -> Option<&str> {
+        if self.is_servable() {
+            return None;
+        }
+        self.deployments
+            .iter()
+            .find_map(|d| d.missing_key.as_deref())
+    }
+
     /// The adapter of the first deployment (what `/v1/models` shows as the owner).
     pub fn primary_adapter(&self) -> &str {
         self.deployments.first().map_or("", |d| d.adapter.as_str())
@@ -76,32 +95,31 @@ pub struct ModelTable {
     models: BTreeMap<String, Arc<Model>>,
 }
 
-/// Reads an upstream key, once, from the configuration or the environment.
+/// Reads an upstream key, once, from the configuration or the environment: the key
+/// (if one is configured), or the name of the variable that should hold it but is unset.
 fn api_key(
     model: &str,
     key: Option<&String>,
     var: Option<&String>,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Option<SecretString> {
+) -> Result<Option<SecretString>, String> {
     let key = match (key, var) {
-        (Some(key), _) => Some(key.clone()),
-        (None, Some(var)) => {
-            let key = env(var).filter(|v| !v.is_empty());
-            if key.is_none() {
+        (Some(key), _) => key.clone(),
+        (None, Some(var)) => match env(var).filter(|v| !v.is_empty()) {
+            Some(key) => key,
+            None => {
                 tracing::warn!(
                     model = %model,
                     variable = %var,
-                    "API key variable is not set; upstream calls will carry no credential"
+                    "API key variable is not set; the model is not offered until it is"
                 );
+                return Err(var.clone());
             }
-            key
-        }
-        (None, None) => None,
+        },
+        (None, None) => return Ok(None),
     };
-    if let Some(key) = &key {
-        crate::redact::register_secret(key);
-    }
-    key.map(SecretString::from)
+    crate::redact::register_secret(&key);
+    Ok(Some(SecretString::from(key)))
 }
 
 fn ms_or(ms: Option<u64>, secs: u64) -> Duration {
@@ -135,6 +153,12 @@ impl ModelTable {
                     .map(|(n, d)| {
                         let mut options = model.options.clone();
                         options.extend(d.options.clone());
+                        let key = api_key(
+                            &model.name,
+                            d.api_key.as_ref().or(model.api_key.as_ref()),
+                            d.api_key_env.as_ref().or(model.api_key_env.as_ref()),
+                            env,
+                        );
                         Arc::new(ModelRoute {
                             name: model.name.clone(),
                             deployment: d
@@ -148,12 +172,8 @@ impl ModelTable {
                                 .or_else(|| model.upstream_model.clone())
                                 .unwrap_or_else(|| model.name.clone()),
                             base_url: d.base_url.clone().or_else(|| model.base_url.clone()),
-                            api_key: api_key(
-                                &model.name,
-                                d.api_key.as_ref().or(model.api_key.as_ref()),
-                                d.api_key_env.as_ref().or(model.api_key_env.as_ref()),
-                                env,
-                            ),
+                            missing_key: key.as_ref().err().cloned(),
+                            api_key: key.ok().flatten(),
                             options: options.into_iter().collect(),
                             weight: d.weight,
                             priority: d.priority,
@@ -212,6 +232,7 @@ pub(crate) mod tests {
             upstream_model: "m".into(),
             base_url: None,
             api_key: None,
+            missing_key: None,
             options: Vec::new(),
             weight,
             priority,
@@ -307,10 +328,21 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn unknown_model_is_404_and_unset_key_is_none() {
+    fn unknown_model_is_404_and_an_unset_key_variable_is_named() {
         let table = table(&[model("a")], &|_| None);
-        assert!(table.resolve("a").unwrap().deployments[0].api_key.is_none());
+        let a = table.resolve("a").unwrap();
+        assert!(a.deployments[0].api_key.is_none());
+        assert!(!a.is_servable(), "no credential, no service");
+        assert_eq!(a.unset_key(), Some("KEY_VAR"));
         let err = table.resolve("b").unwrap_err();
         assert_eq!(err.status(), http::StatusCode::NOT_FOUND);
+
+        let set = table_with_key();
+        assert!(set.resolve("a").unwrap().is_servable());
+        assert_eq!(set.resolve("a").unwrap().unset_key(), None);
+    }
+
+    fn table_with_key() -> ModelTable {
+        table(&[model("a")], &|var| (var == "KEY_VAR").then(|| "sk-x".into()))
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod bindings;
 pub mod builtin;
+pub mod cache;
 pub mod call;
 pub mod engine;
 pub mod load;
@@ -57,7 +58,8 @@ pub struct Builtins {
 impl Plugins {
     /// Builds the engine; no adapter is loaded yet (see [`Plugins::load_builtins`]),
     /// so the gateway can answer liveness and readiness probes while it loads.
-    pub fn new(config: &PluginsConfig) -> anyhow::Result<Arc<Self>> {
+    /// Compiled adapters are kept in `cache_dir` between starts, when given.
+    pub fn new(config: &PluginsConfig, cache_dir: Option<PathBuf>) -> anyhow::Result<Arc<Self>> {
         let engine = PluginEngine::new(EngineLimits {
             max_instances: config
                 .max_concurrent_calls
@@ -71,6 +73,10 @@ impl Plugins {
             warm_instances: config.warm_instances,
         })
         .map_err(|err| anyhow::anyhow!("cannot create the wasm engine: {err:#}"))?;
+        let engine = match cache_dir {
+            Some(dir) => engine.with_cache(dir),
+            None => engine,
+        };
         engine.start_epoch_ticker()?;
         Ok(Arc::new(Self {
             engine,
@@ -86,7 +92,7 @@ impl Plugins {
 
     /// Builds the engine and loads the built-in adapters (tests and benches).
     pub async fn start(config: &PluginsConfig) -> anyhow::Result<Arc<Self>> {
-        let plugins = Self::new(config)?;
+        let plugins = Self::new(config, None)?;
         plugins.load_builtins().await;
         let builtins = plugins.builtins();
         if let Some((name, error)) = builtins.errors.iter().next() {

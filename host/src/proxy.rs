@@ -152,6 +152,10 @@ async fn call(
         while attempts < model.max_attempts && refused_in_a_row < order.len() {
             let route = &order[next % order.len()];
             next += 1;
+            if route.missing_key.is_some() {
+                refused_in_a_row += 1;
+                continue;
+            }
             // Retrying the deployment that just failed waits for the backoff or its
             // retry-after; one that cannot be waited for within the budget is skipped.
             let wait = match &last_failed {
@@ -200,8 +204,14 @@ async fn call(
             }
         }
     }
-    Err(last_error.unwrap_or(GatewayError::NoHealthyDeployment {
-        model: requested.name.clone(),
+    Err(last_error.unwrap_or_else(|| match requested.unset_key() {
+        Some(variable) => GatewayError::ModelNotConfigured {
+            model: requested.name.clone(),
+            variable: variable.to_string(),
+        },
+        None => GatewayError::NoHealthyDeployment {
+            model: requested.name.clone(),
+        },
     }))
 }
 

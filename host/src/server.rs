@@ -58,11 +58,25 @@ impl App {
         if let Some(admin) = &config.auth.admin_key {
             crate::redact::register_secret(admin);
         }
-        let plugins = Plugins::new(&config.plugins)?;
+        let plugins = Plugins::new(&config.plugins, adapter_cache_dir(&config))?;
         let models =
             ModelTable::from_config(&config.models, &config.routing, &config.upstream, &|var| {
                 std::env::var(var).ok()
             });
+        if !models.iter().any(|m| m.is_servable()) {
+            let unset: std::collections::BTreeSet<&str> =
+                models.iter().filter_map(|m| m.unset_key()).collect();
+            tracing::warn!(
+                "no model can be served yet: set {} for the configured models, or run a \
+                 one-model quick start with TYPE, API_KEY, BASE_URL and ACTUAL_NAME, or add \
+                 [[models]] to config.toml (see the README's Quick start)",
+                if unset.is_empty() {
+                    "their API keys".to_string()
+                } else {
+                    unset.into_iter().collect::<Vec<_>>().join(", ")
+                }
+            );
+        }
         let url = config.storage.database_url.clone();
         let store: SharedStore = tokio::task::spawn_blocking(move || store::open(&url))
             .await?
@@ -130,6 +144,26 @@ impl App {
     /// After the server stopped: writes every log row and exchange still queued.
     pub async fn close(&self) {
         self.state.ledger.close().await;
+    }
+}
+
+/// Where compiled adapters are kept: `plugins.cache_dir`, else `adapter-cache` beside
+/// the SQLite database (so it goes wherever the data goes), else `data/adapter-cache`.
+fn adapter_cache_dir(config: &Config) -> Option<std::path::PathBuf> {
+    match &config.plugins.cache_dir {
+        Some(dir) if dir.as_os_str().is_empty() => None,
+        Some(dir) => Some(dir.clone()),
+        None => {
+            let url = &config.storage.database_url;
+            let file = url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"));
+            let folder = file
+                .and_then(|f| std::path::Path::new(f).parent())
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("data"));
+            Some(folder.join("adapter-cache"))
+        }
     }
 }
 

@@ -121,10 +121,14 @@ async fn counters_and_histograms_move_with_traffic() {
         sample(
             &text,
             "switchyard_requests_total",
-            &[("model", "nope"), ("status", "404")]
+            &[("model", "unknown"), ("status", "404")]
         )
         .is_some(),
-        "failed requests are counted with their status"
+        "failed requests are counted with their status, an unconfigured model as `unknown`"
+    );
+    assert!(
+        !text.contains("\"nope\""),
+        "a name no model has never becomes a label"
     );
     let prompt = sample(
         &text,

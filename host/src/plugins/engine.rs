@@ -45,6 +45,8 @@ pub struct PluginEngine {
     pub limits: EngineLimits,
     /// Whether compiled code counts instructions as wasmtime fuel (`plugin check` only).
     pub metered: bool,
+    /// Where compiled adapters are kept between starts; `None` compiles every time.
+    pub cache: Option<super::cache::CompileCache>,
 }
 
 impl PluginEngine {
@@ -99,7 +101,14 @@ impl PluginEngine {
             linker: Arc::new(linker),
             limits,
             metered,
+            cache: None,
         })
+    }
+
+    /// This engine, keeping compiled adapters in `dir`.
+    pub fn with_cache(mut self, dir: std::path::PathBuf) -> Self {
+        self.cache = Some(super::cache::CompileCache::new(dir, &self.engine));
+        self
     }
 
     /// Advances the epoch every [`EPOCH_TICK`] on a dedicated thread for as long as

@@ -76,9 +76,10 @@ pub async fn load(
     expected_name: Option<&str>,
 ) -> Result<Adapter, LoadError> {
     let digest = digest(&bytes);
+    let digest_for_cache = digest.clone();
     let compile_engine = engine.clone();
     let (component, pre, contract) =
-        tokio::task::spawn_blocking(move || compile(&compile_engine, &bytes))
+        tokio::task::spawn_blocking(move || compile(&compile_engine, &bytes, &digest_for_cache))
             .await
             .map_err(|err| LoadError::Task(err.to_string()))??;
 
@@ -114,9 +115,12 @@ pub async fn load(
 type Compiled = (Component, AdapterWorldPre<super::call::PluginState>, String);
 
 /// The CPU-heavy part: compile, check the contract, type-check against the linker.
-fn compile(engine: &PluginEngine, bytes: &[u8]) -> Result<Compiled, LoadError> {
-    let component = Component::new(&engine.engine, bytes)
-        .map_err(|err| LoadError::Compile(format!("{err:#}")))?;
+fn compile(engine: &PluginEngine, bytes: &[u8], digest: &str) -> Result<Compiled, LoadError> {
+    let component = match &engine.cache {
+        Some(cache) => cache.component(&engine.engine, bytes, digest),
+        None => Component::new(&engine.engine, bytes),
+    }
+    .map_err(|err| LoadError::Compile(format!("{err:#}")))?;
     let contract = check_contract(engine, &component)?;
     let instance_pre = engine
         .linker

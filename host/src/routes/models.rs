@@ -18,7 +18,9 @@ fn model_object(model: &Model) -> Value {
     })
 }
 
-/// Lists the configured models the caller may use, in OpenAI's list shape.
+/// Lists the configured models the caller may use, in OpenAI's list shape. A model
+/// whose API key variable is unset is left out: a client that picks the first listed
+/// model must get one that works.
 pub async fn list(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -26,7 +28,7 @@ pub async fn list(
     let data: Vec<Value> = state
         .models
         .iter()
-        .filter(|r| principal.check_model(&r.name).is_ok())
+        .filter(|r| r.is_servable() && principal.check_model(&r.name).is_ok())
         .map(|r| model_object(r))
         .collect();
     Json(json!({ "object": "list", "data": data }))
