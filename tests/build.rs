@@ -23,6 +23,9 @@ const GUESTS: &[(&str, &str, &str)] = &[
     ("SPIN", "test-adapter-spin", "test_adapter_spin"),
     ("HOG", "test-adapter-hog", "test_adapter_hog"),
     ("FUTURE", "test-adapter-future", "test_adapter_future"),
+    ("HOSTILE", "test-adapter-hostile", "test_adapter_hostile"),
+    ("BLOAT", "test-adapter-bloat", "test_adapter_bloat"),
+    ("LONGNAME", "test-adapter-longname", "test_adapter_longname"),
 ];
 
 const GUEST_TARGET: &str = "wasm32-wasip2";
