@@ -39,6 +39,12 @@ pub struct TestConfig {
     pub log_level: String,
     /// `server.cors_allowed_origins`.
     pub cors_allowed_origins: Vec<String>,
+    /// `server.header_read_timeout_ms`; the gateway's default when `None`.
+    pub header_read_timeout_ms: Option<u64>,
+    /// `server.idle_timeout_ms`; the gateway's default when `None`.
+    pub idle_timeout_ms: Option<u64>,
+    /// `server.max_connections`; the gateway's default when `None`.
+    pub max_connections: Option<usize>,
     /// `auth.enable_client_auth`.
     pub client_auth: bool,
     /// `auth.allow_anonymous_access`.
@@ -67,6 +73,9 @@ impl Default for TestConfig {
             reload_debounce_ms: 50,
             log_level: "warn".into(),
             cors_allowed_origins: Vec::new(),
+            header_read_timeout_ms: None,
+            idle_timeout_ms: None,
+            max_connections: None,
             client_auth: false,
             anonymous: false,
             admin_key: None,
@@ -137,6 +146,26 @@ impl TestConfig {
         self
     }
 
+    /// Disconnects a client that has not sent a whole request head this long after
+    /// it started one (or after connecting).
+    pub fn header_read_timeout_ms(mut self, ms: u64) -> Self {
+        self.header_read_timeout_ms = Some(ms);
+        self
+    }
+
+    /// Closes a keep-alive connection with no request in flight after this long
+    /// without a byte.
+    pub fn idle_timeout_ms(mut self, ms: u64) -> Self {
+        self.idle_timeout_ms = Some(ms);
+        self
+    }
+
+    /// Caps the client connections open at once; one more is answered 503.
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = Some(connections);
+        self
+    }
+
     /// Requires client keys (off by default in tests).
     pub fn client_auth(mut self, on: bool) -> Self {
         self.client_auth = on;
@@ -196,7 +225,7 @@ port = 0
 log_level = {log_level}
 max_body_bytes = {max_body_bytes}
 cors_allowed_origins = {cors}
-
+{connections}
 [storage]
 database_url = "sqlite://{{data_dir}}/switchyard.db"
 request_log = {request_log}
@@ -222,6 +251,7 @@ timeout_secs = 60
 "#,
             log_level = quote(&self.log_level),
             cors = serde_json::to_string(&self.cors_allowed_origins).unwrap_or_default(),
+            connections = self.connection_settings(),
             max_body_bytes = self.max_body_bytes,
             call_timeout_ms = self.call_timeout_ms,
             memory_limit_mib = self.memory_limit_mib,
@@ -260,6 +290,28 @@ timeout_secs = 60
         }
         toml.push_str(&self.extra);
         toml
+    }
+
+    /// The connection keys of `[server]` that were set, one per line; unset ones are
+    /// left out so the gateway's defaults apply.
+    fn connection_settings(&self) -> String {
+        let mut lines = String::new();
+        let settings = [
+            ("header_read_timeout_ms", self.header_read_timeout_ms),
+            ("idle_timeout_ms", self.idle_timeout_ms),
+            (
+                "max_connections",
+                self.max_connections
+                    .map(|n| u64::try_from(n).unwrap_or(u64::MAX)),
+            ),
+        ];
+        for (key, value) in settings {
+            if let Some(value) = value {
+                // Writing to a String cannot fail.
+                let _ = writeln!(lines, "{key} = {value}");
+            }
+        }
+        lines
     }
 }
 

@@ -5,6 +5,9 @@
 //! through it checks the gateway against OpenAI's shapes rather than against itself.
 //!
 //! The behaviour is chosen by the request body's `model` (see [`chat`] for the list).
+//! Answers that lie about what they are (a 200 around an error, a stream cut short, a
+//! redirect, ...) are picked the same way on every platform; see [`dishonest`].
+//!
 //! Every request except the `/__mock/*` control routes is recorded and can be read
 //! back with [`MockUpstream::requests`] or `GET /__mock/requests`.
 
@@ -12,6 +15,7 @@ mod anthropic;
 mod azure;
 mod chat;
 mod coze;
+pub mod dishonest;
 mod embeddings;
 mod gemini;
 mod wire;
@@ -214,6 +218,9 @@ async fn api(
         body: json.clone().unwrap_or_else(Value::String),
     });
 
+    if let Some(response) = dishonest::answer(&uri, &json) {
+        return response;
+    }
     // Other platforms' routes: each module checks its own credential and wire format.
     let request = PlatformRequest {
         state: &state,
