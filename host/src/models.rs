@@ -343,6 +343,8 @@ pub(crate) mod tests {
     }
 
     fn table_with_key() -> ModelTable {
-        table(&[model("a")], &|var| (var == "KEY_VAR").then(|| "sk-x".into()))
+        table(&[model("a")], &|var| {
+            (var == "KEY_VAR").then(|| "sk-x".into())
+        })
     }
 }

@@ -124,6 +124,10 @@ def clean_env() -> dict[str, str]:
 
 NO_AUTH = "[auth]\nenable_client_auth = false\n"
 
+# Compiled adapters shared by the test gateways (keyed by content and engine settings,
+# so sharing is safe): each start then loads machine code instead of compiling.
+SHARED_ADAPTER_CACHE = Path(os.environ.get("TMPDIR", "/tmp")) / "switchyard-e2e-adapter-cache"
+
 
 def start_gateway(workdir: Path, models_toml: str, settings_toml: str = NO_AUTH) -> Process:
     """Writes a gateway config serving `models_toml` ([[models]] tables) under
@@ -144,6 +148,7 @@ database_url = "sqlite://{workdir / 'data' / 'switchyard.db'}"
 {settings_toml}
 [plugins]
 dir = "{workdir / 'plugins'}"
+cache_dir = "{SHARED_ADAPTER_CACHE}"
 {models_toml}"""
     )
     return Process(

@@ -4,6 +4,13 @@ use std::fmt::Write as _;
 
 use crate::mock_upstream::MOCK_API_KEY;
 
+/// One compiled-adapter cache for every test gateway: entries are keyed by the
+/// adapter's bytes and the engine's settings, so sharing it is safe, and it spares each
+/// test gateway compiling the built-in adapters again (seconds per start).
+pub fn shared_adapter_cache() -> std::path::PathBuf {
+    std::env::temp_dir().join("switchyard-e2e-adapter-cache")
+}
+
 /// One `[[models]]` entry.
 #[derive(Debug, Clone)]
 pub struct TestModel {
@@ -41,8 +48,6 @@ pub struct TestConfig {
     pub cors_allowed_origins: Vec<String>,
     /// `server.header_read_timeout_ms`; the gateway's default when `None`.
     pub header_read_timeout_ms: Option<u64>,
-    /// `server.idle_timeout_ms`; the gateway's default when `None`.
-    pub idle_timeout_ms: Option<u64>,
     /// `server.max_connections`; the gateway's default when `None`.
     pub max_connections: Option<usize>,
     /// `auth.enable_client_auth`.
@@ -74,7 +79,6 @@ impl Default for TestConfig {
             log_level: "warn".into(),
             cors_allowed_origins: Vec::new(),
             header_read_timeout_ms: None,
-            idle_timeout_ms: None,
             max_connections: None,
             client_auth: false,
             anonymous: false,
@@ -150,13 +154,6 @@ impl TestConfig {
     /// it started one (or after connecting).
     pub fn header_read_timeout_ms(mut self, ms: u64) -> Self {
         self.header_read_timeout_ms = Some(ms);
-        self
-    }
-
-    /// Closes a keep-alive connection with no request in flight after this long
-    /// without a byte.
-    pub fn idle_timeout_ms(mut self, ms: u64) -> Self {
-        self.idle_timeout_ms = Some(ms);
         self
     }
 
@@ -244,12 +241,14 @@ call_timeout_ms = {call_timeout_ms}
 memory_limit_mib = {memory_limit_mib}
 max_concurrent_calls = {max_concurrent_calls}
 reload_debounce_ms = {reload_debounce_ms}
+cache_dir = {cache_dir}
 
 [upstream]
 connect_timeout_secs = 5
 timeout_secs = 60
 "#,
             log_level = quote(&self.log_level),
+            cache_dir = quote(&shared_adapter_cache().display().to_string()),
             cors = serde_json::to_string(&self.cors_allowed_origins).unwrap_or_default(),
             connections = self.connection_settings(),
             max_body_bytes = self.max_body_bytes,
@@ -298,7 +297,6 @@ timeout_secs = 60
         let mut lines = String::new();
         let settings = [
             ("header_read_timeout_ms", self.header_read_timeout_ms),
-            ("idle_timeout_ms", self.idle_timeout_ms),
             (
                 "max_connections",
                 self.max_connections

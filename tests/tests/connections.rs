@@ -1,7 +1,7 @@
 //! Client connections cannot take the gateway offline: a request head that trickles
-//! in (slowloris) or never comes is cut off after `server.header_read_timeout_ms`, an
-//! idle keep-alive connection is closed after `server.idle_timeout_ms` (a slow request
-//! is not idle), a connection beyond `server.max_connections` is answered 503
+//! in (slowloris) or never comes is cut off after `server.header_read_timeout_ms`, and
+//! so is an idle keep-alive connection waiting for its next request head (a slow
+//! request is not idle), a connection beyond `server.max_connections` is answered 503
 //! `too_many_connections` and closed, and the real binary raises its open-file soft
 //! limit so 1,100 idle connections do not stop it from serving.
 
@@ -123,7 +123,7 @@ async fn a_connection_that_sends_nothing_is_closed_after_the_default_header_time
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_keep_alive_connection_is_closed_but_a_slow_request_is_not() {
     let idle = SLOW_DELAY * 5 / 6;
-    let (_mock, gateway) = start(TestConfig::new().idle_timeout_ms(ms(idle))).await;
+    let (_mock, gateway) = start(TestConfig::new().header_read_timeout_ms(ms(idle))).await;
     let mut conn = connect(&gateway).await;
     // A request whose upstream takes longer than the idle timeout is in flight, not
     // idle: it is answered.
@@ -151,7 +151,7 @@ async fn an_idle_keep_alive_connection_is_closed_but_a_slow_request_is_not() {
     let after = wait_closed(&mut conn, idle + SLACK)
         .await
         .unwrap_or_else(|err| {
-            panic!("a keep-alive connection idle for {idle:?} (idle_timeout_ms) is closed: {err}")
+            panic!("a keep-alive connection idle for {idle:?} (header_read_timeout_ms) is closed: {err}")
         });
     assert!(
         after >= idle / 2,

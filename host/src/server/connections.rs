@@ -4,10 +4,14 @@
 //! deliver a request head (counted again while a keep-alive connection waits for its
 //! next request, so idle connections close too), and at most `max_connections` are
 //! served at once; one more is answered a 503 in the OpenAI error shape and closed.
+//! hyper's header timer starts only once the protocol is known, so the first bytes
+//! (which tell HTTP/1.1 from HTTP/2) are bounded here too ([`FirstBytes`]).
 
 use std::future::Future;
 use std::io;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
@@ -16,7 +20,7 @@ use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use metrics::{counter, gauge};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 
@@ -103,6 +107,7 @@ pub async fn serve(
         // Small writes (SSE events) go out at once.
         let _ = stream.set_nodelay(true);
         let service = TowerToHyperService::new(router.clone());
+        let stream = FirstBytes::new(stream, limits.header_read_timeout);
         let connection = builder
             .serve_connection_with_upgrades(TokioIo::new(stream), service)
             .into_owned();
@@ -120,6 +125,88 @@ pub async fn serve(
     }
     drop(listener);
     graceful.shutdown().await;
+}
+
+/// Bytes hyper needs before it can tell HTTP/1.1 from HTTP/2 (the length of the HTTP/2
+/// connection preface).
+const PROTOCOL_SNIFF_BYTES: usize = 24;
+
+/// A connection whose first bytes must arrive before a deadline: a client that connects
+/// and sends nothing (or trickles the first few bytes) is cut off after the header
+/// timeout, like one that trickles a request head.
+struct FirstBytes<T> {
+    inner: T,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+    awaited: usize,
+}
+
+impl<T> FirstBytes<T> {
+    fn new(inner: T, timeout: Duration) -> Self {
+        Self {
+            inner,
+            deadline: Box::pin(tokio::time::sleep(timeout)),
+            awaited: PROTOCOL_SNIFF_BYTES,
+        }
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for FirstBytes<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        let before = buf.filled().len();
+        let read = Pin::new(&mut this.inner).poll_read(cx, buf);
+        if this.awaited == 0 {
+            return read;
+        }
+        match read {
+            Poll::Ready(Ok(())) => {
+                let got = buf.filled().len().saturating_sub(before);
+                this.awaited = this.awaited.saturating_sub(got);
+                Poll::Ready(Ok(()))
+            }
+            Poll::Pending if this.deadline.as_mut().poll(cx).is_ready() => {
+                Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "no request within the header timeout",
+                )))
+            }
+            other => other,
+        }
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for FirstBytes<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
 }
 
 /// Answers a connection over the cap with a 503 and closes it. Whatever the client
@@ -140,6 +227,28 @@ async fn refuse(mut stream: TcpStream) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn silence_before_the_first_bytes_ends_the_connection_but_not_after() {
+        let (mut client, server) = tokio::io::duplex(64);
+        let mut wrapped = FirstBytes::new(server, Duration::from_secs(10));
+        let mut buf = [0_u8; 64];
+        let err = wrapped.read(&mut buf).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut, "a silent client is cut off");
+
+        let (mut client2, server2) = tokio::io::duplex(64);
+        let mut wrapped = FirstBytes::new(server2, Duration::from_secs(10));
+        client2.write_all(&[b'G'; PROTOCOL_SNIFF_BYTES]).await.unwrap();
+        let mut got = 0;
+        while got < PROTOCOL_SNIFF_BYTES {
+            got += wrapped.read(&mut buf).await.unwrap();
+        }
+        // Past the protocol sniff, hyper's own header timer takes over: silence here is
+        // not this wrapper's business.
+        let waited = tokio::time::timeout(Duration::from_secs(60), wrapped.read(&mut buf)).await;
+        assert!(waited.is_err(), "no deadline once the first bytes are in");
+        client.write_all(b"x").await.unwrap();
+    }
 
     #[test]
     fn the_refusal_is_a_well_formed_openai_error() {
