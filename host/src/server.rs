@@ -366,3 +366,22 @@ impl App {
         self.close().await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_database_url_password_never_reaches_the_startup_error() {
+        let config = Config::from_toml_str(
+            "[storage]\ndatabase_url = \"postgres://app:hunter2-secret@db.internal:5432/gw\"\n",
+        )
+        .unwrap();
+        let Err(err) = App::build(config).await else {
+            panic!("this build has no Postgres store yet; the URL is refused");
+        };
+        let message = format!("{err:#}");
+        assert!(!message.contains("hunter2-secret"), "{message}");
+        assert!(message.contains("postgres://app:[REDACTED]@db.internal"), "{message}");
+    }
+}
