@@ -12,7 +12,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use switchyard::config::PluginsConfig;
 use switchyard::plugins::Plugins;
 use switchyard::plugins::bindings::{CallContext, Endpoint, StreamEvent, UpstreamResponse};
-use switchyard::plugins::call::Session;
+use switchyard::plugins::session::Session;
 
 const REQUEST: &[u8] = br#"{"model":"gpt-4o-mini","messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Say hello in five languages."}],"temperature":0.2}"#;
 const RESPONSE: &[u8] = br#"{"id":"chatcmpl-1","object":"chat.completion","created":1755133856,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hello, Hola, Bonjour, Hallo, Ciao","refusal":null,"annotations":[]},"finish_reason":"stop"}],"usage":{"prompt_tokens":21,"completion_tokens":12,"total_tokens":33}}"#;

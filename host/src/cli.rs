@@ -1,6 +1,9 @@
 //! Command line: `switchyard [serve]` runs the gateway, other subcommands are tools
 //! around it. Add a subcommand as a [`Command`] variant with its own argument type.
 
+pub mod check;
+pub mod keys;
+
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
@@ -30,7 +33,7 @@ pub enum Command {
     Plugin(PluginCommand),
     /// Manage client keys in the configured database.
     #[command(subcommand)]
-    Keys(crate::keys_command::KeysCommand),
+    Keys(crate::cli::keys::KeysCommand),
 }
 
 /// `switchyard plugin ...`
@@ -108,7 +111,7 @@ mod tests {
             "--models",
             "a,b",
         ]);
-        let Command::Keys(crate::keys_command::KeysCommand::Create { name, models, .. }) =
+        let Command::Keys(crate::cli::keys::KeysCommand::Create { name, models, .. }) =
             cli.command()
         else {
             panic!("expected keys create, got {:?}", cli.command);

@@ -6,8 +6,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::plugins::bindings::ApiError;
-use crate::plugins::call::PluginFault;
 use crate::plugins::registry::Adapter;
+use crate::plugins::session::PluginFault;
 
 /// A failed request.
 #[derive(Debug, thiserror::Error)]

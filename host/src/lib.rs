@@ -1,37 +1,25 @@
 //! Switchyard: a self-hosted, OpenAI-compatible LLM gateway whose platform adapters
 //! are WebAssembly components.
 //!
-//! A request flows: [`routes`] -> [`models`] resolution -> [`plugins`] snapshot and
-//! session -> `transform-request` -> [`upstream`] -> `transform-response`, or
-//! [`sse`] framing + [`relay`] for streams (and [`aggregate`] for streaming-only
-//! upstreams answering non-streaming clients).
+//! The modules follow one request's path: [`http`] (routes, extractors, the accept
+//! loop) -> [`access`] (who is calling, may they, how much) -> [`dispatch`] (model ->
+//! deployments -> attempts: adapter session, upstream, relay) -> [`plugins`] (the
+//! adapter runtime), then [`record`] (metrics, request log, conversations) -> [`store`].
+//! [`app`] wires them together; [`cli`] holds the tools around the server.
 
-pub mod aggregate;
-pub mod auth;
-pub mod check;
+pub mod access;
+pub mod app;
 pub mod cli;
 pub mod config;
-pub mod conversation;
+pub mod dispatch;
 pub mod error;
-pub mod keys;
-pub mod keys_command;
-pub mod ledger;
-pub mod limits;
-pub mod metrics;
-pub mod models;
+pub mod http;
 pub mod plugins;
-pub mod proxy;
+pub mod record;
 pub mod redact;
-pub mod relay;
-pub mod routes;
-pub mod routing;
-pub mod server;
-pub mod sse;
 pub mod state;
 pub mod store;
 pub mod telemetry;
-pub mod unfold;
-pub mod upstream;
 
+pub use app::{App, serve};
 pub use config::Config;
-pub use server::{App, serve};

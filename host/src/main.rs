@@ -7,7 +7,8 @@ use anyhow::Context;
 use clap::Parser;
 
 use switchyard::cli::{Cli, Command, PluginCommand};
-use switchyard::{App, Config, check, keys_command, telemetry};
+use switchyard::cli::{check, keys};
+use switchyard::{App, Config, telemetry};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<ExitCode> {
@@ -23,7 +24,7 @@ async fn main() -> anyhow::Result<ExitCode> {
         Command::Serve => serve(config).await.map(|()| ExitCode::SUCCESS),
         Command::Keys(command) => {
             let mut stdout = std::io::stdout().lock();
-            keys_command::run(command.clone(), &config, &mut stdout)?;
+            keys::run(command.clone(), &config, &mut stdout)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Plugin(PluginCommand::Check(args)) => {

@@ -4,11 +4,11 @@
 pub mod bindings;
 pub mod builtin;
 pub mod cache;
-pub mod call;
 pub mod engine;
 pub mod load;
 pub mod pool;
 pub mod registry;
+pub mod session;
 pub mod verify;
 pub mod watch;
 
@@ -22,9 +22,9 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::config::PluginsConfig;
 use crate::error::GatewayError;
-use call::Session;
 use engine::{EngineLimits, PluginEngine};
 use registry::{Adapter, AdapterSource, Registry};
+use session::Session;
 
 /// Instances reserved beyond the request capacity, for validating reloads.
 const VALIDATION_HEADROOM: u32 = 8;

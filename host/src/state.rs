@@ -2,14 +2,14 @@
 
 use std::sync::Arc;
 
-use crate::auth::Auth;
+use crate::access::auth::Auth;
+use crate::access::limits::SharedLimits;
 use crate::config::Config;
-use crate::ledger::Ledger;
-use crate::limits::SharedLimits;
-use crate::models::ModelTable;
+use crate::dispatch::models::ModelTable;
+use crate::dispatch::upstream::Upstream;
 use crate::plugins::Plugins;
+use crate::record::ledger::Ledger;
 use crate::store::SharedStore;
-use crate::upstream::Upstream;
 
 /// Everything a request needs.
 #[derive(Clone)]

@@ -7,7 +7,7 @@ use std::time::Duration;
 use wasmtime::component::Linker;
 use wasmtime::{Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
-use super::call::PluginState;
+use super::session::PluginState;
 
 /// How often the engine's epoch advances; a call overruns its deadline by at most this.
 pub const EPOCH_TICK: Duration = Duration::from_millis(5);

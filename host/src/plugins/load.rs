@@ -8,10 +8,10 @@ use wasmtime::component::Component;
 use wasmtime::component::types::ComponentItem;
 
 use super::bindings::{AdapterWorldPre, CONTRACT_PACKAGE, CONTRACT_VERSION, PluginInfo};
-use super::call::{PluginFault, Session};
 use super::engine::PluginEngine;
 use super::pool::InstancePool;
 use super::registry::{Adapter, AdapterSource};
+use super::session::{PluginFault, Session};
 
 /// Deadline for `info()` during validation.
 const INFO_TIMEOUT: Duration = Duration::from_secs(2);
@@ -112,7 +112,11 @@ pub async fn load(
 }
 
 /// A compiled, linked component and the contract version it targets.
-type Compiled = (Component, AdapterWorldPre<super::call::PluginState>, String);
+type Compiled = (
+    Component,
+    AdapterWorldPre<super::session::PluginState>,
+    String,
+);
 
 /// The CPU-heavy part: compile, check the contract, type-check against the linker.
 fn compile(engine: &PluginEngine, bytes: &[u8], digest: &str) -> Result<Compiled, LoadError> {

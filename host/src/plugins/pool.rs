@@ -7,7 +7,7 @@
 
 use std::sync::Mutex;
 
-use super::call::Session;
+use super::session::Session;
 
 /// Requests an instance serves before it is replaced by a fresh one.
 pub const MAX_REQUESTS: u32 = 10_000;

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::bindings::{AdapterWorldPre, Endpoint, PluginInfo};
-use super::call::PluginState;
 use super::pool::InstancePool;
+use super::session::PluginState;
 
 /// Where an adapter's code came from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,8 +11,8 @@ use crate::error::GatewayError;
 use crate::plugins::bindings::{
     ApiError, PluginInfo, StreamOutput, TranslatedResponse, UpstreamRequest,
 };
-use crate::plugins::call::{CallResult, PluginFault};
 use crate::plugins::registry::Adapter;
+use crate::plugins::session::{CallResult, PluginFault};
 
 /// Longest adapter name.
 pub const MAX_NAME: usize = 64;

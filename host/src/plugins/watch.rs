@@ -87,7 +87,7 @@ impl Reconciler {
                     );
                     slot.good = Some(Arc::new(adapter));
                     slot.error = None;
-                    crate::metrics::record_reload(&name, true);
+                    crate::record::metrics::record_reload(&name, true);
                 }
                 Err(err) => {
                     tracing::error!(
@@ -97,7 +97,7 @@ impl Reconciler {
                         "adapter file rejected; the previous version keeps serving"
                     );
                     slot.error = Some(describe(&path, &err));
-                    crate::metrics::record_reload(&name, false);
+                    crate::record::metrics::record_reload(&name, false);
                 }
             }
         }

@@ -1,0 +1,6 @@
+//! Who is calling, whether they may, and how much: client keys ([`auth`], [`keys`]) and
+//! per-key limits ([`limits`]), applied before a request is dispatched.
+
+pub mod auth;
+pub mod keys;
+pub mod limits;

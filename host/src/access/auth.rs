@@ -1,0 +1,197 @@
+//! Who is calling: a client key, the admin, or nobody. The API middleware puts the
+//! [`Principal`] in the request's extensions (for handlers) and the response's (for
+//! the request log); the admin middleware guards `/admin`.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderMap, header};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::access::keys::{KeyRing, Refusal};
+use crate::config::AuthConfig;
+use crate::error::GatewayError;
+use crate::state::AppState;
+use crate::store::ClientKey;
+
+/// The caller of a request.
+#[derive(Debug, Clone)]
+pub enum Principal {
+    /// No key (client auth off, or anonymous access allowed).
+    Anonymous,
+    /// A client key.
+    Client(Arc<ClientKey>),
+    /// The admin key.
+    Admin,
+}
+
+impl Principal {
+    /// The id the request log and conversations use.
+    pub fn client_id(&self) -> &str {
+        match self {
+            Self::Anonymous => "anonymous",
+            Self::Client(key) => &key.id,
+            Self::Admin => "admin",
+        }
+    }
+
+    /// The client key, if any.
+    pub fn key(&self) -> Option<&ClientKey> {
+        match self {
+            Self::Client(key) => Some(key),
+            _ => None,
+        }
+    }
+
+    /// Refuses a model outside the key's allowlist (403).
+    pub fn check_model(&self, model: &str) -> Result<(), GatewayError> {
+        match self.key() {
+            Some(key) if !key.allows_model(model) => Err(GatewayError::Forbidden {
+                message: format!("this API key may not use the model `{model}`"),
+                code: "model_not_allowed",
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether this caller's exchanges are stored, given the global setting.
+    pub fn stores_conversations(&self, globally: bool) -> bool {
+        self.key()
+            .and_then(|key| key.store_conversations)
+            .unwrap_or(globally)
+    }
+}
+
+/// The authentication policy.
+pub struct Auth {
+    ring: Arc<KeyRing>,
+    client_auth: bool,
+    anonymous: bool,
+    admin_digest: Option<[u8; 32]>,
+}
+
+impl Auth {
+    /// The policy of `config`, checking client keys against `ring`.
+    pub fn new(config: &AuthConfig, ring: Arc<KeyRing>) -> Self {
+        Self {
+            ring,
+            client_auth: config.enable_client_auth,
+            anonymous: config.allow_anonymous_access,
+            admin_digest: config
+                .admin_key
+                .as_deref()
+                .map(|key| Sha256::digest(key.trim().as_bytes()).into()),
+        }
+    }
+
+    /// The live key ring.
+    pub fn ring(&self) -> &Arc<KeyRing> {
+        &self.ring
+    }
+
+    /// Whether `secret` is the admin key (compared in constant time).
+    pub fn is_admin(&self, secret: &str) -> bool {
+        self.admin_digest.is_some_and(|expected| {
+            let presented: [u8; 32] = Sha256::digest(secret.as_bytes()).into();
+            bool::from(presented.ct_eq(&expected))
+        })
+    }
+
+    /// Identifies the caller of an API request.
+    pub fn identify(&self, headers: &HeaderMap) -> Result<Principal, GatewayError> {
+        let Some(secret) = presented_key(headers) else {
+            if self.client_auth && !self.anonymous {
+                return Err(GatewayError::Unauthorized {
+                    message: "missing API key: send it as `Authorization: Bearer <key>`".into(),
+                    code: "missing_api_key",
+                });
+            }
+            return Ok(Principal::Anonymous);
+        };
+        if self.is_admin(secret) {
+            return Ok(Principal::Admin);
+        }
+        match self.ring.authenticate(secret) {
+            Ok(key) => Ok(Principal::Client(key)),
+            // With client auth off, any key is accepted; a known one still names the client.
+            Err(_) if !self.client_auth => Ok(Principal::Anonymous),
+            Err(refusal) => Err(refused(refusal, secret)),
+        }
+    }
+}
+
+fn refused(refusal: Refusal, secret: &str) -> GatewayError {
+    let shown: String = secret.chars().take(6).collect();
+    let (message, code) = match refusal {
+        Refusal::Unknown => (
+            format!("incorrect API key provided: {shown}****"),
+            "invalid_api_key",
+        ),
+        Refusal::Disabled => (
+            format!("the API key {shown}**** is disabled"),
+            "key_disabled",
+        ),
+        Refusal::Expired => (
+            format!("the API key {shown}**** has expired"),
+            "key_expired",
+        ),
+    };
+    GatewayError::Unauthorized { message, code }
+}
+
+/// The key a request carries: `Authorization: Bearer`, or `x-api-key` / `api-key` as
+/// Anthropic's and Azure's SDKs send it.
+pub fn presented_key(headers: &HeaderMap) -> Option<&str> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        });
+    bearer
+        .or_else(|| headers.get("x-api-key").and_then(|v| v.to_str().ok()))
+        .or_else(|| headers.get("api-key").and_then(|v| v.to_str().ok()))
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+}
+
+/// Middleware for the API: identifies the caller or answers 401.
+pub async fn clients(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let principal = match state.auth.identify(request.headers()) {
+        Ok(principal) => principal,
+        Err(err) => return err.into_response(),
+    };
+    tracing::Span::current().record("client", principal.client_id());
+    request.extensions_mut().insert(principal.clone());
+    let mut response = next.run(request).await;
+    response.extensions_mut().insert(principal);
+    response
+}
+
+/// Middleware for `/admin`: the admin key or 401; 403 when no admin key is configured.
+pub async fn admin(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if state.auth.admin_digest.is_none() {
+        return GatewayError::Forbidden {
+            message: "the admin API is off: set auth.admin_key (or the ADMIN_KEY variable)".into(),
+            code: "admin_api_disabled",
+        }
+        .into_response();
+    }
+    match presented_key(request.headers()) {
+        Some(secret) if state.auth.is_admin(secret) => next.run(request).await,
+        Some(_) => GatewayError::Unauthorized {
+            message: "incorrect admin key".into(),
+            code: "invalid_api_key",
+        }
+        .into_response(),
+        None => GatewayError::Unauthorized {
+            message: "missing admin key: send it as `Authorization: Bearer <admin key>`".into(),
+            code: "missing_api_key",
+        }
+        .into_response(),
+    }
+}

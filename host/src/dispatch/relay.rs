@@ -1,0 +1,348 @@
+//! Streaming relay: upstream bytes -> framed events -> `stream-transformer.push` ->
+//! OpenAI chunks as SSE to the client, ending with `data: [DONE]`. A failure after
+//! the stream started ends it with an OpenAI error event, never a silent cut.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::response::Response;
+use bytes::{Bytes, BytesMut};
+use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
+use http::{HeaderValue, header};
+use wasmtime::component::ResourceAny;
+
+use crate::dispatch::Call;
+use crate::dispatch::fold::Aggregator;
+use crate::dispatch::sse::{self, Framer};
+use crate::dispatch::upstream;
+use crate::error::GatewayError;
+use crate::plugins::bindings::{StreamEvent, StreamFraming, StreamOutput, Usage};
+use crate::plugins::session::CallResult;
+use crate::plugins::verify;
+use crate::record::conversation::Capture;
+use crate::record::ledger::StreamOutcome;
+use crate::record::metrics::{self, InFlight};
+
+/// One upstream stream being translated.
+pub struct Relay {
+    call: Call,
+    transformer: ResourceAny,
+    upstream: BoxStream<'static, reqwest::Result<Bytes>>,
+    framer: Framer,
+    events: Vec<StreamEvent>,
+    finished: bool,
+    first_chunk_seen: bool,
+    _in_flight: InFlight,
+    /// The latest cumulative usage the adapter reported.
+    pub usage: Option<Usage>,
+    /// Where the end of a relayed stream is reported (request log, conversation).
+    outcome: Option<Arc<StreamOutcome>>,
+    /// The chunks so far, folded, when the conversation is being captured.
+    transcript: Option<Aggregator>,
+    /// Longest wait for the next upstream bytes.
+    idle: Duration,
+    /// When the whole call must be over.
+    deadline: Option<Instant>,
+}
+
+/// What one step of the relay produced.
+pub enum Step {
+    /// Chunks (JSON strings) to deliver.
+    Chunks(Vec<String>),
+    /// The stream ended normally; chunks still to deliver come first.
+    End(Vec<String>),
+    /// The stream failed; chunks produced before the failure come first.
+    Failed(Vec<String>, GatewayError),
+}
+
+impl Relay {
+    /// Creates the adapter's stream transformer for a 2xx upstream stream.
+    pub async fn open(
+        mut call: Call,
+        response: reqwest::Response,
+        framing: StreamFraming,
+    ) -> Result<Self, GatewayError> {
+        let headers = upstream::header_pairs(response.headers());
+        let status = response.status().as_u16();
+        let transformer = call
+            .session
+            .open_stream(&call.ctx, status, &headers)
+            .await
+            .map_err(|fault| GatewayError::plugin(&call.adapter, fault))?;
+        Ok(Self {
+            call,
+            transformer,
+            upstream: response.bytes_stream().boxed(),
+            framer: Framer::new(framing),
+            events: Vec::new(),
+            finished: false,
+            first_chunk_seen: false,
+            _in_flight: InFlight::start(metrics::STREAMS_IN_FLIGHT),
+            usage: None,
+            outcome: None,
+            transcript: None,
+            idle: Duration::MAX,
+            deadline: None,
+        })
+    }
+
+    /// Ends the stream with a timeout error when the upstream is silent for `idle` or
+    /// the call runs past `deadline`.
+    pub fn limit_time(&mut self, idle: Duration, deadline: Instant) {
+        self.idle = idle;
+        self.deadline = Some(deadline);
+    }
+
+    /// The next upstream bytes, or `Err` when a time limit ran out first.
+    async fn next_bytes(&mut self) -> Result<Option<reqwest::Result<Bytes>>, GatewayError> {
+        let now = Instant::now();
+        let idle_end = now.checked_add(self.idle);
+        let limit = match (idle_end, self.deadline) {
+            (Some(idle), Some(deadline)) => Some(idle.min(deadline)),
+            (idle, deadline) => idle.or(deadline),
+        };
+        let Some(limit) = limit else {
+            return Ok(self.upstream.next().await);
+        };
+        tokio::time::timeout_at(limit.into(), self.upstream.next())
+            .await
+            .map_err(|_| GatewayError::UpstreamTimeout {
+                model: self.call.route.name.clone(),
+            })
+    }
+
+    /// Reports the stream's end, usage and captured exchange to `outcome`.
+    pub fn report_to(&mut self, outcome: Arc<StreamOutcome>) {
+        if self.call.capture.is_some() {
+            self.transcript = Some(Aggregator::default());
+        }
+        self.outcome = Some(outcome);
+    }
+
+    /// The conversation capture, for a caller that assembles the answer itself.
+    pub fn take_capture(&mut self) -> Option<Capture> {
+        self.call.capture.take()
+    }
+
+    /// Folds a step into the transcript and, at the end, reports the outcome.
+    fn observe(&mut self, step: &Step) {
+        let chunks = match step {
+            Step::Chunks(chunks) | Step::End(chunks) | Step::Failed(chunks, _) => chunks,
+        };
+        if let Some(transcript) = &mut self.transcript {
+            chunks.iter().for_each(|c| transcript.add(c));
+        }
+        let Some(outcome) = &self.outcome else {
+            return;
+        };
+        match step {
+            Step::Chunks(_) => {}
+            Step::End(_) => {
+                let exchange = match (self.call.capture.take(), self.transcript.take()) {
+                    (Some(capture), Some(transcript)) => {
+                        let completion = transcript.finish(None);
+                        completion
+                            .pointer("/choices/0/message")
+                            .map(|reply| capture.complete(reply))
+                    }
+                    _ => None,
+                };
+                outcome.ended(self.usage, exchange);
+            }
+            Step::Failed(_, err) => outcome.failed(err.error_type(), self.usage),
+        }
+    }
+
+    /// Reads upstream until the adapter produces chunks or the stream ends.
+    pub async fn step(&mut self) -> Option<Step> {
+        if self.finished {
+            return None;
+        }
+        loop {
+            let next = match self.next_bytes().await {
+                Ok(next) => next,
+                Err(timeout) => return Some(self.fail(Vec::new(), timeout)),
+            };
+            match next {
+                Some(Ok(bytes)) => {
+                    if self.framer.push(&bytes, &mut self.events).is_err() {
+                        return Some(
+                            self.fail(Vec::new(), self.broken("an upstream event is too large")),
+                        );
+                    }
+                    if self.events.is_empty() {
+                        continue;
+                    }
+                    let events = std::mem::take(&mut self.events);
+                    let result = self.call.session.push(self.transformer, &events).await;
+                    match self.absorb(result) {
+                        Ok(chunks) if chunks.is_empty() => continue,
+                        Ok(chunks) => {
+                            if !self.first_chunk_seen {
+                                self.first_chunk_seen = true;
+                                metrics::record_first_token(
+                                    &self.call.adapter.info.name,
+                                    self.call.started,
+                                );
+                            }
+                            return Some(Step::Chunks(chunks));
+                        }
+                        Err(err) => return Some(self.fail(Vec::new(), err)),
+                    }
+                }
+                Some(Err(err)) => {
+                    let err = upstream::transport_error(&self.call.route.name, err);
+                    return Some(self.fail(Vec::new(), err));
+                }
+                None => return Some(self.end().await),
+            }
+        }
+    }
+
+    /// The upstream closed: flush the framer, push the rest, and call `finish`.
+    async fn end(&mut self) -> Step {
+        self.framer.finish(&mut self.events);
+        let mut chunks = Vec::new();
+        if !self.events.is_empty() {
+            let events = std::mem::take(&mut self.events);
+            let result = self.call.session.push(self.transformer, &events).await;
+            match self.absorb(result) {
+                Ok(more) => chunks = more,
+                Err(err) => return self.fail(chunks, err),
+            }
+        }
+        let result = self.call.session.finish(self.transformer).await;
+        match self.absorb(result) {
+            Ok(more) => chunks.extend(more),
+            Err(err) => return self.fail(chunks, err),
+        }
+        self.finished = true;
+        if let Some(usage) = &self.usage {
+            metrics::record_tokens(&self.call.route.name, &self.call.client_id, usage);
+        }
+        Step::End(chunks)
+    }
+
+    fn absorb(&mut self, result: CallResult<StreamOutput>) -> Result<Vec<String>, GatewayError> {
+        let output = verify::stream_output(&self.call.adapter, result)?;
+        if output.usage.is_some() {
+            self.usage = output.usage;
+        }
+        Ok(output.chunks)
+    }
+
+    fn broken(&self, message: &str) -> GatewayError {
+        GatewayError::UpstreamUnreachable {
+            model: self.call.route.name.clone(),
+            message: message.to_string(),
+        }
+    }
+
+    fn fail(&mut self, chunks: Vec<String>, err: GatewayError) -> Step {
+        self.finished = true;
+        tracing::warn!(
+            model = %self.call.route.name,
+            adapter = %self.call.adapter.info.name,
+            error = %err.message(),
+            "stream ended with an error"
+        );
+        Step::Failed(chunks, err)
+    }
+
+    /// After a normal end: drops the stream transformer and returns the instance to
+    /// its pool. A relay dropped early (failure, client gone) discards its instance.
+    pub async fn recycle(mut self) {
+        if self.finished
+            && self
+                .call
+                .session
+                .close_stream(self.transformer)
+                .await
+                .is_ok()
+        {
+            self.call.recycle();
+        }
+    }
+}
+
+/// SSE bytes for a step: its chunks, then `[DONE]` or the error event.
+fn encode(step: Step) -> Bytes {
+    let (chunks, tail) = match step {
+        Step::Chunks(chunks) => (chunks, None),
+        Step::End(chunks) => (chunks, Some(Bytes::from_static(sse::DONE))),
+        Step::Failed(chunks, err) => {
+            let body = serde_json::to_string(&err.body()).unwrap_or_default();
+            (chunks, Some(Bytes::from(format!("data: {body}\n\n"))))
+        }
+    };
+    let encoded = sse::encode_chunks(&chunks);
+    match tail {
+        None => encoded,
+        Some(tail) if encoded.is_empty() => tail,
+        Some(tail) => {
+            let mut out = BytesMut::with_capacity(encoded.len() + tail.len());
+            out.extend_from_slice(&encoded);
+            out.extend_from_slice(&tail);
+            out.freeze()
+        }
+    }
+}
+
+impl Relay {
+    /// Waits for the first output before committing to a 200: a stream that fails
+    /// before producing anything (an upstream that answers 200 with an error body,
+    /// a trap on the first event) is answered with its real status instead.
+    pub async fn into_sse(mut self) -> Result<Response, GatewayError> {
+        match self.step().await {
+            Some(Step::Failed(chunks, err)) if chunks.is_empty() => Err(err),
+            first => Ok(self.respond(first)),
+        }
+    }
+
+    fn respond(self, first: Option<Step>) -> Response {
+        let state = (Some(self), first);
+        let stream = futures_util::stream::unfold(state, |(relay, pending)| async move {
+            let mut relay = relay?;
+            let step = match pending {
+                Some(step) => step,
+                None => relay.step().await?,
+            };
+            let ended = matches!(step, Step::End(_));
+            relay.observe(&step);
+            let bytes = encode(step);
+            if ended {
+                // The closing `[DONE]` does not wait for the adapter's destructor: the
+                // instance goes back to its pool on its own task.
+                tokio::spawn(relay.recycle());
+                return Some((Ok::<_, Infallible>(bytes), (None, None)));
+            }
+            Some((Ok(bytes), (Some(relay), None)))
+        });
+        sse_response(Body::from_stream(stream))
+    }
+}
+
+/// A stream response around `body`, with the headers that keep proxies from buffering it.
+fn sse_response(body: Body) -> Response {
+    let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream; charset=utf-8"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    response
+}
+
+/// A complete stream, all at once: `chunks`, then `[DONE]`.
+pub fn whole_sse(chunks: &[String]) -> Response {
+    let encoded = sse::encode_chunks(chunks);
+    let mut body = BytesMut::with_capacity(encoded.len() + sse::DONE.len());
+    body.extend_from_slice(&encoded);
+    body.extend_from_slice(sse::DONE);
+    sse_response(Body::from(body.freeze()))
+}

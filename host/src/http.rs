@@ -1,0 +1,76 @@
+//! HTTP routes: the OpenAI-compatible API plus health. Every failure, including
+//! unknown paths and methods, answers an OpenAI-shaped error.
+
+pub mod admin;
+pub mod chat;
+pub mod connections;
+pub mod conversations;
+pub mod embeddings;
+pub mod health;
+pub mod models;
+mod request;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{Method, Uri};
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post};
+
+use crate::access::{auth, limits};
+use crate::error::GatewayError;
+use crate::record::ledger;
+use crate::state::AppState;
+
+/// All routes, with the body limit that makes oversized bodies a 413. The API needs a
+/// client key (per `[auth]`), `/admin` the admin key; health and metrics are open.
+/// Proxied calls are written to the request log, refused ones included.
+pub fn router(state: AppState) -> Router {
+    let limit = state.config.server.max_body_bytes;
+    let proxied = Router::new()
+        .route("/v1/chat/completions", post(chat::completions))
+        .route("/v1/embeddings", post(embeddings::create))
+        .route_layer(from_fn_with_state(state.clone(), limits::enforce))
+        .route_layer(from_fn_with_state(state.clone(), auth::clients))
+        .route_layer(from_fn_with_state(state.clone(), ledger::record));
+    let api = Router::new()
+        .route("/v1/models", get(models::list))
+        .route("/v1/models/{*id}", get(models::show))
+        .route("/v1/conversations", get(conversations::list))
+        .route(
+            "/v1/conversations/{id}",
+            get(conversations::show).delete(conversations::delete),
+        )
+        .route_layer(from_fn_with_state(state.clone(), auth::clients));
+    let admin = admin::router().route_layer(from_fn_with_state(state.clone(), auth::admin));
+    Router::new()
+        .merge(proxied)
+        .merge(api)
+        .merge(admin)
+        .route("/health", get(health::health))
+        .route("/health/live", get(health::live))
+        .route("/health/ready", get(health::ready))
+        .route("/metrics", get(crate::record::metrics::render))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state)
+}
+
+async fn not_found(method: Method, uri: Uri) -> GatewayError {
+    GatewayError::RouteNotFound {
+        method: method.to_string(),
+        path: uri.path().to_string(),
+    }
+}
+
+async fn method_not_allowed(method: Method) -> GatewayError {
+    GatewayError::MethodNotAllowed(method.to_string())
+}
+
+/// A query string that does not parse is a 400 naming the problem.
+pub fn bad_query(rejection: axum::extract::rejection::QueryRejection) -> GatewayError {
+    GatewayError::bad_request(
+        format!("invalid query string: {}", rejection.body_text()),
+        None,
+    )
+}

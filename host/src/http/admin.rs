@@ -1,0 +1,28 @@
+//! The admin API under `/admin`, behind the admin key: client keys, usage, the request
+//! log and every client's conversations.
+
+pub mod keys;
+pub mod usage;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::state::AppState;
+
+/// The `/admin` routes (the caller adds the admin guard).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/keys", post(keys::create).get(keys::list))
+        .route(
+            "/admin/keys/{id}",
+            get(keys::show).patch(keys::update).delete(keys::revoke),
+        )
+        .route("/admin/keys/{id}/rotate", post(keys::rotate))
+        .route("/admin/usage", get(usage::summary))
+        .route("/admin/requests", get(usage::requests))
+        .route("/admin/conversations", get(super::conversations::list_all))
+        .route(
+            "/admin/conversations/{client_id}/{id}",
+            get(super::conversations::show_any).delete(super::conversations::delete_any),
+        )
+}

@@ -1,0 +1,84 @@
+//! `POST /v1/chat/completions`.
+
+use axum::Extension;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::Response;
+use bytes::Bytes;
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+
+use super::request;
+use crate::access::auth::Principal;
+use crate::dispatch::{self, CallHead};
+use crate::error::GatewayError;
+use crate::plugins::bindings::Endpoint;
+use crate::record::conversation;
+use crate::state::AppState;
+
+/// The fields of a chat request the host checks; the rest is the adapter's business.
+#[derive(Deserialize)]
+struct ChatHead {
+    model: String,
+    messages: Vec<IgnoredAny>,
+    #[serde(default)]
+    stream: Option<bool>,
+    #[serde(default)]
+    stream_options: Option<StreamOptions>,
+}
+
+#[derive(Deserialize)]
+struct StreamOptions {
+    #[serde(default)]
+    include_usage: Option<bool>,
+}
+
+/// Proxies a chat completion, streamed or not, and stores the exchange when the
+/// caller's conversations are kept (the id comes back in `x-conversation-id`).
+pub async fn completions(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, GatewayError> {
+    let body = request::json_body(&headers, body, state.config.server.max_body_bytes)?;
+    let head: ChatHead = request::parse(&body)?;
+    if head.messages.is_empty() {
+        return Err(GatewayError::bad_request(
+            "`messages` must contain at least one message",
+            Some("messages"),
+        ));
+    }
+    let stream = head.stream.unwrap_or(false);
+    let call = CallHead {
+        model: head.model,
+        stream,
+        include_usage: stream
+            && head
+                .stream_options
+                .and_then(|o| o.include_usage)
+                .unwrap_or(false),
+    };
+    let (capture, body) = conversation::begin(
+        &principal,
+        state.config.conversations.enabled,
+        &headers,
+        &call.model,
+        body,
+    )?;
+    let conversation_id = capture.as_ref().map(|c| c.conversation_id.clone());
+    let mut response = dispatch::forward(
+        &state,
+        Endpoint::ChatCompletions,
+        call,
+        &principal,
+        body,
+        capture,
+    )
+    .await;
+    if let Some(value) = conversation_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+        response.headers_mut().insert(conversation::HEADER, value);
+    }
+    Ok(response)
+}
