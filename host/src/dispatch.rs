@@ -27,8 +27,8 @@ use crate::plugins::registry::Adapter;
 use crate::plugins::session::{PluginFault, Session};
 use crate::plugins::verify;
 use crate::record::conversation::Capture;
-use crate::record::ledger::StreamOutcome;
-use crate::record::metrics::{self, CallInfo};
+use crate::record::metrics;
+use crate::record::outcome::{CallInfo, StreamOutcome};
 use crate::state::AppState;
 use retry::Verdict;
 use tokio::sync::OwnedSemaphorePermit;
@@ -339,7 +339,7 @@ async fn attempt(
                 info.stream = Some(outcome);
                 Ok(response)
             } else {
-                let (body, usage, capture) = fold::collect(relay).await?;
+                let (body, usage, capture) = relay.collect().await?;
                 info.usage = usage;
                 info.exchange = capture
                     .and_then(|c| c.complete_from_body(&body))

@@ -7,8 +7,11 @@ pub mod connections;
 pub mod conversations;
 pub mod embeddings;
 pub mod health;
+pub mod metrics;
 pub mod models;
 mod request;
+
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -26,12 +29,19 @@ use crate::state::AppState;
 /// Proxied calls are written to the request log, refused ones included.
 pub fn router(state: AppState) -> Router {
     let limit = state.config.server.max_body_bytes;
+    let recorder = ledger::Recorder {
+        ledger: Arc::clone(&state.ledger),
+        limits: Arc::clone(&state.limits),
+    };
     let proxied = Router::new()
         .route("/v1/chat/completions", post(chat::completions))
         .route("/v1/embeddings", post(embeddings::create))
-        .route_layer(from_fn_with_state(state.clone(), limits::enforce))
-        .route_layer(from_fn_with_state(state.clone(), auth::clients))
-        .route_layer(from_fn_with_state(state.clone(), ledger::record));
+        .route_layer(from_fn_with_state(
+            Arc::clone(&state.limits),
+            limits::enforce,
+        ))
+        .route_layer(from_fn_with_state(Arc::clone(&state.auth), auth::clients))
+        .route_layer(from_fn_with_state(recorder, ledger::record));
     let api = Router::new()
         .route("/v1/models", get(models::list))
         .route("/v1/models/{*id}", get(models::show))
@@ -40,8 +50,9 @@ pub fn router(state: AppState) -> Router {
             "/v1/conversations/{id}",
             get(conversations::show).delete(conversations::delete),
         )
-        .route_layer(from_fn_with_state(state.clone(), auth::clients));
-    let admin = admin::router().route_layer(from_fn_with_state(state.clone(), auth::admin));
+        .route_layer(from_fn_with_state(Arc::clone(&state.auth), auth::clients));
+    let admin =
+        admin::router().route_layer(from_fn_with_state(Arc::clone(&state.auth), auth::admin));
     Router::new()
         .merge(proxied)
         .merge(api)
@@ -49,7 +60,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health::health))
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
-        .route("/metrics", get(crate::record::metrics::render))
+        .route("/metrics", get(metrics::render))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))

@@ -4,3 +4,4 @@
 pub mod conversation;
 pub mod ledger;
 pub mod metrics;
+pub mod outcome;

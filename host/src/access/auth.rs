@@ -14,7 +14,6 @@ use subtle::ConstantTimeEq;
 use crate::access::keys::{KeyRing, Refusal};
 use crate::config::AuthConfig;
 use crate::error::GatewayError;
-use crate::state::AppState;
 use crate::store::ClientKey;
 
 /// The caller of a request.
@@ -160,8 +159,8 @@ pub fn presented_key(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// Middleware for the API: identifies the caller or answers 401.
-pub async fn clients(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let principal = match state.auth.identify(request.headers()) {
+pub async fn clients(State(auth): State<Arc<Auth>>, mut request: Request, next: Next) -> Response {
+    let principal = match auth.identify(request.headers()) {
         Ok(principal) => principal,
         Err(err) => return err.into_response(),
     };
@@ -173,8 +172,8 @@ pub async fn clients(State(state): State<AppState>, mut request: Request, next: 
 }
 
 /// Middleware for `/admin`: the admin key or 401; 403 when no admin key is configured.
-pub async fn admin(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if state.auth.admin_digest.is_none() {
+pub async fn admin(State(auth): State<Arc<Auth>>, request: Request, next: Next) -> Response {
+    if auth.admin_digest.is_none() {
         return GatewayError::Forbidden {
             message: "the admin API is off: set auth.admin_key (or the ADMIN_KEY variable)".into(),
             code: "admin_api_disabled",
@@ -182,7 +181,7 @@ pub async fn admin(State(state): State<AppState>, request: Request, next: Next) 
         .into_response();
     }
     match presented_key(request.headers()) {
-        Some(secret) if state.auth.is_admin(secret) => next.run(request).await,
+        Some(secret) if auth.is_admin(secret) => next.run(request).await,
         Some(_) => GatewayError::Unauthorized {
             message: "incorrect admin key".into(),
             code: "invalid_api_key",

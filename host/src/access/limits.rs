@@ -213,7 +213,7 @@ impl Limited {
 /// under its limits (429 when over), adds the `x-ratelimit-*` headers, and holds the
 /// concurrency slot until the response body is done.
 pub async fn enforce(
-    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    axum::extract::State(limits): axum::extract::State<SharedLimits>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
@@ -223,10 +223,10 @@ pub async fn enforce(
         .extensions()
         .get::<crate::access::auth::Principal>()
         .and_then(|p| p.key().map(|k| (k.id.clone(), k.limits)));
-    let Some((id, limits)) = key else {
+    let Some((id, key_limits)) = key else {
         return next.run(request).await;
     };
-    match state.limits.admit(&id, limits) {
+    match limits.admit(&id, key_limits) {
         Ok(admission) => admission.attach(next.run(request).await),
         Err(limited) => limited.into_response(),
     }

@@ -7,6 +7,7 @@ pub mod diff;
 pub mod expect;
 pub mod fixture;
 pub mod replay;
+pub mod runner;
 pub mod stream;
 
 use std::fmt;
@@ -24,7 +25,7 @@ use crate::plugins::engine::{EngineLimits, PluginEngine};
 use crate::plugins::load;
 use crate::plugins::registry::AdapterSource;
 use diff::Difference;
-use replay::Runner;
+use runner::Runner;
 
 /// Instances alive at once while checking: one case at a time, plus `load`'s.
 const CHECK_INSTANCES: u32 = 4;

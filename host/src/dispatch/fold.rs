@@ -1,16 +1,12 @@
-//! Serving a non-streaming client from a streaming-only upstream (Coze v3): the
-//! adapter's OpenAI chunks are folded into one `chat.completion`, in the host, with no
-//! polling.
+//! Folding OpenAI chunks into one `chat.completion`: a pure fold, used to serve a
+//! non-streaming client from a streaming-only upstream (Coze v3; see
+//! `Relay::collect`) and to capture a streamed answer for its conversation.
 
 use std::collections::BTreeMap;
 
-use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
-use crate::dispatch::relay::{Relay, Step};
-use crate::error::GatewayError;
 use crate::plugins::bindings::Usage;
-use crate::record::conversation::Capture;
 
 /// One choice being assembled.
 #[derive(Default)]
@@ -189,31 +185,6 @@ pub fn usage_json(usage: &Usage) -> Value {
         value["completion_tokens_details"] = json!({"reasoning_tokens": reasoning});
     }
     value
-}
-
-/// Runs a relay to its end and returns the completion body, the usage the adapter
-/// reported and the relay's conversation capture. An error before the end is answered
-/// as an HTTP error: nothing has reached the client yet.
-pub async fn collect(
-    mut relay: Relay,
-) -> Result<(Bytes, Option<Usage>, Option<Capture>), GatewayError> {
-    let mut aggregator = Aggregator::default();
-    while let Some(step) = relay.step().await {
-        match step {
-            Step::Chunks(chunks) | Step::End(chunks) => {
-                chunks.iter().for_each(|c| aggregator.add(c));
-            }
-            Step::Failed(_, err) => return Err(err),
-        }
-    }
-    let usage = relay.usage;
-    let capture = relay.take_capture();
-    relay.recycle().await;
-    let body = aggregator.finish(usage);
-    let body = serde_json::to_vec(&body)
-        .map(Bytes::from)
-        .map_err(|err| GatewayError::Internal(err.to_string()))?;
-    Ok((body, usage, capture))
 }
 
 #[cfg(test)]

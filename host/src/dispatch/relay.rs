@@ -23,8 +23,8 @@ use crate::plugins::bindings::{StreamEvent, StreamFraming, StreamOutput, Usage};
 use crate::plugins::session::CallResult;
 use crate::plugins::verify;
 use crate::record::conversation::Capture;
-use crate::record::ledger::StreamOutcome;
 use crate::record::metrics::{self, InFlight};
+use crate::record::outcome::StreamOutcome;
 
 /// One upstream stream being translated.
 pub struct Relay {
@@ -120,11 +120,6 @@ impl Relay {
             self.transcript = Some(Aggregator::default());
         }
         self.outcome = Some(outcome);
-    }
-
-    /// The conversation capture, for a caller that assembles the answer itself.
-    pub fn take_capture(&mut self) -> Option<Capture> {
-        self.call.capture.take()
     }
 
     /// Folds a step into the transcript and, at the end, reports the outcome.
@@ -292,6 +287,32 @@ fn encode(step: Step) -> Bytes {
 }
 
 impl Relay {
+    /// Runs the stream to its end and returns the completion body, the usage the
+    /// adapter reported and the conversation capture: a streaming-only upstream serving
+    /// a client that did not ask for a stream. An error before the end is answered as
+    /// an HTTP error: nothing has reached the client yet.
+    pub async fn collect(
+        mut self,
+    ) -> Result<(Bytes, Option<Usage>, Option<Capture>), GatewayError> {
+        let mut aggregator = Aggregator::default();
+        while let Some(step) = self.step().await {
+            match step {
+                Step::Chunks(chunks) | Step::End(chunks) => {
+                    chunks.iter().for_each(|c| aggregator.add(c));
+                }
+                Step::Failed(_, err) => return Err(err),
+            }
+        }
+        let usage = self.usage;
+        let capture = self.call.capture.take();
+        self.recycle().await;
+        let body = aggregator.finish(usage);
+        let body = serde_json::to_vec(&body)
+            .map(Bytes::from)
+            .map_err(|err| GatewayError::Internal(err.to_string()))?;
+        Ok((body, usage, capture))
+    }
+
     /// Waits for the first output before committing to a 200: a stream that fails
     /// before producing anything (an upstream that answers 200 with an error body,
     /// a trap on the first event) is answered with its real status instead.

@@ -15,11 +15,11 @@ use futures_util::StreamExt;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::access::auth::Principal;
+use crate::access::limits::SharedLimits;
 use crate::error::ErrorType;
 use crate::plugins::bindings::Usage;
-use crate::record::metrics::CallInfo;
-use crate::state::AppState;
-use crate::store::{Exchange, RequestRecord, SharedStore, now_millis};
+use crate::record::outcome::{CallInfo, StreamOutcome};
+use crate::store::{Exchange, KeyLimits, RequestRecord, SharedStore, now_millis};
 
 /// Entries written in one transaction at most.
 const BATCH: usize = 1024;
@@ -132,55 +132,22 @@ fn write_loop(store: &SharedStore, mut rx: mpsc::Receiver<Entry>) {
     }
 }
 
-/// What a stream's relay reports when it ends, for the request log and conversations.
-#[derive(Debug, Default)]
-pub struct StreamOutcome {
-    state: Mutex<OutcomeState>,
+/// What the request-log middleware needs: the writer, and the limits that an answer's
+/// tokens are charged to.
+#[derive(Clone)]
+pub struct Recorder {
+    /// The request-log and conversation writer.
+    pub ledger: Arc<Ledger>,
+    /// Per-key limits (tokens per minute are charged from real usage).
+    pub limits: SharedLimits,
 }
 
-#[derive(Debug, Default)]
-struct OutcomeState {
-    ended: bool,
-    usage: Option<Usage>,
-    error_type: Option<String>,
-    exchange: Option<Exchange>,
-}
-
-impl StreamOutcome {
-    /// The stream ended normally.
-    pub fn ended(&self, usage: Option<Usage>, exchange: Option<Exchange>) {
-        if let Ok(mut state) = self.state.lock() {
-            state.ended = true;
-            state.usage = usage;
-            state.exchange = exchange;
+impl Recorder {
+    /// Charges an answer's tokens to its key's tokens-per-minute budget.
+    fn charge_tokens(&self, key: Option<&(String, KeyLimits)>, record: &RequestRecord) {
+        if let (Some((id, limits)), Some(tokens)) = (key, record.total_tokens) {
+            self.limits.record(id, *limits, u64::from(tokens));
         }
-    }
-
-    /// The stream ended with an error event.
-    pub fn failed(&self, error_type: &str, usage: Option<Usage>) {
-        if let Ok(mut state) = self.state.lock() {
-            state.ended = true;
-            state.usage = usage;
-            state.error_type = Some(error_type.to_string());
-        }
-    }
-
-    fn take(&self) -> OutcomeState {
-        self.state
-            .lock()
-            .map(|mut s| std::mem::take(&mut *s))
-            .unwrap_or_default()
-    }
-}
-
-/// Charges an answer's tokens to its key's tokens-per-minute budget.
-fn charge_tokens(
-    state: &AppState,
-    key: Option<&(String, crate::store::KeyLimits)>,
-    record: &RequestRecord,
-) {
-    if let (Some((id, limits)), Some(tokens)) = (key, record.total_tokens) {
-        state.limits.record(id, *limits, u64::from(tokens));
     }
 }
 
@@ -196,7 +163,7 @@ fn set_usage(record: &mut RequestRecord, usage: Option<&Usage>) {
 /// Middleware on the proxied routes: one request-log row per request, and the
 /// conversation exchange when one was captured. Streams are logged when their body
 /// ends (or the client goes away).
-pub async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn record(State(state): State<Recorder>, request: Request, next: Next) -> Response {
     let at_ms = now_millis();
     let started = Instant::now();
     let request_id = request
@@ -254,7 +221,7 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
         return Response::from_parts(parts, body);
     }
     record.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-    charge_tokens(&state, key.as_ref(), &record);
+    state.charge_tokens(key.as_ref(), &record);
     if state.ledger.log_requests {
         state.ledger.submit(Entry::Request(Box::new(record))).await;
     }
@@ -267,8 +234,8 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
 /// Logs a streamed request when its body is dropped: after the last event, or when
 /// the client disconnected.
 struct StreamLogGuard {
-    state: AppState,
-    key: Option<(String, crate::store::KeyLimits)>,
+    state: Recorder,
+    key: Option<(String, KeyLimits)>,
     record: Option<RequestRecord>,
     started: Instant,
     outcome: Arc<StreamOutcome>,
@@ -287,7 +254,7 @@ impl Drop for StreamLogGuard {
             None if !outcome.ended => Some("client_disconnected".into()),
             None => None,
         };
-        charge_tokens(&self.state, self.key.as_ref(), &record);
+        self.state.charge_tokens(self.key.as_ref(), &record);
         let ledger = &self.state.ledger;
         if ledger.log_requests {
             ledger.submit_detached(Entry::Request(Box::new(record)));

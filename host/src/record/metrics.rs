@@ -3,17 +3,17 @@
 //! ([`CallInfo`]); stream metrics by the relay; reload metrics by the watcher.
 
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-use http::{HeaderValue, header};
+use axum::response::Response;
+use http::HeaderValue;
 use metrics::{counter, gauge, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use crate::plugins::bindings::Usage;
-use crate::state::AppState;
+use crate::record::outcome::CallInfo;
 
 /// Requests answered, by route, model, platform and status.
 pub const REQUESTS: &str = "switchyard_requests_total";
@@ -64,32 +64,6 @@ pub fn handle() -> Option<&'static PrometheusHandle> {
             Some(handle)
         })
         .as_ref()
-}
-
-/// What the proxy learned about a call, left in the response extensions for the
-/// metrics and the request log.
-#[derive(Debug, Clone, Default)]
-pub struct CallInfo {
-    /// Public model name, as the client sent it (cut to [`MAX_LOGGED_MODEL`] characters).
-    pub model: String,
-    /// Whether `model` names a configured model. Only configured names become metric
-    /// labels: every other name a client invents is counted as `unknown`, so clients
-    /// cannot grow the label set (and `/metrics`) without bound.
-    pub configured: bool,
-    /// Adapter (platform) name.
-    pub platform: String,
-    /// Adapter version.
-    pub adapter_version: String,
-    /// Upstream time before the response head was ready.
-    pub upstream: Option<Duration>,
-    /// The client asked for a stream.
-    pub streamed: bool,
-    /// Tokens, when the answer was whole.
-    pub usage: Option<Usage>,
-    /// The conversation exchange to store, when the answer was whole.
-    pub exchange: Option<Box<crate::store::Exchange>>,
-    /// Filled in by the relay when a streamed answer ends.
-    pub stream: Option<std::sync::Arc<crate::record::ledger::StreamOutcome>>,
 }
 
 /// Longest client-sent model name kept for the request log.
@@ -181,21 +155,8 @@ pub async fn track(request: Request, next: Next) -> Response {
     response
 }
 
-/// `GET /metrics`: the Prometheus text exposition.
-pub async fn render(State(state): State<AppState>) -> Response {
-    let capacity = state.config.plugins.max_concurrent_calls as f64;
-    gauge!(SESSIONS_CAPACITY).set(capacity);
-    gauge!(SESSIONS_IN_USE).set(capacity - state.plugins.available_permits() as f64);
-    for (name, adapter) in &state.plugins.snapshot().active {
-        gauge!(POOL_IDLE, "adapter" => name.clone()).set(adapter.pool.idle() as f64);
-    }
-    let body = handle().map(PrometheusHandle::render).unwrap_or_default();
-    (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
-        )],
-        body,
-    )
-        .into_response()
+/// The Prometheus text of every metric recorded so far (empty when another recorder
+/// was installed first).
+pub fn render() -> String {
+    handle().map(PrometheusHandle::render).unwrap_or_default()
 }

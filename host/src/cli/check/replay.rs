@@ -2,27 +2,14 @@
 //! `transform-response` or the stream (see `stream.rs`), each result checked against
 //! the fixture's expectations. A case runs on a fresh instance whose fuel is its cost.
 
-use std::time::Duration;
-
 use super::Failure;
 use super::diff;
 use super::expect::{body_json, check_error, check_request, check_usage};
 use super::fixture::{Case, RequestExpectation, ResponseExpectation, Upstream};
+use super::runner::{Runner, brief, describe};
 use super::stream;
-use crate::plugins::bindings::{AdapterWorldPre, ApiError, UpstreamResponse};
-use crate::plugins::session::{PluginFault, PluginState, Session};
-
-/// How cases are run: the adapter, and the limits of each instance.
-pub struct Runner<'a> {
-    /// The loaded adapter, pre-linked.
-    pub pre: &'a AdapterWorldPre<PluginState>,
-    /// Deadline of each call.
-    pub call_timeout: Duration,
-    /// Memory ceiling of each instance, in bytes.
-    pub memory_limit: usize,
-    /// Fuel each instance starts with (a metered engine).
-    pub fuel_budget: Option<u64>,
-}
+use crate::plugins::bindings::UpstreamResponse;
+use crate::plugins::session::Session;
 
 /// The result of one case.
 #[derive(Debug)]
@@ -34,18 +21,6 @@ pub struct Outcome {
 }
 
 impl Runner<'_> {
-    /// A fresh instance, as the gateway starts for a request.
-    pub async fn session(&self) -> Result<Session, Failure> {
-        Session::start_with_fuel(
-            self.pre,
-            self.call_timeout,
-            self.memory_limit,
-            self.fuel_budget,
-        )
-        .await
-        .map_err(|fault| Failure::step("instantiate", brief(&fault)))
-    }
-
     /// Runs `case` on a fresh instance.
     pub async fn run(&self, case: &Case) -> Outcome {
         let mut session = match self.session().await {
@@ -162,33 +137,4 @@ async fn check_response(
             format!("returned an error: {}", describe(&error)),
         )),
     }
-}
-
-/// A fault in one line: a trap's wasm backtrace (one line per frame, the same for
-/// every fixture) is left out, its cause kept.
-pub fn brief(fault: &PluginFault) -> String {
-    match fault {
-        PluginFault::Trap(text) if text.lines().nth(1).is_some() => {
-            let cause = text
-                .rfind("wasm trap:")
-                .and_then(|at| text.get(at..))
-                .or_else(|| text.lines().last())
-                .unwrap_or_default();
-            format!("adapter trapped: {cause}")
-        }
-        other => other.to_string(),
-    }
-}
-
-/// `429 rate_limit_exceeded (code) "message"`, for reports.
-pub fn describe(error: &ApiError) -> String {
-    let code = error
-        .code
-        .as_deref()
-        .map(|code| format!(" ({code})"))
-        .unwrap_or_default();
-    format!(
-        "{} {}{code}: {}",
-        error.status, error.error_type, error.message
-    )
 }

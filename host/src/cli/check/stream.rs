@@ -11,7 +11,7 @@ use super::Failure;
 use super::diff;
 use super::expect::{check_error, check_usage};
 use super::fixture::{Case, Upstream};
-use super::replay::{Runner, brief, describe};
+use super::runner::{Runner, brief, describe};
 use crate::dispatch::sse::Framer;
 use crate::plugins::bindings::{ApiError, StreamEvent, StreamFraming, StreamOutput, Usage};
 use crate::plugins::session::{CallResult, Session};
