@@ -77,3 +77,30 @@ def test_a_value_that_cannot_be_parsed_stops_startup_naming_the_variable(tmp_pat
     )
     assert done.returncode != 0
     assert name in done.stderr, done.stderr
+
+
+def test_workers_starting_together_on_a_fresh_database_all_succeed(tmp_path: Path):
+    workers = 8
+    (tmp_path / "config.toml").write_text(
+        f'[storage]\ndatabase_url = "sqlite://{tmp_path / "fresh" / "shared.db"}"\n'
+    )
+    command = [str(binary("switchyard")), "--config", str(tmp_path / "config.toml"), "keys"]
+    procs = [
+        subprocess.Popen(
+            [*command, "create", "--name", f"worker-{i}"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=clean_env(),
+            cwd=tmp_path,
+        )
+        for i in range(workers)
+    ]
+    failures = []
+    for proc in procs:
+        _, stderr = proc.communicate(timeout=60)
+        if proc.returncode != 0:
+            failures.append(stderr)
+    assert not failures, failures
+    listed = subprocess.run([*command, "list", "--json"], capture_output=True, text=True, env=clean_env(), cwd=tmp_path)
+    assert len(json.loads(listed.stdout)) == workers, listed.stdout
