@@ -14,7 +14,8 @@ from pathlib import Path
 import openai
 import pytest
 
-from conftest import MOCK_KEY, Process, binary, clean_env
+from conftest import MOCK_KEY, Process, binary, clean_env, start_gateway
+from test_keys import AUTH_ON, chat, keys_cli, models
 
 # The seed's `.env`. Only the upstream (the mock's URL, key and model) differs, and
 # the port, picked free so that tests can run side by side.
@@ -77,6 +78,18 @@ def test_a_value_that_cannot_be_parsed_stops_startup_naming_the_variable(tmp_pat
     )
     assert done.returncode != 0
     assert name in done.stderr, done.stderr
+
+
+def test_a_key_made_by_the_cli_works_on_the_very_next_request(mock_upstream: Process, tmp_path: Path):
+    gateway = start_gateway(tmp_path, models(mock_upstream.url), AUTH_ON)
+    try:
+        # Several in a row: one could be lucky and land after the ring's periodic refresh.
+        for i in range(3):
+            created = keys_cli(tmp_path, "create", "--name", f"cli-{i}", "--json")
+            assert created.returncode == 0, created.stderr
+            assert chat(gateway.url, json.loads(created.stdout)["secret"]) == "echo: hi"
+    finally:
+        gateway.stop()
 
 
 def test_workers_starting_together_on_a_fresh_database_all_succeed(tmp_path: Path):
