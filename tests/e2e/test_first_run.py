@@ -70,6 +70,13 @@ def test_the_seed_env_gives_a_working_gateway_with_auth_off(seed_gateway):
     assert (workdir / "data" / "proxy.db").is_file(), "the SQLAlchemy-style DATABASE_URL names ./data/proxy.db"
 
 
+def test_logs_in_a_file_are_plain_text_at_the_seeds_level(seed_gateway):
+    gateway, _ = seed_gateway
+    log = gateway.tail()
+    assert " INFO " in log, f"LOG_LEVEL=INFO gives info lines: {log}"
+    assert "\x1b[" not in log, f"no colour codes when stderr is not a terminal: {log!r}"
+
+
 @pytest.mark.parametrize("name,value", [("ENABLE_CLIENT_AUTH", "maybe"), ("PORT", "abc"), ("DATABASE_URL", "mysql://x/y")])
 def test_a_value_that_cannot_be_parsed_stops_startup_naming_the_variable(tmp_path: Path, name: str, value: str):
     env = {**clean_env(), name: value}
