@@ -7,6 +7,7 @@ pub mod conversations;
 pub mod embeddings;
 pub mod health;
 pub mod models;
+mod oversized;
 mod request;
 
 use axum::Router;
@@ -19,7 +20,8 @@ use crate::error::GatewayError;
 use crate::state::AppState;
 use crate::{auth, ledger, limits};
 
-/// All routes, with the body limit that makes oversized bodies a 413. The API needs a
+/// All routes, with the body limit that makes oversized bodies a 413 (announced ones
+/// before they reach a handler, see [`oversized`]). The API needs a
 /// client key (per `[auth]`), `/admin` the admin key; health and metrics are open.
 /// Proxied calls are written to the request log, refused ones included.
 pub fn router(state: AppState) -> Router {
@@ -51,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))
+        .layer(from_fn_with_state(limit, oversized::refuse))
         .with_state(state)
 }
 

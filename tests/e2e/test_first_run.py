@@ -99,6 +99,19 @@ def test_a_key_made_by_the_cli_works_on_the_very_next_request(mock_upstream: Pro
         gateway.stop()
 
 
+@pytest.mark.parametrize("megabytes", [12, 40])
+def test_a_too_large_body_gets_413_through_urllib(gateway: Process, megabytes: int):
+    # 12 MB is the case; 40 MB is more than the kernel's socket buffers absorb
+    # on loopback, where 12 MB alone can be lucky.
+    content = b"x" * (megabytes * 1024 * 1024)
+    body = b'{"model":"gpt-test","messages":[{"role":"user","content":"' + content + b'"}]}'
+    status, answer = post(f"{gateway.url}/v1/chat/completions", body)
+    assert status == 413, answer
+    assert answer["error"]["code"] == "request_too_large"
+    small = json.dumps({"model": "gpt-test", "messages": [{"role": "user", "content": "hi"}]}).encode()
+    assert post(f"{gateway.url}/v1/chat/completions", small)[0] == 200, "the gateway serves on"
+
+
 def test_workers_starting_together_on_a_fresh_database_all_succeed(tmp_path: Path):
     workers = 8
     (tmp_path / "config.toml").write_text(
