@@ -36,7 +36,11 @@ pub fn apply_seed(config: &mut Config, env: Lookup<'_>) -> Result<(), ConfigErro
     }
     if let Some(url) = var("DATABASE_URL") {
         crate::store::url::sqlite_path(url.trim()).map_err(|err| {
-            ConfigError::Invalid(format!("DATABASE_URL is not understood: {err}"))
+            let err = err.to_string();
+            ConfigError::Invalid(format!(
+                "DATABASE_URL is not understood: {}",
+                crate::redact::url_password(&err)
+            ))
         })?;
         config.storage.database_url = url.trim().to_string();
     }
@@ -195,6 +199,10 @@ mod tests {
             let err = applied(&[(name, value)]).unwrap_err().to_string();
             assert!(err.contains(name), "{name}={value}: {err}");
         }
+        let err = applied(&[("DATABASE_URL", "postgres://app:hunter2-secret@db/gw")])
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("hunter2-secret"), "{err}");
     }
 
     #[test]
