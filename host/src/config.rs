@@ -1,10 +1,12 @@
 //! Configuration: `config.toml` (or the copy embedded in the binary), overridden by
-//! `SWITCHYARD_<SECTION>__<KEY>` environment variables, the seed's short variables
-//! (`HOST`, `PORT`, `LOG_LEVEL`, `DATABASE_URL`) and its single-model quick start
-//! (`TYPE`, `API_KEY`, `BASE_URL`, `ACTUAL_NAME`), plus `ADMIN_KEY`. Unknown keys are
-//! errors.
+//! `SWITCHYARD_<SECTION>__<KEY>` environment variables, then by the seed's variables
+//! and its single-model quick start ([`env`]). Unknown keys are errors.
 
-use std::collections::BTreeMap;
+pub mod env;
+mod model;
+
+pub use model::{DeploymentConfig, ModelConfig, TimeoutsConfig};
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -18,8 +20,7 @@ pub const EMBEDDED_CONFIG: &str = include_str!("../../config.toml");
 /// Prefix of environment variables that override any setting.
 pub const ENV_PREFIX: &str = "SWITCHYARD_";
 
-/// Adapters shipped in the binary, accepted by the `TYPE` quick start.
-pub const QUICK_START_TYPES: &[&str] = &["openai", "anthropic", "gemini", "azure", "coze"];
+pub use env::QUICK_START_TYPES;
 
 /// A configuration that could not be read or does not make sense.
 #[derive(Debug, thiserror::Error)]
@@ -284,98 +285,6 @@ impl Default for RoutingConfig {
     }
 }
 
-/// One deployment of a model: where its requests can go.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DeploymentConfig {
-    /// A label for `/health` and logs; defaults to `<model>#<n>`.
-    #[serde(default)]
-    pub name: Option<String>,
-    /// The adapter; defaults to the model's.
-    #[serde(default)]
-    pub adapter: Option<String>,
-    /// The upstream model, deployment or bot; defaults to the model's.
-    #[serde(default)]
-    pub upstream_model: Option<String>,
-    /// Upstream base URL; defaults to the model's, then the adapter's.
-    #[serde(default)]
-    pub base_url: Option<String>,
-    /// Variable holding the upstream key; defaults to the model's.
-    #[serde(default)]
-    pub api_key_env: Option<String>,
-    /// The upstream key itself; defaults to the model's.
-    #[serde(default)]
-    pub api_key: Option<String>,
-    /// Adapter options, over the model's.
-    #[serde(default)]
-    pub options: BTreeMap<String, String>,
-    /// Share of traffic among deployments of the same priority.
-    #[serde(default = "one")]
-    pub weight: u32,
-    /// Lower goes first; higher priorities serve only when lower ones fail or are out.
-    #[serde(default)]
-    pub priority: u32,
-}
-
-fn one() -> u32 {
-    1
-}
-
-/// Per-model timeouts, in milliseconds, over the `[upstream]` ones.
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TimeoutsConfig {
-    /// Until the upstream's response head.
-    #[serde(default)]
-    pub first_byte_ms: Option<u64>,
-    /// The whole call, a stream included.
-    #[serde(default)]
-    pub total_ms: Option<u64>,
-    /// Longest silence between stream events.
-    #[serde(default)]
-    pub stream_idle_ms: Option<u64>,
-}
-
-/// One `[[models]]` entry: a public model name and the deployment behind it.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ModelConfig {
-    /// The name clients send in `model`.
-    pub name: String,
-    /// The adapter that translates for this model (`openai`, `anthropic`, ...); each
-    /// deployment may name its own.
-    #[serde(default)]
-    pub adapter: String,
-    /// The model, deployment or bot name sent upstream; defaults to `name`.
-    #[serde(default)]
-    pub upstream_model: Option<String>,
-    /// Upstream base URL; defaults to the adapter's.
-    #[serde(default)]
-    pub base_url: Option<String>,
-    /// Name of the environment variable holding the upstream API key (preferred).
-    #[serde(default)]
-    pub api_key_env: Option<String>,
-    /// The upstream API key itself (for tests and local setups).
-    #[serde(default)]
-    pub api_key: Option<String>,
-    /// Adapter-specific settings, passed to the adapter with each call.
-    #[serde(default)]
-    pub options: BTreeMap<String, String>,
-    /// Several deployments behind this name; the fields above are their defaults.
-    /// Empty: the model itself is the one deployment.
-    #[serde(default)]
-    pub deployments: Vec<DeploymentConfig>,
-    /// Models tried in order when every deployment of this one fails.
-    #[serde(default)]
-    pub fallbacks: Vec<String>,
-    /// Timeouts for this model.
-    #[serde(default)]
-    pub timeouts: TimeoutsConfig,
-    /// Attempts for this model; defaults to `routing.max_attempts`.
-    #[serde(default)]
-    pub max_attempts: Option<u32>,
-}
-
 impl Config {
     /// Parses TOML text alone: no environment, no quick start. Used by tests.
     pub fn from_toml_str(text: &str) -> Result<Self, ConfigError> {
@@ -385,31 +294,17 @@ impl Config {
     }
 
     /// Loads the file at `path` (or the embedded defaults when `None`), then applies
-    /// the environment: `SWITCHYARD_*` overrides, the seed's short variables and the
-    /// quick-start model.
+    /// the environment: `SWITCHYARD_*` overrides, then the seed's variables and its
+    /// quick-start model ([`env`]).
     pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
         let file = match path {
             Some(path) => Toml::file_exact(path),
             None => Toml::string(EMBEDDED_CONFIG),
         };
-        let figment = Figment::from(file)
-            .merge(Env::prefixed(ENV_PREFIX).split("__").ignore(&["config"]))
-            .merge(
-                Env::raw()
-                    .only(&["host", "port", "log_level", "database_url", "admin_key"])
-                    .map(|key| match key.as_str().to_ascii_lowercase().as_str() {
-                        "host" => "server.host".into(),
-                        "port" => "server.port".into(),
-                        "log_level" => "server.log_level".into(),
-                        "admin_key" => "auth.admin_key".into(),
-                        _ => "storage.database_url".into(),
-                    }),
-            );
+        let figment =
+            Figment::from(file).merge(Env::prefixed(ENV_PREFIX).split("__").ignore(&["config"]));
         let mut config: Self = figment.extract()?;
-        if let Some(model) = quick_start_model(&|key| std::env::var(key).ok())? {
-            config.models.retain(|m| m.name != model.name);
-            config.models.push(model);
-        }
+        env::apply_seed(&mut config, &|name| std::env::var(name).ok())?;
         config.validate()?;
         Ok(config)
     }
@@ -523,46 +418,6 @@ impl Config {
         }
         Ok(())
     }
-}
-
-/// The seed's single-model quick start: `TYPE`, `API_KEY`, `BASE_URL`, `ACTUAL_NAME`
-/// and optionally `MODEL_NAME` (the public name; defaults to `ACTUAL_NAME`).
-fn quick_start_model(
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Option<ModelConfig>, ConfigError> {
-    let Some(kind) = env("TYPE").filter(|v| !v.trim().is_empty()) else {
-        return Ok(None);
-    };
-    let kind = kind.trim().to_ascii_lowercase();
-    if !QUICK_START_TYPES.contains(&kind.as_str()) {
-        return Err(ConfigError::Invalid(format!(
-            "TYPE={kind} is not one of {}",
-            QUICK_START_TYPES.join(", ")
-        )));
-    }
-    let actual = env("ACTUAL_NAME")
-        .filter(|v| !v.trim().is_empty())
-        .ok_or_else(|| {
-            ConfigError::Invalid(format!(
-                "TYPE={kind} needs ACTUAL_NAME, the upstream model (or deployment, or bot id)"
-            ))
-        })?;
-    let name = env("MODEL_NAME")
-        .filter(|v| !v.trim().is_empty())
-        .unwrap_or_else(|| actual.clone());
-    Ok(Some(ModelConfig {
-        name,
-        adapter: kind,
-        upstream_model: Some(actual),
-        base_url: env("BASE_URL").filter(|v| !v.trim().is_empty()),
-        api_key_env: None,
-        api_key: env("API_KEY"),
-        options: BTreeMap::new(),
-        deployments: Vec::new(),
-        fallbacks: Vec::new(),
-        timeouts: TimeoutsConfig::default(),
-        max_attempts: None,
-    }))
 }
 
 #[cfg(test)]

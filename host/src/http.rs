@@ -9,6 +9,7 @@ pub mod embeddings;
 pub mod health;
 pub mod metrics;
 pub mod models;
+mod oversized;
 mod request;
 
 use std::sync::Arc;
@@ -24,7 +25,8 @@ use crate::error::GatewayError;
 use crate::record::ledger;
 use crate::state::AppState;
 
-/// All routes, with the body limit that makes oversized bodies a 413. The API needs a
+/// All routes, with the body limit that makes oversized bodies a 413 (announced ones
+/// before they reach a handler, see [`oversized`]). The API needs a
 /// client key (per `[auth]`), `/admin` the admin key; health and metrics are open.
 /// Proxied calls are written to the request log, refused ones included.
 pub fn router(state: AppState) -> Router {
@@ -64,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))
+        .layer(from_fn_with_state(limit, oversized::refuse))
         .with_state(state)
 }
 

@@ -6,6 +6,7 @@
 pub mod migrations;
 pub mod model;
 pub mod sqlite;
+pub mod url;
 
 use std::sync::Arc;
 
@@ -24,7 +25,9 @@ pub enum StoreError {
     #[error("`after` names no conversation: {0}")]
     UnknownCursor(String),
     /// The `database_url` names no supported backend.
-    #[error("unsupported database_url `{0}`: use sqlite://<path>")]
+    #[error(
+        "unsupported database_url `{0}`: use sqlite://<path> (or SQLAlchemy's sqlite:///<relative path>, sqlite:////<absolute path>)"
+    )]
     UnsupportedUrl(String),
 }
 
@@ -101,13 +104,8 @@ pub type SharedStore = Arc<dyn Store>;
 
 /// Opens the store named by `database_url`.
 pub fn open(database_url: &str) -> StoreResult<SharedStore> {
-    let path = database_url
-        .strip_prefix("sqlite://")
-        .or_else(|| database_url.strip_prefix("sqlite:"))
-        .ok_or_else(|| StoreError::UnsupportedUrl(database_url.to_string()))?;
-    Ok(Arc::new(sqlite::SqliteStore::open(std::path::Path::new(
-        path,
-    ))?))
+    let path = url::sqlite_path(database_url)?;
+    Ok(Arc::new(sqlite::SqliteStore::open(&path)?))
 }
 
 /// Runs a blocking store call on the blocking pool.

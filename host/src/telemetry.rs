@@ -1,7 +1,10 @@
 //! Logging: human-readable lines on stderr by default, JSON lines on request, and
 //! optionally a daily-rotated file as well. Filtered by `RUST_LOG`, else
-//! `server.log_level`.
+//! `server.log_level`. Colour only when stderr is a terminal: redirected to a file or
+//! a pipe (a service manager, `docker logs`, a log shipper) the escape codes would be
+//! noise in every line.
 
+use std::io::IsTerminal;
 use std::path::Path;
 
 use tracing_appender::non_blocking::WorkerGuard;
@@ -22,10 +25,12 @@ pub fn init(server: &ServerConfig) -> std::io::Result<LogGuard> {
 
     let console = match server.log_format {
         LogFormat::Text => tracing_subscriber::fmt::layer()
+            .with_ansi(std::io::stderr().is_terminal())
             .with_writer(std::io::stderr)
             .boxed(),
         LogFormat::Json => tracing_subscriber::fmt::layer()
             .json()
+            .with_ansi(false)
             .with_current_span(true)
             .with_writer(std::io::stderr)
             .boxed(),
@@ -35,6 +40,7 @@ pub fn init(server: &ServerConfig) -> std::io::Result<LogGuard> {
             let (writer, guard) = tracing_appender::non_blocking(daily_file(path)?);
             let layer = tracing_subscriber::fmt::layer()
                 .json()
+                .with_ansi(false)
                 .with_current_span(true)
                 .with_writer(writer)
                 .boxed();

@@ -26,6 +26,9 @@ pub const GATEWAY_ENV: &[&str] = &[
     "BASE_URL",
     "ACTUAL_NAME",
     "MODEL_NAME",
+    "ENABLE_CLIENT_AUTH",
+    "ALLOW_ANONYMOUS_ACCESS",
+    "ADMIN_KEY",
 ];
 
 /// The workspace root (the folder holding `plugins/` and `tests/`).

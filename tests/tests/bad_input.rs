@@ -158,6 +158,73 @@ async fn missing_or_mistyped_fields_are_400s_that_name_the_field() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_that_is_not_an_object_with_a_string_role_is_a_400_naming_it() {
+    let (mock, gateway) = gateway().await;
+    let user = json!({"role": "user", "content": "hi"});
+    let mut problems = Vec::new();
+    for (case, item, param) in [
+        ("a string", json!("hello"), "messages[3]"),
+        ("an array", json!(["user", "hi"]), "messages[3]"),
+        ("no role", json!({"content": "hi"}), "messages[3]"),
+        (
+            "a numeric role",
+            json!({"role": 1, "content": "hi"}),
+            "messages[3].role",
+        ),
+    ] {
+        let body = json!({"model": "gpt-test", "messages": [user, user, user, item]});
+        let error = post_raw(&gateway, "application/json", body.to_string()).await;
+        if let Err(problem) = client_error_problem(&error, 400, &[param], case) {
+            problems.push(problem);
+        }
+        if error.param.as_str() != Some(param) {
+            problems.push(format!(
+                "{case}: `error.param` should be `{param}`: {}",
+                error.body
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(mock.requests().is_empty(), "nothing reaches the upstream");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_thousand_nested_arrays_are_a_400_not_a_crash_nor_a_forward() {
+    let mock = MockUpstream::start().await.expect("mock upstream starts");
+    // The default body limit (10 MB), so the 200 KB body is refused for its depth.
+    let config = TestConfig::new().model("gpt-test", "openai", "mock-echo", &mock.base_url());
+    let gateway = TestGateway::start(&config.to_toml())
+        .await
+        .expect("gateway starts");
+    let depth = 100_000;
+    for messages in [
+        format!("{}{}", "[".repeat(depth), "]".repeat(depth)),
+        format!(
+            r#"[{{"role":"user","content":{}{}}}]"#,
+            "[".repeat(depth),
+            "]".repeat(depth)
+        ),
+    ] {
+        let body = format!(r#"{{"model":"gpt-test","messages":{messages}}}"#);
+        let error = post_raw(&gateway, "application/json", body).await;
+        assert_client_error(&error, 400, &["deeper than"], "100,000 nested arrays");
+    }
+    assert!(mock.requests().is_empty(), "nothing reaches the upstream");
+    let answer = read_json(
+        gateway
+            .client()
+            .post(gateway.endpoint("/v1/chat/completions"))
+            .json(&chat_body("gpt-test", "hi"))
+            .send()
+            .await
+            .expect("the gateway answers"),
+    )
+    .await
+    .expect("a completion");
+    assert_eq!(answer["choices"][0]["message"]["content"], "echo: hi");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_model_is_a_404_model_not_found_naming_the_model() {
     let (mock, gateway) = gateway().await;
     let response = gateway

@@ -99,8 +99,9 @@ impl Auth {
         })
     }
 
-    /// Identifies the caller of an API request.
-    pub fn identify(&self, headers: &HeaderMap) -> Result<Principal, GatewayError> {
+    /// Identifies the caller of an API request. A key the in-memory ring does not know
+    /// is looked up in the store first (see [`KeyRing::authenticate`]).
+    pub async fn identify(&self, headers: &HeaderMap) -> Result<Principal, GatewayError> {
         let Some(secret) = presented_key(headers) else {
             if self.client_auth && !self.anonymous {
                 return Err(GatewayError::Unauthorized {
@@ -113,7 +114,7 @@ impl Auth {
         if self.is_admin(secret) {
             return Ok(Principal::Admin);
         }
-        match self.ring.authenticate(secret) {
+        match self.ring.authenticate(secret).await {
             Ok(key) => Ok(Principal::Client(key)),
             // With client auth off, any key is accepted; a known one still names the client.
             Err(_) if !self.client_auth => Ok(Principal::Anonymous),
@@ -160,7 +161,7 @@ pub fn presented_key(headers: &HeaderMap) -> Option<&str> {
 
 /// Middleware for the API: identifies the caller or answers 401.
 pub async fn clients(State(auth): State<Arc<Auth>>, mut request: Request, next: Next) -> Response {
-    let principal = match auth.identify(request.headers()) {
+    let principal = match auth.identify(request.headers()).await {
         Ok(principal) => principal,
         Err(err) => return err.into_response(),
     };

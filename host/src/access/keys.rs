@@ -1,7 +1,10 @@
 //! Client keys: minting secrets, hashing them, and the in-memory key ring that
 //! authenticates a request without touching the database. The ring reloads when the
 //! store's key version moves, so a key revoked from the CLI (another process) stops
-//! working within a second.
+//! working within a second; a secret the ring does not know is looked up in the store
+//! before it is refused, so a key created elsewhere works on its very first request.
+
+mod misses;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -10,8 +13,10 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use base64::Engine as _;
+use tokio::sync::Semaphore;
 
 use crate::store::{self, ClientKey, NewKey, SharedStore, StoreError, StoreResult};
+use misses::Misses;
 
 /// Every secret starts with this, so leaked keys are recognisable.
 pub const SECRET_PREFIX: &str = "sy-";
@@ -21,6 +26,11 @@ const VISIBLE_CHARS: usize = 10;
 
 /// How often the ring checks the store for changes made elsewhere.
 const REFRESH_EVERY: Duration = Duration::from_secs(1);
+
+/// Store lookups of unknown secrets running at once; more wait their turn, so a flood
+/// of random keys cannot take every blocking thread (the store reads through one
+/// connection anyway).
+const LOOKUPS_AT_ONCE: usize = 4;
 
 /// A fresh secret: 256 random bits, base64url.
 pub fn mint() -> StoreResult<String> {
@@ -140,6 +150,9 @@ pub struct KeyRing {
     store: SharedStore,
     ring: ArcSwap<HashMap<String, Entry>>,
     version: AtomicI64,
+    /// Secrets the store did not know a moment ago.
+    misses: Misses,
+    lookups: Semaphore,
 }
 
 impl KeyRing {
@@ -149,6 +162,8 @@ impl KeyRing {
             store,
             ring: ArcSwap::from_pointee(HashMap::new()),
             version: AtomicI64::new(i64::MIN),
+            misses: Misses::new(misses::CAPACITY, misses::TTL),
+            lookups: Semaphore::new(LOOKUPS_AT_ONCE),
         });
         ring.reload()?;
         Ok(ring)
@@ -179,6 +194,8 @@ impl KeyRing {
         }
         self.ring.store(Arc::new(map));
         self.version.store(version, Ordering::Release);
+        // A secret missed before this version may exist now.
+        self.misses.clear();
         Ok(())
     }
 
@@ -207,10 +224,54 @@ impl KeyRing {
         });
     }
 
-    /// The key for `secret`, if it may be used now.
-    pub fn authenticate(&self, secret: &str) -> Result<Arc<ClientKey>, Refusal> {
+    /// The key for `secret`, if it may be used now. A secret the ring does not know
+    /// is looked up in the store (off the runtime), unless it failed a lookup a moment
+    /// ago: a key created by another process works at once. When the store has it,
+    /// the ring is reloaded and answers, so every key served comes from the ring and
+    /// revocation behaves as it does for any key.
+    pub async fn authenticate(self: &Arc<Self>, secret: &str) -> Result<Arc<ClientKey>, Refusal> {
+        let hash = hash(secret);
+        match self.check(&hash) {
+            Err(Refusal::Unknown) if !self.misses.contains(&hash) => {}
+            known => return known,
+        }
+        let Ok(_permit) = self.lookups.acquire().await else {
+            return Err(Refusal::Unknown);
+        };
+        // Another request may have loaded it (or missed it) while this one waited.
+        match self.check(&hash) {
+            Err(Refusal::Unknown) if !self.misses.contains(&hash) => {}
+            known => return known,
+        }
+        let ring = Arc::clone(self);
+        let lookup = tokio::task::spawn_blocking(move || ring.look_up(hash)).await;
+        match lookup {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(err)) => {
+                tracing::warn!(error = %err, "cannot look up a client key");
+                Err(Refusal::Unknown)
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "client key lookup failed");
+                Err(Refusal::Unknown)
+            }
+        }
+    }
+
+    /// Asks the store for `hash`: a miss is remembered, a hit reloads the ring.
+    fn look_up(&self, hash: String) -> StoreResult<Result<Arc<ClientKey>, Refusal>> {
+        if self.store.find_key_by_hash(&hash)?.is_none() {
+            self.misses.insert(hash);
+            return Ok(Err(Refusal::Unknown));
+        }
+        self.refresh()?;
+        Ok(self.check(&hash))
+    }
+
+    /// Checks `hash` against the ring.
+    fn check(&self, hash: &str) -> Result<Arc<ClientKey>, Refusal> {
         let ring = self.ring.load();
-        let entry = ring.get(&hash(secret)).ok_or(Refusal::Unknown)?;
+        let entry = ring.get(hash).ok_or(Refusal::Unknown)?;
         let now = store::now_secs();
         if entry.valid_until.is_some_and(|until| until <= now) {
             return Err(Refusal::Unknown);
@@ -226,20 +287,4 @@ impl KeyRing {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secrets_are_unique_prefixed_and_hashed_stably() {
-        let a = mint().unwrap();
-        let b = mint().unwrap();
-        assert_ne!(a, b);
-        assert!(a.starts_with(SECRET_PREFIX));
-        assert_eq!(a.len(), SECRET_PREFIX.len() + 43);
-        assert_eq!(hash(&a), hash(&a));
-        assert_ne!(hash(&a), hash(&b));
-        assert_eq!(hash(&a).len(), 64);
-        assert!(!hash(&a).contains(&a[3..]));
-        assert_eq!(visible_prefix(&a), a[..VISIBLE_CHARS]);
-    }
-}
+mod tests;

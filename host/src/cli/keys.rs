@@ -1,6 +1,6 @@
 //! `switchyard keys ...`: the admin API's key operations from the command line, on
 //! the database the configuration names. A running gateway on the same database
-//! picks the change up within a second.
+//! accepts a new key on its first use and sees other changes within a second.
 
 use std::io::Write;
 

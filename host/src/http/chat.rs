@@ -7,7 +7,6 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
 use bytes::Bytes;
 use serde::Deserialize;
-use serde::de::IgnoredAny;
 
 use super::request;
 use crate::access::auth::Principal;
@@ -21,7 +20,7 @@ use crate::state::AppState;
 #[derive(Deserialize)]
 struct ChatHead {
     model: String,
-    messages: Vec<IgnoredAny>,
+    messages: Vec<request::MessageHead>,
     #[serde(default)]
     stream: Option<bool>,
     #[serde(default)]

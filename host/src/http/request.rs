@@ -1,14 +1,23 @@
-//! Reading a JSON request body: content type, size limit, and the fields the host
-//! needs, each failure a 4xx with a message that says what to fix.
+//! Reading a JSON request body: content type, size limit, nesting depth, and the
+//! fields the host needs, each failure a 4xx with a message that says what to fix.
+
+use std::fmt;
 
 use axum::extract::rejection::BytesRejection;
 use axum::http::HeaderMap;
 use bytes::Bytes;
 use http::StatusCode;
-use serde::de::DeserializeOwned;
+use serde::de::{self, DeserializeOwned, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 use serde_json::error::Category;
 
 use crate::error::GatewayError;
+
+/// Deepest nesting of arrays and objects accepted in a request body. Adapters parse
+/// the body with serde_json, whose limit is 128; bounding it lower here, before any
+/// parser recurses, turns a hostile body into a 400 instead of an adapter failure (or
+/// a stack overflow in a parser without a limit), and leaves adapters room to wrap it.
+pub const MAX_DEPTH: usize = 100;
 
 /// Checks the content type and the size, returning the raw body.
 pub fn json_body(
@@ -40,6 +49,12 @@ pub fn json_body(
 /// Parses the fields the host acts on; the adapter gets the untouched body. Errors
 /// name the offending field, as OpenAI's do, and set `param` to its path.
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, GatewayError> {
+    if nested_deeper_than(body, MAX_DEPTH) {
+        return Err(GatewayError::bad_request(
+            format!("the request body nests arrays or objects deeper than {MAX_DEPTH} levels"),
+            None,
+        ));
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let path = err.path().to_string();
@@ -62,6 +77,125 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, GatewayError> {
     })?;
     de.end().map_err(|err| not_json(&err))?;
     Ok(value)
+}
+
+/// Whether `body` opens more than `max` arrays or objects inside one another, without
+/// parsing it. Most bodies hold fewer than `max` brackets in all, which a vectorised
+/// count settles at once; otherwise brackets are counted outside strings, jumping from
+/// quote to quote (so the text of a message costs little).
+fn nested_deeper_than(body: &[u8], max: usize) -> bool {
+    if memchr::memchr2_iter(b'[', b'{', body).nth(max).is_none() {
+        return false;
+    }
+    let mut depth = 0usize;
+    let mut at = 0;
+    while let Some(&byte) = body.get(at) {
+        match byte {
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            b'"' => at = string_end(body, at + 1),
+            _ => {}
+        }
+        at += 1;
+    }
+    false
+}
+
+/// The index of the quote closing the string whose text starts at `from` (a quote
+/// preceded by an even number of backslashes), or the end of `body`.
+fn string_end(body: &[u8], from: usize) -> usize {
+    let mut search = from;
+    while let Some(found) = body
+        .get(search..)
+        .and_then(|rest| memchr::memchr(b'"', rest))
+    {
+        let quote = search + found;
+        let backslashes = body.get(from..quote).map_or(0, |text| {
+            text.iter().rev().take_while(|&&b| b == b'\\').count()
+        });
+        if backslashes % 2 == 0 {
+            return quote;
+        }
+        search = quote + 1;
+    }
+    body.len()
+}
+
+/// One item of `messages`, checked: an object with a string `role` (any role; the
+/// rest is the adapter's business). Arrays are refused, although serde would read a
+/// struct from one.
+#[derive(Debug)]
+pub struct MessageHead;
+
+impl<'de> Deserialize<'de> for MessageHead {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(MessageVisitor)
+    }
+}
+
+struct MessageVisitor;
+
+impl<'de> Visitor<'de> for MessageVisitor {
+    type Value = MessageHead;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a message object with a string `role`")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<MessageHead, A::Error> {
+        let mut has_role = false;
+        while let Some(field) = map.next_key::<Field>()? {
+            match field {
+                Field::Role => {
+                    map.next_value::<String>()?;
+                    has_role = true;
+                }
+                Field::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        if has_role {
+            Ok(MessageHead)
+        } else {
+            Err(de::Error::missing_field("role"))
+        }
+    }
+}
+
+/// A key of a message object: `role` or anything else, read without allocating.
+enum Field {
+    Role,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Field {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_identifier(FieldVisitor)
+    }
+}
+
+struct FieldVisitor;
+
+impl Visitor<'_> for FieldVisitor {
+    type Value = Field;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a field name")
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<Field, E> {
+        Ok(if name == "role" {
+            Field::Role
+        } else {
+            Field::Other
+        })
+    }
 }
 
 fn not_json(err: &serde_json::Error) -> GatewayError {
@@ -120,5 +254,108 @@ mod tests {
         assert_eq!(param, None);
         let (message, _) = message_and_param(r#"{"model":"m","messages":[]} trailing"#);
         assert!(message.contains("not valid JSON"), "{message}");
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Chat {
+        model: String,
+        messages: Vec<MessageHead>,
+    }
+
+    fn chat_error(body: &str) -> (String, Option<String>) {
+        let GatewayError::BadRequest { message, param } =
+            parse::<Chat>(body.as_bytes()).unwrap_err()
+        else {
+            panic!("expected a 400");
+        };
+        (message, param)
+    }
+
+    fn nested(depth: usize) -> String {
+        format!("{}{}", "[".repeat(depth), "]".repeat(depth))
+    }
+
+    #[test]
+    fn each_message_must_be_an_object_with_a_string_role() {
+        let ok = r#"{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"x"}]},{"content":"y","role":"tool"}]}"#;
+        assert_eq!(parse::<Chat>(ok.as_bytes()).unwrap().messages.len(), 2);
+        let user = r#"{"role":"user","content":"hi"}"#;
+        for (item, param) in [
+            ("\"hello\"", "messages[3]"),
+            ("42", "messages[3]"),
+            ("null", "messages[3]"),
+            (r#"["user","hi"]"#, "messages[3]"),
+            (&nested(50), "messages[3]"),
+            (r#"{"content":"hi"}"#, "messages[3]"),
+            (r#"{"role":5,"content":"hi"}"#, "messages[3].role"),
+            (r#"{"role":null}"#, "messages[3].role"),
+        ] {
+            let body = format!(r#"{{"model":"m","messages":[{user},{user},{user},{item}]}}"#);
+            let (message, got) = chat_error(&body);
+            assert_eq!(got.as_deref(), Some(param), "{item}: {message}");
+            assert!(message.contains(param), "{message}");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_before_parsing() {
+        let body = format!(r#"{{"model":"m","messages":{}}}"#, nested(100_000));
+        let (message, param) = chat_error(&body);
+        assert!(message.contains("deeper than 100"), "{message}");
+        assert_eq!(param, None);
+        // Right at the bound: parsed (and refused for what it is, not for its depth).
+        let body = format!(
+            r#"{{"model":"m","messages":[{{"role":"user","content":{}}}]}}"#,
+            nested(MAX_DEPTH - 3)
+        );
+        assert!(parse::<Chat>(body.as_bytes()).is_ok());
+        // Brackets in strings, escaped quotes included, are text.
+        let text = format!(r#"\"{}\\\"{}"#, "[".repeat(500), "{".repeat(500));
+        let body = format!(r#"{{"model":"m","messages":[{{"role":"user","content":"{text}"}}]}}"#);
+        assert!(parse::<Chat>(body.as_bytes()).is_ok(), "{body}");
+    }
+
+    /// Prints what the depth check costs on 10 KB chat bodies, against the head parse
+    /// it precedes: `cargo test --release -p switchyard --lib depth_check_cost --
+    /// --ignored --nocapture`.
+    #[test]
+    #[ignore = "a measurement, not a check"]
+    fn depth_check_cost() {
+        let body = |text: &str| {
+            let turns: Vec<String> = (0..20)
+                .map(|i| {
+                    let role = if i % 2 == 0 { "user" } else { "assistant" };
+                    format!(r#"{{"role":"{role}","content":"{text}"}}"#)
+                })
+                .collect();
+            format!(
+                r#"{{"model":"gpt-4o","stream":true,"messages":[{}]}}"#,
+                turns.join(",")
+            )
+        };
+        let plain = body(&r#"The quick brown fox jumps over the lazy dog.\nA tab\t"#.repeat(9));
+        let quoted = body(&r#"The quick brown fox; \"quoted\" [x]. "#.repeat(13));
+        for (label, body) in [("plain text", plain), ("quotes and brackets", quoted)] {
+            let rounds = 20_000u32;
+            let started = std::time::Instant::now();
+            for _ in 0..rounds {
+                assert!(!nested_deeper_than(
+                    std::hint::black_box(body.as_bytes()),
+                    MAX_DEPTH
+                ));
+            }
+            let scan = started.elapsed() / rounds;
+            let started = std::time::Instant::now();
+            for _ in 0..rounds {
+                let _: Chat =
+                    serde_json::from_slice(std::hint::black_box(body.as_bytes())).unwrap();
+            }
+            let head = started.elapsed() / rounds;
+            println!(
+                "{label}, {} bytes: depth check {scan:?}, head parse {head:?}",
+                body.len()
+            );
+        }
     }
 }

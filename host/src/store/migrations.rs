@@ -1,11 +1,54 @@
 //! The schema, as ordered migrations. A released migration is never edited: add a
-//! new one. The applied version is SQLite's `user_version`.
+//! new one. The applied version is SQLite's `user_version`: the number of migrations
+//! applied (the numbering `rusqlite_migration` used before, so older files carry on).
 
-use rusqlite_migration::{M, Migrations};
+use rusqlite::{Connection, TransactionBehavior};
 
 /// Every migration, oldest first.
-pub fn all() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1)])
+const ALL: &[&str] = &[V1];
+
+/// Why the schema could not be brought up to date.
+#[derive(Debug, thiserror::Error)]
+pub enum MigrationError {
+    /// The file was migrated by a newer build.
+    #[error("the database has schema version {found}, newer than this build's {latest}")]
+    TooNew {
+        /// The file's `user_version`.
+        found: usize,
+        /// The last migration this build knows.
+        latest: usize,
+    },
+    /// SQLite refused (a lock held past the busy timeout, a failing statement).
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// Brings the schema up to date. The version check and the migrations run in one
+/// `BEGIN IMMEDIATE` transaction, so two processes starting together on a fresh file
+/// do not both migrate: the second waits (busy timeout) for the first to commit and
+/// then finds nothing to do. An up-to-date file takes no write lock.
+pub fn to_latest(conn: &mut Connection) -> Result<(), MigrationError> {
+    if version(conn)? == ALL.len() {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let found = version(&tx)?;
+    if found > ALL.len() {
+        return Err(MigrationError::TooNew {
+            found,
+            latest: ALL.len(),
+        });
+    }
+    for migration in ALL.iter().skip(found) {
+        tx.execute_batch(migration)?;
+    }
+    tx.pragma_update(None, "user_version", ALL.len())?;
+    tx.commit()?;
+    Ok(())
+}
+
+fn version(conn: &Connection) -> rusqlite::Result<usize> {
+    conn.query_row("PRAGMA user_version", [], |row| row.get(0))
 }
 
 /// Keys, the request log, conversations.
@@ -83,8 +126,17 @@ CREATE TABLE conversation_messages (
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
-    fn migrations_are_valid() {
-        assert!(super::all().validate().is_ok());
+    fn migrating_twice_is_a_no_op_and_newer_files_are_refused() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        to_latest(&mut conn).unwrap();
+        to_latest(&mut conn).unwrap();
+        assert_eq!(version(&conn).unwrap(), ALL.len());
+        conn.pragma_update(None, "user_version", ALL.len() + 1)
+            .unwrap();
+        let err = to_latest(&mut conn).unwrap_err().to_string();
+        assert!(err.contains("newer"), "{err}");
     }
 }

@@ -12,7 +12,9 @@ use super::model::{
     ClientKey, Conversation, ConversationPage, ConversationSummary, Exchange, KeyHashes, KeyLimits,
     KeyPatch, NewKey, RequestRecord, StoredMessage, UsageGroup, UsageQuery, UsageRow,
 };
-use super::{Store, StoreError, StoreResult, migrations, now_secs};
+use super::{Store, StoreError, StoreResult, now_secs};
+
+mod connect;
 
 /// SQLite behind [`Store`].
 pub struct SqliteStore {
@@ -25,18 +27,11 @@ const KEY_COLUMNS: &str = "id, name, prefix, created_at, last_used_at, expires_a
      store_conversations, rotated_at, previous_valid_until";
 
 impl SqliteStore {
-    /// Opens (creating it and its folder if needed) and migrates the database at `path`.
+    /// Opens (creating it and its folder if needed) and migrates the database at
+    /// `path`; safe when other processes open the same file at the same moment.
     pub fn open(path: &Path) -> StoreResult<Self> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|err| {
-                StoreError::Backend(format!("cannot create {}: {err}", dir.display()))
-            })?;
-        }
-        let mut writer = connect(path)?;
-        migrations::all()
-            .to_latest(&mut writer)
-            .map_err(|err| StoreError::Backend(format!("migrating {}: {err}", path.display())))?;
-        let reader = connect(path)?;
+        let writer = connect::open_migrated(path)?;
+        let reader = connect::connect(path)?;
         Ok(Self {
             writer: Mutex::new(writer),
             reader: Mutex::new(reader),
@@ -58,15 +53,6 @@ impl SqliteStore {
             .map_err(|_| StoreError::Backend("reader connection poisoned".into()))?;
         f(&conn)
     }
-}
-
-fn connect(path: &Path) -> StoreResult<Connection> {
-    let conn = Connection::open(path)?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    Ok(conn)
 }
 
 fn key_from_row(row: &Row<'_>) -> rusqlite::Result<ClientKey> {
