@@ -151,12 +151,10 @@ fn adapter_cache_dir(config: &Config) -> Option<std::path::PathBuf> {
         Some(dir) if dir.as_os_str().is_empty() => None,
         Some(dir) => Some(dir.clone()),
         None => {
-            let url = &config.storage.database_url;
-            let file = url
-                .strip_prefix("sqlite://")
-                .or_else(|| url.strip_prefix("sqlite:"));
+            let file = store::url::sqlite_path(&config.storage.database_url).ok();
             let folder = file
-                .and_then(|f| std::path::Path::new(f).parent())
+                .as_deref()
+                .and_then(std::path::Path::parent)
                 .filter(|p| !p.as_os_str().is_empty())
                 .unwrap_or(std::path::Path::new("data"));
             Some(folder.join("adapter-cache"))
