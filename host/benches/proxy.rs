@@ -71,7 +71,8 @@ fn main() {
             Box::pin(async move {
                 let app = App::build(config).await.unwrap();
                 app.ready().await;
-                axum::serve(listener, app.router).await.unwrap();
+                // The gateway's own accept loop, as the binary runs it.
+                app.serve(listener, std::future::pending()).await;
             })
         })
     };
