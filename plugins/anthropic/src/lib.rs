@@ -32,8 +32,8 @@ pub mod stream;
 pub mod usage;
 
 use switchyard_guest_kit::{
-    ApiError, CallContext, CredentialPlacement, Endpoint, Guest, PluginInfo, Stream, StreamEvent,
-    StreamOutput, StreamState, TranslatedResponse, UpstreamRequest, UpstreamResponse,
+    ApiError, CallContext, CredentialPlacement, Endpoint, Guest, PluginInfo, Stream,
+    TranslatedResponse, UpstreamRequest, UpstreamResponse,
 };
 
 /// Platform name models select this adapter by.
@@ -76,21 +76,6 @@ impl Guest for Anthropic {
         response: UpstreamResponse,
     ) -> Result<TranslatedResponse, ApiError> {
         response::to_openai(&ctx, response)
-    }
-}
-
-/// The stream state behind the exported `stream-transformer` resource.
-impl StreamState for stream::Transformer {
-    fn start(ctx: &CallContext) -> Self {
-        Self::new(ctx)
-    }
-
-    fn push(&mut self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
-        Self::push(self, events)
-    }
-
-    fn finish(&mut self) -> Result<StreamOutput, ApiError> {
-        Self::finish(self)
     }
 }
 

@@ -24,7 +24,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use switchyard_guest_kit::error::{bad_gateway, snippet};
-use switchyard_guest_kit::{ApiError, CallContext, StreamEnd, StreamEvent, StreamOutput};
+use switchyard_guest_kit::{ApiError, CallContext, StreamEnd, StreamEvent, StreamState, Usage};
 
 use super::error::{SNIPPET_CHARS, from_stream_error};
 use super::response::{finish_reason, now_secs};
@@ -127,17 +127,15 @@ pub struct Transformer {
     usage: AnthropicUsage,
     /// Whether any usage arrived.
     has_usage: bool,
-    /// `message_stop` seen (later events are ignored), or the error that ended the
-    /// stream.
+    /// Whether `message_stop` arrived (later events are ignored).
     end: StreamEnd,
 }
 
 /// What a complete Anthropic stream ends with.
 pub const TERMINAL: &str = "`message_stop`";
 
-impl Transformer {
-    /// Starts a stream for the call described by `ctx`.
-    pub fn new(ctx: &CallContext) -> Self {
+impl StreamState for Transformer {
+    fn start(ctx: &CallContext) -> Self {
         Transformer {
             include_usage: ctx.include_usage,
             id: String::new(),
@@ -153,41 +151,28 @@ impl Transformer {
         }
     }
 
-    /// Translates a batch of events.
-    pub fn push(&mut self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
-        self.end.check()?;
-        let mut chunks = Vec::new();
-        for event in events {
-            if let Err(error) = self.event(&event, &mut chunks) {
-                self.end.fail(error, !chunks.is_empty())?;
-                break;
-            }
-        }
-        Ok(self.output(chunks))
+    fn event(&mut self, event: StreamEvent, out: &mut Vec<String>) -> Result<(), ApiError> {
+        self.translate(&event, out)
     }
 
-    /// Ends the stream. A stream cut before `message_stop` still gets its finish (and
-    /// usage) chunk if `message_delta` said why it stopped; otherwise it is truncated,
-    /// never a silent cut. An error met earlier wins over both.
-    pub fn finish(&mut self) -> Result<StreamOutput, ApiError> {
-        self.end.check()?;
-        let mut chunks = Vec::new();
+    /// A stream cut before `message_stop` still gets its finish (and usage) chunk if
+    /// `message_delta` said why it stopped; otherwise it is truncated, never a silent
+    /// cut.
+    fn finish(&mut self, out: &mut Vec<String>) -> Result<(), ApiError> {
         if !self.end.reached() && self.stop_reason.is_some() {
-            self.stop(&mut chunks);
+            self.stop(out);
         }
-        self.end.finish()?;
-        Ok(self.output(chunks))
+        self.end.finish()
     }
 
-    fn output(&self, chunks: Vec<String>) -> StreamOutput {
-        StreamOutput {
-            chunks,
-            usage: self.has_usage.then(|| self.usage.to_wit()),
-        }
+    fn usage(&self) -> Option<Usage> {
+        self.has_usage.then(|| self.usage.to_wit())
     }
+}
 
+impl Transformer {
     /// One event → the chunks it produces.
-    fn event(&mut self, event: &StreamEvent, chunks: &mut Vec<String>) -> Result<(), ApiError> {
+    fn translate(&mut self, event: &StreamEvent, chunks: &mut Vec<String>) -> Result<(), ApiError> {
         let data = event.data.trim();
         if event.event.as_deref() == Some("error") {
             return Err(from_stream_error(data));

@@ -27,7 +27,7 @@ use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use switchyard_guest_kit::error::{bad_gateway, snippet};
 use switchyard_guest_kit::{
-    ApiError, CallContext, StreamEnd, StreamEvent, StreamOutput, Usage, usage,
+    ApiError, CallContext, StreamEnd, StreamEvent, StreamState, Usage, usage,
 };
 
 use super::error::{SNIPPET_CHARS, from_stream_error};
@@ -51,7 +51,7 @@ pub struct Transformer {
     model: String,
     /// Choice indexes that already got a finish reason.
     finished: Vec<u64>,
-    /// `[DONE]` seen, or the error that ended the stream.
+    /// Whether `[DONE]` arrived.
     end: StreamEnd,
 }
 
@@ -81,9 +81,8 @@ struct Choice<'a> {
     finish_reason: Option<&'a RawValue>,
 }
 
-impl Transformer {
-    /// Starts a stream for the call described by `ctx`.
-    pub fn new(ctx: &CallContext) -> Self {
+impl StreamState for Transformer {
+    fn start(ctx: &CallContext) -> Self {
         Transformer {
             hide_usage: forces_stream_usage(ctx) && !ctx.include_usage,
             usage: None,
@@ -95,38 +94,24 @@ impl Transformer {
         }
     }
 
-    /// Translates a batch of events.
-    pub fn push(&mut self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
-        self.end.check()?;
-        let mut chunks = Vec::with_capacity(events.len());
-        for event in events {
-            match self.event(event.data) {
-                Ok(Some(chunk)) => chunks.push(chunk),
-                Ok(None) => {}
-                Err(error) => {
-                    self.end.fail(error, !chunks.is_empty())?;
-                    break;
-                }
-            }
-        }
-        Ok(StreamOutput {
-            chunks,
-            usage: self.usage,
-        })
+    fn event(&mut self, event: StreamEvent, out: &mut Vec<String>) -> Result<(), ApiError> {
+        out.extend(self.chunk(event.data)?);
+        Ok(())
     }
 
-    /// Ends the stream: nothing is buffered; reports the final usage, a pending error,
-    /// or the truncation of a stream that never sent `[DONE]`.
-    pub fn finish(&mut self) -> Result<StreamOutput, ApiError> {
-        self.end.finish()?;
-        Ok(StreamOutput {
-            chunks: Vec::new(),
-            usage: self.usage,
-        })
+    /// Nothing is buffered: the stream is complete once `[DONE]` came.
+    fn finish(&mut self, _out: &mut Vec<String>) -> Result<(), ApiError> {
+        self.end.finish()
     }
 
+    fn usage(&self) -> Option<Usage> {
+        self.usage
+    }
+}
+
+impl Transformer {
     /// One event's data → the chunk to send, if any.
-    fn event(&mut self, data: String) -> Result<Option<String>, ApiError> {
+    fn chunk(&mut self, data: String) -> Result<Option<String>, ApiError> {
         let trimmed = data.trim();
         if trimmed == "[DONE]" {
             self.end.reach();

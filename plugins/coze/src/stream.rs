@@ -30,7 +30,7 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 use switchyard_guest_kit::error::{bad_gateway, snippet};
-use switchyard_guest_kit::{ApiError, CallContext, StreamEnd, StreamEvent, StreamOutput, Usage};
+use switchyard_guest_kit::{ApiError, CallContext, StreamEnd, StreamEvent, StreamState, Usage};
 
 use super::error::{CozeError, SNIPPET_CHARS, from_error_event};
 use super::tool_id::ToolCallId;
@@ -51,17 +51,15 @@ pub struct Transformer {
     /// Answer messages whose text already went out as deltas.
     streamed: Vec<String>,
     usage: Option<Usage>,
-    /// The chat reached `completed` or `requires_action`, or the error that ended the
-    /// stream.
+    /// Whether the chat reached `completed` or `requires_action`.
     end: StreamEnd,
 }
 
 /// What a complete Coze stream reaches.
 pub const TERMINAL: &str = "`conversation.chat.completed` or `conversation.chat.requires_action`";
 
-impl Transformer {
-    /// Starts a stream for the call described by `ctx`.
-    pub fn new(ctx: &CallContext) -> Self {
+impl StreamState for Transformer {
+    fn start(ctx: &CallContext) -> Self {
         Transformer {
             include_usage: ctx.include_usage,
             model: ctx.public_model.clone(),
@@ -75,38 +73,26 @@ impl Transformer {
         }
     }
 
-    /// Translates a batch of events.
-    pub fn push(&mut self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
-        self.end.check()?;
-        let mut chunks = Vec::new();
-        for event in events {
-            let data = event.data.trim();
-            let result = match event.event.as_deref().map(str::trim) {
-                Some(name) => self.coze_event(name, data, &mut chunks),
-                // A nameless event: only an error object means something.
-                None => CozeError::parse(data).map_or(Ok(()), |e| Err(e.to_api_error())),
-            };
-            if let Err(error) = result {
-                self.end.fail(error, !chunks.is_empty())?;
-                break;
-            }
+    fn event(&mut self, event: StreamEvent, out: &mut Vec<String>) -> Result<(), ApiError> {
+        let data = event.data.trim();
+        match event.event.as_deref().map(str::trim) {
+            Some(name) => self.coze_event(name, data, out),
+            // A nameless event: only an error object means something.
+            None => CozeError::parse(data).map_or(Ok(()), |e| Err(e.to_api_error())),
         }
-        Ok(StreamOutput {
-            chunks,
-            usage: self.usage,
-        })
     }
 
-    /// Ends the stream: an error met earlier, or the truncation of a chat that never
-    /// completed.
-    pub fn finish(&mut self) -> Result<StreamOutput, ApiError> {
-        self.end.finish()?;
-        Ok(StreamOutput {
-            chunks: Vec::new(),
-            usage: self.usage,
-        })
+    /// Nothing is buffered: the stream is complete once the chat completed.
+    fn finish(&mut self, _out: &mut Vec<String>) -> Result<(), ApiError> {
+        self.end.finish()
     }
 
+    fn usage(&self) -> Option<Usage> {
+        self.usage
+    }
+}
+
+impl Transformer {
     /// One named Coze event.
     fn coze_event(
         &mut self,

@@ -33,8 +33,8 @@ pub mod tool_id;
 pub mod wire;
 
 use switchyard_guest_kit::{
-    ApiError, CallContext, CredentialPlacement, Endpoint, Guest, PluginInfo, Stream, StreamEvent,
-    StreamOutput, StreamState, TranslatedResponse, UpstreamRequest, UpstreamResponse,
+    ApiError, CallContext, CredentialPlacement, Endpoint, Guest, PluginInfo, Stream,
+    TranslatedResponse, UpstreamRequest, UpstreamResponse,
 };
 
 /// Platform name models select this adapter by.
@@ -89,21 +89,6 @@ impl Guest for Gemini {
             Endpoint::ChatCompletions => response::to_openai(&ctx, &response),
             Endpoint::Embeddings => embeddings::to_openai(&ctx, &response),
         }
-    }
-}
-
-/// The stream state behind the exported `stream-transformer` resource.
-impl StreamState for stream::Transformer {
-    fn start(ctx: &CallContext) -> Self {
-        Self::new(ctx)
-    }
-
-    fn push(&mut self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
-        Self::push(self, events)
-    }
-
-    fn finish(&mut self) -> Result<StreamOutput, ApiError> {
-        Self::finish(self)
     }
 }
 

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 use switchyard_guest_kit::error::{bad_gateway, snippet};
-use switchyard_guest_kit::{ApiError, CallContext, StreamEnd, StreamEvent, StreamOutput};
+use switchyard_guest_kit::{ApiError, CallContext, StreamEnd, StreamEvent, StreamState, Usage};
 
 use super::candidate::{
     blocked_message, completion_id, emits_reasoning, finish_reason, id_seed, now, tool_call,
@@ -51,13 +51,12 @@ pub struct Transformer {
     seed: Option<String>,
     choices: BTreeMap<usize, ChoiceState>,
     usage: Option<UsageMetadata>,
-    /// Whether the stream is complete, or the error that ended it.
+    /// Whether every candidate finished.
     end: StreamEnd,
 }
 
-impl Transformer {
-    /// Starts a stream for the call described by `ctx`.
-    pub fn new(ctx: &CallContext) -> Self {
+impl StreamState for Transformer {
+    fn start(ctx: &CallContext) -> Self {
         Transformer {
             upstream_model: ctx.upstream_model.clone(),
             include_usage: ctx.include_usage,
@@ -72,46 +71,34 @@ impl Transformer {
         }
     }
 
-    /// Translates a batch of events.
-    pub fn push(&mut self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
-        self.end.check()?;
-        let mut chunks = Vec::new();
-        for event in events {
-            if let Err(error) = self.event(&event.data, &mut chunks) {
-                self.end.fail(error, !chunks.is_empty())?;
-                break;
-            }
-        }
-        Ok(self.output(chunks))
+    fn event(&mut self, event: StreamEvent, out: &mut Vec<String>) -> Result<(), ApiError> {
+        self.translate(&event.data, out)
     }
 
-    /// Ends the stream: the usage chunk when the client asked for it; an error still
-    /// pending, or the truncation of a stream whose candidates did not all finish.
-    pub fn finish(&mut self) -> Result<StreamOutput, ApiError> {
-        self.end.check()?;
+    /// The usage chunk when the client asked for it; the truncation of a stream whose
+    /// candidates did not all finish.
+    fn finish(&mut self, out: &mut Vec<String>) -> Result<(), ApiError> {
         if !self.choices.is_empty() && self.choices.values().all(|c| c.finished) {
             self.end.reach();
         }
         self.end.finish()?;
-        let mut chunks = Vec::new();
         if self.include_usage {
             let usage = self.usage.unwrap_or_default().to_openai();
             let mut chunk = self.envelope(json!([]));
             chunk["usage"] = usage;
-            chunks.push(chunk.to_string());
+            out.push(chunk.to_string());
         }
-        Ok(self.output(chunks))
+        Ok(())
     }
 
-    fn output(&self, chunks: Vec<String>) -> StreamOutput {
-        StreamOutput {
-            chunks,
-            usage: self.usage.map(|u| u.to_wit()),
-        }
+    fn usage(&self) -> Option<Usage> {
+        self.usage.map(|u| u.to_wit())
     }
+}
 
+impl Transformer {
     /// One event's data → chunks appended to `out`.
-    fn event(&mut self, data: &str, out: &mut Vec<String>) -> Result<(), ApiError> {
+    fn translate(&mut self, data: &str, out: &mut Vec<String>) -> Result<(), ApiError> {
         let trimmed = data.trim();
         if trimmed.is_empty() || trimmed == "[DONE]" {
             return Ok(());

@@ -3,8 +3,8 @@
 //! per-model options, OpenAI usage, reading an OpenAI-shaped 2xx body, and how a stream
 //! ends: its terminal event, a truncation or an error).
 //!
-//! An adapter crate implements [`Guest`] and [`GuestStreamTransformer`] and exports them
-//! with
+//! An adapter crate implements [`Guest`] and a [`StreamState`] (the kit's [`Stream`] is
+//! its `stream-transformer`) and exports them with
 //!
 //! ```ignore
 //! switchyard_guest_kit::export_adapter!(MyAdapter);
@@ -37,7 +37,7 @@ pub use bindings::switchyard::adapter::types::{
 
 pub use no_stream::NoStream;
 pub use stream::end::{StreamEnd, truncated};
-pub use stream::{Stream, StreamState};
+pub use stream::{Driver, Stream, StreamState};
 
 /// The wit-bindgen runtime the generated code and the export macro refer to.
 #[doc(hidden)]

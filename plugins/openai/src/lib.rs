@@ -15,8 +15,8 @@ pub mod response;
 pub mod stream;
 
 use switchyard_guest_kit::{
-    ApiError, CallContext, CredentialPlacement, Endpoint, Guest, PluginInfo, Stream, StreamEvent,
-    StreamOutput, StreamState, TranslatedResponse, UpstreamRequest, UpstreamResponse,
+    ApiError, CallContext, CredentialPlacement, Endpoint, Guest, PluginInfo, Stream,
+    TranslatedResponse, UpstreamRequest, UpstreamResponse,
 };
 
 /// Platform name models select this adapter by.
@@ -58,21 +58,6 @@ impl Guest for OpenAi {
         response: UpstreamResponse,
     ) -> Result<TranslatedResponse, ApiError> {
         response::to_openai(response)
-    }
-}
-
-/// The stream state behind the exported `stream-transformer` resource.
-impl StreamState for stream::Transformer {
-    fn start(ctx: &CallContext) -> Self {
-        Self::new(ctx)
-    }
-
-    fn push(&mut self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
-        Self::push(self, events)
-    }
-
-    fn finish(&mut self) -> Result<StreamOutput, ApiError> {
-        Self::finish(self)
     }
 }
 

@@ -17,7 +17,7 @@ mod members;
 
 use switchyard_guest_kit::error::{bad_gateway, snippet};
 use switchyard_guest_kit::{
-    ApiError, CallContext, StreamEnd, StreamEvent, StreamOutput, Usage, usage,
+    ApiError, CallContext, StreamEnd, StreamEvent, StreamState, Usage, usage,
 };
 
 use super::error::{SNIPPET_CHARS, from_stream_error};
@@ -30,16 +30,15 @@ pub struct Transformer {
     hide_usage: bool,
     /// The latest usage seen.
     usage: Option<Usage>,
-    /// `[DONE]` seen, or the error that ended the stream.
+    /// Whether `[DONE]` arrived.
     end: StreamEnd,
 }
 
 /// What a complete OpenAI stream ends with.
 pub const TERMINAL: &str = "`data: [DONE]`";
 
-impl Transformer {
-    /// Starts a stream for the call described by `ctx`.
-    pub fn new(ctx: &CallContext) -> Self {
+impl StreamState for Transformer {
+    fn start(ctx: &CallContext) -> Self {
         Transformer {
             hide_usage: forces_stream_usage(ctx) && !ctx.include_usage,
             usage: None,
@@ -47,38 +46,24 @@ impl Transformer {
         }
     }
 
-    /// Translates a batch of events.
-    pub fn push(&mut self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
-        self.end.check()?;
-        let mut chunks = Vec::with_capacity(events.len());
-        for event in events {
-            match self.event(event.data) {
-                Ok(Some(chunk)) => chunks.push(chunk),
-                Ok(None) => {}
-                Err(error) => {
-                    self.end.fail(error, !chunks.is_empty())?;
-                    break;
-                }
-            }
-        }
-        Ok(StreamOutput {
-            chunks,
-            usage: self.usage,
-        })
+    fn event(&mut self, event: StreamEvent, out: &mut Vec<String>) -> Result<(), ApiError> {
+        out.extend(self.chunk(event.data)?);
+        Ok(())
     }
 
-    /// Ends the stream: nothing is buffered, so this reports the final usage, or the
-    /// error still pending, or the truncation of a stream that never sent `[DONE]`.
-    pub fn finish(&mut self) -> Result<StreamOutput, ApiError> {
-        self.end.finish()?;
-        Ok(StreamOutput {
-            chunks: Vec::new(),
-            usage: self.usage,
-        })
+    /// Nothing is buffered: the stream is complete once `[DONE]` came.
+    fn finish(&mut self, _out: &mut Vec<String>) -> Result<(), ApiError> {
+        self.end.finish()
     }
 
+    fn usage(&self) -> Option<Usage> {
+        self.usage
+    }
+}
+
+impl Transformer {
     /// One event's data → the chunk to send, if any.
-    fn event(&mut self, mut data: String) -> Result<Option<String>, ApiError> {
+    fn chunk(&mut self, mut data: String) -> Result<Option<String>, ApiError> {
         let trimmed = data.trim();
         if trimmed == "[DONE]" {
             // The host ends the client's stream with its own `[DONE]`.
