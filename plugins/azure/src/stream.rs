@@ -22,9 +22,9 @@
 
 use std::borrow::Cow;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use serde_json::{Value, json};
+use switchyard_guest_kit::chunk::{self, ChunkWriter, Delta};
 use switchyard_guest_kit::error::{bad_gateway, snippet};
 use switchyard_guest_kit::{
     ApiError, CallContext, StreamEnd, StreamEvent, StreamState, Usage, usage,
@@ -51,7 +51,7 @@ pub struct Transformer {
     model: String,
     /// Choice indexes that already got a finish reason.
     finished: Vec<u64>,
-    /// Whether `[DONE]` arrived.
+    /// `[DONE]` seen, or the error that ended the stream.
     end: StreamEnd,
 }
 
@@ -79,6 +79,14 @@ struct Choice<'a> {
     delta: Option<&'a RawValue>,
     #[serde(borrow, default)]
     finish_reason: Option<&'a RawValue>,
+}
+
+/// A rebuilt choice's delta: Azure's own, or the empty delta of a finish.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Kept<'a> {
+    Azure(&'a RawValue),
+    Finish(Delta<'static>),
 }
 
 impl StreamState for Transformer {
@@ -171,14 +179,13 @@ impl Transformer {
                 .finish_reason
                 .filter(|_| is_set(choice.finish_reason));
             match (choice.delta, finish) {
-                (Some(delta), _) => kept.push(json!({
-                    "index": choice.index,
-                    "delta": delta,
-                    "finish_reason": finish,
-                })),
+                (Some(delta), _) => {
+                    kept.push(chunk::Choice::new(choice.index, Kept::Azure(delta), finish));
+                }
                 (None, Some(reason)) if !self.finished.contains(&choice.index) => {
                     self.finished.push(choice.index);
-                    kept.push(json!({"index": choice.index, "delta": {}, "finish_reason": reason}));
+                    let delta = Kept::Finish(Delta::default());
+                    kept.push(chunk::Choice::new(choice.index, delta, Some(reason)));
                 }
                 (None, _) => {}
             }
@@ -186,16 +193,10 @@ impl Transformer {
         if kept.is_empty() {
             return Ok(None);
         }
-        let chunk = json!({
-            "id": self.id.as_deref().unwrap_or(FALLBACK_ID),
-            "object": "chat.completion.chunk",
-            "created": self.created,
-            "model": self.model,
-            "choices": Value::Array(kept),
-        });
-        serde_json::to_string(&chunk)
+        let id = self.id.as_deref().unwrap_or(FALLBACK_ID);
+        ChunkWriter::new(id, self.created, &self.model)
+            .choices(&kept)
             .map(Some)
-            .map_err(|e| bad_gateway(format!("cannot write a chunk: {e}")))
     }
 }
 

@@ -1,7 +1,7 @@
 //! The Switchyard guest kit: the `switchyard:adapter@0.1.0` bindings, re-exported, plus
 //! the few helpers every platform adapter needs (OpenAI-shaped errors, `retry-after`,
-//! per-model options, OpenAI usage, reading an OpenAI-shaped 2xx body, and how a stream
-//! ends: its terminal event, a truncation or an error).
+//! per-model options, OpenAI usage, reading an OpenAI-shaped 2xx body, writing OpenAI
+//! chunks, and how a stream ends: its terminal event, a truncation or an error).
 //!
 //! An adapter crate implements [`Guest`] and a [`StreamState`] (the kit's [`Stream`] is
 //! its `stream-transformer`) and exports them with
@@ -20,6 +20,7 @@ extern crate self as switchyard_guest_kit;
 
 pub mod answer;
 pub mod bindings;
+pub mod chunk;
 pub mod error;
 pub mod headers;
 pub mod no_stream;
@@ -35,6 +36,7 @@ pub use bindings::switchyard::adapter::types::{
     StreamFraming, StreamOutput, TranslatedResponse, UpstreamRequest, UpstreamResponse, Usage,
 };
 
+pub use chunk::{ChunkWriter, Delta, ToolCall};
 pub use no_stream::NoStream;
 pub use stream::end::{StreamEnd, truncated};
 pub use stream::{Driver, Stream, StreamState};
