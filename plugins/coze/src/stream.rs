@@ -30,6 +30,7 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 use switchyard_guest_kit::error::{bad_gateway, snippet};
+use switchyard_guest_kit::usage::saturate;
 use switchyard_guest_kit::{
     ApiError, CallContext, ChunkWriter, Delta, StreamEnd, StreamEvent, StreamState, ToolCall, Usage,
 };
@@ -300,10 +301,6 @@ fn parse<'a, T: Deserialize<'a>>(name: &str, data: &'a str) -> Result<T, ApiErro
             snippet(data.as_bytes(), SNIPPET_CHARS)
         ))
     })
-}
-
-fn saturate(count: u64) -> u32 {
-    u32::try_from(count).unwrap_or(u32::MAX)
 }
 
 #[cfg(test)]
