@@ -5,6 +5,9 @@
 //! header or an Entra ID bearer token), the content-filter annotations in streams, and
 //! the error bodies. This file is the bindings glue only; the translation lives in
 //! [`request`], [`response`], [`stream`] and [`error`], which are tested natively.
+//! What Azure shares with OpenAI (the body rewrite, answers passed through, OpenAI's
+//! error rules) is the kit's [`openai_wire`](switchyard_guest_kit::openai_wire), the
+//! same code the OpenAI adapter runs; this crate holds what is Azure's own.
 //!
 //! # Model options (`[models.options]`)
 //!
@@ -21,8 +24,6 @@
 pub mod error;
 #[cfg(test)]
 mod fixtures;
-#[path = "../../openai/src/object.rs"]
-mod object;
 pub mod request;
 pub mod response;
 pub mod stream;

@@ -26,12 +26,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use switchyard_guest_kit::chunk::{self, ChunkWriter, Delta};
 use switchyard_guest_kit::error::{bad_gateway, snippet};
+use switchyard_guest_kit::openai_wire::error::SNIPPET_CHARS;
+use switchyard_guest_kit::openai_wire::request::hides_usage;
 use switchyard_guest_kit::{
     ApiError, CallContext, StreamEnd, StreamEvent, StreamState, Usage, usage,
 };
 
-use super::error::{SNIPPET_CHARS, from_stream_error};
-use super::request::forces_stream_usage;
+use super::error::from_stream_error;
 
 /// `id` of chunks built before Azure named the completion (an annotation first).
 pub const FALLBACK_ID: &str = "chatcmpl-azure";
@@ -92,7 +93,7 @@ enum Kept<'a> {
 impl StreamState for Transformer {
     fn start(ctx: &CallContext) -> Self {
         Transformer {
-            hide_usage: forces_stream_usage(ctx) && !ctx.include_usage,
+            hide_usage: hides_usage(ctx),
             usage: None,
             id: None,
             created: 0,

@@ -1,7 +1,8 @@
 //! The Switchyard guest kit: the `switchyard:adapter@0.1.0` bindings, re-exported, plus
 //! the few helpers every platform adapter needs (OpenAI-shaped errors, `retry-after`,
-//! per-model options, OpenAI usage, reading an OpenAI-shaped 2xx body, writing OpenAI
-//! chunks, and how a stream ends: its terminal event, a truncation or an error).
+//! per-model options, OpenAI usage, writing OpenAI chunks, the rules every stream
+//! keeps: how it ends and where its errors go), and the translation shared by
+//! platforms that speak OpenAI's own wire format ([`openai_wire`]).
 //!
 //! An adapter crate implements [`Guest`] and a [`StreamState`] (the kit's [`Stream`] is
 //! its `stream-transformer`) and exports them with
@@ -18,12 +19,12 @@
 // also resolve inside this crate.
 extern crate self as switchyard_guest_kit;
 
-pub mod answer;
 pub mod bindings;
 pub mod chunk;
 pub mod error;
 pub mod headers;
 pub mod no_stream;
+pub mod openai_wire;
 pub mod options;
 pub mod stream;
 pub mod usage;

@@ -2,6 +2,8 @@
 //!
 //! This file is the bindings glue only; the translation lives in [`request`],
 //! [`response`], [`stream`] and [`error`], which are plain Rust and tested natively.
+//! Most of it is the kit's [`openai_wire`](switchyard_guest_kit::openai_wire), which
+//! the Azure adapter shares: OpenAI's own error bodies are its defaults.
 //!
 //! The `shout` test adapter compiles these sources as a module of its own crate, so
 //! paths between them are relative (`super::..`), never `crate::..`.
@@ -9,7 +11,6 @@
 pub mod error;
 #[cfg(test)]
 mod fixtures;
-mod object;
 pub mod request;
 pub mod response;
 pub mod stream;

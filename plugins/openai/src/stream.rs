@@ -16,12 +16,13 @@
 mod members;
 
 use switchyard_guest_kit::error::{bad_gateway, snippet};
+use switchyard_guest_kit::openai_wire::error::SNIPPET_CHARS;
+use switchyard_guest_kit::openai_wire::request::hides_usage;
 use switchyard_guest_kit::{
     ApiError, CallContext, StreamEnd, StreamEvent, StreamState, Usage, usage,
 };
 
-use super::error::{SNIPPET_CHARS, from_stream_error};
-use super::request::forces_stream_usage;
+use super::error::from_stream_error;
 
 /// Per-stream state.
 #[derive(Debug)]
@@ -40,7 +41,7 @@ pub const TERMINAL: &str = "`data: [DONE]`";
 impl StreamState for Transformer {
     fn start(ctx: &CallContext) -> Self {
         Transformer {
-            hide_usage: forces_stream_usage(ctx) && !ctx.include_usage,
+            hide_usage: hides_usage(ctx),
             usage: None,
             end: StreamEnd::new("OpenAI", TERMINAL),
         }
