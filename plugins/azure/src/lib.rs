@@ -28,10 +28,7 @@ pub mod request;
 pub mod response;
 pub mod stream;
 
-use switchyard_guest_kit::{
-    ApiError, CallContext, CredentialPlacement, Endpoint, Guest, PluginInfo, Stream,
-    TranslatedResponse, UpstreamRequest, UpstreamResponse,
-};
+use switchyard_guest_kit::{CredentialPlacement, Endpoint, PluginInfo};
 
 /// Platform name models select this adapter by.
 pub const NAME: &str = "azure";
@@ -59,24 +56,12 @@ pub fn info() -> PluginInfo {
 /// The adapter, as the component exports it.
 pub struct Azure;
 
-impl Guest for Azure {
-    type StreamTransformer = Stream<stream::Transformer>;
-
-    fn info() -> PluginInfo {
-        info()
-    }
-
-    fn transform_request(ctx: CallContext, body: Vec<u8>) -> Result<UpstreamRequest, ApiError> {
-        request::from_openai(&ctx, &body)
-    }
-
-    fn transform_response(
-        _ctx: CallContext,
-        response: UpstreamResponse,
-    ) -> Result<TranslatedResponse, ApiError> {
-        response::to_openai(response)
-    }
-}
+switchyard_guest_kit::impl_guest!(Azure {
+    info: info,
+    transform_request: request::from_openai,
+    transform_response: |_ctx, answer| response::to_openai(answer),
+    stream: stream::Transformer,
+});
 
 #[cfg(feature = "export")]
 switchyard_guest_kit::export_adapter!(Azure);

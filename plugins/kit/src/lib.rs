@@ -4,8 +4,8 @@
 //! keeps: how it ends and where its errors go), and the translation shared by
 //! platforms that speak OpenAI's own wire format ([`openai_wire`]).
 //!
-//! An adapter crate implements [`Guest`] and a [`StreamState`] (the kit's [`Stream`] is
-//! its `stream-transformer`) and exports them with
+//! An adapter crate writes its translation as plain functions and a [`StreamState`],
+//! implements [`Guest`] with [`impl_guest!`] and exports it with
 //!
 //! ```ignore
 //! switchyard_guest_kit::export_adapter!(MyAdapter);
@@ -58,5 +58,54 @@ macro_rules! export_adapter {
     ($ty:ident) => {
         #[cfg(target_arch = "wasm32")]
         $crate::bindings::export_adapter_bindings!($ty with_types_in $crate::bindings);
+    };
+}
+
+/// Implements [`Guest`] for `$adapter` from plain functions, so an adapter's `lib.rs`
+/// names its translation instead of repeating the bindings' signatures.
+///
+/// `transform_request` is called with `(&CallContext, &[u8])`, `transform_response`
+/// with `(&CallContext, UpstreamResponse)`; each may be a function path or a closure.
+/// `stream` is the adapter's [`StreamState`], exported as [`Stream`]; use
+/// `type StreamTransformer = NoStream;` in a hand-written impl for an adapter that does
+/// not stream.
+///
+/// ```ignore
+/// switchyard_guest_kit::impl_guest!(MyAdapter {
+///     info: info,
+///     transform_request: request::from_openai,
+///     transform_response: |_ctx, response| response::to_openai(response),
+///     stream: stream::Transformer,
+/// });
+/// ```
+#[macro_export]
+macro_rules! impl_guest {
+    ($adapter:ty {
+        info: $info:expr,
+        transform_request: $request:expr,
+        transform_response: $response:expr,
+        stream: $state:ty $(,)?
+    }) => {
+        impl $crate::Guest for $adapter {
+            type StreamTransformer = $crate::Stream<$state>;
+
+            fn info() -> $crate::PluginInfo {
+                ($info)()
+            }
+
+            fn transform_request(
+                ctx: $crate::CallContext,
+                body: ::std::vec::Vec<u8>,
+            ) -> ::core::result::Result<$crate::UpstreamRequest, $crate::ApiError> {
+                ($request)(&ctx, &body)
+            }
+
+            fn transform_response(
+                ctx: $crate::CallContext,
+                response: $crate::UpstreamResponse,
+            ) -> ::core::result::Result<$crate::TranslatedResponse, $crate::ApiError> {
+                ($response)(&ctx, response)
+            }
+        }
     };
 }

@@ -6,7 +6,7 @@
 //! error, every later call reports that error again. [`Stream`] is the exported
 //! resource: the bindings call it through `&self`, a stream's state is naturally
 //! `&mut self`, and it bridges the two once. The adapter declares
-//! `type StreamTransformer = Stream<MyState>;`.
+//! `type StreamTransformer = Stream<MyState>;` (or lets [`crate::impl_guest!`] do it).
 //! [`end`] is how a stream that did not fail ends: its terminal event or a truncation.
 
 pub mod end;

@@ -15,10 +15,7 @@ pub mod request;
 pub mod response;
 pub mod stream;
 
-use switchyard_guest_kit::{
-    ApiError, CallContext, CredentialPlacement, Endpoint, Guest, PluginInfo, Stream,
-    TranslatedResponse, UpstreamRequest, UpstreamResponse,
-};
+use switchyard_guest_kit::{CredentialPlacement, Endpoint, PluginInfo};
 
 /// Platform name models select this adapter by.
 pub const NAME: &str = "openai";
@@ -43,24 +40,12 @@ pub fn info() -> PluginInfo {
 /// The adapter, as the component exports it.
 pub struct OpenAi;
 
-impl Guest for OpenAi {
-    type StreamTransformer = Stream<stream::Transformer>;
-
-    fn info() -> PluginInfo {
-        info()
-    }
-
-    fn transform_request(ctx: CallContext, body: Vec<u8>) -> Result<UpstreamRequest, ApiError> {
-        request::from_openai(&ctx, &body)
-    }
-
-    fn transform_response(
-        _ctx: CallContext,
-        response: UpstreamResponse,
-    ) -> Result<TranslatedResponse, ApiError> {
-        response::to_openai(response)
-    }
-}
+switchyard_guest_kit::impl_guest!(OpenAi {
+    info: info,
+    transform_request: request::from_openai,
+    transform_response: |_ctx, answer| response::to_openai(answer),
+    stream: stream::Transformer,
+});
 
 // Off only where these sources are compiled into another adapter (`shout`), which
 // exports itself: two exports of one interface do not link.
