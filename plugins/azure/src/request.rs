@@ -8,6 +8,7 @@
 
 use switchyard_guest_kit::openai_wire::{self, request::streams};
 use switchyard_guest_kit::options::option;
+use switchyard_guest_kit::url::encode;
 use switchyard_guest_kit::{
     ApiError, CallContext, CredentialPlacement, Endpoint, Method, StreamFraming, UpstreamRequest,
 };
@@ -99,20 +100,6 @@ pub fn path_and_query(ctx: &CallContext, style: ApiStyle) -> String {
             None => format!("/openai/v1/{operation}"),
         },
     }
-}
-
-/// Percent-encodes everything but RFC 3986 unreserved characters (path segment and
-/// query value alike).
-fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

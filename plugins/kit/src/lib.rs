@@ -27,6 +27,7 @@ pub mod no_stream;
 pub mod openai_wire;
 pub mod options;
 pub mod stream;
+pub mod url;
 pub mod usage;
 
 pub use bindings::exports::switchyard::adapter::adapter::{
