@@ -18,7 +18,8 @@
 //! the end: the asynchronous filter sends annotations (even a `content_filter` finish)
 //! after the stop chunk, and the usage chunk comes last. A stream that closes without
 //! `[DONE]` was cut, and [`Transformer::finish`] says so (502
-//! `upstream_stream_truncated`); events after `[DONE]` are ignored.
+//! `upstream_stream_truncated`); events after `[DONE]` are ignored. Those rules are
+//! OpenAI's, kept once for both adapters in [`openai_wire::stream`].
 
 use std::borrow::Cow;
 
@@ -28,6 +29,7 @@ use switchyard_guest_kit::chunk::{self, ChunkWriter, Delta};
 use switchyard_guest_kit::error::{bad_gateway, snippet};
 use switchyard_guest_kit::openai_wire::error::SNIPPET_CHARS;
 use switchyard_guest_kit::openai_wire::request::hides_usage;
+use switchyard_guest_kit::openai_wire::{self, stream::chunk_text};
 use switchyard_guest_kit::{
     ApiError, CallContext, StreamEnd, StreamEvent, StreamState, Usage, usage,
 };
@@ -36,8 +38,6 @@ use super::error::from_stream_error;
 
 /// `id` of chunks built before Azure named the completion (an annotation first).
 pub const FALLBACK_ID: &str = "chatcmpl-azure";
-/// What a complete Azure OpenAI stream ends with.
-pub const TERMINAL: &str = "`data: [DONE]`";
 
 /// Per-stream state.
 #[derive(Debug)]
@@ -99,7 +99,7 @@ impl StreamState for Transformer {
             created: 0,
             model: ctx.upstream_model.clone(),
             finished: Vec::new(),
-            end: StreamEnd::new("Azure OpenAI", TERMINAL),
+            end: openai_wire::stream::end("Azure OpenAI"),
         }
     }
 
@@ -121,14 +121,9 @@ impl StreamState for Transformer {
 impl Transformer {
     /// One event's data → the chunk to send, if any.
     fn chunk(&mut self, data: String) -> Result<Option<String>, ApiError> {
-        let trimmed = data.trim();
-        if trimmed == "[DONE]" {
-            self.end.reach();
+        let Some(trimmed) = chunk_text(&data, &mut self.end) else {
             return Ok(None);
-        }
-        if trimmed.is_empty() || self.end.reached() {
-            return Ok(None);
-        }
+        };
         let not_a_chunk = |detail: &dyn std::fmt::Display| {
             bad_gateway(format!(
                 "Azure sent a stream event that is not a chunk ({detail}): {}",

@@ -7,15 +7,17 @@
 //! bodies where they differ from OpenAI's) and builds on:
 //! - [`request::body`]: the upstream body (`model`, forced stream usage);
 //! - [`to_openai`]: a complete answer, passed through or turned into an error;
-//! - [`error`]: non-2xx answers, errors inside a 2xx body, mid-stream errors.
+//! - [`error`]: non-2xx answers, errors inside a 2xx body, mid-stream errors;
+//! - [`stream`]: where a stream ends (`[DONE]`) and which events hold chunks.
 //!
 //! What the platforms do not share stays in their adapters: URLs, credentials, headers,
-//! and how their streams are read.
+//! and what their streams do with each chunk.
 
 pub mod answer;
 pub mod error;
 pub mod object;
 pub mod request;
+pub mod stream;
 
 use crate::error::unusable_answer;
 use crate::{ApiError, TranslatedResponse, UpstreamResponse};

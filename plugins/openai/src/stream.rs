@@ -7,7 +7,8 @@
 //! turn a `{"error":...}` event into the error that ends the stream.
 //!
 //! A complete stream ends with `data: [DONE]`; events after it are ignored, as the
-//! OpenAI SDKs stop reading there. A stream that closes without it was cut, and
+//! OpenAI SDKs stop reading there (the rule every OpenAI-wire stream keeps,
+//! [`openai_wire::stream`]). A stream that closes without it was cut, and
 //! [`Transformer::finish`] says so (502 `upstream_stream_truncated`) instead of letting
 //! the client take a partial answer for a whole one. A chunk with a `finish_reason` is
 //! not the end: the usage chunk follows it (and, from compatible servers, further
@@ -18,6 +19,7 @@ mod members;
 use switchyard_guest_kit::error::{bad_gateway, snippet};
 use switchyard_guest_kit::openai_wire::error::SNIPPET_CHARS;
 use switchyard_guest_kit::openai_wire::request::hides_usage;
+use switchyard_guest_kit::openai_wire::{self, stream::chunk_text};
 use switchyard_guest_kit::{
     ApiError, CallContext, StreamEnd, StreamEvent, StreamState, Usage, usage,
 };
@@ -35,15 +37,12 @@ pub struct Transformer {
     end: StreamEnd,
 }
 
-/// What a complete OpenAI stream ends with.
-pub const TERMINAL: &str = "`data: [DONE]`";
-
 impl StreamState for Transformer {
     fn start(ctx: &CallContext) -> Self {
         Transformer {
             hide_usage: hides_usage(ctx),
             usage: None,
-            end: StreamEnd::new("OpenAI", TERMINAL),
+            end: openai_wire::stream::end("OpenAI"),
         }
     }
 
@@ -65,15 +64,9 @@ impl StreamState for Transformer {
 impl Transformer {
     /// One event's data → the chunk to send, if any.
     fn chunk(&mut self, mut data: String) -> Result<Option<String>, ApiError> {
-        let trimmed = data.trim();
-        if trimmed == "[DONE]" {
-            // The host ends the client's stream with its own `[DONE]`.
-            self.end.reach();
+        let Some(trimmed) = chunk_text(&data, &mut self.end) else {
             return Ok(None);
-        }
-        if trimmed.is_empty() || self.end.reached() {
-            return Ok(None);
-        }
+        };
         if !trimmed.starts_with('{') {
             return Err(bad_gateway(format!(
                 "upstream sent a stream event that is not a JSON object: {}",
