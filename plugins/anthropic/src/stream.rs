@@ -253,8 +253,8 @@ impl Transformer {
     /// The role chunk, once.
     fn start(&mut self, chunks: &mut Vec<String>) -> Result<(), ApiError> {
         if !self.started {
-            self.started = true;
             chunks.push(self.writer().role(0)?);
+            self.started = true;
         }
         Ok(())
     }

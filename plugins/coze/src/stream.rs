@@ -187,8 +187,8 @@ impl Transformer {
 
     fn role(&mut self, chunks: &mut Vec<String>) -> Result<(), ApiError> {
         if !self.role_sent {
-            self.role_sent = true;
             chunks.push(self.writer().role(0)?);
+            self.role_sent = true;
         }
         Ok(())
     }
