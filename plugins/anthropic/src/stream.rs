@@ -22,9 +22,10 @@
 use std::collections::HashMap;
 
 use serde::Deserialize;
-use serde_json::{Value, json};
 use switchyard_guest_kit::error::{bad_gateway, snippet};
-use switchyard_guest_kit::{ApiError, CallContext, StreamEnd, StreamEvent, StreamOutput};
+use switchyard_guest_kit::{
+    ApiError, CallContext, ChunkWriter, Delta, StreamEnd, StreamEvent, StreamState, ToolCall, Usage,
+};
 
 use super::error::{SNIPPET_CHARS, from_stream_error};
 use super::response::{finish_reason, now_secs};
@@ -43,7 +44,7 @@ enum Event {
     },
     ContentBlockDelta {
         index: u64,
-        delta: Delta,
+        delta: BlockDelta,
     },
     MessageDelta {
         #[serde(default)]
@@ -83,7 +84,7 @@ enum StartBlock {
 /// `content_block_delta.delta`.
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-enum Delta {
+enum BlockDelta {
     #[serde(rename = "text_delta")]
     Text { text: String },
     #[serde(rename = "input_json_delta")]
@@ -127,17 +128,15 @@ pub struct Transformer {
     usage: AnthropicUsage,
     /// Whether any usage arrived.
     has_usage: bool,
-    /// `message_stop` seen (later events are ignored), or the error that ended the
-    /// stream.
+    /// Whether `message_stop` arrived (later events are ignored).
     end: StreamEnd,
 }
 
 /// What a complete Anthropic stream ends with.
 pub const TERMINAL: &str = "`message_stop`";
 
-impl Transformer {
-    /// Starts a stream for the call described by `ctx`.
-    pub fn new(ctx: &CallContext) -> Self {
+impl StreamState for Transformer {
+    fn start(ctx: &CallContext) -> Self {
         Transformer {
             include_usage: ctx.include_usage,
             id: String::new(),
@@ -153,41 +152,28 @@ impl Transformer {
         }
     }
 
-    /// Translates a batch of events.
-    pub fn push(&mut self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
-        self.end.check()?;
-        let mut chunks = Vec::new();
-        for event in events {
-            if let Err(error) = self.event(&event, &mut chunks) {
-                self.end.fail(error, !chunks.is_empty())?;
-                break;
-            }
-        }
-        Ok(self.output(chunks))
+    fn event(&mut self, event: StreamEvent, out: &mut Vec<String>) -> Result<(), ApiError> {
+        self.translate(&event, out)
     }
 
-    /// Ends the stream. A stream cut before `message_stop` still gets its finish (and
-    /// usage) chunk if `message_delta` said why it stopped; otherwise it is truncated,
-    /// never a silent cut. An error met earlier wins over both.
-    pub fn finish(&mut self) -> Result<StreamOutput, ApiError> {
-        self.end.check()?;
-        let mut chunks = Vec::new();
+    /// A stream cut before `message_stop` still gets its finish (and usage) chunk if
+    /// `message_delta` said why it stopped; otherwise it is truncated, never a silent
+    /// cut.
+    fn finish(&mut self, out: &mut Vec<String>) -> Result<(), ApiError> {
         if !self.end.reached() && self.stop_reason.is_some() {
-            self.stop(&mut chunks);
+            self.stop(out)?;
         }
-        self.end.finish()?;
-        Ok(self.output(chunks))
+        self.end.finish()
     }
 
-    fn output(&self, chunks: Vec<String>) -> StreamOutput {
-        StreamOutput {
-            chunks,
-            usage: self.has_usage.then(|| self.usage.to_wit()),
-        }
+    fn usage(&self) -> Option<Usage> {
+        self.has_usage.then(|| self.usage.to_wit())
     }
+}
 
+impl Transformer {
     /// One event → the chunks it produces.
-    fn event(&mut self, event: &StreamEvent, chunks: &mut Vec<String>) -> Result<(), ApiError> {
+    fn translate(&mut self, event: &StreamEvent, chunks: &mut Vec<String>) -> Result<(), ApiError> {
         let data = event.data.trim();
         if event.event.as_deref() == Some("error") {
             return Err(from_stream_error(data));
@@ -214,38 +200,33 @@ impl Transformer {
                     self.usage.update(&usage);
                     self.has_usage = true;
                 }
-                self.start(chunks);
+                self.start(chunks)?;
             }
             Event::ContentBlockStart {
                 index,
                 content_block: StartBlock::ToolUse { id, name },
             } => {
-                self.start(chunks);
+                self.start(chunks)?;
                 let tool = self.tool_calls;
                 self.tool_calls += 1;
                 self.tool_index.insert(index, tool);
-                chunks.push(self.chunk(json!({"tool_calls": [{
-                    "index": tool,
-                    "id": id,
-                    "type": "function",
-                    "function": {"name": name, "arguments": ""}
-                }]})));
+                let call = [ToolCall::start(tool.into(), &id, &name, "")];
+                chunks.push(self.writer().delta(0, &Delta::tool_calls(&call))?);
             }
             Event::ContentBlockDelta { index, delta } => {
-                self.start(chunks);
+                self.start(chunks)?;
+                let writer = self.writer();
                 match delta {
-                    Delta::Text { text } if !text.is_empty() => {
-                        chunks.push(self.chunk(json!({"content": text})));
+                    BlockDelta::Text { text } if !text.is_empty() => {
+                        chunks.push(writer.delta(0, &Delta::content(&text))?);
                     }
-                    Delta::Thinking { thinking } if !thinking.is_empty() => {
-                        chunks.push(self.chunk(json!({"reasoning_content": thinking})));
+                    BlockDelta::Thinking { thinking } if !thinking.is_empty() => {
+                        chunks.push(writer.delta(0, &Delta::reasoning(&thinking))?);
                     }
-                    Delta::InputJson { partial_json } if !partial_json.is_empty() => {
+                    BlockDelta::InputJson { partial_json } if !partial_json.is_empty() => {
                         if let Some(tool) = self.tool_index.get(&index) {
-                            chunks.push(self.chunk(json!({"tool_calls": [{
-                                "index": tool,
-                                "function": {"arguments": partial_json}
-                            }]})));
+                            let call = [ToolCall::arguments((*tool).into(), &partial_json)];
+                            chunks.push(writer.delta(0, &Delta::tool_calls(&call))?);
                         }
                     }
                     _ => {}
@@ -261,8 +242,8 @@ impl Transformer {
                 }
             }
             Event::MessageStop {} => {
-                self.start(chunks);
-                self.stop(chunks);
+                self.start(chunks)?;
+                self.stop(chunks)?;
             }
             Event::ContentBlockStart { .. } | Event::Other => {}
         }
@@ -270,49 +251,31 @@ impl Transformer {
     }
 
     /// The role chunk, once.
-    fn start(&mut self, chunks: &mut Vec<String>) {
+    fn start(&mut self, chunks: &mut Vec<String>) -> Result<(), ApiError> {
         if !self.started {
+            chunks.push(self.writer().role(0)?);
             self.started = true;
-            chunks.push(self.chunk(json!({"role": "assistant", "content": ""})));
         }
+        Ok(())
     }
 
     /// The finish chunk and, when asked for, the usage chunk.
-    fn stop(&mut self, chunks: &mut Vec<String>) {
+    fn stop(&mut self, chunks: &mut Vec<String>) -> Result<(), ApiError> {
         self.end.reach();
-        let reason = finish_reason(self.stop_reason.as_deref());
-        chunks.push(self.choice_chunk(json!({}), json!(reason)));
+        let writer = self.writer();
+        chunks.push(writer.finish(0, finish_reason(self.stop_reason.as_deref()))?);
         if self.include_usage {
-            let mut chunk = self.base();
-            chunk.insert("choices".into(), json!([]));
-            chunk.insert("usage".into(), self.usage.to_openai());
-            chunks.push(Value::Object(chunk).to_string());
+            chunks.push(writer.usage(&self.usage.to_openai())?);
         }
+        Ok(())
     }
 
-    fn chunk(&self, delta: Value) -> String {
-        self.choice_chunk(delta, Value::Null)
-    }
-
-    fn choice_chunk(&self, delta: Value, finish_reason: Value) -> String {
-        let mut chunk = self.base();
-        chunk.insert(
-            "choices".into(),
-            json!([{"index": 0, "delta": delta, "logprobs": null, "finish_reason": finish_reason}]),
-        );
-        if self.include_usage {
-            chunk.insert("usage".into(), Value::Null);
-        }
-        Value::Object(chunk).to_string()
-    }
-
-    fn base(&self) -> serde_json::Map<String, Value> {
-        let mut base = serde_json::Map::new();
-        base.insert("id".into(), json!(self.id));
-        base.insert("object".into(), json!("chat.completion.chunk"));
-        base.insert("created".into(), json!(self.created));
-        base.insert("model".into(), json!(self.model));
-        base
+    /// Chunks as OpenAI writes them: `logprobs: null` in the choice, `usage: null`
+    /// when the client asked for usage.
+    fn writer(&self) -> ChunkWriter<'_> {
+        ChunkWriter::new(&self.id, self.created, &self.model)
+            .usage_null(self.include_usage)
+            .logprobs_null()
     }
 }
 

@@ -7,6 +7,7 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 use switchyard_guest_kit::Usage;
+use switchyard_guest_kit::usage::saturate;
 
 /// An Anthropic `usage` object; missing counts are `None` (a stream's `message_delta`
 /// may carry only `output_tokens`).
@@ -83,10 +84,6 @@ impl AnthropicUsage {
             reasoning_tokens: None,
         }
     }
-}
-
-fn saturate(count: u64) -> u32 {
-    u32::try_from(count).unwrap_or(u32::MAX)
 }
 
 #[cfg(test)]

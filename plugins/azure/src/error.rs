@@ -8,16 +8,15 @@
 
 use serde::Deserialize;
 use serde_json::Value;
-use switchyard_guest_kit::error::{
-    INVALID_REQUEST, error_status, from_status, snippet, status_hint,
+use switchyard_guest_kit::error::{INVALID_REQUEST, from_status, status_hint};
+use switchyard_guest_kit::openai_wire::error::{
+    STREAM_ERROR_STATUS, message_or_status, scalar_text, unreadable_stream_error,
 };
-use switchyard_guest_kit::headers::retry_after;
+use switchyard_guest_kit::openai_wire::{self, Platform};
 use switchyard_guest_kit::{ApiError, UpstreamResponse};
 
-/// How much of a foreign error body goes into the message, in characters.
-pub const SNIPPET_CHARS: usize = 200;
-/// Status of a mid-stream error that carries no better hint.
-pub const STREAM_ERROR_STATUS: u16 = 502;
+use super::Azure;
+
 /// The `code` Azure (and the client) use for content-filter refusals.
 pub const CONTENT_FILTER: &str = "content_filter";
 
@@ -49,34 +48,28 @@ struct InnerError {
     content_filter_result: Option<serde_json::Map<String, Value>>,
 }
 
-/// A non-2xx upstream answer as the client should see it (a status that is no error
-/// status, a redirect, becomes 502: [`error_status`]).
-pub fn from_upstream(response: &UpstreamResponse) -> ApiError {
-    let status = error_status(response.status);
-    let parsed = serde_json::from_slice::<Envelope>(&response.body)
-        .ok()
-        .and_then(|envelope| envelope.error)
-        .filter(|object| object.message.is_some() || object.code.is_some());
-    let mut error = match parsed {
-        Some(object) => to_api_error(status, object),
-        None => from_status(
-            status,
-            foreign_message(response.status, &response.body),
-            None,
-            None,
-        ),
-    };
-    error.retry_after = retry_after(&response.headers);
-    error
+/// Azure OpenAI: OpenAI's wire, its own error bodies.
+impl Platform for Azure {
+    const NAME: &'static str = "Azure OpenAI";
+
+    /// An Azure error object with a message or a code.
+    fn error_body(status: u16, body: &[u8]) -> Option<ApiError> {
+        serde_json::from_slice::<Envelope>(body)
+            .ok()?
+            .error
+            .filter(|object| object.message.is_some() || object.code.is_some())
+            .map(|object| to_api_error(status, object))
+    }
+
+    fn stream_error(error_json: &str) -> ApiError {
+        from_stream_error(error_json)
+    }
 }
 
-/// A 2xx answer whose body is `{"error": ...}` (`error_json` is that member's value):
-/// an error like a mid-stream one, with `retry-after` from the headers, instead of an
-/// empty success passed through.
-pub fn from_error_in_answer(error_json: &str, headers: &[(String, String)]) -> ApiError {
-    let mut error = from_stream_error(error_json);
-    error.retry_after = retry_after(headers);
-    error
+/// A non-2xx upstream answer as the client should see it (a status that is no error
+/// status, a redirect, becomes 502), with `retry-after` from the headers.
+pub fn from_upstream(response: &UpstreamResponse) -> ApiError {
+    openai_wire::error::from_upstream::<Azure>(response)
 }
 
 /// A `{"error": {...}}` value that came without an error status (mid-stream, or in a
@@ -86,10 +79,7 @@ pub fn from_error_in_answer(error_json: &str, headers: &[(String, String)]) -> A
 /// [`status_hint`]).
 pub fn from_stream_error(error_json: &str) -> ApiError {
     let object = serde_json::from_str::<ErrorObject>(error_json).unwrap_or_else(|_| ErrorObject {
-        message: Some(format!(
-            "upstream stream failed: {}",
-            snippet(error_json.as_bytes(), SNIPPET_CHARS)
-        )),
+        message: Some(unreadable_stream_error(error_json)),
         ..ErrorObject::default()
     });
     let code = object.code.as_ref().and_then(scalar_text);
@@ -106,10 +96,7 @@ pub fn from_stream_error(error_json: &str) -> ApiError {
 
 fn to_api_error(status: u16, object: ErrorObject) -> ApiError {
     let code = object.code.as_ref().and_then(scalar_text);
-    let message = object
-        .message
-        .filter(|m| !m.is_empty())
-        .unwrap_or_else(|| format!("Azure OpenAI answered HTTP {status}"));
+    let message = message_or_status(object.message, Azure::NAME, status);
     let param = object.param.as_ref().and_then(scalar_text);
 
     if code.as_deref() == Some(CONTENT_FILTER) {
@@ -185,24 +172,6 @@ fn status_code(code: &Value) -> Option<u16> {
     u16::try_from(number)
         .ok()
         .filter(|c| (400..=599).contains(c))
-}
-
-/// A string or number as text; `null` and structures as nothing.
-fn scalar_text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-fn foreign_message(status: u16, body: &[u8]) -> String {
-    let text = snippet(body, SNIPPET_CHARS);
-    if text.is_empty() {
-        format!("Azure OpenAI answered HTTP {status} with an empty body")
-    } else {
-        format!("Azure OpenAI answered HTTP {status}: {text}")
-    }
 }
 
 #[cfg(test)]

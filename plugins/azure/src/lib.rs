@@ -5,6 +5,9 @@
 //! header or an Entra ID bearer token), the content-filter annotations in streams, and
 //! the error bodies. This file is the bindings glue only; the translation lives in
 //! [`request`], [`response`], [`stream`] and [`error`], which are tested natively.
+//! What Azure shares with OpenAI (the body rewrite, answers passed through, OpenAI's
+//! error rules) is the kit's [`openai_wire`](switchyard_guest_kit::openai_wire), the
+//! same code the OpenAI adapter runs; this crate holds what is Azure's own.
 //!
 //! # Model options (`[models.options]`)
 //!
@@ -21,16 +24,11 @@
 pub mod error;
 #[cfg(test)]
 mod fixtures;
-#[path = "../../openai/src/object.rs"]
-mod object;
 pub mod request;
 pub mod response;
 pub mod stream;
 
-use switchyard_guest_kit::{
-    ApiError, CallContext, CredentialPlacement, Endpoint, Guest, PluginInfo, Stream, StreamEvent,
-    StreamOutput, StreamState, TranslatedResponse, UpstreamRequest, UpstreamResponse,
-};
+use switchyard_guest_kit::{CredentialPlacement, Endpoint, PluginInfo};
 
 /// Platform name models select this adapter by.
 pub const NAME: &str = "azure";
@@ -58,39 +56,12 @@ pub fn info() -> PluginInfo {
 /// The adapter, as the component exports it.
 pub struct Azure;
 
-impl Guest for Azure {
-    type StreamTransformer = Stream<stream::Transformer>;
-
-    fn info() -> PluginInfo {
-        info()
-    }
-
-    fn transform_request(ctx: CallContext, body: Vec<u8>) -> Result<UpstreamRequest, ApiError> {
-        request::from_openai(&ctx, &body)
-    }
-
-    fn transform_response(
-        _ctx: CallContext,
-        response: UpstreamResponse,
-    ) -> Result<TranslatedResponse, ApiError> {
-        response::to_openai(response)
-    }
-}
-
-/// The stream state behind the exported `stream-transformer` resource.
-impl StreamState for stream::Transformer {
-    fn start(ctx: &CallContext) -> Self {
-        Self::new(ctx)
-    }
-
-    fn push(&mut self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
-        Self::push(self, events)
-    }
-
-    fn finish(&mut self) -> Result<StreamOutput, ApiError> {
-        Self::finish(self)
-    }
-}
+switchyard_guest_kit::impl_guest!(Azure {
+    info: info,
+    transform_request: request::from_openai,
+    transform_response: |_ctx, answer| response::to_openai(answer),
+    stream: stream::Transformer,
+});
 
 #[cfg(feature = "export")]
 switchyard_guest_kit::export_adapter!(Azure);

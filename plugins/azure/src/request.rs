@@ -1,19 +1,23 @@
 //! OpenAI request body → Azure OpenAI upstream request.
 //!
-//! The body passes through untouched except `model`, which becomes the configured
-//! deployment (the v1 API reads it; the deployments path ignores it), and, on a streamed
-//! chat call, `stream_options.include_usage`, forced on so usage is always accounted
-//! (the stream transformer hides the extra usage chunk again). The work is the URL and
-//! where the credential goes.
+//! The body is OpenAI's ([`openai_wire::request`]): untouched except `model`, which
+//! becomes the configured deployment (the v1 API reads it; the deployments path ignores
+//! it), and, on a streamed chat call, `stream_options.include_usage`, forced on so usage
+//! is always accounted (the stream transformer hides the extra usage chunk again). The
+//! work here is the URL and where the credential goes.
 
-use switchyard_guest_kit::error::bad_request;
-use switchyard_guest_kit::options::{flag, option};
+use switchyard_guest_kit::openai_wire::{self, request::streams};
+use switchyard_guest_kit::options::option;
+use switchyard_guest_kit::url::encode;
 use switchyard_guest_kit::{
     ApiError, CallContext, CredentialPlacement, Endpoint, Method, StreamFraming, UpstreamRequest,
 };
 
 use super::API_KEY_HEADER;
-use super::object::{RawObject, with_include_usage};
+
+pub use switchyard_guest_kit::openai_wire::request::{
+    OPTION_FORCE_STREAM_USAGE, forces_stream_usage,
+};
 
 /// Option: `deployments` (default) or `v1`.
 pub const OPTION_API_STYLE: &str = "api-style";
@@ -21,8 +25,6 @@ pub const OPTION_API_STYLE: &str = "api-style";
 pub const OPTION_API_VERSION: &str = "api-version";
 /// Option: `api-key` (default) or `bearer`.
 pub const OPTION_AUTH: &str = "auth";
-/// Option: `"false"` stops forcing `stream_options.include_usage` upstream.
-pub const OPTION_FORCE_STREAM_USAGE: &str = "force-stream-usage";
 /// `api-version` on the deployments path when the model sets none (the GA version
 /// that has `stream_options`).
 pub const DEFAULT_API_VERSION: &str = "2024-10-21";
@@ -40,26 +42,12 @@ pub enum ApiStyle {
 pub fn from_openai(ctx: &CallContext, body: &[u8]) -> Result<UpstreamRequest, ApiError> {
     let style = api_style(ctx)?;
     let credential = credential(ctx)?;
-    let mut object =
-        RawObject::parse(body).map_err(|e| bad_request(format!("the request body {e}"), None))?;
-    object
-        .set_json("model", &ctx.upstream_model)
-        .map_err(|e| bad_request(format!("cannot set `model`: {e}"), Some("model")))?;
-
-    let streamed = streams(ctx);
-    if streamed && forces_stream_usage(ctx) {
-        let stream_options = with_include_usage(object.get("stream_options"))?;
-        object.set("stream_options", stream_options);
-    }
-    let body = object
-        .to_vec()
-        .map_err(|e| bad_request(format!("cannot write the request body: {e}"), None))?;
     Ok(UpstreamRequest {
         method: Method::Post,
         path_and_query: path_and_query(ctx, style),
         headers: Vec::new(),
-        body,
-        response_framing: streamed.then_some(StreamFraming::Sse),
+        body: openai_wire::request::body(ctx, body)?,
+        response_framing: streams(ctx).then_some(StreamFraming::Sse),
         credential: Some(credential),
     })
 }
@@ -94,16 +82,6 @@ fn config_error(message: String) -> ApiError {
     error
 }
 
-/// Whether this call's upstream answer is an SSE stream.
-fn streams(ctx: &CallContext) -> bool {
-    ctx.streaming && ctx.endpoint == Endpoint::ChatCompletions
-}
-
-/// Whether `stream_options.include_usage` is forced on upstream for this call.
-pub fn forces_stream_usage(ctx: &CallContext) -> bool {
-    streams(ctx) && flag(ctx, OPTION_FORCE_STREAM_USAGE) != Some(false)
-}
-
 /// The path and query for this call.
 pub fn path_and_query(ctx: &CallContext, style: ApiStyle) -> String {
     let operation = match ctx.endpoint {
@@ -122,20 +100,6 @@ pub fn path_and_query(ctx: &CallContext, style: ApiStyle) -> String {
             None => format!("/openai/v1/{operation}"),
         },
     }
-}
-
-/// Percent-encodes everything but RFC 3986 unreserved characters (path segment and
-/// query value alike).
-fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -5,9 +5,9 @@
 //! (a completion the filter cut already says `finish_reason: "content_filter"`), read
 //! once for `usage`. Anything else becomes an OpenAI-shaped error:
 //!
-//! - a non-2xx answer: its status and Azure's error ([`from_upstream`]);
+//! - a non-2xx answer: its status and Azure's error ([`super::error::from_upstream`]);
 //! - a 2xx `{"error": {...}}`: the status its code, `status` or type stands for, else
-//!   502 ([`from_error_in_answer`]);
+//!   502 ([`openai_wire::error::from_error_in_answer`]);
 //! - a 2xx body that is not a completion or list (an HTML page from a gateway in front
 //!   of the resource, a foreign JSON object): 502 naming the content type with the
 //!   start of the body.
@@ -16,35 +16,15 @@
 //! without `text/event-stream`: the same rules apply, and a completion goes back to
 //! the host, which streams it.
 
-use switchyard_guest_kit::answer::{self, Answer};
-use switchyard_guest_kit::error::unusable_answer;
+use switchyard_guest_kit::openai_wire;
 use switchyard_guest_kit::{ApiError, TranslatedResponse, UpstreamResponse};
 
-use super::error::{SNIPPET_CHARS, from_error_in_answer, from_upstream};
+use super::Azure;
 
-/// Translates a complete upstream answer (chat completion or embeddings).
+/// Translates a complete upstream answer (chat completion or embeddings), by the rules
+/// every OpenAI-wire platform shares ([`openai_wire::to_openai`]) with Azure's errors.
 pub fn to_openai(response: UpstreamResponse) -> Result<TranslatedResponse, ApiError> {
-    if !(200..300).contains(&response.status) {
-        return Err(from_upstream(&response));
-    }
-    let usage = match answer::read(&response.body) {
-        Ok(Answer::Complete(usage)) => usage,
-        Ok(Answer::Error(error)) => {
-            return Err(from_error_in_answer(error.get(), &response.headers));
-        }
-        Err(reason) => {
-            return Err(unusable_answer(
-                "Azure OpenAI",
-                &response,
-                &reason,
-                SNIPPET_CHARS,
-            ));
-        }
-    };
-    Ok(TranslatedResponse {
-        body: response.body,
-        usage,
-    })
+    openai_wire::to_openai::<Azure>(response)
 }
 
 #[cfg(test)]

@@ -18,25 +18,26 @@
 //! the end: the asynchronous filter sends annotations (even a `content_filter` finish)
 //! after the stop chunk, and the usage chunk comes last. A stream that closes without
 //! `[DONE]` was cut, and [`Transformer::finish`] says so (502
-//! `upstream_stream_truncated`); events after `[DONE]` are ignored.
+//! `upstream_stream_truncated`); events after `[DONE]` are ignored. Those rules are
+//! OpenAI's, kept once for both adapters in [`openai_wire::stream`].
 
 use std::borrow::Cow;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use serde_json::{Value, json};
+use switchyard_guest_kit::chunk::{self, ChunkWriter, Delta};
 use switchyard_guest_kit::error::{bad_gateway, snippet};
+use switchyard_guest_kit::openai_wire::error::SNIPPET_CHARS;
+use switchyard_guest_kit::openai_wire::request::hides_usage;
+use switchyard_guest_kit::openai_wire::{self, stream::chunk_text};
 use switchyard_guest_kit::{
-    ApiError, CallContext, StreamEnd, StreamEvent, StreamOutput, Usage, usage,
+    ApiError, CallContext, StreamEnd, StreamEvent, StreamState, Usage, usage,
 };
 
-use super::error::{SNIPPET_CHARS, from_stream_error};
-use super::request::forces_stream_usage;
+use super::error::from_stream_error;
 
 /// `id` of chunks built before Azure named the completion (an annotation first).
 pub const FALLBACK_ID: &str = "chatcmpl-azure";
-/// What a complete Azure OpenAI stream ends with.
-pub const TERMINAL: &str = "`data: [DONE]`";
 
 /// Per-stream state.
 #[derive(Debug)]
@@ -81,60 +82,48 @@ struct Choice<'a> {
     finish_reason: Option<&'a RawValue>,
 }
 
-impl Transformer {
-    /// Starts a stream for the call described by `ctx`.
-    pub fn new(ctx: &CallContext) -> Self {
+/// A rebuilt choice's delta: Azure's own, or the empty delta of a finish.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Kept<'a> {
+    Azure(&'a RawValue),
+    Finish(Delta<'static>),
+}
+
+impl StreamState for Transformer {
+    fn start(ctx: &CallContext) -> Self {
         Transformer {
-            hide_usage: forces_stream_usage(ctx) && !ctx.include_usage,
+            hide_usage: hides_usage(ctx),
             usage: None,
             id: None,
             created: 0,
             model: ctx.upstream_model.clone(),
             finished: Vec::new(),
-            end: StreamEnd::new("Azure OpenAI", TERMINAL),
+            end: openai_wire::stream::end("Azure OpenAI"),
         }
     }
 
-    /// Translates a batch of events.
-    pub fn push(&mut self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
-        self.end.check()?;
-        let mut chunks = Vec::with_capacity(events.len());
-        for event in events {
-            match self.event(event.data) {
-                Ok(Some(chunk)) => chunks.push(chunk),
-                Ok(None) => {}
-                Err(error) => {
-                    self.end.fail(error, !chunks.is_empty())?;
-                    break;
-                }
-            }
-        }
-        Ok(StreamOutput {
-            chunks,
-            usage: self.usage,
-        })
+    fn event(&mut self, event: StreamEvent, out: &mut Vec<String>) -> Result<(), ApiError> {
+        out.extend(self.chunk(event.data)?);
+        Ok(())
     }
 
-    /// Ends the stream: nothing is buffered; reports the final usage, a pending error,
-    /// or the truncation of a stream that never sent `[DONE]`.
-    pub fn finish(&mut self) -> Result<StreamOutput, ApiError> {
-        self.end.finish()?;
-        Ok(StreamOutput {
-            chunks: Vec::new(),
-            usage: self.usage,
-        })
+    /// Nothing is buffered: the stream is complete once `[DONE]` came.
+    fn finish(&mut self, _out: &mut Vec<String>) -> Result<(), ApiError> {
+        self.end.finish()
     }
 
+    fn usage(&self) -> Option<Usage> {
+        self.usage
+    }
+}
+
+impl Transformer {
     /// One event's data → the chunk to send, if any.
-    fn event(&mut self, data: String) -> Result<Option<String>, ApiError> {
-        let trimmed = data.trim();
-        if trimmed == "[DONE]" {
-            self.end.reach();
+    fn chunk(&mut self, data: String) -> Result<Option<String>, ApiError> {
+        let Some(trimmed) = chunk_text(&data, &mut self.end) else {
             return Ok(None);
-        }
-        if trimmed.is_empty() || self.end.reached() {
-            return Ok(None);
-        }
+        };
         let not_a_chunk = |detail: &dyn std::fmt::Display| {
             bad_gateway(format!(
                 "Azure sent a stream event that is not a chunk ({detail}): {}",
@@ -186,14 +175,13 @@ impl Transformer {
                 .finish_reason
                 .filter(|_| is_set(choice.finish_reason));
             match (choice.delta, finish) {
-                (Some(delta), _) => kept.push(json!({
-                    "index": choice.index,
-                    "delta": delta,
-                    "finish_reason": finish,
-                })),
+                (Some(delta), _) => {
+                    kept.push(chunk::Choice::new(choice.index, Kept::Azure(delta), finish));
+                }
                 (None, Some(reason)) if !self.finished.contains(&choice.index) => {
                     self.finished.push(choice.index);
-                    kept.push(json!({"index": choice.index, "delta": {}, "finish_reason": reason}));
+                    let delta = Kept::Finish(Delta::default());
+                    kept.push(chunk::Choice::new(choice.index, delta, Some(reason)));
                 }
                 (None, _) => {}
             }
@@ -201,16 +189,10 @@ impl Transformer {
         if kept.is_empty() {
             return Ok(None);
         }
-        let chunk = json!({
-            "id": self.id.as_deref().unwrap_or(FALLBACK_ID),
-            "object": "chat.completion.chunk",
-            "created": self.created,
-            "model": self.model,
-            "choices": Value::Array(kept),
-        });
-        serde_json::to_string(&chunk)
+        let id = self.id.as_deref().unwrap_or(FALLBACK_ID);
+        ChunkWriter::new(id, self.created, &self.model)
+            .choices(&kept)
             .map(Some)
-            .map_err(|e| bad_gateway(format!("cannot write a chunk: {e}")))
     }
 }
 

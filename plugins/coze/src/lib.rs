@@ -43,10 +43,7 @@ pub mod stream;
 pub mod tool_id;
 mod wire;
 
-use switchyard_guest_kit::{
-    ApiError, CallContext, CredentialPlacement, Endpoint, Guest, PluginInfo, Stream, StreamEvent,
-    StreamOutput, StreamState, TranslatedResponse, UpstreamRequest, UpstreamResponse,
-};
+use switchyard_guest_kit::{CredentialPlacement, Endpoint, PluginInfo};
 
 /// Platform name models select this adapter by.
 pub const NAME: &str = "coze";
@@ -72,39 +69,12 @@ pub fn info() -> PluginInfo {
 /// The adapter, as the component exports it.
 pub struct Coze;
 
-impl Guest for Coze {
-    type StreamTransformer = Stream<stream::Transformer>;
-
-    fn info() -> PluginInfo {
-        info()
-    }
-
-    fn transform_request(ctx: CallContext, body: Vec<u8>) -> Result<UpstreamRequest, ApiError> {
-        request::from_openai(&ctx, &body)
-    }
-
-    fn transform_response(
-        _ctx: CallContext,
-        response: UpstreamResponse,
-    ) -> Result<TranslatedResponse, ApiError> {
-        response::to_openai(&response)
-    }
-}
-
-/// The stream state behind the exported `stream-transformer` resource.
-impl StreamState for stream::Transformer {
-    fn start(ctx: &CallContext) -> Self {
-        Self::new(ctx)
-    }
-
-    fn push(&mut self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
-        Self::push(self, events)
-    }
-
-    fn finish(&mut self) -> Result<StreamOutput, ApiError> {
-        Self::finish(self)
-    }
-}
+switchyard_guest_kit::impl_guest!(Coze {
+    info: info,
+    transform_request: request::from_openai,
+    transform_response: |_ctx, answer| response::to_openai(&answer),
+    stream: stream::Transformer,
+});
 
 #[cfg(feature = "export")]
 switchyard_guest_kit::export_adapter!(Coze);

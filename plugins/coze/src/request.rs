@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 use switchyard_guest_kit::error::bad_request;
 use switchyard_guest_kit::options::option;
+use switchyard_guest_kit::url::encode;
 use switchyard_guest_kit::{ApiError, CallContext, Method, StreamFraming, UpstreamRequest};
 
 use super::tool_id::ToolCallId;
@@ -384,19 +385,6 @@ fn tool_outputs(tools: &[Message]) -> Result<(ToolCallId, Vec<ToolOutput>), ApiE
     }
     let target = target.ok_or_else(|| bad_request("no tool results", Some("messages")))?;
     Ok((target, outputs))
-}
-
-/// Percent-encodes a query value (ids are digits; this keeps odd ones safe).
-fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -30,7 +30,10 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 use switchyard_guest_kit::error::{bad_gateway, snippet};
-use switchyard_guest_kit::{ApiError, CallContext, StreamEnd, StreamEvent, StreamOutput, Usage};
+use switchyard_guest_kit::usage::saturate;
+use switchyard_guest_kit::{
+    ApiError, CallContext, ChunkWriter, Delta, StreamEnd, StreamEvent, StreamState, ToolCall, Usage,
+};
 
 use super::error::{CozeError, SNIPPET_CHARS, from_error_event};
 use super::tool_id::ToolCallId;
@@ -51,17 +54,15 @@ pub struct Transformer {
     /// Answer messages whose text already went out as deltas.
     streamed: Vec<String>,
     usage: Option<Usage>,
-    /// The chat reached `completed` or `requires_action`, or the error that ended the
-    /// stream.
+    /// Whether the chat reached `completed` or `requires_action`.
     end: StreamEnd,
 }
 
 /// What a complete Coze stream reaches.
 pub const TERMINAL: &str = "`conversation.chat.completed` or `conversation.chat.requires_action`";
 
-impl Transformer {
-    /// Starts a stream for the call described by `ctx`.
-    pub fn new(ctx: &CallContext) -> Self {
+impl StreamState for Transformer {
+    fn start(ctx: &CallContext) -> Self {
         Transformer {
             include_usage: ctx.include_usage,
             model: ctx.public_model.clone(),
@@ -75,38 +76,26 @@ impl Transformer {
         }
     }
 
-    /// Translates a batch of events.
-    pub fn push(&mut self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
-        self.end.check()?;
-        let mut chunks = Vec::new();
-        for event in events {
-            let data = event.data.trim();
-            let result = match event.event.as_deref().map(str::trim) {
-                Some(name) => self.coze_event(name, data, &mut chunks),
-                // A nameless event: only an error object means something.
-                None => CozeError::parse(data).map_or(Ok(()), |e| Err(e.to_api_error())),
-            };
-            if let Err(error) = result {
-                self.end.fail(error, !chunks.is_empty())?;
-                break;
-            }
+    fn event(&mut self, event: StreamEvent, out: &mut Vec<String>) -> Result<(), ApiError> {
+        let data = event.data.trim();
+        match event.event.as_deref().map(str::trim) {
+            Some(name) => self.coze_event(name, data, out),
+            // A nameless event: only an error object means something.
+            None => CozeError::parse(data).map_or(Ok(()), |e| Err(e.to_api_error())),
         }
-        Ok(StreamOutput {
-            chunks,
-            usage: self.usage,
-        })
     }
 
-    /// Ends the stream: an error met earlier, or the truncation of a chat that never
-    /// completed.
-    pub fn finish(&mut self) -> Result<StreamOutput, ApiError> {
-        self.end.finish()?;
-        Ok(StreamOutput {
-            chunks: Vec::new(),
-            usage: self.usage,
-        })
+    /// Nothing is buffered: the stream is complete once the chat completed.
+    fn finish(&mut self, _out: &mut Vec<String>) -> Result<(), ApiError> {
+        self.end.finish()
     }
 
+    fn usage(&self) -> Option<Usage> {
+        self.usage
+    }
+}
+
+impl Transformer {
     /// One named Coze event.
     fn coze_event(
         &mut self,
@@ -198,12 +187,8 @@ impl Transformer {
 
     fn role(&mut self, chunks: &mut Vec<String>) -> Result<(), ApiError> {
         if !self.role_sent {
+            chunks.push(self.writer().role(0)?);
             self.role_sent = true;
-            chunks.push(self.chunk(json!([{
-                "index": 0,
-                "delta": {"role": "assistant", "content": ""},
-                "finish_reason": null,
-            }]))?);
         }
         Ok(())
     }
@@ -217,14 +202,12 @@ impl Transformer {
             return Ok(());
         }
         self.role(chunks)?;
-        let mut delta = serde_json::Map::new();
-        if let Some(reasoning) = reasoning {
-            delta.insert("reasoning_content".into(), json!(reasoning));
-        }
-        if !message.content.is_empty() {
-            delta.insert("content".into(), json!(message.content));
-        }
-        chunks.push(self.chunk(json!([{"index": 0, "delta": delta, "finish_reason": null}]))?);
+        let delta = Delta {
+            content: Some(message.content.as_str()).filter(|c| !c.is_empty()),
+            reasoning_content: reasoning,
+            ..Delta::default()
+        };
+        chunks.push(self.writer().delta(0, &delta)?);
         Ok(())
     }
 
@@ -245,10 +228,10 @@ impl Transformer {
                 "Coze asked for tool outputs but named no tool call",
             ));
         }
-        let deltas: Vec<Value> = calls
+        // Ids and argument texts first: the deltas borrow them.
+        let written: Vec<(String, String)> = calls
             .iter()
-            .enumerate()
-            .map(|(index, call)| {
+            .map(|call| {
                 let id = ToolCallId {
                     conversation_id: conversation_id.clone(),
                     chat_id: chat_id.clone(),
@@ -259,19 +242,19 @@ impl Transformer {
                     Value::Null => "{}".to_owned(),
                     other => other.to_string(),
                 };
-                json!({
-                    "index": index,
-                    "id": id.encode(),
-                    "type": "function",
-                    "function": {"name": call.function.name, "arguments": arguments},
-                })
+                (id.encode(), arguments)
             })
             .collect();
-        chunks.push(self.chunk(json!([{
-            "index": 0,
-            "delta": {"tool_calls": deltas},
-            "finish_reason": null,
-        }]))?);
+        // Coze hands over every call whole, in one event: one chunk announces them all.
+        let deltas: Vec<ToolCall<'_>> = calls
+            .iter()
+            .zip(&written)
+            .zip(0u64..)
+            .map(|((call, (id, arguments)), index)| {
+                ToolCall::start(index, id, &call.function.name, arguments)
+            })
+            .collect();
+        chunks.push(self.writer().delta(0, &Delta::tool_calls(&deltas))?);
         Ok(())
     }
 
@@ -291,38 +274,24 @@ impl Transformer {
                 reasoning_tokens: None,
             });
         }
-        chunks.push(self.chunk(json!([{"index": 0, "delta": {}, "finish_reason": reason}]))?);
+        chunks.push(self.writer().finish(0, reason)?);
         if self.include_usage
             && let Some(usage) = self.usage
         {
-            let mut chunk = self.base(json!([]));
-            chunk["usage"] = json!({
+            chunks.push(self.writer().usage(&json!({
                 "prompt_tokens": usage.prompt_tokens,
                 "completion_tokens": usage.completion_tokens,
                 "total_tokens": u64::from(usage.prompt_tokens) + u64::from(usage.completion_tokens),
-            });
-            chunks.push(to_string(&chunk)?);
+            }))?);
         }
         Ok(())
     }
 
-    fn base(&self, choices: Value) -> Value {
-        json!({
-            "id": self.chat_id.as_deref().unwrap_or("chat-coze"),
-            "object": "chat.completion.chunk",
-            "created": self.created,
-            "model": self.model,
-            "choices": choices,
-        })
+    /// Chunks under the chat's id; Coze's carry no `usage: null`.
+    fn writer(&self) -> ChunkWriter<'_> {
+        let id = self.chat_id.as_deref().unwrap_or("chat-coze");
+        ChunkWriter::new(id, self.created, &self.model)
     }
-
-    fn chunk(&self, choices: Value) -> Result<String, ApiError> {
-        to_string(&self.base(choices))
-    }
-}
-
-fn to_string(value: &Value) -> Result<String, ApiError> {
-    serde_json::to_string(value).map_err(|e| bad_gateway(format!("cannot write a chunk: {e}")))
 }
 
 fn parse<'a, T: Deserialize<'a>>(name: &str, data: &'a str) -> Result<T, ApiError> {
@@ -332,10 +301,6 @@ fn parse<'a, T: Deserialize<'a>>(name: &str, data: &'a str) -> Result<T, ApiErro
             snippet(data.as_bytes(), SNIPPET_CHARS)
         ))
     })
-}
-
-fn saturate(count: u64) -> u32 {
-    u32::try_from(count).unwrap_or(u32::MAX)
 }
 
 #[cfg(test)]

@@ -72,15 +72,19 @@ pub fn blocked_message(feedback: &PromptFeedback) -> Option<String> {
 
 /// An OpenAI tool call (without the stream's `index`) for a Gemini function call.
 pub fn tool_call(call: &FunctionCall, signature: Option<&str>, seed: &str, index: usize) -> Value {
-    let arguments = match &call.args {
-        Some(args) if !args.is_null() => args.to_string(),
-        _ => "{}".to_owned(),
-    };
     json!({
         "id": tool_id::encode(call.id.as_deref(), seed, index, signature),
         "type": "function",
-        "function": { "name": call.name, "arguments": arguments },
+        "function": { "name": call.name, "arguments": arguments(call) },
     })
+}
+
+/// A function call's arguments as the JSON text OpenAI carries (`{}` when it has none).
+pub fn arguments(call: &FunctionCall) -> String {
+    match &call.args {
+        Some(args) if !args.is_null() => args.to_string(),
+        _ => "{}".to_owned(),
+    }
 }
 
 /// The completion id, from Gemini's `responseId` when it sent one.

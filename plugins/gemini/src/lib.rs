@@ -33,8 +33,8 @@ pub mod tool_id;
 pub mod wire;
 
 use switchyard_guest_kit::{
-    ApiError, CallContext, CredentialPlacement, Endpoint, Guest, PluginInfo, Stream, StreamEvent,
-    StreamOutput, StreamState, TranslatedResponse, UpstreamRequest, UpstreamResponse,
+    ApiError, CallContext, CredentialPlacement, Endpoint, PluginInfo, TranslatedResponse,
+    UpstreamRequest, UpstreamResponse,
 };
 
 /// Platform name models select this adapter by.
@@ -64,46 +64,32 @@ pub fn info() -> PluginInfo {
 /// The adapter, as the component exports it.
 pub struct Gemini;
 
-impl Guest for Gemini {
-    type StreamTransformer = Stream<stream::Transformer>;
+switchyard_guest_kit::impl_guest!(Gemini {
+    info: info,
+    transform_request: transform_request,
+    transform_response: transform_response,
+    stream: stream::Transformer,
+});
 
-    fn info() -> PluginInfo {
-        info()
-    }
-
-    fn transform_request(ctx: CallContext, body: Vec<u8>) -> Result<UpstreamRequest, ApiError> {
-        match ctx.endpoint {
-            Endpoint::ChatCompletions => request::from_openai(&ctx, &body),
-            Endpoint::Embeddings => embeddings::from_openai(&ctx, &body),
-        }
-    }
-
-    fn transform_response(
-        ctx: CallContext,
-        response: UpstreamResponse,
-    ) -> Result<TranslatedResponse, ApiError> {
-        if !(200..300).contains(&response.status) {
-            return Err(error::from_upstream(&response));
-        }
-        match ctx.endpoint {
-            Endpoint::ChatCompletions => response::to_openai(&ctx, &response),
-            Endpoint::Embeddings => embeddings::to_openai(&ctx, &response),
-        }
+/// Chat and embeddings are different Gemini methods with different bodies.
+fn transform_request(ctx: &CallContext, body: &[u8]) -> Result<UpstreamRequest, ApiError> {
+    match ctx.endpoint {
+        Endpoint::ChatCompletions => request::from_openai(ctx, body),
+        Endpoint::Embeddings => embeddings::from_openai(ctx, body),
     }
 }
 
-/// The stream state behind the exported `stream-transformer` resource.
-impl StreamState for stream::Transformer {
-    fn start(ctx: &CallContext) -> Self {
-        Self::new(ctx)
+/// A complete answer of either method; an error status reads the same for both.
+fn transform_response(
+    ctx: &CallContext,
+    response: UpstreamResponse,
+) -> Result<TranslatedResponse, ApiError> {
+    if !(200..300).contains(&response.status) {
+        return Err(error::from_upstream(&response));
     }
-
-    fn push(&mut self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
-        Self::push(self, events)
-    }
-
-    fn finish(&mut self) -> Result<StreamOutput, ApiError> {
-        Self::finish(self)
+    match ctx.endpoint {
+        Endpoint::ChatCompletions => response::to_openai(ctx, &response),
+        Endpoint::Embeddings => embeddings::to_openai(ctx, &response),
     }
 }
 

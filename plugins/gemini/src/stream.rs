@@ -16,14 +16,17 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use switchyard_guest_kit::error::{bad_gateway, snippet};
-use switchyard_guest_kit::{ApiError, CallContext, StreamEnd, StreamEvent, StreamOutput};
+use switchyard_guest_kit::{
+    ApiError, CallContext, ChunkWriter, Delta, StreamEnd, StreamEvent, StreamState, ToolCall, Usage,
+};
 
 use super::candidate::{
-    blocked_message, completion_id, emits_reasoning, finish_reason, id_seed, now, tool_call,
+    arguments, blocked_message, completion_id, emits_reasoning, finish_reason, id_seed, now,
 };
 use super::error::{SNIPPET_CHARS, from_error_json};
+use super::tool_id;
 use super::wire::{Candidate, GenerateContentResponse, UsageMetadata};
 
 /// What is known about one choice so far.
@@ -51,13 +54,12 @@ pub struct Transformer {
     seed: Option<String>,
     choices: BTreeMap<usize, ChoiceState>,
     usage: Option<UsageMetadata>,
-    /// Whether the stream is complete, or the error that ended it.
+    /// Whether every candidate finished.
     end: StreamEnd,
 }
 
-impl Transformer {
-    /// Starts a stream for the call described by `ctx`.
-    pub fn new(ctx: &CallContext) -> Self {
+impl StreamState for Transformer {
+    fn start(ctx: &CallContext) -> Self {
         Transformer {
             upstream_model: ctx.upstream_model.clone(),
             include_usage: ctx.include_usage,
@@ -72,46 +74,32 @@ impl Transformer {
         }
     }
 
-    /// Translates a batch of events.
-    pub fn push(&mut self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
-        self.end.check()?;
-        let mut chunks = Vec::new();
-        for event in events {
-            if let Err(error) = self.event(&event.data, &mut chunks) {
-                self.end.fail(error, !chunks.is_empty())?;
-                break;
-            }
-        }
-        Ok(self.output(chunks))
+    fn event(&mut self, event: StreamEvent, out: &mut Vec<String>) -> Result<(), ApiError> {
+        self.translate(&event.data, out)
     }
 
-    /// Ends the stream: the usage chunk when the client asked for it; an error still
-    /// pending, or the truncation of a stream whose candidates did not all finish.
-    pub fn finish(&mut self) -> Result<StreamOutput, ApiError> {
-        self.end.check()?;
+    /// The usage chunk when the client asked for it; the truncation of a stream whose
+    /// candidates did not all finish.
+    fn finish(&mut self, out: &mut Vec<String>) -> Result<(), ApiError> {
         if !self.choices.is_empty() && self.choices.values().all(|c| c.finished) {
             self.end.reach();
         }
         self.end.finish()?;
-        let mut chunks = Vec::new();
         if self.include_usage {
             let usage = self.usage.unwrap_or_default().to_openai();
-            let mut chunk = self.envelope(json!([]));
-            chunk["usage"] = usage;
-            chunks.push(chunk.to_string());
+            out.push(self.writer().usage(&usage)?);
         }
-        Ok(self.output(chunks))
+        Ok(())
     }
 
-    fn output(&self, chunks: Vec<String>) -> StreamOutput {
-        StreamOutput {
-            chunks,
-            usage: self.usage.map(|u| u.to_wit()),
-        }
+    fn usage(&self) -> Option<Usage> {
+        self.usage.map(|u| u.to_wit())
     }
+}
 
+impl Transformer {
     /// One event's data → chunks appended to `out`.
-    fn event(&mut self, data: &str, out: &mut Vec<String>) -> Result<(), ApiError> {
+    fn translate(&mut self, data: &str, out: &mut Vec<String>) -> Result<(), ApiError> {
         let trimmed = data.trim();
         if trimmed.is_empty() || trimmed == "[DONE]" {
             return Ok(());
@@ -151,9 +139,10 @@ impl Transformer {
         if answer.candidates.is_empty()
             && let Some(refusal) = answer.prompt_feedback.as_ref().and_then(blocked_message)
         {
-            self.start(0, out);
-            out.push(self.chunk(0, json!({ "refusal": refusal }), None));
-            out.push(self.chunk(0, json!({}), Some("content_filter")));
+            self.start(0, out)?;
+            let writer = self.writer();
+            out.push(writer.delta(0, &Delta::refusal(&refusal))?);
+            out.push(writer.finish(0, "content_filter")?);
             self.state(0).finished = true;
         }
         Ok(())
@@ -166,66 +155,60 @@ impl Transformer {
         out: &mut Vec<String>,
     ) -> Result<(), ApiError> {
         let index = candidate.index.map_or(position, |i| i as usize);
-        self.start(index, out);
+        self.start(index, out)?;
         let parts = candidate
             .content
             .as_ref()
             .map(|c| c.parts.as_slice())
             .unwrap_or_default();
+        let choice = index as u64;
         for part in parts {
             if let Some(call) = &part.function_call {
                 let n = self.state(index).tool_calls;
-                let seed = format!("{}_{index}", self.seed.as_deref().unwrap_or("gemini"));
-                let mut delta = tool_call(call, part.thought_signature.as_deref(), &seed, n);
-                delta["index"] = json!(n);
                 self.state(index).tool_calls = n + 1;
-                out.push(self.chunk(index, json!({ "tool_calls": [delta] }), None));
+                let seed = format!("{}_{index}", self.seed.as_deref().unwrap_or("gemini"));
+                let signature = part.thought_signature.as_deref();
+                let id = tool_id::encode(call.id.as_deref(), &seed, n, signature);
+                let arguments = arguments(call);
+                // Gemini sends a call whole: announced with all its arguments at once.
+                let call = [ToolCall::start(n as u64, &id, &call.name, &arguments)];
+                out.push(self.writer().delta(choice, &Delta::tool_calls(&call))?);
             } else if let Some(text) = part.text.as_deref().filter(|t| !t.is_empty()) {
                 if !part.thought {
-                    out.push(self.chunk(index, json!({ "content": text }), None));
+                    out.push(self.writer().delta(choice, &Delta::content(text))?);
                 } else if self.reasoning {
-                    out.push(self.chunk(index, json!({ "reasoning_content": text }), None));
+                    out.push(self.writer().delta(choice, &Delta::reasoning(text))?);
                 }
             }
         }
         if let Some(reason) = candidate.finish_reason.as_deref() {
             let has_calls = self.state(index).tool_calls > 0;
             let finish = finish_reason(reason, has_calls, candidate.finish_message.as_deref())?;
-            out.push(self.chunk(index, json!({}), Some(finish)));
+            out.push(self.writer().finish(choice, finish)?);
             self.state(index).finished = true;
         }
         Ok(())
     }
 
     /// The role chunk, once per choice.
-    fn start(&mut self, index: usize, out: &mut Vec<String>) {
+    fn start(&mut self, index: usize, out: &mut Vec<String>) -> Result<(), ApiError> {
         if !self.state(index).role_sent {
-            out.push(self.chunk(index, json!({ "role": "assistant", "content": "" }), None));
+            out.push(self.writer().role(index as u64)?);
             self.state(index).role_sent = true;
         }
+        Ok(())
     }
 
     fn state(&mut self, index: usize) -> &mut ChoiceState {
         self.choices.entry(index).or_default()
     }
 
-    fn chunk(&self, index: usize, delta: Value, finish: Option<&str>) -> String {
-        let choice = json!({ "index": index, "delta": delta, "finish_reason": finish });
-        self.envelope(json!([choice])).to_string()
-    }
-
-    fn envelope(&self, choices: Value) -> Value {
-        let mut chunk = json!({
-            "id": self.id.as_deref().unwrap_or("chatcmpl-gemini"),
-            "object": "chat.completion.chunk",
-            "created": self.created,
-            "model": self.model.as_deref().unwrap_or(&self.upstream_model),
-            "choices": choices,
-        });
-        if self.include_usage {
-            chunk["usage"] = Value::Null;
-        }
-        chunk
+    /// Chunks under the id and model of the first event that named them; `usage: null`
+    /// on each when the client asked for usage.
+    fn writer(&self) -> ChunkWriter<'_> {
+        let id = self.id.as_deref().unwrap_or("chatcmpl-gemini");
+        let model = self.model.as_deref().unwrap_or(&self.upstream_model);
+        ChunkWriter::new(id, self.created, model).usage_null(self.include_usage)
     }
 }
 

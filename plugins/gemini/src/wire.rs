@@ -4,6 +4,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 use switchyard_guest_kit::Usage;
+use switchyard_guest_kit::usage::saturate;
 
 /// One `GenerateContentResponse`: a whole answer, or one stream event.
 #[derive(Debug, Default, Deserialize)]
@@ -157,8 +158,4 @@ impl UsageMetadata {
             reasoning_tokens: self.thoughts_token_count.map(saturate),
         }
     }
-}
-
-fn saturate(count: u64) -> u32 {
-    u32::try_from(count).unwrap_or(u32::MAX)
 }

@@ -55,7 +55,9 @@ impl From<OpenAiUsage> for Usage {
     }
 }
 
-fn saturate(count: u64) -> u32 {
+/// A platform's token count as the WIT's `u32`; an absurd count saturates rather than
+/// wrapping into a small one.
+pub fn saturate(count: u64) -> u32 {
     u32::try_from(count).unwrap_or(u32::MAX)
 }
 

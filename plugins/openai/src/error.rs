@@ -1,145 +1,31 @@
 //! OpenAI error bodies → [`ApiError`], for non-2xx answers, 2xx answers that carry an
 //! error, and mid-stream errors.
+//!
+//! OpenAI's error bodies are the reference every OpenAI-wire platform starts from, so
+//! their reading lives in the kit ([`openai_wire::error`]); this adapter only names
+//! the upstream in its messages.
 
-use serde::Deserialize;
-use serde_json::Value;
-use switchyard_guest_kit::error::{error_status, from_status, snippet, status_hint};
-use switchyard_guest_kit::headers::retry_after;
+use switchyard_guest_kit::openai_wire::{self, Platform};
 use switchyard_guest_kit::{ApiError, UpstreamResponse};
 
-/// How much of a foreign error body goes into the message, in characters.
-pub const SNIPPET_CHARS: usize = 200;
+use super::OpenAi;
 
-/// Status of a mid-stream error that carries no better hint.
-pub const STREAM_ERROR_STATUS: u16 = 502;
-
-/// `{"error": ...}`: an object as OpenAI sends it, or a bare message as some
-/// OpenAI-compatible servers do.
-#[derive(Deserialize)]
-struct Envelope {
-    error: Option<ErrorValue>,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum ErrorValue {
-    Object(ErrorObject),
-    Message(String),
-}
-
-/// The inside of an OpenAI error body. `code` and `param` are strings in OpenAI's
-/// answers, but compatible servers send numbers too.
-#[derive(Deserialize)]
-struct ErrorObject {
-    message: Option<String>,
-    #[serde(rename = "type")]
-    error_type: Option<String>,
-    param: Option<Value>,
-    code: Option<Value>,
+/// OpenAI and compatible servers: the kit's defaults.
+impl Platform for OpenAi {
+    const NAME: &'static str = "upstream";
 }
 
 /// A non-2xx upstream answer as the client should see it: the upstream status, its
 /// message/type/param/code when the body is an OpenAI error, else a message naming
-/// the status with the start of the body; `retry-after` from the headers. A status
-/// that is no error status (a redirect) becomes 502 ([`error_status`]).
+/// the status with the start of the body; `retry-after` from the headers.
 pub fn from_upstream(response: &UpstreamResponse) -> ApiError {
-    let status = error_status(response.status);
-    let parsed = serde_json::from_slice::<Envelope>(&response.body)
-        .ok()
-        .and_then(|envelope| envelope.error);
-    let mut error = match parsed {
-        Some(ErrorValue::Object(object)) if object.message.is_some() => {
-            to_api_error(status, object)
-        }
-        Some(ErrorValue::Message(message)) if !message.is_empty() => {
-            from_status(status, message, None, None)
-        }
-        _ => from_status(
-            status,
-            foreign_message(response.status, &response.body),
-            None,
-            None,
-        ),
-    };
-    error.retry_after = retry_after(&response.headers);
-    error
+    openai_wire::error::from_upstream::<OpenAi>(response)
 }
 
-/// A 2xx answer whose body is `{"error": ...}` (`error_json` is that member's value):
-/// an error like a mid-stream one, with `retry-after` from the headers.
-///
-/// Some OpenAI-compatible servers and proxies answer failures with 200; passing such a
-/// body through would give the client an empty success.
-pub fn from_error_in_answer(error_json: &str, headers: &[(String, String)]) -> ApiError {
-    let mut error = from_stream_error(error_json);
-    error.retry_after = retry_after(headers);
-    error
-}
-
-/// A `{"error": {...}}` value that came without an error status (mid-stream, or in a
-/// 2xx body) as the error the client gets.
-///
-/// The status is 502 (the upstream failed after answering 2xx) unless the error says
-/// better: an HTTP status as its numeric `code`, or a type or code the client can act
-/// on (`invalid_request_error` 400, `invalid_api_key` 401, `model_not_found` 404, a
-/// rate limit or `insufficient_quota` 429; [`status_hint`]).
+/// A `{"error": {...}}` value that came mid-stream, as the error that ends the stream
+/// (502 unless its type or code says better).
 pub fn from_stream_error(error_json: &str) -> ApiError {
-    let object = match serde_json::from_str::<ErrorValue>(error_json) {
-        Ok(ErrorValue::Object(object)) => object,
-        Ok(ErrorValue::Message(message)) => ErrorObject {
-            message: Some(message),
-            error_type: None,
-            param: None,
-            code: None,
-        },
-        Err(_) => ErrorObject {
-            message: Some(format!(
-                "upstream stream failed: {}",
-                snippet(error_json.as_bytes(), SNIPPET_CHARS)
-            )),
-            error_type: None,
-            param: None,
-            code: None,
-        },
-    };
-    let code = object.code.as_ref().and_then(scalar_text);
-    let status =
-        status_hint(object.error_type.as_deref(), code.as_deref()).unwrap_or(STREAM_ERROR_STATUS);
-    to_api_error(status, object)
-}
-
-fn to_api_error(status: u16, object: ErrorObject) -> ApiError {
-    let code = object.code.as_ref().and_then(scalar_text);
-    let message = object
-        .message
-        .filter(|m| !m.is_empty())
-        .unwrap_or_else(|| format!("upstream answered HTTP {status}"));
-    let mut error = from_status(
-        status,
-        message,
-        object.error_type.as_deref(),
-        code.as_deref(),
-    );
-    error.param = object.param.as_ref().and_then(scalar_text);
-    error
-}
-
-/// A string or number as text; `null` and structures as nothing.
-fn scalar_text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-fn foreign_message(status: u16, body: &[u8]) -> String {
-    let text = snippet(body, SNIPPET_CHARS);
-    if text.is_empty() {
-        format!("upstream answered HTTP {status} with an empty body")
-    } else {
-        format!("upstream answered HTTP {status}: {text}")
-    }
+    OpenAi::stream_error(error_json)
 }
 
 #[cfg(test)]

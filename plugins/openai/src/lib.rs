@@ -2,6 +2,8 @@
 //!
 //! This file is the bindings glue only; the translation lives in [`request`],
 //! [`response`], [`stream`] and [`error`], which are plain Rust and tested natively.
+//! Most of it is the kit's [`openai_wire`](switchyard_guest_kit::openai_wire), which
+//! the Azure adapter shares: OpenAI's own error bodies are its defaults.
 //!
 //! The `shout` test adapter compiles these sources as a module of its own crate, so
 //! paths between them are relative (`super::..`), never `crate::..`.
@@ -9,15 +11,11 @@
 pub mod error;
 #[cfg(test)]
 mod fixtures;
-mod object;
 pub mod request;
 pub mod response;
 pub mod stream;
 
-use switchyard_guest_kit::{
-    ApiError, CallContext, CredentialPlacement, Endpoint, Guest, PluginInfo, Stream, StreamEvent,
-    StreamOutput, StreamState, TranslatedResponse, UpstreamRequest, UpstreamResponse,
-};
+use switchyard_guest_kit::{CredentialPlacement, Endpoint, PluginInfo};
 
 /// Platform name models select this adapter by.
 pub const NAME: &str = "openai";
@@ -42,39 +40,12 @@ pub fn info() -> PluginInfo {
 /// The adapter, as the component exports it.
 pub struct OpenAi;
 
-impl Guest for OpenAi {
-    type StreamTransformer = Stream<stream::Transformer>;
-
-    fn info() -> PluginInfo {
-        info()
-    }
-
-    fn transform_request(ctx: CallContext, body: Vec<u8>) -> Result<UpstreamRequest, ApiError> {
-        request::from_openai(&ctx, &body)
-    }
-
-    fn transform_response(
-        _ctx: CallContext,
-        response: UpstreamResponse,
-    ) -> Result<TranslatedResponse, ApiError> {
-        response::to_openai(response)
-    }
-}
-
-/// The stream state behind the exported `stream-transformer` resource.
-impl StreamState for stream::Transformer {
-    fn start(ctx: &CallContext) -> Self {
-        Self::new(ctx)
-    }
-
-    fn push(&mut self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
-        Self::push(self, events)
-    }
-
-    fn finish(&mut self) -> Result<StreamOutput, ApiError> {
-        Self::finish(self)
-    }
-}
+switchyard_guest_kit::impl_guest!(OpenAi {
+    info: info,
+    transform_request: request::from_openai,
+    transform_response: |_ctx, answer| response::to_openai(answer),
+    stream: stream::Transformer,
+});
 
 // Off only where these sources are compiled into another adapter (`shout`), which
 // exports itself: two exports of one interface do not link.

@@ -1,48 +1,17 @@
 //! Complete upstream answer → what the client receives.
 //!
 //! OpenAI already speaks OpenAI: a 2xx completion or embeddings list passes through as
-//! it came (it is read once for `usage`, never rebuilt); anything else becomes an
-//! OpenAI-shaped error:
-//!
-//! - a non-2xx answer: its status and error ([`from_upstream`]);
-//! - a 2xx `{"error": {...}}`: the status its type or code stands for, else 502
-//!   ([`from_error_in_answer`]);
-//! - a 2xx body that is not a completion or list (an HTML page, a foreign JSON object):
-//!   502 naming the content type with the start of the body.
-//!
-//! The host also hands over the whole answer when a streamed request was answered
-//! without `text/event-stream` (a server that ignores `stream`, a proxy's error page):
-//! the same rules apply, and a completion goes back to the host, which streams it.
+//! it came, anything else becomes an OpenAI-shaped error, by the kit's rules for every
+//! OpenAI-wire platform ([`openai_wire::to_openai`]).
 
-use switchyard_guest_kit::answer::{self, Answer};
-use switchyard_guest_kit::error::unusable_answer;
+use switchyard_guest_kit::openai_wire;
 use switchyard_guest_kit::{ApiError, TranslatedResponse, UpstreamResponse};
 
-use super::error::{SNIPPET_CHARS, from_error_in_answer, from_upstream};
+use super::OpenAi;
 
 /// Translates a complete upstream answer (chat completion or embeddings).
 pub fn to_openai(response: UpstreamResponse) -> Result<TranslatedResponse, ApiError> {
-    if !(200..300).contains(&response.status) {
-        return Err(from_upstream(&response));
-    }
-    let usage = match answer::read(&response.body) {
-        Ok(Answer::Complete(usage)) => usage,
-        Ok(Answer::Error(error)) => {
-            return Err(from_error_in_answer(error.get(), &response.headers));
-        }
-        Err(reason) => {
-            return Err(unusable_answer(
-                "upstream",
-                &response,
-                &reason,
-                SNIPPET_CHARS,
-            ));
-        }
-    };
-    Ok(TranslatedResponse {
-        body: response.body,
-        usage,
-    })
+    openai_wire::to_openai::<OpenAi>(response)
 }
 
 #[cfg(test)]

@@ -7,7 +7,8 @@
 //! turn a `{"error":...}` event into the error that ends the stream.
 //!
 //! A complete stream ends with `data: [DONE]`; events after it are ignored, as the
-//! OpenAI SDKs stop reading there. A stream that closes without it was cut, and
+//! OpenAI SDKs stop reading there (the rule every OpenAI-wire stream keeps,
+//! [`openai_wire::stream`]). A stream that closes without it was cut, and
 //! [`Transformer::finish`] says so (502 `upstream_stream_truncated`) instead of letting
 //! the client take a partial answer for a whole one. A chunk with a `finish_reason` is
 //! not the end: the usage chunk follows it (and, from compatible servers, further
@@ -16,12 +17,14 @@
 mod members;
 
 use switchyard_guest_kit::error::{bad_gateway, snippet};
+use switchyard_guest_kit::openai_wire::error::SNIPPET_CHARS;
+use switchyard_guest_kit::openai_wire::request::hides_usage;
+use switchyard_guest_kit::openai_wire::{self, stream::chunk_text};
 use switchyard_guest_kit::{
-    ApiError, CallContext, StreamEnd, StreamEvent, StreamOutput, Usage, usage,
+    ApiError, CallContext, StreamEnd, StreamEvent, StreamState, Usage, usage,
 };
 
-use super::error::{SNIPPET_CHARS, from_stream_error};
-use super::request::forces_stream_usage;
+use super::error::from_stream_error;
 
 /// Per-stream state.
 #[derive(Debug)]
@@ -30,64 +33,40 @@ pub struct Transformer {
     hide_usage: bool,
     /// The latest usage seen.
     usage: Option<Usage>,
-    /// `[DONE]` seen, or the error that ended the stream.
+    /// Whether `[DONE]` arrived.
     end: StreamEnd,
 }
 
-/// What a complete OpenAI stream ends with.
-pub const TERMINAL: &str = "`data: [DONE]`";
+impl StreamState for Transformer {
+    fn start(ctx: &CallContext) -> Self {
+        Transformer {
+            hide_usage: hides_usage(ctx),
+            usage: None,
+            end: openai_wire::stream::end("OpenAI"),
+        }
+    }
+
+    fn event(&mut self, event: StreamEvent, out: &mut Vec<String>) -> Result<(), ApiError> {
+        out.extend(self.chunk(event.data)?);
+        Ok(())
+    }
+
+    /// Nothing is buffered: the stream is complete once `[DONE]` came.
+    fn finish(&mut self, _out: &mut Vec<String>) -> Result<(), ApiError> {
+        self.end.finish()
+    }
+
+    fn usage(&self) -> Option<Usage> {
+        self.usage
+    }
+}
 
 impl Transformer {
-    /// Starts a stream for the call described by `ctx`.
-    pub fn new(ctx: &CallContext) -> Self {
-        Transformer {
-            hide_usage: forces_stream_usage(ctx) && !ctx.include_usage,
-            usage: None,
-            end: StreamEnd::new("OpenAI", TERMINAL),
-        }
-    }
-
-    /// Translates a batch of events.
-    pub fn push(&mut self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
-        self.end.check()?;
-        let mut chunks = Vec::with_capacity(events.len());
-        for event in events {
-            match self.event(event.data) {
-                Ok(Some(chunk)) => chunks.push(chunk),
-                Ok(None) => {}
-                Err(error) => {
-                    self.end.fail(error, !chunks.is_empty())?;
-                    break;
-                }
-            }
-        }
-        Ok(StreamOutput {
-            chunks,
-            usage: self.usage,
-        })
-    }
-
-    /// Ends the stream: nothing is buffered, so this reports the final usage, or the
-    /// error still pending, or the truncation of a stream that never sent `[DONE]`.
-    pub fn finish(&mut self) -> Result<StreamOutput, ApiError> {
-        self.end.finish()?;
-        Ok(StreamOutput {
-            chunks: Vec::new(),
-            usage: self.usage,
-        })
-    }
-
     /// One event's data → the chunk to send, if any.
-    fn event(&mut self, mut data: String) -> Result<Option<String>, ApiError> {
-        let trimmed = data.trim();
-        if trimmed == "[DONE]" {
-            // The host ends the client's stream with its own `[DONE]`.
-            self.end.reach();
+    fn chunk(&mut self, mut data: String) -> Result<Option<String>, ApiError> {
+        let Some(trimmed) = chunk_text(&data, &mut self.end) else {
             return Ok(None);
-        }
-        if trimmed.is_empty() || self.end.reached() {
-            return Ok(None);
-        }
+        };
         if !trimmed.starts_with('{') {
             return Err(bad_gateway(format!(
                 "upstream sent a stream event that is not a JSON object: {}",

@@ -3,6 +3,10 @@ use switchyard_guest_kit::Endpoint;
 
 use super::*;
 
+/// The adapter's stream state driven by the kit, as the host drives it: errors after
+/// chunks wait for the next call, an ended stream stays ended.
+type Transformer = switchyard_guest_kit::Driver<super::Transformer>;
+
 /// The events of an `.sse` fixture, framed the way the host frames them.
 fn events(name: &str) -> Vec<StreamEvent> {
     let text = super::super::fixtures::text(name);

@@ -5,6 +5,10 @@ use super::super::fixtures::events;
 use super::super::tool_id;
 use super::*;
 
+/// The adapter's stream state driven by the kit, as the host drives it: errors after
+/// chunks wait for the next call, an ended stream stays ended.
+type Transformer = switchyard_guest_kit::Driver<super::Transformer>;
+
 fn ctx(include_usage: bool, options: &[(&str, &str)]) -> CallContext {
     CallContext {
         endpoint: Endpoint::ChatCompletions,

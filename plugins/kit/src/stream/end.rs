@@ -5,10 +5,8 @@
 //! closes before it lost the rest of the answer, so the host must not end the client's
 //! stream with a `[DONE]` as if nothing happened: `finish` reports [`truncated`].
 //!
-//! [`StreamEnd`] also keeps the rule every adapter shares for errors: an error met
-//! after chunks in the same batch is reported by the next call, so those chunks reach
-//! the client first, and once reported it is what every later call reports, ahead of
-//! any truncation.
+//! An error that ended the stream earlier wins over a truncation: the kit's
+//! [`Driver`](super::Driver) reports it before `finish` is ever asked.
 
 use crate::ApiError;
 use crate::error::SERVER;
@@ -34,7 +32,7 @@ pub fn truncated(platform: &str, terminal: &str) -> ApiError {
     }
 }
 
-/// Whether one stream reached its terminal event, and the error that ended it if any.
+/// Whether one stream reached its terminal event.
 #[derive(Debug)]
 pub struct StreamEnd {
     /// The platform, for the truncation message (`OpenAI`, `Gemini`, …).
@@ -43,10 +41,6 @@ pub struct StreamEnd {
     terminal: &'static str,
     /// The terminal event arrived.
     reached: bool,
-    /// An error met after chunks in the same batch, not reported yet.
-    pending: Option<ApiError>,
-    /// The error already reported: the stream ended with it.
-    reported: Option<ApiError>,
 }
 
 impl StreamEnd {
@@ -56,8 +50,6 @@ impl StreamEnd {
             platform,
             terminal,
             reached: false,
-            pending: None,
-            reported: None,
         }
     }
 
@@ -71,51 +63,25 @@ impl StreamEnd {
         self.reached
     }
 
-    /// Call first in every `push`: the error that already ended this stream, if any.
-    pub fn check(&mut self) -> Result<(), ApiError> {
-        if let Some(error) = self.pending.take() {
-            self.reported = Some(error.clone());
-            return Err(error);
-        }
-        match &self.reported {
-            Some(error) => Err(error.clone()),
-            None => Ok(()),
-        }
-    }
-
-    /// An error met while translating a batch: returned now when the batch produced no
-    /// chunk (`produced` false), else kept for the next call (`Ok`; stop the batch).
-    pub fn fail(&mut self, error: ApiError, produced: bool) -> Result<(), ApiError> {
-        if produced {
-            self.pending = Some(error);
+    /// Call last in [`StreamState::finish`](super::StreamState::finish): a stream that
+    /// never reached its terminal event is [`truncated`]. (An error met earlier has
+    /// ended the stream before: the kit's [`Driver`](super::Driver) reports that one.)
+    pub fn finish(&self) -> Result<(), ApiError> {
+        if self.reached {
             Ok(())
         } else {
-            self.reported = Some(error.clone());
-            Err(error)
+            Err(truncated(self.platform, self.terminal))
         }
-    }
-
-    /// Call in `finish`: an error met earlier wins; otherwise a stream that never
-    /// reached its terminal event is [`truncated`].
-    pub fn finish(&mut self) -> Result<(), ApiError> {
-        self.check()?;
-        if self.reached {
-            return Ok(());
-        }
-        let error = truncated(self.platform, self.terminal);
-        self.reported = Some(error.clone());
-        Err(error)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::bad_gateway;
 
     #[test]
     fn a_stream_without_its_terminal_event_is_truncated() {
-        let mut end = StreamEnd::new("OpenAI", "`data: [DONE]`");
+        let end = StreamEnd::new("OpenAI", "`data: [DONE]`");
         let e = end.finish().expect_err("no [DONE] means the answer is cut");
         assert_eq!(
             (e.status, e.error_type.as_str(), e.code.as_deref()),
@@ -135,38 +101,5 @@ mod tests {
         end.reach();
         assert!(end.reached());
         assert!(end.finish().is_ok(), "a complete stream ends normally");
-    }
-
-    #[test]
-    fn an_error_after_chunks_waits_for_the_next_call_and_wins_over_truncation() {
-        let mut end = StreamEnd::new("Anthropic", "`message_stop`");
-        assert!(end.check().is_ok());
-        assert!(
-            end.fail(bad_gateway("overloaded"), true).is_ok(),
-            "chunks of the same batch go out first"
-        );
-        let e = end.finish().expect_err("the pending error");
-        assert_eq!(
-            e.message, "overloaded",
-            "the upstream's own error, not a truncation, explains the end"
-        );
-    }
-
-    #[test]
-    fn an_error_with_nothing_before_it_is_returned_at_once_and_stays_the_answer() {
-        let mut end = StreamEnd::new("Coze", "`conversation.chat.completed`");
-        let e = end
-            .fail(bad_gateway("failed"), false)
-            .expect_err("nothing to send first");
-        assert_eq!(e.message, "failed");
-        assert_eq!(
-            end.check().map_err(|e| e.message),
-            Err("failed".to_owned()),
-            "a stream ends once: later calls report the same error"
-        );
-        assert_eq!(
-            end.finish().map_err(|e| e.message),
-            Err("failed".to_owned())
-        );
     }
 }

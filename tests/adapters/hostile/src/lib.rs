@@ -21,8 +21,8 @@ use switchyard_guest_kit::error::{bad_gateway, bad_request};
 use switchyard_guest_kit::options::option;
 use switchyard_guest_kit::{
     ApiError, CallContext, CredentialPlacement, Endpoint, Guest, Method, PluginInfo, Stream,
-    StreamEvent, StreamFraming, StreamOutput, StreamState, TranslatedResponse, UpstreamRequest,
-    UpstreamResponse,
+    StreamEvent, StreamFraming, StreamState, TranslatedResponse, UpstreamRequest, UpstreamResponse,
+    Usage,
 };
 
 /// Platform name this adapter registers under.
@@ -132,32 +132,44 @@ impl StreamState for HostileStream {
         }
     }
 
-    fn push(&mut self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
-        let mut chunks = Vec::new();
+    fn event(&mut self, event: StreamEvent, out: &mut Vec<String>) -> Result<(), ApiError> {
+        if event.data.trim() != "[DONE]" {
+            out.push(delta_chunk(json!({"content": "x"}), None));
+        }
+        Ok(())
+    }
+
+    /// The hostile chunk goes out with the first batch, whatever its events.
+    fn push(&mut self, events: Vec<StreamEvent>, out: &mut Vec<String>) -> Result<(), ApiError> {
         if std::mem::take(&mut self.first) {
             match self.chunk.as_str() {
-                "inject-done" => chunks.push(INJECT_DONE.to_owned()),
-                "blank-lines" => chunks.push(BLANK_LINES.to_owned()),
+                "inject-done" => out.push(INJECT_DONE.to_owned()),
+                "blank-lines" => out.push(BLANK_LINES.to_owned()),
                 // The first output is not JSON at all.
-                "hello-first" => return Ok(output(vec!["hello".to_owned()])),
+                "hello-first" => {
+                    out.push("hello".to_owned());
+                    return Ok(());
+                }
                 _ => {}
             }
         }
-        chunks.extend(
-            events
-                .iter()
-                .filter(|event| event.data.trim() != "[DONE]")
-                .map(|_| delta_chunk(json!({"content": "x"}), None)),
-        );
-        Ok(output(chunks))
+        events
+            .into_iter()
+            .try_for_each(|event| self.event(event, out))
     }
 
-    fn finish(&mut self) -> Result<StreamOutput, ApiError> {
+    fn finish(&mut self, out: &mut Vec<String>) -> Result<(), ApiError> {
         if self.chunk == "hello-later" {
             // Valid chunks went out already; this one is not JSON.
-            return Ok(output(vec!["hello".to_owned()]));
+            out.push("hello".to_owned());
+        } else {
+            out.push(delta_chunk(json!({}), Some("stop")));
         }
-        Ok(output(vec![delta_chunk(json!({}), Some("stop"))]))
+        Ok(())
+    }
+
+    fn usage(&self) -> Option<Usage> {
+        None
     }
 }
 
@@ -223,13 +235,6 @@ fn delta_chunk(delta: serde_json::Value, finish_reason: Option<&str>) -> String 
         "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
     })
     .to_string()
-}
-
-fn output(chunks: Vec<String>) -> StreamOutput {
-    StreamOutput {
-        chunks,
-        usage: None,
-    }
 }
 
 switchyard_guest_kit::export_adapter!(Hostile);

@@ -11,8 +11,8 @@
 
 use serde_json::Value;
 use switchyard_guest_kit::{
-    ApiError, CallContext, Guest, PluginInfo, Stream, StreamEvent, StreamOutput, StreamState,
-    TranslatedResponse, UpstreamRequest, UpstreamResponse,
+    ApiError, CallContext, Guest, PluginInfo, Stream, StreamEvent, StreamState, TranslatedResponse,
+    UpstreamRequest, UpstreamResponse, Usage,
 };
 
 #[path = "../../../../plugins/openai/src/lib.rs"]
@@ -54,20 +54,27 @@ pub struct ShoutStream(openai::stream::Transformer);
 
 impl StreamState for ShoutStream {
     fn start(ctx: &CallContext) -> Self {
-        ShoutStream(openai::stream::Transformer::new(ctx))
+        ShoutStream(openai::stream::Transformer::start(ctx))
     }
 
-    fn push(&mut self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
-        self.0.push(events).map(shout_output)
+    fn event(&mut self, event: StreamEvent, out: &mut Vec<String>) -> Result<(), ApiError> {
+        let first = out.len();
+        let result = self.0.event(event, out);
+        shout_chunks(out.get_mut(first..).unwrap_or_default());
+        result
     }
 
-    fn finish(&mut self) -> Result<StreamOutput, ApiError> {
-        self.0.finish().map(shout_output)
+    fn finish(&mut self, out: &mut Vec<String>) -> Result<(), ApiError> {
+        self.0.finish(out)
+    }
+
+    fn usage(&self) -> Option<Usage> {
+        self.0.usage()
     }
 }
 
-fn shout_output(mut output: StreamOutput) -> StreamOutput {
-    for chunk in &mut output.chunks {
+fn shout_chunks(chunks: &mut [String]) {
+    for chunk in chunks {
         if chunk.contains("\"content\"")
             && let Some(loud) = shout_json(chunk.as_bytes(), "delta")
             && let Ok(loud) = String::from_utf8(loud)
@@ -75,7 +82,6 @@ fn shout_output(mut output: StreamOutput) -> StreamOutput {
             *chunk = loud;
         }
     }
-    output
 }
 
 /// `json` with `choices[].<field>.content` upper-cased; `None` when there was nothing
@@ -115,20 +121,16 @@ mod tests {
         assert_eq!(loud["choices"][0]["message"]["role"], "assistant");
 
         let chunk = r#"{"choices":[{"index":0,"delta":{"content":"abc"}}]}"#;
-        let out = shout_output(StreamOutput {
-            chunks: vec![chunk.into()],
-            usage: None,
-        });
+        let mut chunks = vec![chunk.to_owned()];
+        shout_chunks(&mut chunks);
         assert_eq!(
-            out.chunks,
+            chunks,
             vec![r#"{"choices":[{"delta":{"content":"ABC"},"index":0}]}"#]
         );
 
         let tool = r#"{"choices":[{"index":0,"delta":{"content":null,"tool_calls":[]}}]}"#;
-        let out = shout_output(StreamOutput {
-            chunks: vec![tool.into()],
-            usage: None,
-        });
-        assert_eq!(out.chunks, vec![tool], "nothing to shout, left as it was");
+        let mut chunks = vec![tool.to_owned()];
+        shout_chunks(&mut chunks);
+        assert_eq!(chunks, vec![tool], "nothing to shout, left as it was");
     }
 }

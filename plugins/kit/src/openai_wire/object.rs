@@ -9,8 +9,9 @@ use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::{RawValue, to_raw_value};
-use switchyard_guest_kit::ApiError;
-use switchyard_guest_kit::error::bad_request;
+
+use crate::ApiError;
+use crate::error::bad_request;
 
 /// A JSON object's members as raw JSON text, in input order.
 #[derive(Debug)]
