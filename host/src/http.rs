@@ -10,6 +10,7 @@ pub mod health;
 pub mod metrics;
 pub mod models;
 mod oversized;
+pub mod render;
 mod request;
 
 use std::sync::Arc;

@@ -82,6 +82,15 @@ fn main() {
     let gw = Gateway::start(dir.path(), mock);
     watch_pid(gw.pid());
     let startup = started.elapsed();
+    // A second process on the same folder loads the compiled adapters the first one
+    // cached: the start-up a restart sees.
+    let restarted = Instant::now();
+    let (cached_startup, cached_idle_kib) = {
+        let again = Gateway::start(dir.path(), mock);
+        let ready = restarted.elapsed();
+        std::thread::sleep(Duration::from_millis(200));
+        (ready, gateway::rss_kib(again.pid()))
+    };
     let nginx = baselines::nginx(dir.path(), mock);
     if let Ok(b) = &nginx {
         watch_pid(b.pid());
@@ -98,6 +107,8 @@ fn main() {
         streams: settings.streams,
         pace,
         startup,
+        cached_startup,
+        cached_idle_kib,
         rows,
         swap,
         memory,

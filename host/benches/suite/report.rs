@@ -53,6 +53,10 @@ pub struct Report {
     pub streams: usize,
     pub pace: Pace,
     pub startup: Duration,
+    /// A second start on the same data folder: compiled adapters come from the cache.
+    pub cached_startup: Duration,
+    /// Idle RSS of that cached start (no compiler ran in that process).
+    pub cached_idle_kib: u64,
     pub rows: Vec<Row>,
     pub swap: Swap,
     pub memory: Memory,
@@ -128,11 +132,16 @@ pub fn print(r: &Report) {
     }
     let m = &r.memory;
     println!(
-        "gateway RSS: idle {}, peak under load {}, after {} (started in {})",
+        "gateway RSS: idle {}, peak under load {}, after {} (started in {}, compiling)",
         mib(m.idle_kib),
         mib(m.peak_kib),
         mib(m.after_kib),
         ms(r.startup)
+    );
+    println!(
+        "restart on the same data (adapters from the compile cache): ready in {}, idle RSS {}",
+        ms(r.cached_startup),
+        mib(r.cached_idle_kib)
     );
     budgets(r);
     println!("note: client, mock and proxies share this machine's cores; quote ratios.");

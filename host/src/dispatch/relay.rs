@@ -2,21 +2,17 @@
 //! OpenAI chunks as SSE to the client, ending with `data: [DONE]`. A failure after
 //! the stream started ends it with an OpenAI error event, never a silent cut.
 
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
-use axum::response::Response;
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
-use http::{HeaderValue, header};
 use wasmtime::component::ResourceAny;
 
-use crate::dispatch::Call;
+use crate::dispatch::call::Call;
 use crate::dispatch::fold::Aggregator;
-use crate::dispatch::sse::{self, Framer};
+use crate::dispatch::sse::Framer;
 use crate::dispatch::upstream;
 use crate::error::GatewayError;
 use crate::plugins::bindings::{StreamEvent, StreamFraming, StreamOutput, Usage};
@@ -263,29 +259,6 @@ impl Relay {
     }
 }
 
-/// SSE bytes for a step: its chunks, then `[DONE]` or the error event.
-fn encode(step: Step) -> Bytes {
-    let (chunks, tail) = match step {
-        Step::Chunks(chunks) => (chunks, None),
-        Step::End(chunks) => (chunks, Some(Bytes::from_static(sse::DONE))),
-        Step::Failed(chunks, err) => {
-            let body = serde_json::to_string(&err.body()).unwrap_or_default();
-            (chunks, Some(Bytes::from(format!("data: {body}\n\n"))))
-        }
-    };
-    let encoded = sse::encode_chunks(&chunks);
-    match tail {
-        None => encoded,
-        Some(tail) if encoded.is_empty() => tail,
-        Some(tail) => {
-            let mut out = BytesMut::with_capacity(encoded.len() + tail.len());
-            out.extend_from_slice(&encoded);
-            out.extend_from_slice(&tail);
-            out.freeze()
-        }
-    }
-}
-
 impl Relay {
     /// Runs the stream to its end and returns the completion body, the usage the
     /// adapter reported and the conversation capture: a streaming-only upstream serving
@@ -314,56 +287,39 @@ impl Relay {
     }
 
     /// Waits for the first output before committing to a 200: a stream that fails
-    /// before producing anything (an upstream that answers 200 with an error body,
-    /// a trap on the first event) is answered with its real status instead.
-    pub async fn into_sse(mut self) -> Result<Response, GatewayError> {
+    /// before producing anything (an upstream that answers 200 with an error body, a
+    /// trap on the first event) is an error with its real status instead (and may
+    /// still be retried elsewhere).
+    pub async fn start(mut self) -> Result<Started, GatewayError> {
         match self.step().await {
             Some(Step::Failed(chunks, err)) if chunks.is_empty() => Err(err),
-            first => Ok(self.respond(first)),
+            first => {
+                if let Some(step) = &first {
+                    self.observe(step);
+                }
+                Ok(Started { relay: self, first })
+            }
         }
     }
 
-    fn respond(self, first: Option<Step>) -> Response {
-        let state = (Some(self), first);
-        let stream = futures_util::stream::unfold(state, |(relay, pending)| async move {
-            let mut relay = relay?;
-            let step = match pending {
-                Some(step) => step,
-                None => relay.step().await?,
-            };
-            let ended = matches!(step, Step::End(_));
-            relay.observe(&step);
-            let bytes = encode(step);
-            if ended {
-                // The closing `[DONE]` does not wait for the adapter's destructor: the
-                // instance goes back to its pool on its own task.
-                tokio::spawn(relay.recycle());
-                return Some((Ok::<_, Infallible>(bytes), (None, None)));
-            }
-            Some((Ok(bytes), (Some(relay), None)))
-        });
-        sse_response(Body::from_stream(stream))
+    /// The next step, folded into the transcript and reported when it ends the stream.
+    pub async fn advance(&mut self) -> Option<Step> {
+        let step = self.step().await?;
+        self.observe(&step);
+        Some(step)
+    }
+
+    /// After the last step: the instance goes back to its pool on its own task, so the
+    /// client's last bytes never wait for the adapter's destructor.
+    pub fn release(self) {
+        tokio::spawn(self.recycle());
     }
 }
 
-/// A stream response around `body`, with the headers that keep proxies from buffering it.
-fn sse_response(body: Body) -> Response {
-    let mut response = Response::new(body);
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/event-stream; charset=utf-8"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
-    response
-}
-
-/// A complete stream, all at once: `chunks`, then `[DONE]`.
-pub fn whole_sse(chunks: &[String]) -> Response {
-    let encoded = sse::encode_chunks(chunks);
-    let mut body = BytesMut::with_capacity(encoded.len() + sse::DONE.len());
-    body.extend_from_slice(&encoded);
-    body.extend_from_slice(sse::DONE);
-    sse_response(Body::from(body.freeze()))
+/// A stream whose first output is known.
+pub struct Started {
+    /// The relay, for the steps after the first.
+    pub relay: Relay,
+    /// The first step (already observed), or `None` for a stream that ended at once.
+    pub first: Option<Step>,
 }

@@ -2,13 +2,11 @@
 
 use axum::Extension;
 use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
-use bytes::Bytes;
 use serde::Deserialize;
 
-use super::request;
+use super::request::{self, JsonBody};
 use crate::access::auth::Principal;
 use crate::dispatch::{self, CallHead};
 use crate::error::GatewayError;
@@ -18,7 +16,7 @@ use crate::state::AppState;
 
 /// The fields of a chat request the host checks; the rest is the adapter's business.
 #[derive(Deserialize)]
-struct ChatHead {
+pub(crate) struct ChatHead {
     model: String,
     messages: Vec<request::MessageHead>,
     #[serde(default)]
@@ -35,14 +33,12 @@ struct StreamOptions {
 
 /// Proxies a chat completion, streamed or not, and stores the exchange when the
 /// caller's conversations are kept (the id comes back in `x-conversation-id`).
-pub async fn completions(
+pub(crate) async fn completions(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    JsonBody { head, raw: body }: JsonBody<ChatHead>,
 ) -> Result<Response, GatewayError> {
-    let body = request::json_body(&headers, body, state.config.server.max_body_bytes)?;
-    let head: ChatHead = request::parse(&body)?;
     if head.messages.is_empty() {
         return Err(GatewayError::bad_request(
             "`messages` must contain at least one message",
@@ -67,7 +63,7 @@ pub async fn completions(
         body,
     )?;
     let conversation_id = capture.as_ref().map(|c| c.conversation_id.clone());
-    let mut response = dispatch::forward(
+    let forwarded = dispatch::forward(
         &state,
         Endpoint::ChatCompletions,
         call,
@@ -76,6 +72,7 @@ pub async fn completions(
         capture,
     )
     .await;
+    let mut response = super::render::openai(forwarded);
     if let Some(value) = conversation_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
         response.headers_mut().insert(conversation::HEADER, value);
     }

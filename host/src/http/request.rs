@@ -4,7 +4,8 @@
 use std::fmt;
 
 use axum::extract::rejection::BytesRejection;
-use axum::http::HeaderMap;
+use axum::extract::{FromRequest, Request};
+use axum::http::{HeaderMap, HeaderValue};
 use bytes::Bytes;
 use http::StatusCode;
 use serde::de::{self, DeserializeOwned, IgnoredAny, MapAccess, Visitor};
@@ -12,6 +13,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::error::Category;
 
 use crate::error::GatewayError;
+use crate::state::AppState;
 
 /// Deepest nesting of arrays and objects accepted in a request body. Adapters parse
 /// the body with serde_json, whose limit is 128; bounding it lower here, before any
@@ -19,13 +21,48 @@ use crate::error::GatewayError;
 /// a stack overflow in a parser without a limit), and leaves adapters room to wrap it.
 pub const MAX_DEPTH: usize = 100;
 
+/// A JSON request body: the fields the host reads (`head`, parsed with field-naming
+/// 400s) and the untouched bytes for the adapter. A handler takes it as its last
+/// argument instead of reading, checking and parsing the body itself.
+pub struct JsonBody<T> {
+    /// The fields the host acts on.
+    pub head: T,
+    /// The body as the client sent it.
+    pub raw: Bytes,
+}
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for JsonBody<T> {
+    type Rejection = GatewayError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, GatewayError> {
+        let content_type = request.headers().get(http::header::CONTENT_TYPE).cloned();
+        let body = Bytes::from_request(request, state).await;
+        let raw = checked_body(
+            content_type.as_ref(),
+            body,
+            state.config.server.max_body_bytes,
+        )?;
+        let head = parse(&raw)?;
+        Ok(Self { head, raw })
+    }
+}
+
 /// Checks the content type and the size, returning the raw body.
 pub fn json_body(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
     limit: usize,
 ) -> Result<Bytes, GatewayError> {
-    if let Some(content_type) = headers.get(http::header::CONTENT_TYPE) {
+    checked_body(headers.get(http::header::CONTENT_TYPE), body, limit)
+}
+
+/// The body, when it is JSON (or untyped) and within the size limit.
+fn checked_body(
+    content_type: Option<&HeaderValue>,
+    body: Result<Bytes, BytesRejection>,
+    limit: usize,
+) -> Result<Bytes, GatewayError> {
+    if let Some(content_type) = content_type {
         let value = content_type.to_str().unwrap_or_default();
         let essence = value.split(';').next().unwrap_or_default().trim();
         let is_json = essence.eq_ignore_ascii_case("application/json")

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::super::request;
+use super::super::request::{self, JsonBody};
 use crate::access::keys::{self, IssuedKey};
 use crate::error::GatewayError;
 use crate::state::AppState;
@@ -19,7 +19,7 @@ use crate::store::{self, ClientKey, KeyLimits, KeyPatch, NewKey};
 /// `POST /admin/keys` body.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CreateKey {
+pub(crate) struct CreateKey {
     name: String,
     #[serde(default)]
     models: Option<Vec<String>>,
@@ -69,13 +69,10 @@ fn validate(
 }
 
 /// Creates a key; the answer (201) holds its secret, shown this once.
-pub async fn create(
+pub(crate) async fn create(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    JsonBody { head: create, .. }: JsonBody<CreateKey>,
 ) -> Result<(StatusCode, Json<IssuedKey>), GatewayError> {
-    let body = request::json_body(&headers, body, state.config.server.max_body_bytes)?;
-    let create: CreateKey = request::parse(&body)?;
     let expires_at = match (create.expires_at, create.expires_in_days) {
         (Some(_), Some(_)) => {
             return Err(GatewayError::bad_request(
@@ -135,11 +132,8 @@ pub async fn show(
 pub async fn update(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    JsonBody { head: patch, .. }: JsonBody<KeyPatch>,
 ) -> Result<Json<ClientKey>, GatewayError> {
-    let body = request::json_body(&headers, body, state.config.server.max_body_bytes)?;
-    let patch: KeyPatch = request::parse(&body)?;
     validate(
         &state,
         patch.name.as_deref(),

@@ -1,0 +1,249 @@
+//! One attempt on one deployment, in three steps: [`prepare`] (adapter snapshot,
+//! session, `transform-request`), [`send`] (the upstream call within the first-byte
+//! limit), and [`answer`] (a relayed stream, a stream folded whole, or a whole answer
+//! translated, possibly told as a stream).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue, header};
+
+use super::call::Call;
+use super::models::{Deployment, Model};
+use super::relay::Relay;
+use super::{Outcome, Request, endpoint_name, passed_through, unfold};
+use crate::error::GatewayError;
+use crate::plugins::bindings::{CallContext, Endpoint, StreamFraming, UpstreamRequest};
+use crate::plugins::registry::Adapter;
+use crate::plugins::session::PluginFault;
+use crate::plugins::verify;
+use crate::record::metrics;
+use crate::record::outcome::{CallInfo, StreamOutcome};
+use crate::state::AppState;
+
+/// Runs one attempt of `request` on `route`, a deployment of `model`.
+pub async fn run(
+    state: &AppState,
+    request: &Request<'_>,
+    model: &Model,
+    route: &Arc<Deployment>,
+    info: &mut CallInfo,
+    passed: &mut Vec<(HeaderName, HeaderValue)>,
+) -> Result<Outcome, GatewayError> {
+    let started = Instant::now();
+    let deadline = started + model.timeouts.total;
+    let (mut call, upstream_request) = prepare(state, request, route, info, started).await?;
+    let framing = upstream_request.response_framing;
+    let upstream_started = Instant::now();
+    let first_byte = deadline.min(upstream_started + model.timeouts.first_byte);
+    let response = send(
+        state,
+        &call.route,
+        &call.adapter,
+        upstream_request,
+        first_byte,
+    )
+    .await?;
+    info.upstream = Some(upstream_started.elapsed());
+    passed.extend(
+        response
+            .headers()
+            .iter()
+            .filter(|(name, _)| passed_through(name))
+            .map(|(name, value)| (name.clone(), value.clone())),
+    );
+    let status = response.status();
+    if status.is_redirection() {
+        // Redirects are never followed (the credential stays on the configured origin),
+        // and a 3xx is no answer a client can use.
+        return Err(GatewayError::UpstreamUnreachable {
+            model: route.name.clone(),
+            message: format!(
+                "upstream answered a redirect (HTTP {}); set the model's base_url to the final address",
+                status.as_u16()
+            ),
+        });
+    }
+    let head = &request.head;
+    match framing.filter(|&framing| status.is_success() && is_stream(framing, &response)) {
+        Some(framing) => {
+            let mut relay = Relay::open(call, response, framing).await?;
+            relay.limit_time(model.timeouts.stream_idle, deadline);
+            if head.stream {
+                let outcome = Arc::new(StreamOutcome::default());
+                relay.report_to(Arc::clone(&outcome));
+                let started = relay.start().await?;
+                info.stream = Some(outcome);
+                Ok(Outcome::Stream(Box::new(started)))
+            } else {
+                let (body, usage, capture) = relay.collect().await?;
+                info.usage = usage;
+                info.exchange = capture
+                    .and_then(|c| c.complete_from_body(&body))
+                    .map(Box::new);
+                Ok(Outcome::Whole(body))
+            }
+        }
+        // A whole answer: asked for, an error status, or a 2xx that is not the stream
+        // that was asked for (a JSON error, an HTML page): the adapter reads it whole, so
+        // its real status and message reach the client.
+        None => {
+            let upstream = tokio::time::timeout_at(
+                deadline.into(),
+                state.upstream.read(&call.route, response),
+            )
+            .await
+            .map_err(|_| timed_out(route))??;
+            info.upstream = Some(upstream_started.elapsed());
+            let outcome = answer(state, &mut call, &upstream, request, info).await;
+            call.recycle();
+            outcome
+        }
+    }
+}
+
+/// Takes the adapter version and an instance for `route`, and translates the request.
+async fn prepare(
+    state: &AppState,
+    request: &Request<'_>,
+    route: &Arc<Deployment>,
+    info: &mut CallInfo,
+    started: Instant,
+) -> Result<(Call, UpstreamRequest), GatewayError> {
+    let endpoint = request.endpoint;
+    let adapter = state
+        .plugins
+        .snapshot()
+        .get(&route.adapter)
+        .ok_or_else(|| {
+            GatewayError::AdapterUnavailable(format!(
+                "adapter `{}` for model `{}` is not loaded; see /health for why",
+                route.adapter, route.name
+            ))
+        })?;
+    if !adapter.supports(endpoint) {
+        return Err(GatewayError::bad_request(
+            format!(
+                "model `{}` (adapter `{}`) does not support {}",
+                route.name,
+                adapter.info.name,
+                endpoint_name(endpoint)
+            ),
+            Some("model"),
+        ));
+    }
+    info.platform.clone_from(&adapter.info.name);
+    info.adapter_version.clone_from(&adapter.info.version);
+    let span = tracing::Span::current();
+    span.record("model", route.name.as_str());
+    span.record("adapter", adapter.info.name.as_str());
+    span.record("adapter_version", adapter.info.version.as_str());
+    let (session, permit) = state.plugins.session(&adapter).await?;
+    let client_id = request.principal.client_id();
+    let ctx = CallContext {
+        endpoint,
+        public_model: route.name.clone(),
+        upstream_model: route.upstream_model.clone(),
+        streaming: request.head.stream,
+        include_usage: request.head.include_usage,
+        client_id: client_id.to_string(),
+        options: route.options.clone(),
+    };
+    let mut call = Call {
+        started,
+        client_id: client_id.to_string(),
+        route: Arc::clone(route),
+        adapter,
+        ctx,
+        session,
+        permit,
+        capture: request.capture.clone(),
+    };
+    let upstream_request = verify::request(
+        &call.adapter,
+        call.session
+            .transform_request(&call.ctx, &request.body)
+            .await,
+    )?;
+    Ok((call, upstream_request))
+}
+
+/// Sends the adapter's request, waiting for the response head until `first_byte`. It
+/// takes the deployment and adapter, not the `Call`: a session is not `Sync`, and
+/// this future must stay `Send`.
+async fn send(
+    state: &AppState,
+    route: &Deployment,
+    adapter: &Adapter,
+    upstream_request: UpstreamRequest,
+    first_byte: Instant,
+) -> Result<reqwest::Response, GatewayError> {
+    tokio::time::timeout_at(
+        first_byte.into(),
+        state.upstream.send(route, adapter, upstream_request),
+    )
+    .await
+    .map_err(|_| timed_out(route))?
+}
+
+/// Translates a whole upstream answer; a client that asked for a stream gets the
+/// answer told as chunks.
+async fn answer(
+    state: &AppState,
+    call: &mut Call,
+    upstream: &crate::plugins::bindings::UpstreamResponse,
+    request: &Request<'_>,
+    info: &mut CallInfo,
+) -> Result<Outcome, GatewayError> {
+    let translated = verify::response(
+        &call.adapter,
+        call.session.transform_response(&call.ctx, upstream).await,
+        state.config.upstream.max_response_bytes,
+    )?;
+    if let Some(usage) = &translated.usage {
+        metrics::record_tokens(&call.route.name, &call.client_id, usage);
+    }
+    info.usage = translated.usage;
+    info.exchange = call
+        .capture
+        .take()
+        .and_then(|c| c.complete_from_body(&translated.body))
+        .map(Box::new);
+    let head = &request.head;
+    if head.stream && request.endpoint == Endpoint::ChatCompletions {
+        let chunks = unfold::chunks(&translated.body, head.include_usage)
+            .map_err(|why| GatewayError::plugin(&call.adapter, PluginFault::Contract(why)))?;
+        return Ok(Outcome::Chunks(chunks));
+    }
+    Ok(Outcome::Whole(Bytes::from(translated.body)))
+}
+
+fn timed_out(route: &Deployment) -> GatewayError {
+    GatewayError::UpstreamTimeout {
+        model: route.name.clone(),
+    }
+}
+
+/// Whether a 2xx answer to a request that asked for `framing` is that stream: an SSE
+/// stream says `text/event-stream` (or nothing); line-delimited JSON is anything but a
+/// single JSON document or a web page.
+fn is_stream(framing: StreamFraming, response: &reqwest::Response) -> bool {
+    let Some(content_type) = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return true;
+    };
+    let media = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    match framing {
+        StreamFraming::Sse => media == "text/event-stream",
+        StreamFraming::Ndjson => !matches!(media.as_str(), "application/json" | "text/html"),
+    }
+}

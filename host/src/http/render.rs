@@ -1,0 +1,112 @@
+//! Dispatch's [`Forwarded`] as an HTTP response in the client's dialect. Only the OpenAI
+//! dialect exists so far: a JSON body, or SSE chunks closed by `data: [DONE]`, and an
+//! error as `{"error": {...}}` (a status before the stream, an error event after it
+//! started). A second dialect adds its own function beside [`openai`].
+
+use std::convert::Infallible;
+
+use axum::body::Body;
+use axum::response::{IntoResponse, Response};
+use bytes::{Bytes, BytesMut};
+use http::{HeaderValue, StatusCode, header};
+
+use crate::dispatch::relay::{Started, Step};
+use crate::dispatch::sse;
+use crate::dispatch::{Forwarded, Outcome};
+
+/// Renders `forwarded` for an OpenAI client.
+pub fn openai(forwarded: Forwarded) -> Response {
+    let Forwarded {
+        outcome,
+        passed,
+        info,
+    } = forwarded;
+    let mut response = match outcome {
+        Ok(Outcome::Whole(body)) => json(body),
+        Ok(Outcome::Chunks(chunks)) => {
+            let encoded = sse::encode_chunks(&chunks);
+            let mut body = BytesMut::with_capacity(encoded.len() + sse::DONE.len());
+            body.extend_from_slice(&encoded);
+            body.extend_from_slice(sse::DONE);
+            event_stream(Body::from(body.freeze()))
+        }
+        Ok(Outcome::Stream(started)) => event_stream(stream(*started)),
+        Err(err) => err.into_response(),
+    };
+    let headers = response.headers_mut();
+    for (name, value) in passed {
+        // The gateway's own values (an adapter's retry-after) win.
+        if !headers.contains_key(&name) {
+            headers.insert(name, value);
+        }
+    }
+    response.extensions_mut().insert(info);
+    response
+}
+
+/// A 200 JSON response around an already-serialized body.
+fn json(body: Bytes) -> Response {
+    let mut response = (StatusCode::OK, body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// The body of a relayed stream: each step's chunks as they come, then `[DONE]` or
+/// the error event.
+fn stream(started: Started) -> Body {
+    let Started { relay, first } = started;
+    let steps = futures_util::stream::unfold((Some(relay), first), |(relay, pending)| async move {
+        let mut relay = relay?;
+        let step = match pending {
+            Some(step) => step,
+            None => relay.advance().await?,
+        };
+        let ended = matches!(step, Step::End(_));
+        let bytes = encode(step);
+        if ended {
+            relay.release();
+            return Some((Ok::<_, Infallible>(bytes), (None, None)));
+        }
+        Some((Ok(bytes), (Some(relay), None)))
+    });
+    Body::from_stream(steps)
+}
+
+/// SSE bytes for a step: its chunks, then `[DONE]` or the error event.
+fn encode(step: Step) -> Bytes {
+    let (chunks, tail) = match step {
+        Step::Chunks(chunks) => (chunks, None),
+        Step::End(chunks) => (chunks, Some(Bytes::from_static(sse::DONE))),
+        Step::Failed(chunks, err) => {
+            let body = serde_json::to_string(&err.body()).unwrap_or_default();
+            (chunks, Some(Bytes::from(format!("data: {body}\n\n"))))
+        }
+    };
+    let encoded = sse::encode_chunks(&chunks);
+    match tail {
+        None => encoded,
+        Some(tail) if encoded.is_empty() => tail,
+        Some(tail) => {
+            let mut out = BytesMut::with_capacity(encoded.len() + tail.len());
+            out.extend_from_slice(&encoded);
+            out.extend_from_slice(&tail);
+            out.freeze()
+        }
+    }
+}
+
+/// A stream response around `body`, with the headers that keep proxies from buffering it.
+fn event_stream(body: Body) -> Response {
+    let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream; charset=utf-8"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    response
+}
