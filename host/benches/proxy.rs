@@ -3,7 +3,14 @@
 //!
 //! `cargo bench -p switchyard --bench proxy` (BENCH_SECS=5 per phase, BENCH_CONNS=32)
 
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::disallowed_methods,
+    reason = "a benchmark: its load generator builds its own HTTP client, and failures abort loudly"
+)]
 
 #[path = "common/mod.rs"]
 mod common;

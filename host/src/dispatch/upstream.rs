@@ -30,6 +30,10 @@ pub struct Upstream {
 impl Upstream {
     /// Builds the client (connection pooling, connect timeout, no redirects: a redirect
     /// would resend the credential somewhere the operator did not configure).
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "this is the one place the upstream client is built"
+    )]
     pub fn new(config: &UpstreamConfig) -> Result<Self, reqwest::Error> {
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(config.connect_timeout_secs))
