@@ -382,6 +382,9 @@ mod tests {
         };
         let message = format!("{err:#}");
         assert!(!message.contains("hunter2-secret"), "{message}");
-        assert!(message.contains("postgres://app:[REDACTED]@db.internal"), "{message}");
+        assert!(
+            message.contains("postgres://app:[REDACTED]@db.internal"),
+            "{message}"
+        );
     }
 }

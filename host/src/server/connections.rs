@@ -234,11 +234,18 @@ mod tests {
         let mut wrapped = FirstBytes::new(server, Duration::from_secs(10));
         let mut buf = [0_u8; 64];
         let err = wrapped.read(&mut buf).await.unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::TimedOut, "a silent client is cut off");
+        assert_eq!(
+            err.kind(),
+            io::ErrorKind::TimedOut,
+            "a silent client is cut off"
+        );
 
         let (mut client2, server2) = tokio::io::duplex(64);
         let mut wrapped = FirstBytes::new(server2, Duration::from_secs(10));
-        client2.write_all(&[b'G'; PROTOCOL_SNIFF_BYTES]).await.unwrap();
+        client2
+            .write_all(&[b'G'; PROTOCOL_SNIFF_BYTES])
+            .await
+            .unwrap();
         let mut got = 0;
         while got < PROTOCOL_SNIFF_BYTES {
             got += wrapped.read(&mut buf).await.unwrap();

@@ -1,4 +1,4 @@
-//! The conformance cases: each starts a mock and a gateway for one platform and checks
+//! The honest-stream cases: each starts a mock and a gateway for one platform and checks
 //! what an OpenAI client gets when the upstream's answer is not what it claims to be.
 
 use e2e::TestGateway;
