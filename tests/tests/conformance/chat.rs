@@ -134,8 +134,8 @@ pub async fn stream(target: Target) {
     assert_eq!(mock.requests().len(), 1, "{a}: one upstream request");
 }
 
-/// A stream with `include_usage`: the answer, then one last chunk with empty
-/// `choices` and the usage, which no other chunk carries.
+/// A stream with `include_usage`: the answer with one finish, then one last chunk
+/// with empty `choices` and the usage, which no other chunk carries.
 pub async fn usage(target: Target) {
     let a = target.adapter;
     let (_mock, gateway) = target
@@ -168,6 +168,11 @@ pub async fn usage(target: Target) {
         "{a}: the usage chunk is last and has no choices: {last}"
     );
     check_usage(&last["usage"]).unwrap_or_else(|err| panic!("{a}: the usage chunk: {err:#}"));
+    let finishes = others
+        .iter()
+        .filter(|c| !c["choices"][0]["finish_reason"].is_null())
+        .count();
+    assert_eq!(finishes, 1, "{a}: one finish chunk: {items:?}");
     for chunk in others {
         assert!(
             chunk["choices"].as_array().is_some_and(|c| !c.is_empty()),
