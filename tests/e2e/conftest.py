@@ -14,6 +14,7 @@ import subprocess
 import threading
 import time
 import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import openai
@@ -23,14 +24,6 @@ REPO = Path(__file__).resolve().parents[2]
 READY_TIMEOUT_S = 60.0
 MOCK_KEY = "sk-mock-upstream"
 
-# Public model name -> the mock upstream's behaviour (see tests/src/mock_upstream/chat.rs).
-MODELS = {
-    "gpt-test": "mock-echo",
-    "gpt-tools": "mock-tools",
-    "gpt-400": "mock-400",
-    "gpt-404": "mock-404",
-    "text-embed": "mock-embed",
-}
 
 # Variables the gateway reads on top of its config file; a developer's shell may set
 # them (HOST in particular), and they would silently change what is tested.
@@ -169,29 +162,74 @@ def mock_upstream(tmp_path_factory: pytest.TempPathFactory):
     proc.stop()
 
 
-@pytest.fixture(scope="session")
-def gateway(mock_upstream: Process, tmp_path_factory: pytest.TempPathFactory):
-    workdir = tmp_path_factory.mktemp("gateway")
-    models = "".join(
-        f"""
+@dataclass(frozen=True)
+class Model:
+    """One `[[models]]` table served from the mock upstream: the public name, the
+    upstream model that picks the mock's behaviour (see tests/src/mock_upstream), and
+    the adapter."""
+
+    name: str
+    upstream: str
+    adapter: str = "openai"
+    api_key: str = MOCK_KEY
+    options: dict[str, str] = field(default_factory=dict)
+
+    def toml(self, mock_url: str) -> str:
+        # The OpenAI adapter's base URL includes the API version; the others' is the host.
+        base_url = f"{mock_url}/v1" if self.adapter == "openai" else mock_url
+        options = ", ".join(f'"{k}" = "{v}"' for k, v in self.options.items())
+        return f"""
 [[models]]
-name = "{name}"
-adapter = "openai"
-upstream_model = "{upstream}"
-base_url = "{mock_upstream.url}/v1"
-api_key = "{MOCK_KEY}"
-"""
-        for name, upstream in MODELS.items()
-    )
-    proc = start_gateway(workdir, models)
-    yield proc
-    proc.stop()
+name = "{self.name}"
+adapter = "{self.adapter}"
+upstream_model = "{self.upstream}"
+base_url = "{base_url}"
+api_key = "{self.api_key}"
+""" + (f"options = {{ {options} }}\n" if options else "")
+
+
+def openai_client(gateway: Process) -> openai.OpenAI:
+    """The official client for a gateway; no retries, so a test sees the first answer."""
+    return openai.OpenAI(base_url=f"{gateway.url}/v1", api_key="sk-client-test", max_retries=0, timeout=30)
+
+
+@pytest.fixture(scope="session")
+def gateway_for(mock_upstream: Process, tmp_path_factory: pytest.TempPathFactory):
+    """A factory: `gateway_for(Model(...), ...)` is a gateway serving those models from
+    the mock upstream, started on first use and shared by every later call with the
+    same models; all are stopped at the end of the session."""
+    started: dict[str, Process] = {}
+
+    def start(*models: Model) -> Process:
+        toml = "".join(model.toml(mock_upstream.url) for model in models)
+        if toml not in started:
+            workdir = tmp_path_factory.mktemp(f"gateway-{models[0].adapter}")
+            started[toml] = start_gateway(workdir, toml)
+        return started[toml]
+
+    yield start
+    for proc in started.values():
+        proc.stop()
+
+
+# The OpenAI models most tests use (see tests/src/mock_upstream/chat.rs).
+OPENAI_MODELS = (
+    Model("gpt-test", "mock-echo"),
+    Model("gpt-tools", "mock-tools"),
+    Model("gpt-400", "mock-400"),
+    Model("gpt-404", "mock-404"),
+    Model("text-embed", "mock-embed"),
+)
+
+
+@pytest.fixture(scope="session")
+def gateway(gateway_for) -> Process:
+    return gateway_for(*OPENAI_MODELS)
 
 
 @pytest.fixture(scope="session")
 def client(gateway: Process) -> openai.OpenAI:
-    # No retries: a test must see the first answer, not a retried one.
-    return openai.OpenAI(base_url=f"{gateway.url}/v1", api_key="sk-client-test", max_retries=0, timeout=30)
+    return openai_client(gateway)
 
 
 class Upstream:

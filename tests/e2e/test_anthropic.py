@@ -8,21 +8,24 @@ import json
 import openai
 import pytest
 
-from conftest import MOCK_KEY, Process, Upstream, start_gateway
+from conftest import MOCK_KEY, Model, Upstream, openai_client
 
-# Public model name -> the mock's Anthropic behaviour.
-MODELS = {
-    "claude-test": "claude-echo",
-    "claude-tools": "claude-tools",
-    "claude-tools-split": "claude-tools-split",
-    "claude-text-tool": "claude-text-tool",
-    "claude-midstream": "claude-midstream-error",
-    "claude-400": "claude-400",
-    "claude-401": "claude-401",
-    "claude-404": "claude-404",
-    "claude-429": "claude-429",
-    "claude-529": "claude-529",
-}
+# Public models and the mock's Anthropic behaviour for each.
+MODELS = tuple(
+    Model(name, upstream, "anthropic")
+    for name, upstream in [
+        ("claude-test", "claude-echo"),
+        ("claude-tools", "claude-tools"),
+        ("claude-tools-split", "claude-tools-split"),
+        ("claude-text-tool", "claude-text-tool"),
+        ("claude-midstream", "claude-midstream-error"),
+        ("claude-400", "claude-400"),
+        ("claude-401", "claude-401"),
+        ("claude-404", "claude-404"),
+        ("claude-429", "claude-429"),
+        ("claude-529", "claude-529"),
+    ]
+)
 
 WEATHER_TOOL = {
     "type": "function",
@@ -42,27 +45,8 @@ WEATHER_TOOL = {
 
 
 @pytest.fixture(scope="module")
-def anthropic_gateway(mock_upstream: Process, tmp_path_factory: pytest.TempPathFactory):
-    workdir = tmp_path_factory.mktemp("gateway-anthropic")
-    models = "".join(
-        f"""
-[[models]]
-name = "{name}"
-adapter = "anthropic"
-upstream_model = "{upstream}"
-base_url = "{mock_upstream.url}"
-api_key = "{MOCK_KEY}"
-"""
-        for name, upstream in MODELS.items()
-    )
-    proc = start_gateway(workdir, models)
-    yield proc
-    proc.stop()
-
-
-@pytest.fixture(scope="module")
-def claude(anthropic_gateway: Process) -> openai.OpenAI:
-    return openai.OpenAI(base_url=f"{anthropic_gateway.url}/v1", api_key="sk-client-test", max_retries=0, timeout=30)
+def claude(gateway_for) -> openai.OpenAI:
+    return openai_client(gateway_for(*MODELS))
 
 
 def test_plain_completion(claude: openai.OpenAI, upstream: Upstream) -> None:

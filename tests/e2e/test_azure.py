@@ -10,42 +10,21 @@ from __future__ import annotations
 import openai
 import pytest
 
-from conftest import MOCK_KEY, Process, start_gateway
+from conftest import MOCK_KEY, Model, openai_client
 
-# (public name, deployment, options)
-AZURE_MODELS = [
-    ("az-chat", "azure-echo", {"api-version": "2024-12-01-preview"}),
-    ("az-v1", "azure-echo", {"api-style": "v1", "auth": "bearer"}),
-    ("az-filtered", "azure-filtered", {}),
-    ("az-blocked", "azure-blocked", {}),
-    ("az-embed", "text-embedding-3-small", {}),
-]
-
-
-def toml_options(options: dict[str, str]) -> str:
-    if not options:
-        return ""
-    inner = ", ".join(f'"{k}" = "{v}"' for k, v in options.items())
-    return f"options = {{ {inner} }}\n"
+# Public models and the mock's Azure deployment (its behaviour) for each.
+MODELS = (
+    Model("az-chat", "azure-echo", "azure", options={"api-version": "2024-12-01-preview"}),
+    Model("az-v1", "azure-echo", "azure", options={"api-style": "v1", "auth": "bearer"}),
+    Model("az-filtered", "azure-filtered", "azure"),
+    Model("az-blocked", "azure-blocked", "azure"),
+    Model("az-embed", "text-embedding-3-small", "azure"),
+)
 
 
 @pytest.fixture(scope="module")
-def azure_client(mock_upstream: Process, tmp_path_factory: pytest.TempPathFactory):
-    workdir = tmp_path_factory.mktemp("gateway-azure")
-    models = "".join(
-        f"""
-[[models]]
-name = "{name}"
-adapter = "azure"
-upstream_model = "{deployment}"
-base_url = "{mock_upstream.url}"
-api_key = "{MOCK_KEY}"
-{toml_options(options)}"""
-        for name, deployment, options in AZURE_MODELS
-    )
-    proc = start_gateway(workdir, models)
-    yield openai.OpenAI(base_url=f"{proc.url}/v1", api_key="sk-client-test", max_retries=0, timeout=30)
-    proc.stop()
+def azure_client(gateway_for) -> openai.OpenAI:
+    return openai_client(gateway_for(*MODELS))
 
 
 @pytest.mark.parametrize("model", ["az-chat", "az-v1"])

@@ -10,33 +10,19 @@ from __future__ import annotations
 import openai
 import pytest
 
-from conftest import MOCK_KEY, Process, start_gateway
+from conftest import MOCK_KEY, Model, openai_client
 
-# (public name, bot id)
-COZE_MODELS = [
-    ("coze-echo", "bot-echo"),
-    ("coze-tools", "bot-tools"),
-    ("coze-failed", "bot-failed"),
-]
+# Public models and the mock's Coze bot (its behaviour) for each.
+MODELS = (
+    Model("coze-echo", "bot-echo", "coze"),
+    Model("coze-tools", "bot-tools", "coze"),
+    Model("coze-failed", "bot-failed", "coze"),
+)
 
 
 @pytest.fixture(scope="module")
-def coze_client(mock_upstream: Process, tmp_path_factory: pytest.TempPathFactory):
-    workdir = tmp_path_factory.mktemp("gateway-coze")
-    models = "".join(
-        f"""
-[[models]]
-name = "{name}"
-adapter = "coze"
-upstream_model = "{bot}"
-base_url = "{mock_upstream.url}"
-api_key = "{MOCK_KEY}"
-"""
-        for name, bot in COZE_MODELS
-    )
-    proc = start_gateway(workdir, models)
-    yield openai.OpenAI(base_url=f"{proc.url}/v1", api_key="sk-client-test", max_retries=0, timeout=30)
-    proc.stop()
+def coze_client(gateway_for) -> openai.OpenAI:
+    return openai_client(gateway_for(*MODELS))
 
 
 def coze_requests(upstream) -> list[dict]:

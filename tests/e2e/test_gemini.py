@@ -8,17 +8,20 @@ import json
 import openai
 import pytest
 
-from conftest import MOCK_KEY, Process, start_gateway
+from conftest import MOCK_KEY, Model, openai_client
 
-# Public model name -> the mock Gemini model (its behaviour).
-GEMINI_MODELS = {
-    "gem": "gemini-echo",
-    "gem-tools": "gemini-tools",
-    "gem-thinking": "gemini-thinking",
-    "gem-429": "gemini-429",
-    "gem-404": "gemini-404",
-    "gem-embed": "gemini-embedding-001",
-}
+# Public models and the mock's Gemini model (its behaviour) for each, an invalid key,
+# and an OpenAI embedding model beside them.
+MODELS = (
+    Model("gem", "gemini-echo", "gemini"),
+    Model("gem-tools", "gemini-tools", "gemini"),
+    Model("gem-thinking", "gemini-thinking", "gemini"),
+    Model("gem-429", "gemini-429", "gemini"),
+    Model("gem-404", "gemini-404", "gemini"),
+    Model("gem-embed", "gemini-embedding-001", "gemini"),
+    Model("gem-badkey", "gemini-echo", "gemini", api_key="AIza-not-the-right-key"),
+    Model("gpt-embed", "mock-embed"),
+)
 
 LOOKUP_TOOL = {
     "type": "function",
@@ -37,42 +40,8 @@ LOOKUP_TOOL = {
 
 
 @pytest.fixture(scope="module")
-def gemini_gateway(mock_upstream: Process, tmp_path_factory: pytest.TempPathFactory):
-    workdir = tmp_path_factory.mktemp("gemini-gateway")
-    models = "".join(
-        f"""
-[[models]]
-name = "{name}"
-adapter = "gemini"
-upstream_model = "{upstream}"
-base_url = "{mock_upstream.url}"
-api_key = "{MOCK_KEY}"
-"""
-        for name, upstream in GEMINI_MODELS.items()
-    )
-    models += f"""
-[[models]]
-name = "gem-badkey"
-adapter = "gemini"
-upstream_model = "gemini-echo"
-base_url = "{mock_upstream.url}"
-api_key = "AIza-not-the-right-key"
-
-[[models]]
-name = "gpt-embed"
-adapter = "openai"
-upstream_model = "mock-embed"
-base_url = "{mock_upstream.url}/v1"
-api_key = "{MOCK_KEY}"
-"""
-    proc = start_gateway(workdir, models)
-    yield proc
-    proc.stop()
-
-
-@pytest.fixture(scope="module")
-def gem(gemini_gateway: Process) -> openai.OpenAI:
-    return openai.OpenAI(base_url=f"{gemini_gateway.url}/v1", api_key="sk-client-test", max_retries=0, timeout=30)
+def gem(gateway_for) -> openai.OpenAI:
+    return openai_client(gateway_for(*MODELS))
 
 
 def test_plain_completion(gem: openai.OpenAI, upstream) -> None:

@@ -126,6 +126,54 @@ pub async fn read_stream(response: reqwest::Response) -> anyhow::Result<crate::s
     Ok(crate::sse::ChatStream::parse(&text))
 }
 
+/// Checks a `usage` object the way a client bills from it: prompt and completion
+/// counts above zero, and a total that is their sum.
+pub fn check_usage(usage: &Value) -> anyhow::Result<()> {
+    let prompt = usage.get("prompt_tokens").and_then(Value::as_u64);
+    let completion = usage.get("completion_tokens").and_then(Value::as_u64);
+    let total = usage.get("total_tokens").and_then(Value::as_u64);
+    let (Some(prompt), Some(completion)) = (prompt, completion) else {
+        bail!("usage lacks prompt or completion token counts: {usage}");
+    };
+    if prompt == 0 || completion == 0 {
+        bail!("usage counts no prompt or no completion tokens: {usage}");
+    }
+    if total != Some(prompt + completion) {
+        bail!("usage total is not prompt + completion: {usage}");
+    }
+    Ok(())
+}
+
+/// Checks what every OpenAI client needs of each chunk: an id, and choices that each
+/// carry a `delta` object; only the usage chunk may have empty `choices`.
+pub fn check_client_safe(stream: &crate::sse::ChatStream) -> anyhow::Result<()> {
+    for chunk in stream.chunks() {
+        let Some(choices) = chunk.get("choices").and_then(Value::as_array) else {
+            bail!("a chunk without a `choices` array: {chunk}");
+        };
+        if choices.is_empty() {
+            if !chunk.get("usage").is_some_and(Value::is_object) {
+                bail!("an empty-choices chunk that is not the usage chunk: {chunk}");
+            }
+            continue;
+        }
+        if !choices
+            .iter()
+            .all(|c| c.get("delta").is_some_and(Value::is_object))
+        {
+            bail!("a choice without a `delta` object: {chunk}");
+        }
+        if chunk
+            .get("id")
+            .and_then(Value::as_str)
+            .is_none_or(str::is_empty)
+        {
+            bail!("a chunk without an id: {chunk}");
+        }
+    }
+    Ok(())
+}
+
 /// The text of `choices[0].message.content` of a completion.
 pub fn completion_text(body: &Value) -> Option<&str> {
     body.pointer("/choices/0/message/content")

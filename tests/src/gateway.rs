@@ -11,6 +11,9 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::checks::{self, ApiError};
+use crate::sse::ChatStream;
+
 /// How long [`TestGateway::start`] waits for `/health/ready` to answer 200.
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -122,6 +125,25 @@ impl TestGateway {
             .json(body)
             .send()
             .await
+    }
+
+    /// `POST /v1/chat/completions` with `body` and `stream: true`, read as a 200 event
+    /// stream (fails, with the body, on any other answer).
+    pub async fn stream(&self, body: &Value) -> anyhow::Result<ChatStream> {
+        let mut body = body.clone();
+        body["stream"] = Value::Bool(true);
+        checks::read_stream(self.chat(&body).await?).await
+    }
+
+    /// `POST /v1/chat/completions` with `body` as is, read as a 200 JSON completion.
+    pub async fn complete(&self, body: &Value) -> anyhow::Result<Value> {
+        checks::read_json(self.chat(body).await?).await
+    }
+
+    /// `POST /v1/chat/completions` with `body` as is, read as an OpenAI error (fails
+    /// on a 2xx or an error that is not OpenAI-shaped).
+    pub async fn chat_error(&self, body: &Value) -> anyhow::Result<ApiError> {
+        checks::read_error(self.chat(body).await?).await
     }
 
     /// `GET /health` as JSON.

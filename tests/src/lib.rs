@@ -6,6 +6,8 @@
 //!   temporary data and plugin folders, configured with [`TestConfig`].
 //! - [`sse::ChatStream`]: a client-side reading of a streamed answer; [`checks`]: reading
 //!   answers and checking that errors are OpenAI-shaped.
+//! - [`platforms`]: the five platforms as the shared case lists see them, and
+//!   [`platform_cases!`] that runs a case list for each.
 //! - [`wasm`]: paths of the adapter components built by `build.rs`; [`binary`]: the real
 //!   `switchyard` binary, for tests that run its commands.
 
@@ -14,6 +16,7 @@ pub mod checks;
 pub mod config;
 pub mod gateway;
 pub mod mock_upstream;
+pub mod platforms;
 pub mod sse;
 
 pub use config::TestConfig;

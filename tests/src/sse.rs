@@ -99,6 +99,40 @@ impl ChatStream {
             .collect()
     }
 
+    /// The `delta.reasoning_content` of choice 0 across all chunks, concatenated.
+    pub fn reasoning(&self) -> String {
+        self.chunks()
+            .iter()
+            .filter_map(|c| c.pointer("/choices/0/delta/reasoning_content"))
+            .filter_map(Value::as_str)
+            .collect()
+    }
+
+    /// How many `data:` payloads were neither JSON nor `[DONE]`.
+    pub fn garbage_count(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|i| matches!(i, StreamItem::Garbage(_)))
+            .count()
+    }
+
+    /// What a client reads from the stream: content, reasoning, tool calls, finish
+    /// reason, usage, and how it ended. Chunk ids, models and timestamps are left out,
+    /// so two requests for the same answer compare equal however the bytes were cut.
+    pub fn observed(&self) -> Value {
+        serde_json::json!({
+            "content": self.content(),
+            "reasoning": self.reasoning(),
+            "tool_calls": self.tool_calls(),
+            "finish_reason": self.finish_reason(),
+            "usage": self.usage_chunks().iter().map(|c| c["usage"].clone()).collect::<Vec<_>>(),
+            "errors": self.errors().len(),
+            "garbage": self.garbage_count(),
+            "done": self.done_count(),
+            "ends_with_done": self.ends_with_done(),
+        })
+    }
+
     /// The last non-null `finish_reason` of choice 0.
     pub fn finish_reason(&self) -> Option<String> {
         self.chunks()

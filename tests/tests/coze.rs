@@ -1,7 +1,9 @@
-//! The Coze adapter through the real gateway against the mock Coze upstream: the
-//! whole history in `additional_messages`, non-streamed answers aggregated from the
-//! stream, tool calls continued with `submit_tool_outputs`, failed chats and Coze's
-//! HTTP-200 error bodies.
+//! What only the Coze adapter does, through the real gateway against the mock Coze
+//! upstream: the create call, the whole history in `additional_messages`, tool calls
+//! continued with `submit_tool_outputs`, a failed chat, and non-streamed answers
+//! aggregated alike from streams cut at every byte. The shapes every platform shares
+//! (plain, stream, usage, tools, errors, byte splits, and Coze's HTTP-200 error
+//! bodies) are in `conformance.rs`.
 
 #![allow(
     clippy::expect_used,
@@ -9,9 +11,9 @@
     reason = "test helpers fail the test loudly, with the reason; clippy only exempts #[test] bodies"
 )]
 
-use e2e::checks::{chat_body, completion_text, read_error, read_json, read_stream};
+use e2e::checks::{chat_body, read_error, read_json, read_stream};
 use e2e::mock_upstream::MOCK_API_KEY;
-use e2e::sse::{ChatStream, StreamItem};
+use e2e::platforms::UTF8_TEXT;
 use e2e::{MockUpstream, TestConfig, TestGateway};
 use serde_json::{Value, json};
 
@@ -23,9 +25,7 @@ async fn setup() -> (MockUpstream, TestGateway) {
         .model("coze-strict", "coze", "bot-echo", &base)
         .option("system-messages", "reject")
         .model("coze-tools", "coze", "bot-tools", &base)
-        .model("coze-failed", "coze", "bot-failed", &base)
-        .model("coze-busy", "coze", "bot-busy", &base)
-        .model_with_key("coze-badkey", "coze", "bot-echo", &base, "pat_wrong");
+        .model("coze-failed", "coze", "bot-failed", &base);
     // The same streams cut differently: `-split` (pseudo-random pieces) and
     // `-bytewise` (one byte per write).
     for (name, bot) in REPLAYED {
@@ -59,29 +59,6 @@ const REPLAYED: &[(&str, &str)] = &[
 /// The mock's bot id suffixes that cut a stream into other writes.
 const PACINGS: [&str; 2] = ["-split", "-bytewise"];
 
-/// Echo text with multi-byte UTF-8 (2, 3 and 4 bytes), for the splits to cut through.
-const UTF8_TEXT: &str = "Grüße aus Zürich, 今天是星期几？ 🚀🌧️ naïve café";
-
-/// What a client reads from a stream: content, tool calls, finish reason, usage, and
-/// how it ended. Chunk ids and timestamps are left out.
-fn observed(stream: &ChatStream) -> Value {
-    let garbage = stream
-        .items
-        .iter()
-        .filter(|i| matches!(i, StreamItem::Garbage(_)))
-        .count();
-    json!({
-        "content": stream.content(),
-        "tool_calls": stream.tool_calls(),
-        "finish_reason": stream.finish_reason(),
-        "usage": stream.usage_chunks().iter().map(|c| c["usage"].clone()).collect::<Vec<_>>(),
-        "errors": stream.errors().len(),
-        "garbage": garbage,
-        "done": stream.done_count(),
-        "ends_with_done": stream.ends_with_done(),
-    })
-}
-
 /// What a client reads from a non-streamed answer (aggregated by the host from the
 /// upstream stream).
 fn observed_completion(body: &Value) -> Value {
@@ -93,35 +70,15 @@ fn observed_completion(body: &Value) -> Value {
     })
 }
 
-async fn stream(gateway: &TestGateway, mut body: Value) -> e2e::sse::ChatStream {
-    body["stream"] = json!(true);
-    let response = gateway.chat(&body).await.expect("the gateway answers");
-    read_stream(response).await.expect("a 200 event stream")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn non_streamed_answer_is_aggregated_from_the_upstream_stream() {
+async fn a_non_streamed_answer_is_asked_as_one_streamed_create() {
     let (mock, gateway) = setup().await;
-    let response = gateway
-        .chat(&chat_body("coze-echo", "What day is it?"))
+    gateway
+        .complete(&chat_body("coze-echo", "What day is it?"))
         .await
-        .expect("answers");
-    let body = read_json(response).await.expect("a completion");
-    assert_eq!(body["object"], "chat.completion");
-    assert_eq!(
-        completion_text(&body),
-        Some("echo: What day is it?"),
-        "deltas only, once"
-    );
-    assert_eq!(body["choices"][0]["finish_reason"], "stop");
-    assert!(
-        body["usage"]["completion_tokens"]
-            .as_u64()
-            .is_some_and(|c| c > 0)
-    );
+        .expect("a completion");
 
     let sent = mock.requests();
-    assert_eq!(sent.len(), 1, "one upstream call, no polling");
     let sent = &sent[0];
     assert_eq!(sent.path, "/v3/chat");
     assert_eq!(
@@ -146,7 +103,7 @@ async fn history_and_system_text_reach_additional_messages() {
             {"role": "user", "content": "What is my name?"}
         ]
     });
-    let streamed = stream(&gateway, request).await;
+    let streamed = gateway.stream(&request).await.expect("a 200 event stream");
     assert!(streamed.ends_with_done());
     assert_eq!(streamed.content(), "echo: What is my name?");
     assert_eq!(streamed.finish_reason().as_deref(), Some("stop"));
@@ -214,63 +171,18 @@ async fn tool_call_round_trip_through_submit_tool_outputs() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn failures_are_openai_errors() {
+async fn a_failed_chat_is_a_server_error_with_its_reason() {
     let (_mock, gateway) = setup().await;
-    let failed = read_error(
-        gateway
-            .chat(&chat_body("coze-failed", "x"))
-            .await
-            .expect("answers"),
-    )
-    .await
-    .expect("an error");
-    assert_eq!(failed.status, 500);
+    let failed = gateway
+        .chat_error(&chat_body("coze-failed", "x"))
+        .await
+        .expect("an error");
+    assert_eq!(failed.status, 500, "{}", failed.body);
     assert!(
         failed.message.contains("event interval error"),
-        "{}",
+        "Coze's last_error reaches the client: {}",
         failed.message
     );
-
-    let streamed = stream(&gateway, chat_body("coze-failed", "x")).await;
-    let errors = streamed.errors();
-    assert_eq!(errors.len(), 1, "the stream ends with an error event");
-    assert!(
-        errors[0]["error"]["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("5000"))
-    );
-
-    let error = read_error(
-        gateway
-            .chat(&chat_body("coze-badkey", "x"))
-            .await
-            .expect("answers"),
-    )
-    .await
-    .expect("error");
-    assert_eq!(error.status, 401);
-    assert_eq!(error.code_str(), Some("invalid_api_key"));
-    assert!(error.message.contains("4100"), "{}", error.message);
-
-    // On a stream request Coze answers the same JSON body instead of events. Nothing
-    // has been streamed yet, so the gateway still answers with the real status.
-    let mut body = chat_body("coze-badkey", "x");
-    body["stream"] = json!(true);
-    let error = read_error(gateway.chat(&body).await.expect("answers"))
-        .await
-        .expect("an HTTP error, not a 200 stream");
-    assert_eq!(error.status, 401);
-    assert_eq!(error.code_str(), Some("invalid_api_key"));
-
-    let busy = read_error(
-        gateway
-            .chat(&chat_body("coze-busy", "x"))
-            .await
-            .expect("answers"),
-    )
-    .await
-    .expect("error");
-    assert_eq!(busy.status, 429);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -288,7 +200,7 @@ async fn embeddings_are_refused_plainly() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn split_and_bytewise_streams_read_exactly_like_whole_ones() {
+async fn answers_aggregated_from_split_and_bytewise_streams_read_like_whole_ones() {
     let (_mock, gateway) = setup().await;
     for (model, _) in REPLAYED {
         let text = if *model == "coze-echo" {
@@ -299,57 +211,16 @@ async fn split_and_bytewise_streams_read_exactly_like_whole_ones() {
         let mut body = json!({
             "model": model,
             "user": "user-7",
-            "messages": [{"role": "user", "content": text}],
-            "stream_options": {"include_usage": true}
+            "messages": [{"role": "user", "content": text}]
         });
-        let whole_stream = stream(&gateway, body.clone()).await;
-        let whole = observed(&whole_stream);
-        // The reference must say something, or equal results prove nothing.
-        assert!(
-            !whole_stream.content().is_empty() || !whole_stream.tool_calls().is_empty(),
-            "{model}: the whole stream carries content or tool calls: {whole}"
-        );
-        assert!(whole_stream.finish_reason().is_some(), "{model}: {whole}");
-        assert_eq!(whole["done"], 1, "{model}: {whole}");
-        assert_eq!(whole["errors"], 0, "{model}: {whole}");
-        assert_eq!(whole["garbage"], 0, "{model}: {whole}");
-        if *model == "coze-echo" {
-            assert_eq!(whole_stream.content(), format!("echo: {UTF8_TEXT}"));
-        }
-        if *model != "coze-recorded-tools" {
-            assert_eq!(
-                whole["usage"].as_array().map(Vec::len),
-                Some(1),
-                "{model}: {whole}"
-            );
-        }
-
-        let mut plain = body.clone();
-        plain
-            .as_object_mut()
-            .expect("an object")
-            .remove("stream_options");
-        let response = gateway.chat(&plain).await.expect("answers");
-        let whole_completion =
-            observed_completion(&read_json(response).await.expect("a completion"));
-        assert_eq!(
-            whole_completion["object"], "chat.completion",
-            "{model}: {whole_completion}"
-        );
-
+        let whole = observed_completion(&gateway.complete(&body).await.expect("a completion"));
+        assert_eq!(whole["object"], "chat.completion", "{model}: {whole}");
         for suffix in PACINGS {
             let paced_model = format!("{model}{suffix}");
             body["model"] = json!(paced_model);
-            let paced = observed(&stream(&gateway, body.clone()).await);
+            let paced = observed_completion(&gateway.complete(&body).await.expect("a completion"));
             assert_eq!(
                 paced, whole,
-                "{paced_model} streams differently from {model} whole"
-            );
-            plain["model"] = json!(paced_model);
-            let response = gateway.chat(&plain).await.expect("answers");
-            let paced = observed_completion(&read_json(response).await.expect("a completion"));
-            assert_eq!(
-                paced, whole_completion,
                 "{paced_model} aggregates differently from {model} whole"
             );
         }

@@ -5,8 +5,9 @@
 //! always learns the truth: an error status with an OpenAI error, or a well-formed
 //! stream that ends in `[DONE]` only when the answer is whole.
 //!
-//! One case list ([`cases`]) runs for every platform; opt-outs are written next to
-//! the platform.
+//! One case list ([`cases::ALL`]) runs for every platform through
+//! `e2e::platform_cases!`, with the platforms' table in `tests/src/platforms`; a
+//! platform that cannot run a case skips it here, with the reason.
 
 #![allow(
     clippy::expect_used,
@@ -16,32 +17,19 @@
 
 #[path = "honest_streams/cases.rs"]
 mod cases;
-#[path = "honest_streams/platforms.rs"]
-mod platforms;
 
-/// Expands the listed cases into one test each, in a module named for the platform.
-macro_rules! conformance {
-    ($platform:ident: $($case:ident),+ $(,)?) => {
-        mod $platform {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    crate::cases::$case(crate::platforms::$platform()).await;
-                }
-            )+
-        }
-    };
-}
-
-conformance!(openai: ok_error_stream, ok_error_whole, html_stream, html_whole,
-    whole_json_for_stream, cut_stream, redirect_stream, redirect_whole);
-conformance!(azure: ok_error_stream, ok_error_whole, html_stream, html_whole,
-    whole_json_for_stream, cut_stream, redirect_stream, redirect_whole);
-conformance!(anthropic: ok_error_stream, ok_error_whole, html_stream, html_whole,
-    whole_json_for_stream, cut_stream, redirect_stream, redirect_whole);
-conformance!(gemini: ok_error_stream, ok_error_whole, html_stream, html_whole,
+e2e::platform_cases!(cases; openai: ok_error_stream, ok_error_whole, html_stream, html_whole,
+    whole_json_for_stream, cut_stream, redirect_stream, redirect_whole;
+    skip short_embeddings = "OpenAI's embeddings carry their own `index`; the mock shortens only Gemini's");
+e2e::platform_cases!(cases; azure: ok_error_stream, ok_error_whole, html_stream, html_whole,
+    whole_json_for_stream, cut_stream, redirect_stream, redirect_whole;
+    skip short_embeddings = "Azure's embeddings carry their own `index`; the mock shortens only Gemini's");
+e2e::platform_cases!(cases; anthropic: ok_error_stream, ok_error_whole, html_stream, html_whole,
+    whole_json_for_stream, cut_stream, redirect_stream, redirect_whole;
+    skip short_embeddings = "Anthropic has no embeddings API");
+e2e::platform_cases!(cases; gemini: ok_error_stream, ok_error_whole, html_stream, html_whole,
     whole_json_for_stream, cut_stream, redirect_stream, redirect_whole, short_embeddings);
-// Coze opts out of `whole_json_for_stream`: its streamed chat never answers with a
-// whole completion (a non-streamed create is only an `in_progress` receipt).
-conformance!(coze: ok_error_stream, ok_error_whole, html_stream, html_whole,
-    cut_stream, redirect_stream, redirect_whole);
+e2e::platform_cases!(cases; coze: ok_error_stream, ok_error_whole, html_stream, html_whole,
+    cut_stream, redirect_stream, redirect_whole;
+    skip whole_json_for_stream = "Coze's streamed chat never answers with a whole completion (a non-streamed create is only an `in_progress` receipt)",
+    short_embeddings = "Coze has no embeddings API");

@@ -9,7 +9,7 @@
 //!
 //! | deployment | answer |
 //! |---|---|
-//! | `azure-tools` | streamed: the prompt annotation chunk, then the recorded parallel tool call stream (`openai-stream-parallel-tools.sse`; Azure streams the same chunks) |
+//! | `azure-tools` | streamed: the prompt annotation chunk, then the recorded parallel tool call stream (`openai-stream-parallel-tools.sse`; Azure streams the same chunks); not streamed: the recorded tool call answer (`openai-tools.response.json`) with Azure's annotations; after a `tool` message, `The tool returned: <result>` |
 //! | `azure-filtered` | the completion is cut by the filter: `finish_reason: "content_filter"` (streamed: the recorded asynchronous-filter stream) |
 //! | `azure-blocked` | the recorded 400 `content_filter` with `innererror` |
 //! | `azure-429` | the recorded 429 (`code: "429"`, `retry-after`) |
@@ -127,24 +127,40 @@ fn chat(id: u64, deployment: &str, pacing: Pacing, body: &Value) -> Response {
         "sexual": {"filtered": false, "severity": "safe"},
         "violence": {"filtered": false, "severity": "safe"}
     });
-    if deployment == "azure-tools" && stream {
+    let messages = body
+        .get("messages")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let content = |m: &Value| {
+        m.get("content")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let role = |m: &Value| m.get("role").and_then(Value::as_str).map(str::to_owned);
+    let tool_result = messages
+        .last()
+        .filter(|m| role(m).as_deref() == Some("tool"))
+        .map(content);
+    if deployment == "azure-tools" && tool_result.is_none() {
+        if !stream {
+            return tool_response(&id, &safe);
+        }
         let first = annotation_first(&safe, true);
         let text = format!("data: {first}\n\n{}", wire::TOOLS_STREAM);
         return wire::paced_sse(&text, pacing, EVENT_STREAM);
     }
-    let last_user = body
-        .get("messages")
-        .and_then(Value::as_array)
-        .and_then(|m| {
-            m.iter()
-                .rev()
-                .find(|m| m.get("role").and_then(Value::as_str) == Some("user"))
-        })
-        .and_then(|m| m.get("content"))
-        .and_then(Value::as_str)
+    let last_user = messages
+        .iter()
+        .rev()
+        .find(|m| role(m).as_deref() == Some("user"))
+        .map(content)
         .unwrap_or_default();
     let text = if filtered {
         "Here is the first part of".to_owned()
+    } else if let Some(result) = tool_result.filter(|_| deployment == "azure-tools") {
+        format!("The tool returned: {result}")
     } else {
         format!("echo: {last_user}")
     };
@@ -217,6 +233,20 @@ fn chat(id: u64, deployment: &str, pacing: Pacing, body: &Value) -> Response {
     payloads.push("[DONE]".to_owned());
     let text: String = payloads.iter().map(|p| format!("data: {p}\n\n")).collect();
     wire::paced_sse(&text, pacing, EVENT_STREAM)
+}
+
+/// The recorded OpenAI tool call answer as Azure sends it: with this call's id, the
+/// underlying model and the filter annotations.
+fn tool_response(id: &str, safe: &Value) -> Response {
+    let Ok(mut body) = serde_json::from_str::<Value>(wire::TOOLS_RESPONSE) else {
+        return wire::broken_fixture("tools response fixture is not JSON");
+    };
+    body["id"] = json!(id);
+    body["model"] = json!(MODEL);
+    body["created"] = json!(wire::now_secs());
+    body["prompt_filter_results"] = json!([{"prompt_index": 0, "content_filter_results": safe}]);
+    body["choices"][0]["content_filter_results"] = json!({});
+    wire::json_response(StatusCode::OK, &body)
 }
 
 /// The first chunk of every Azure stream: prompt filter results, empty `choices`.

@@ -12,6 +12,9 @@
 //! | `mock-stall-stream` | streamed: a role chunk and `Hi`, then silence forever |
 //! | `mock-drop-stream` | streamed: a role chunk and `Hi`, then the connection breaks |
 //!
+//! A `-split` or `-bytewise` suffix on any of these cuts the stream into pieces of
+//! pseudo-random length or single bytes ([`wire::Pacing`]): `mock-tools-split`.
+//!
 //! Streams follow the recordings: role chunk, content chunks, finish chunk, then the
 //! usage chunk (`choices: []`) only when `stream_options.include_usage` is true, in
 //! which case every other chunk carries `"usage": null`; then `data: [DONE]`.
@@ -24,7 +27,7 @@ use serde_json::{Map, Value, json};
 
 use super::MOCK_API_KEY;
 use super::MockState;
-use super::wire;
+use super::wire::{self, Pacing};
 
 /// How long `mock-slow` waits before answering.
 pub const SLOW_DELAY: Duration = Duration::from_millis(300);
@@ -40,13 +43,16 @@ struct Ask<'a> {
     id: String,
 }
 
-/// Answers one chat completion request.
+/// Answers one chat completion request; a `-split` or `-bytewise` suffix on the
+/// model cuts its stream into other writes ([`Pacing`]).
 pub async fn completions(state: &MockState, body: &Value) -> Response {
-    let ask = Ask {
-        model: body
-            .get("model")
+    let (model, pacing) = Pacing::from_suffix(
+        body.get("model")
             .and_then(Value::as_str)
             .unwrap_or("mock-echo"),
+    );
+    let ask = Ask {
+        model,
         stream: body.get("stream").and_then(Value::as_bool).unwrap_or(false),
         include_usage: body
             .pointer("/stream_options/include_usage")
@@ -54,6 +60,15 @@ pub async fn completions(state: &MockState, body: &Value) -> Response {
             .unwrap_or(false),
         id: format!("chatcmpl-mock{:06}", state.next_id()),
     };
+    let response = answer(state, &ask, body).await;
+    if ask.stream {
+        wire::repaced(response, pacing).await
+    } else {
+        response
+    }
+}
+
+async fn answer(state: &MockState, ask: &Ask<'_>, body: &Value) -> Response {
     let messages = body
         .get("messages")
         .and_then(Value::as_array)
@@ -78,14 +93,14 @@ pub async fn completions(state: &MockState, body: &Value) -> Response {
             "server_error",
             None,
         ),
-        "mock-midstream-error" if ask.stream => midstream_error(&ask),
+        "mock-midstream-error" if ask.stream => midstream_error(ask),
         "mock-midstream-error" => wire::error_response(
             StatusCode::INTERNAL_SERVER_ERROR,
             wire::SERVER_ERROR_MESSAGE,
             "server_error",
             None,
         ),
-        "mock-tools" => tools(&ask, messages),
+        "mock-tools" => tools(ask, messages),
         "mock-flaky" if state.flaky_fails() => wire::error_response(
             StatusCode::INTERNAL_SERVER_ERROR,
             wire::SERVER_ERROR_MESSAGE,
@@ -102,14 +117,14 @@ pub async fn completions(state: &MockState, body: &Value) -> Response {
             }
             let _abandoned = Abandoned(state.clone());
             tokio::time::sleep(Duration::from_secs(3600)).await;
-            echo(&ask, messages)
+            echo(ask, messages)
         }
-        "mock-stall-stream" | "mock-drop-stream" if ask.stream => broken_stream(&ask),
+        "mock-stall-stream" | "mock-drop-stream" if ask.stream => broken_stream(ask),
         "mock-slow" => {
             tokio::time::sleep(SLOW_DELAY).await;
-            echo(&ask, messages)
+            echo(ask, messages)
         }
-        _ => echo(&ask, messages),
+        _ => echo(ask, messages),
     }
 }
 

@@ -19,6 +19,9 @@
 //! | `gemini-429` / `gemini-404` / `gemini-503` | the recorded 429 (`RetryInfo` 37s), a NOT_FOUND, an UNAVAILABLE |
 //! | `gemini-bytewise` | streamed: the recorded text stream, one byte per write |
 //! | `gemini-recorded` | streamed: the recorded text stream, in uneven pieces that split CRLFs |
+//!
+//! A `-split` or `-bytewise` suffix on any other model cuts its stream into pieces of
+//! pseudo-random length or single bytes ([`wire::Pacing`]): `gemini-tools-split`.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -29,6 +32,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use serde_json::{Map, Value, json};
 
+use super::wire::Pacing;
 use super::{MOCK_API_KEY, PlatformRequest, embeddings, wire};
 
 /// Recorded invalid-key answer (HTTP 400, `API_KEY_INVALID`).
@@ -106,13 +110,18 @@ pub async fn answer(request: PlatformRequest<'_>) -> Response {
     let Ok(body) = request.body else {
         return invalid_argument("Invalid JSON payload received.");
     };
+    // `gemini-bytewise` names a whole recording, not a pacing of `gemini`.
+    let (name, pacing) = match model {
+        "gemini-bytewise" => (model, Pacing::Events),
+        _ => Pacing::from_suffix(model),
+    };
     match method {
-        "generateContent" => generate(model, body, false).await,
+        "generateContent" => generate(name, body, false).await,
         "streamGenerateContent" => {
             if request.uri.query() != Some("alt=sse") {
                 return invalid_argument("this mock streams only with alt=sse");
             }
-            generate(model, body, true).await
+            wire::repaced(generate(name, body, true).await, pacing).await
         }
         "batchEmbedContents" => batch_embed(body),
         "embedContent" => embed_one(body),

@@ -227,6 +227,24 @@ pub fn paced_sse(text: &str, pacing: Pacing, content_type: &'static str) -> Resp
     response
 }
 
+/// `response` with its body written again in the pieces `pacing` cuts (status and
+/// headers kept); as it is for [`Pacing::Events`]. The body is read whole first, so
+/// this is only for streams that end.
+pub async fn repaced(response: Response, pacing: Pacing) -> Response {
+    if pacing == Pacing::Events {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return broken_fixture("a stream to re-cut could not be read");
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let mut paced = paced_sse(&text, pacing, "text/event-stream");
+    *paced.status_mut() = parts.status;
+    *paced.headers_mut() = parts.headers;
+    paced
+}
+
 /// `GET /v1/models`: the mock's models, in OpenAI's list shape.
 pub fn model_list() -> Response {
     let models = [
@@ -316,6 +334,24 @@ mod tests {
         let writes = paced_writes(COZE, Pacing::Events);
         assert!(writes.iter().all(|w| w.ends_with(b"\n\n")));
         assert_eq!(writes.len(), COZE.matches("\n\n").count());
+    }
+
+    #[tokio::test]
+    async fn repaced_streams_keep_status_headers_and_bytes_in_other_writes() {
+        let response = super::sse_response(vec![r#"{"a":"Zürich"}"#.into()], true);
+        let text = "data: {\"a\":\"Zürich\"}\n\ndata: [DONE]\n\n";
+        let paced = super::repaced(response, Pacing::Bytewise).await;
+        assert_eq!(paced.status(), 200);
+        assert_eq!(
+            paced.headers()["content-type"],
+            "text/event-stream; charset=utf-8",
+            "the original content type stays"
+        );
+        let writes: Vec<_> =
+            futures_util::StreamExt::collect(paced.into_body().into_data_stream()).await;
+        let writes: Vec<_> = writes.into_iter().map(|w| w.expect("a write")).collect();
+        assert_eq!(writes.len(), text.len(), "one byte per write");
+        assert_eq!(writes.concat(), text.as_bytes(), "the same bytes");
     }
 
     #[test]

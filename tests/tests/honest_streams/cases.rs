@@ -1,13 +1,25 @@
-//! The conformance cases: each starts a mock and a gateway for one platform and checks
+//! The honest-stream cases: each starts a mock and a gateway for one platform and checks
 //! what an OpenAI client gets when the upstream's answer is not what it claims to be.
 
 use e2e::TestGateway;
 use e2e::checks::{ApiError, chat_body, check_error_object, read_error, read_stream};
 use e2e::mock_upstream::dishonest::{CUT_TEXT, OK_ERROR_MESSAGE, REDIRECT_PREFIX, WHOLE_TEXT};
+use e2e::platforms::Target;
 use e2e::sse::StreamItem;
 use serde_json::json;
 
-use super::platforms::Target;
+/// Every case; each platform runs or skips each one.
+pub const ALL: &[&str] = &[
+    "ok_error_stream",
+    "ok_error_whole",
+    "html_stream",
+    "html_whole",
+    "whole_json_for_stream",
+    "cut_stream",
+    "redirect_stream",
+    "redirect_whole",
+    "short_embeddings",
+];
 
 /// Sends a chat to the public model of `mode` and reads the answer as an OpenAI
 /// error (fails when it is a 2xx or not OpenAI-shaped).
@@ -35,7 +47,10 @@ pub async fn ok_error_whole(target: Target) {
 }
 
 async fn ok_error(target: Target, stream: bool) {
-    let (_mock, gateway) = target.start(&["ok-error"]).await;
+    let (_mock, gateway) = target
+        .start(&["ok-error"])
+        .await
+        .expect("mock and gateway start");
     let error = chat_error(&gateway, &target, "ok-error", stream).await;
     assert!(
         error.status >= 400,
@@ -62,7 +77,10 @@ pub async fn html_whole(target: Target) {
 }
 
 async fn html(target: Target, stream: bool) {
-    let (_mock, gateway) = target.start(&["ok-html"]).await;
+    let (_mock, gateway) = target
+        .start(&["ok-html"])
+        .await
+        .expect("mock and gateway start");
     let error = chat_error(&gateway, &target, "ok-html", stream).await;
     assert_eq!(
         error.status, 502,
@@ -74,7 +92,10 @@ async fn html(target: Target, stream: bool) {
 /// A stream asked for and a whole JSON completion received: the client still gets a
 /// well-formed stream with the answer's text, ending with one `[DONE]`.
 pub async fn whole_json_for_stream(target: Target) {
-    let (_mock, gateway) = target.start(&["whole-json"]).await;
+    let (_mock, gateway) = target
+        .start(&["whole-json"])
+        .await
+        .expect("mock and gateway start");
     let mut body = chat_body(&target.model("whole-json"), "Hello");
     body["stream"] = json!(true);
     let response = gateway.chat(&body).await.expect("the gateway answers");
@@ -108,7 +129,10 @@ pub async fn whole_json_for_stream(target: Target) {
 /// A stream that ends before the platform's terminal event: the client sees what
 /// came, then an error event, and no `[DONE]` that would call the cut answer whole.
 pub async fn cut_stream(target: Target) {
-    let (_mock, gateway) = target.start(&["cut-stream"]).await;
+    let (_mock, gateway) = target
+        .start(&["cut-stream"])
+        .await
+        .expect("mock and gateway start");
     let mut body = chat_body(&target.model("cut-stream"), "Hello");
     body["stream"] = json!(true);
     let response = gateway.chat(&body).await.expect("the gateway answers");
@@ -157,7 +181,10 @@ pub async fn redirect_whole(target: Target) {
 }
 
 async fn redirect(target: Target, stream: bool) {
-    let (mock, gateway) = target.start(&["redirect"]).await;
+    let (mock, gateway) = target
+        .start(&["redirect"])
+        .await
+        .expect("mock and gateway start");
     let error = chat_error(&gateway, &target, "redirect", stream).await;
     assert_eq!(
         error.status, 502,
@@ -180,7 +207,10 @@ async fn redirect(target: Target, stream: bool) {
 /// Gemini embeddings answered with fewer vectors than inputs: a bad gateway, not a
 /// list that pairs vectors with the wrong inputs.
 pub async fn short_embeddings(target: Target) {
-    let (_mock, gateway) = target.start(&["short-embeddings"]).await;
+    let (_mock, gateway) = target
+        .start(&["short-embeddings"])
+        .await
+        .expect("mock and gateway start");
     let response = gateway
         .client()
         .post(gateway.endpoint("/v1/embeddings"))
