@@ -343,6 +343,19 @@ impl Config {
             if model.name.trim().is_empty() {
                 return Err(ConfigError::Invalid("a model has an empty name".into()));
             }
+            let base_urls = model
+                .base_url
+                .iter()
+                .chain(model.deployments.iter().filter_map(|d| d.base_url.as_ref()));
+            for url in base_urls {
+                let scheme = reqwest::Url::parse(url).map(|u| u.scheme().to_string());
+                if !matches!(scheme.as_deref(), Ok("http" | "https")) {
+                    return Err(ConfigError::Invalid(format!(
+                        "model `{}`: base_url `{url}` is not an http(s) URL",
+                        model.name
+                    )));
+                }
+            }
             if !seen.insert(model.name.as_str()) {
                 return Err(ConfigError::Invalid(format!(
                     "model `{}` is defined twice",

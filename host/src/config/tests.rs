@@ -129,3 +129,20 @@ fn listen_address_accepts_ips_and_localhost() {
     config.server.host = "example.com".into();
     assert!(config.listen_addr().is_err());
 }
+
+#[test]
+fn a_base_url_that_is_not_http_stops_startup_naming_the_model() {
+    for bad in ["not a url", "ftp://files.example/x", "file:///etc/passwd"] {
+        let text = format!("[[models]]\nname='m'\nadapter='openai'\nbase_url='{bad}'\n");
+        let err = Config::from_toml_str(&text).unwrap_err().to_string();
+        assert!(
+            err.contains("model `m`") && err.contains(bad),
+            "{bad}: {err}"
+        );
+    }
+    let deployment =
+        "[[models]]\nname='d'\nadapter='openai'\ndeployments=[{base_url='gopher://x'}]\n";
+    assert!(Config::from_toml_str(deployment).is_err());
+    let fine = "[[models]]\nname='ok'\nadapter='openai'\nbase_url='https://api.example.com/v1'\n";
+    assert!(Config::from_toml_str(fine).is_ok());
+}

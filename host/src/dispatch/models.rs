@@ -23,8 +23,9 @@ pub struct Deployment {
     pub adapter: String,
     /// The name sent upstream.
     pub upstream_model: String,
-    /// Base URL override; the adapter's default otherwise.
-    pub base_url: Option<String>,
+    /// Base URL override, parsed once (configuration checks it is an http(s) URL); the
+    /// adapter's default otherwise.
+    pub base_url: Option<reqwest::Url>,
     /// The upstream credential, if any. Never shown to adapters or logs.
     pub api_key: Option<SecretString>,
     /// The environment variable that should hold the credential, when it is unset: the
@@ -171,7 +172,11 @@ impl ModelTable {
                                 .clone()
                                 .or_else(|| model.upstream_model.clone())
                                 .unwrap_or_else(|| model.name.clone()),
-                            base_url: d.base_url.clone().or_else(|| model.base_url.clone()),
+                            base_url: d
+                                .base_url
+                                .as_ref()
+                                .or(model.base_url.as_ref())
+                                .and_then(|url| reqwest::Url::parse(url).ok()),
                             missing_key: key.as_ref().err().cloned(),
                             api_key: key.ok().flatten(),
                             options: options.into_iter().collect(),

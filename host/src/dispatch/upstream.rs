@@ -58,14 +58,17 @@ impl Upstream {
     ) -> Result<reqwest::Response, GatewayError> {
         let base = route
             .base_url
-            .as_deref()
-            .unwrap_or(&adapter.info.default_base_url);
-        let base = reqwest::Url::parse(base).map_err(|err| GatewayError::UpstreamUnreachable {
-            model: route.name.clone(),
-            message: format!("invalid base URL `{base}`: {err}"),
-        })?;
+            .as_ref()
+            .or(adapter.default_base.as_ref())
+            .ok_or_else(|| GatewayError::UpstreamUnreachable {
+                model: route.name.clone(),
+                message: format!(
+                    "adapter `{}` names no default base URL; set the model's base_url",
+                    adapter.info.name
+                ),
+            })?;
         let broke = |rule: String| GatewayError::plugin(adapter, PluginFault::Contract(rule));
-        let mut url = origin::join(&base, &request.path_and_query).map_err(broke)?;
+        let mut url = origin::join(base, &request.path_and_query).map_err(broke)?;
         let placement = request
             .credential
             .as_ref()

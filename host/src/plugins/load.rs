@@ -101,7 +101,9 @@ pub async fn load(
         });
     }
     drop(component);
+    let default_base = reqwest::Url::parse(&info.default_base_url).ok();
     Ok(Adapter {
+        default_base,
         info,
         contract,
         source,

@@ -31,6 +31,8 @@ impl AdapterSource {
 pub struct Adapter {
     /// What the adapter says about itself.
     pub info: PluginInfo,
+    /// `info.default_base_url`, parsed once at load (`None` when it gives none).
+    pub default_base: Option<reqwest::Url>,
     /// The contract version the component targets (`0.1.0`), from its export name.
     pub contract: String,
     /// Where it came from.
