@@ -23,13 +23,8 @@ pub fn openai(forwarded: Forwarded) -> Response {
     } = forwarded;
     let mut response = match outcome {
         Ok(Outcome::Whole(body)) => json(body),
-        Ok(Outcome::Chunks(chunks)) => {
-            let encoded = sse::encode_chunks(&chunks);
-            let mut body = BytesMut::with_capacity(encoded.len() + sse::DONE.len());
-            body.extend_from_slice(&encoded);
-            body.extend_from_slice(sse::DONE);
-            event_stream(Body::from(body.freeze()))
-        }
+        // A whole answer told as a stream is a stream that ended at its first step.
+        Ok(Outcome::Chunks(chunks)) => event_stream(Body::from(encode(Step::End(chunks)))),
         Ok(Outcome::Stream(started)) => event_stream(stream(*started)),
         Err(err) => err.into_response(),
     };
