@@ -15,8 +15,11 @@ cargo fmt --all -- --check
 step "cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 
-step "build the binaries the Python tests start"
-cargo build -p switchyard -p e2e --bins
+# Bins and tests together: this selection resolves the same dependency features as
+# `cargo test --workspace`, so each dependency is compiled once (tests/src/binary.rs
+# builds the gateway with the same selection).
+step "build the binaries and the test binaries"
+cargo build --workspace --bins --tests
 
 step "build the example adapters (examples/, loaded by tests/e2e/test_examples.py)"
 bash examples/build.sh

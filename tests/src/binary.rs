@@ -83,12 +83,14 @@ fn is_package_variable(name: &str) -> bool {
 fn build() -> anyhow::Result<PathBuf> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
+    // The same selection as `tests/run_tests.sh`'s build step: its features are the
+    // ones `cargo test --workspace` resolves (dev-dependencies turn on tokio's
+    // `test-util`), so dependencies are built once, not once per feature set.
     cmd.current_dir(workspace_root()).args([
         "build",
-        "-p",
-        "switchyard",
-        "--bin",
-        "switchyard",
+        "--workspace",
+        "--bins",
+        "--tests",
         "--message-format=json-render-diagnostics",
     ]);
     if !cfg!(debug_assertions) {
@@ -108,7 +110,7 @@ fn build() -> anyhow::Result<PathBuf> {
         .context("running cargo build for the switchyard binary")?;
     if !output.status.success() {
         bail!(
-            "cargo build -p switchyard failed ({}):\n{}",
+            "cargo build of the switchyard binary failed ({}):\n{}",
             output.status,
             String::from_utf8_lossy(&output.stderr)
         );
@@ -118,6 +120,7 @@ fn build() -> anyhow::Result<PathBuf> {
         .filter_map(|line| serde_json::from_str::<Value>(line).ok())
         .filter(|message| message["reason"] == "compiler-artifact")
         .filter(|message| message["target"]["name"] == "switchyard")
+        .filter(|message| message["profile"]["test"] == false)
         .find_map(|message| message["executable"].as_str().map(PathBuf::from))
         .context("cargo build reported no switchyard executable")
 }

@@ -4,12 +4,6 @@
 //! the rate-limit headers. The shapes every platform shares (plain, stream, usage,
 //! tools, errors, byte splits) are in `conformance.rs`.
 
-#![allow(
-    clippy::expect_used,
-    clippy::panic,
-    reason = "test helpers fail the test loudly, with the reason; clippy only exempts #[test] bodies"
-)]
-
 use e2e::checks::{chat_body, completion_text, read_error, read_json};
 use e2e::mock_upstream::MOCK_API_KEY;
 use e2e::{MockUpstream, TestConfig, TestGateway};

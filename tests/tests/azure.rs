@@ -5,12 +5,6 @@
 //! stream, usage, tools, errors, byte splits, and Azure's error bodies) are in
 //! `conformance.rs`.
 
-#![allow(
-    clippy::expect_used,
-    clippy::panic,
-    reason = "test helpers fail the test loudly, with the reason; clippy only exempts #[test] bodies"
-)]
-
 use e2e::checks::{chat_body, check_client_safe, completion_text, read_json};
 use e2e::mock_upstream::MOCK_API_KEY;
 use e2e::{MockUpstream, TestConfig, TestGateway};

@@ -1,12 +1,6 @@
 //! Bad client input gets a 4xx with an OpenAI error body that names the problem,
 //! never a 5xx, never reaches the upstream, and leaves the server serving.
 
-#![allow(
-    clippy::expect_used,
-    clippy::panic,
-    reason = "test helpers fail the test loudly, with the reason; clippy only exempts #[test] bodies"
-)]
-
 use e2e::checks::{ApiError, chat_body, read_error, read_json};
 use e2e::{MockUpstream, TestConfig, TestGateway};
 use serde_json::json;

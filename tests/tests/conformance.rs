@@ -10,19 +10,9 @@
 //! shows as ignored in every run. What only one platform does (its request
 //! translation, its options, its own answer shapes) is tested in its own file.
 
-#![allow(
-    clippy::expect_used,
-    clippy::panic,
-    reason = "test helpers fail the test loudly, with the reason; clippy only exempts #[test] bodies"
-)]
-
-#[path = "conformance/chat.rs"]
 mod chat;
-#[path = "conformance/errors.rs"]
 mod errors;
-#[path = "conformance/replay.rs"]
 mod replay;
-#[path = "conformance/tools.rs"]
 mod tools;
 
 /// The case list, as `e2e::platform_cases!` calls it.

@@ -5,15 +5,6 @@
 //! `too_many_connections` and closed, and the real binary raises its open-file soft
 //! limit so 1,100 idle connections do not stop it from serving.
 
-#![allow(
-    clippy::expect_used,
-    clippy::panic,
-    reason = "test helpers fail the test loudly, with the reason; clippy only exempts #[test] bodies"
-)]
-
-#[path = "connections/process.rs"]
-mod process;
-#[path = "connections/raw_http.rs"]
 mod raw_http;
 
 use std::time::{Duration, Instant};
@@ -24,7 +15,7 @@ use e2e::{MockUpstream, TestConfig, TestGateway};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use process::GatewayProcess;
+use crate::process::{self, GatewayProcess};
 use raw_http::{exchange, get, post_json, wait_closed};
 
 /// What a close may take beyond its timeout (scheduling on a busy 2-core box).
@@ -240,7 +231,7 @@ async fn eleven_hundred_idle_connections_do_not_take_the_binary_offline() {
     );
     let mock = MockUpstream::start().await.expect("mock upstream starts");
     let config = TestConfig::new().model("gpt-test", "openai", "mock-echo", &mock.base_url());
-    let gateway = GatewayProcess::start(&config, STOCK_SOFT_LIMIT).await;
+    let gateway = GatewayProcess::start_with_open_files(&config, Some(STOCK_SOFT_LIMIT)).await;
 
     let mut idle = Vec::with_capacity(IDLE);
     for index in 0..IDLE {

@@ -2,12 +2,6 @@
 //! stored whole (streamed or not), grouped by the client's or the server's id, kept
 //! per client, paginated; one log row per request with what a user would look for.
 
-#![allow(
-    clippy::expect_used,
-    clippy::panic,
-    reason = "test helpers fail the test loudly, with the reason; clippy only exempts #[test] bodies"
-)]
-
 use std::time::Duration;
 
 use e2e::checks::{read_error, read_json, read_stream};

@@ -5,12 +5,6 @@
 //! (plain, stream, usage, tools, errors, byte splits, and Coze's HTTP-200 error
 //! bodies) are in `conformance.rs`.
 
-#![allow(
-    clippy::expect_used,
-    clippy::panic,
-    reason = "test helpers fail the test loudly, with the reason; clippy only exempts #[test] bodies"
-)]
-
 use e2e::checks::{chat_body, read_error, read_json, read_stream};
 use e2e::mock_upstream::MOCK_API_KEY;
 use e2e::platforms::UTF8_TEXT;

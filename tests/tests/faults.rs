@@ -3,12 +3,6 @@
 //! requests to healthy adapters running at the same time succeed and the server keeps
 //! serving.
 
-#![allow(
-    clippy::expect_used,
-    clippy::panic,
-    reason = "test helpers fail the test loudly, with the reason; clippy only exempts #[test] bodies"
-)]
-
 use std::time::{Duration, Instant};
 
 use e2e::checks::{chat_body, completion_text, read_error, read_json};

@@ -9,13 +9,6 @@
 //! `e2e::platform_cases!`, with the platforms' table in `tests/src/platforms`; a
 //! platform that cannot run a case skips it here, with the reason.
 
-#![allow(
-    clippy::expect_used,
-    clippy::panic,
-    reason = "test helpers fail the test loudly, with the reason; clippy only exempts #[test] bodies"
-)]
-
-#[path = "honest_streams/cases.rs"]
 mod cases;
 
 e2e::platform_cases!(cases; openai: ok_error_stream, ok_error_whole, html_stream, html_whole,

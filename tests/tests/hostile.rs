@@ -16,23 +16,10 @@
 //! picks one per configured model (see its crate docs), and `tests/adapters/bloat` and
 //! `tests/adapters/longname` for `info()`.
 
-#![allow(
-    clippy::expect_used,
-    clippy::panic,
-    reason = "test helpers fail the test loudly, with the reason; clippy only exempts #[test] bodies"
-)]
-
-#[path = "hostile/answers.rs"]
 mod answers;
-#[path = "hostile/credentials.rs"]
 mod credentials;
-#[path = "hostile/headers.rs"]
 mod headers;
-#[path = "hostile/info.rs"]
 mod info;
-#[path = "hostile/origin.rs"]
 mod origin;
-#[path = "hostile/streams.rs"]
 mod streams;
-#[path = "hostile/support.rs"]
 mod support;

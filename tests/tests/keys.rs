@@ -2,12 +2,6 @@
 //! and the API answers accordingly (401, 403, 200), with the database holding no
 //! secret in clear.
 
-#![allow(
-    clippy::expect_used,
-    clippy::panic,
-    reason = "test helpers fail the test loudly, with the reason; clippy only exempts #[test] bodies"
-)]
-
 use std::time::Duration;
 
 use e2e::checks::{chat_body, read_error, read_json};

@@ -2,19 +2,15 @@
 //! model names (some of them 10 KB long) gets a 404 for each and cannot grow the
 //! exposition; the unknown names are counted together under `model="unknown"`.
 //!
-//! The Prometheus recorder is global to the process, so this file holds one test and
-//! nothing else that records metrics.
-
-#![allow(
-    clippy::expect_used,
-    clippy::panic,
-    reason = "test helpers fail the test loudly, with the reason; clippy only exempts #[test] bodies"
-)]
+//! The Prometheus recorder is global to a process, and this test binary runs every
+//! suite's gateways: the gateway here is the real binary, in a process of its own.
 
 use e2e::checks::{chat_body, read_error, read_json};
-use e2e::{MockUpstream, TestConfig, TestGateway};
+use e2e::{MockUpstream, TestConfig};
 use futures_util::StreamExt;
 use serde_json::json;
+
+use crate::process::GatewayProcess;
 
 /// How many unknown model names the client sends.
 const UNKNOWN: usize = 1000;
@@ -48,21 +44,25 @@ fn unknown_name(index: usize, seed: u64) -> String {
 }
 
 /// The body of request `index` for `model`: chats (streamed and not) and embeddings.
-fn request(gateway: &TestGateway, index: usize, model: &str) -> reqwest::RequestBuilder {
-    let client = gateway.client();
+fn request(
+    client: &reqwest::Client,
+    url: &str,
+    index: usize,
+    model: &str,
+) -> reqwest::RequestBuilder {
     match index % 3 {
         0 => client
-            .post(gateway.endpoint("/v1/embeddings"))
+            .post(format!("{url}/v1/embeddings"))
             .json(&json!({"model": model, "input": "hello"})),
         1 => {
             let mut body = chat_body(model, "hello");
             body["stream"] = json!(true);
             client
-                .post(gateway.endpoint("/v1/chat/completions"))
+                .post(format!("{url}/v1/chat/completions"))
                 .json(&body)
         }
         _ => client
-            .post(gateway.endpoint("/v1/chat/completions"))
+            .post(format!("{url}/v1/chat/completions"))
             .json(&chat_body(model, "hello")),
     }
 }
@@ -77,10 +77,9 @@ fn requests_with(metrics: &str, label: &str) -> f64 {
         .sum()
 }
 
-async fn scrape(gateway: &TestGateway) -> String {
-    let response = gateway
-        .client()
-        .get(gateway.endpoint("/metrics"))
+async fn scrape(client: &reqwest::Client, url: &str) -> String {
+    let response = client
+        .get(format!("{url}/metrics"))
         .send()
         .await
         .expect("the gateway answers /metrics");
@@ -92,15 +91,16 @@ async fn scrape(gateway: &TestGateway) -> String {
 async fn unknown_model_names_do_not_become_metric_labels() {
     let mock = MockUpstream::start().await.expect("mock upstream starts");
     let config = TestConfig::new().model("gpt-test", "openai", "mock-echo", &mock.base_url());
-    let gateway = TestGateway::start(&config.to_toml())
-        .await
-        .expect("gateway starts");
-    // The first scrape installs the process's recorder (requests before it are not
-    // counted), and gives the baseline.
-    let before = requests_with(&scrape(&gateway).await, "model=\"unknown\"");
+    // Its own process: the metrics recorder is process-wide, and this binary runs
+    // every other suite's gateways too.
+    let gateway = GatewayProcess::start(&config).await;
+    let (client, url) = (reqwest::Client::new(), gateway.url.as_str());
+    let before = requests_with(&scrape(&client, url).await, "model=\"unknown\"");
     let answer = read_json(
-        gateway
-            .chat(&chat_body("gpt-test", "hello"))
+        client
+            .post(format!("{url}/v1/chat/completions"))
+            .json(&chat_body("gpt-test", "hello"))
+            .send()
             .await
             .expect("the gateway answers"),
     )
@@ -114,9 +114,9 @@ async fn unknown_model_names_do_not_become_metric_labels() {
     let names: Vec<String> = (0..UNKNOWN).map(|i| unknown_name(i, seed)).collect();
     let failures: Vec<String> = futures_util::stream::iter(names.iter().enumerate())
         .map(|(index, name)| {
-            let gateway = &gateway;
+            let client = &client;
             async move {
-                let response = request(gateway, index, name)
+                let response = request(client, url, index, name)
                     .send()
                     .await
                     .expect("the gateway answers");
@@ -142,7 +142,7 @@ async fn unknown_model_names_do_not_become_metric_labels() {
         failures.first().map(String::as_str).unwrap_or_default()
     );
 
-    let metrics = scrape(&gateway).await;
+    let metrics = scrape(&client, url).await;
     assert!(
         metrics.len() < MAX_METRICS_BYTES,
         "/metrics must stay small whatever names clients send: {} bytes after {UNKNOWN} unknown names",

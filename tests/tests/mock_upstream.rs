@@ -1,12 +1,6 @@
 //! The mock upstream itself speaks the recorded OpenAI wire format: same fields as the
 //! recordings, same event order, same errors. The other suites rely on this.
 
-#![allow(
-    clippy::expect_used,
-    clippy::panic,
-    reason = "test helpers fail the test loudly, with the reason; clippy only exempts #[test] bodies"
-)]
-
 use std::collections::BTreeSet;
 
 use e2e::MockUpstream;

@@ -1,13 +1,6 @@
 //! What operators rely on: request ids, the overhead header, Prometheus metrics that
 //! move, CORS from an allowlist, and keys that never reach a client.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "test helpers fail the test loudly, with the reason; clippy only exempts #[test] bodies"
-)]
-
 use e2e::checks::{chat_body, read_error, read_json, read_stream};
 use e2e::mock_upstream::MOCK_API_KEY;
 use e2e::{MockUpstream, TestConfig, TestGateway};

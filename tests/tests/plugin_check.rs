@@ -3,12 +3,6 @@
 //! broken in the ways authors break them (wrong output, trap, endless loop, another
 //! contract version), and with fixture files that are themselves wrong.
 
-#![allow(
-    clippy::expect_used,
-    clippy::panic,
-    reason = "test helpers fail the test loudly, with the reason; clippy only exempts #[test] bodies"
-)]
-
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};

@@ -4,12 +4,6 @@
 //! embeddings and a slow upstream. The shapes every platform shares (plain, stream,
 //! usage, tools, errors, byte splits) are in `conformance.rs`.
 
-#![allow(
-    clippy::expect_used,
-    clippy::panic,
-    reason = "test helpers fail the test loudly, with the reason; clippy only exempts #[test] bodies"
-)]
-
 use std::time::Duration;
 
 use e2e::checks::{chat_body, completion_text, read_json};

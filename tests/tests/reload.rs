@@ -2,12 +2,6 @@
 //! folder changes the answers within a second without failing a single request; a bad
 //! file changes nothing but `/health`; removing the override brings back the built-in.
 
-#![allow(
-    clippy::expect_used,
-    clippy::panic,
-    reason = "test helpers fail the test loudly, with the reason; clippy only exempts #[test] bodies"
-)]
-
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};

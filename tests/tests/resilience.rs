@@ -2,12 +2,6 @@
 //! deployments, retries, fallbacks, timeouts, the circuit breaker, and cancellation
 //! when the client goes away.
 
-#![allow(
-    clippy::expect_used,
-    clippy::panic,
-    reason = "test helpers fail the test loudly, with the reason; clippy only exempts #[test] bodies"
-)]
-
 use std::time::{Duration, Instant};
 
 use e2e::checks::{chat_body, read_error, read_json, read_stream};

@@ -1,5 +1,6 @@
-//! The real `switchyard` binary as its own process, started with a given open-file
-//! soft limit, and the open-file limits and descriptors of a process read from /proc.
+//! The real `switchyard` binary as its own process (for what is process-wide: the
+//! metrics recorder, open-file limits), and a process's open-file limits and
+//! descriptors read from /proc.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -22,9 +23,14 @@ pub struct GatewayProcess {
 }
 
 impl GatewayProcess {
+    /// Starts the binary on `config`.
+    pub async fn start(config: &TestConfig) -> Self {
+        Self::start_with_open_files(config, None).await
+    }
+
     /// Starts the binary on `config` with its open-file soft limit set to `soft_limit`
     /// (the hard limit unchanged), as a login shell on a stock system would.
-    pub async fn start(config: &TestConfig, soft_limit: u64) -> Self {
+    pub async fn start_with_open_files(config: &TestConfig, soft_limit: Option<u64>) -> Self {
         let dir = tempfile::Builder::new()
             .prefix("switchyard-e2e-proc-")
             .tempdir()
@@ -44,9 +50,10 @@ impl GatewayProcess {
         let mut command = Command::new("sh");
         command
             .arg("-c")
-            .arg(format!(
-                "ulimit -S -n {soft_limit} && exec \"$0\" --config \"$1\""
-            ))
+            .arg(match soft_limit {
+                Some(limit) => format!("ulimit -S -n {limit} && exec \"$0\" --config \"$1\""),
+                None => "exec \"$0\" --config \"$1\"".to_string(),
+            })
             .arg(&switchyard)
             .arg(&config_path)
             .current_dir(dir.path())
