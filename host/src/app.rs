@@ -112,7 +112,6 @@ impl App {
         };
         tokio::spawn(load_adapters(plugins, Arc::clone(&state.config)));
         let router = crate::http::router(state.clone())
-            .layer(axum::middleware::from_fn(metrics::track))
             .layer(cors(&state.config.server.cors_allowed_origins)?)
             .layer(
                 ServiceBuilder::new()

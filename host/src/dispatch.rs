@@ -25,9 +25,7 @@ use crate::access::auth::Principal;
 use crate::dispatch::models::Deployment;
 use crate::error::GatewayError;
 use crate::plugins::bindings::Endpoint;
-use crate::record::conversation::Capture;
-use crate::record::metrics;
-use crate::record::outcome::CallInfo;
+use crate::record::call_record::CallRecord;
 use crate::state::AppState;
 use retry::Verdict;
 
@@ -53,45 +51,36 @@ pub enum Outcome {
     Stream(Box<relay::Started>),
 }
 
-/// One forwarded request: its outcome, the upstream headers clients act on, and what
-/// the metrics and the request log need to know.
+/// One forwarded request: its outcome and the upstream headers clients act on (what
+/// the request used and left behind is in its [`CallRecord`]).
 pub struct Forwarded {
     /// The answer, or why there is none.
     pub outcome: Result<Outcome, GatewayError>,
     /// Upstream headers passed through (rate-limit state, retry advice).
     pub passed: Vec<(HeaderName, HeaderValue)>,
-    /// The call as the record sees it.
-    pub info: CallInfo,
 }
 
-/// Forwards one request to `endpoint` with the raw client `body` for `principal`.
+/// Forwards one request to `endpoint` with the raw client `body` for `principal`,
+/// filling in its `record`.
 pub async fn forward(
     state: &AppState,
     endpoint: Endpoint,
     head: CallHead,
     principal: &Principal,
     body: Bytes,
-    capture: Option<Capture>,
+    record: &CallRecord,
 ) -> Forwarded {
-    let mut info = CallInfo {
-        model: head.model.chars().take(metrics::MAX_LOGGED_MODEL).collect(),
-        streamed: head.stream,
-        ..CallInfo::default()
-    };
+    record.requested(&head.model, head.stream);
     let mut passed = Vec::new();
     let request = Request {
         endpoint,
         head,
         principal,
         body,
-        capture,
+        record,
     };
-    let outcome = call(state, request, &mut info, &mut passed).await;
-    Forwarded {
-        outcome,
-        passed,
-        info,
-    }
+    let outcome = call(state, request, &mut passed).await;
+    Forwarded { outcome, passed }
 }
 
 /// Upstream response headers clients act on: rate-limit state and retry advice.
@@ -112,18 +101,17 @@ pub struct Request<'a> {
     pub principal: &'a Principal,
     /// The body, untouched, for the adapter.
     pub body: Bytes,
-    /// The conversation exchange being captured, if stored.
-    pub capture: Option<Capture>,
+    /// What the request leaves behind, filled in as the attempts go.
+    pub record: &'a CallRecord,
 }
 
 async fn call(
     state: &AppState,
     request: Request<'_>,
-    info: &mut CallInfo,
     passed: &mut Vec<(HeaderName, HeaderValue)>,
 ) -> Result<Outcome, GatewayError> {
     let requested = state.models.resolve(&request.head.model)?;
-    info.configured = true;
+    request.record.resolved(&requested.name);
     request.principal.check_model(&requested.name)?;
     let started = Instant::now();
     let budget = Duration::from_millis(state.config.routing.retry_budget_ms);
@@ -174,7 +162,7 @@ async fn call(
             }
             attempts += 1;
             passed.clear();
-            match attempt::run(state, &request, &model, route, info, passed).await {
+            match attempt::run(state, &request, &model, route, passed).await {
                 Ok(outcome) => {
                     route.breaker.record_success();
                     return Ok(outcome);
@@ -201,11 +189,11 @@ async fn call(
     }
     Err(last_error.unwrap_or_else(|| match requested.unset_key() {
         Some(variable) => GatewayError::ModelNotConfigured {
-            model: requested.name.clone(),
+            model: requested.name.to_string(),
             variable: variable.to_string(),
         },
         None => GatewayError::NoHealthyDeployment {
-            model: requested.name.clone(),
+            model: requested.name.to_string(),
         },
     }))
 }

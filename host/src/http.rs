@@ -18,24 +18,21 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, Uri};
-use axum::middleware::from_fn_with_state;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, post};
 
 use crate::access::{auth, limits};
 use crate::error::GatewayError;
-use crate::record::ledger;
+use crate::record::call_record;
 use crate::state::AppState;
 
 /// All routes, with the body limit that makes oversized bodies a 413 (announced ones
 /// before they reach a handler, see [`oversized`]). The API needs a
 /// client key (per `[auth]`), `/admin` the admin key; health and metrics are open.
-/// Proxied calls are written to the request log, refused ones included.
+/// Every request has a record (metrics); proxied calls are also written to the request
+/// log, refused ones included.
 pub fn router(state: AppState) -> Router {
     let limit = state.config.server.max_body_bytes;
-    let recorder = ledger::Recorder {
-        ledger: Arc::clone(&state.ledger),
-        limits: Arc::clone(&state.limits),
-    };
     let proxied = Router::new()
         .route("/v1/chat/completions", post(chat::completions))
         .route("/v1/embeddings", post(embeddings::create))
@@ -44,7 +41,7 @@ pub fn router(state: AppState) -> Router {
             limits::enforce,
         ))
         .route_layer(from_fn_with_state(Arc::clone(&state.auth), auth::clients))
-        .route_layer(from_fn_with_state(recorder, ledger::record));
+        .route_layer(from_fn(call_record::keep_in_log));
     let api = Router::new()
         .route("/v1/models", get(models::list))
         .route("/v1/models/{*id}", get(models::show))
@@ -68,6 +65,10 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))
         .layer(from_fn_with_state(limit, oversized::refuse))
+        .layer(from_fn_with_state(
+            Arc::clone(&state.ledger),
+            call_record::track,
+        ))
         .with_state(state)
 }
 

@@ -1,7 +1,8 @@
-//! What a request leaves behind: metrics ([`metrics`]), the request log written in
-//! batches ([`ledger`]) and stored conversations ([`conversation`]).
+//! What a request leaves behind: its [`call_record`] (opened on arrival, finished once),
+//! which feeds the metrics ([`metrics`]), the request log written in batches
+//! ([`ledger`]) and stored conversations ([`conversation`]).
 
+pub mod call_record;
 pub mod conversation;
 pub mod ledger;
 pub mod metrics;
-pub mod outcome;

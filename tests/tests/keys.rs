@@ -654,3 +654,58 @@ async fn a_keys_limits_are_exact_at_the_boundary_with_openai_headers() {
         "the slot is free again"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_holds_its_concurrency_slot_until_the_client_lets_go() {
+    let mock = MockUpstream::start().await.expect("mock");
+    let config = TestConfig::new()
+        .client_auth(true)
+        .admin_key(ADMIN)
+        .model("gpt-a", "openai", "mock-echo", &mock.base_url())
+        .model("gpt-stall", "openai", "mock-stall-stream", &mock.base_url());
+    let gateway = TestGateway::start(&config.to_toml())
+        .await
+        .expect("gateway starts");
+    let one = create_key(
+        &gateway,
+        json!({"name": "one", "limits": {"max_concurrent": 1}}),
+    )
+    .await;
+    let one = one["secret"].as_str().expect("secret");
+
+    // The upstream sends a first chunk, then nothing: the stream is open.
+    let mut body = chat_body("gpt-stall", "hi");
+    body["stream"] = json!(true);
+    let mut stream = gateway
+        .client()
+        .post(gateway.endpoint("/v1/chat/completions"))
+        .bearer_auth(one)
+        .json(&body)
+        .send()
+        .await
+        .expect("the gateway answers");
+    assert_eq!(stream.status(), StatusCode::OK);
+    let first = stream.chunk().await.expect("a first chunk");
+    assert!(first.is_some(), "the stream has begun");
+    assert_eq!(
+        chat_as(&gateway, Some(one), "gpt-a").await.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "the open stream holds the key's one slot"
+    );
+
+    // The client goes away: the slot comes back without waiting for the upstream.
+    drop(stream);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let status = chat_as(&gateway, Some(one), "gpt-a").await.status();
+        if status == StatusCode::OK {
+            break;
+        }
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the slot of an abandoned stream is given back"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

@@ -1,6 +1,7 @@
-//! `/metrics` labels only configured models: a client that sends a thousand made-up
-//! model names (some of them 10 KB long) gets a 404 for each and cannot grow the
-//! exposition; the unknown names are counted together under `model="unknown"`.
+//! What `/metrics` shows of requests: labels only for configured models (a client that
+//! sends a thousand made-up model names, some of them 10 KB long, gets a 404 for each
+//! and cannot grow the exposition; the unknown names are counted together under
+//! `model="unknown"`), and in-flight gauges that follow a stream to its end.
 //!
 //! The Prometheus recorder is global to a process, and this test binary runs every
 //! suite's gateways: the gateway here is the real binary, in a process of its own.
@@ -168,4 +169,51 @@ async fn unknown_model_names_do_not_become_metric_labels() {
         requests_with(&metrics, "model=\"gpt-test\"") >= 1.0,
         "the configured model keeps its own label"
     );
+}
+
+/// The value of the unlabelled gauge `name`.
+fn gauge(metrics: &str, name: &str) -> Option<f64> {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_streams_gauge_counts_a_stream_until_its_client_lets_go() {
+    let mock = MockUpstream::start().await.expect("mock upstream starts");
+    let config = TestConfig::new().model("stall", "openai", "mock-stall-stream", &mock.base_url());
+    let gateway = GatewayProcess::start(&config).await;
+    let (client, url) = (reqwest::Client::new(), gateway.url.as_str());
+    let streams = |metrics: &str| gauge(metrics, "switchyard_streams_in_flight");
+
+    let mut body = chat_body("stall", "hello");
+    body["stream"] = json!(true);
+    let mut stream = client
+        .post(format!("{url}/v1/chat/completions"))
+        .json(&body)
+        .send()
+        .await
+        .expect("the gateway answers");
+    assert_eq!(stream.status(), 200);
+    assert!(stream.chunk().await.expect("a first chunk").is_some());
+    let during = scrape(&client, url).await;
+    assert_eq!(streams(&during), Some(1.0), "one stream open:\n{during}");
+    assert_eq!(
+        gauge(&during, "switchyard_requests_in_flight"),
+        Some(1.0),
+        "the scrape itself is the one request before its answer"
+    );
+
+    drop(stream);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        if streams(&scrape(&client, url).await) == Some(0.0) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the stream leaves the gauge when its client goes away"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }

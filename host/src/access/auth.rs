@@ -1,6 +1,6 @@
 //! Who is calling: a client key, the admin, or nobody. The API middleware puts the
-//! [`Principal`] in the request's extensions (for handlers) and the response's (for
-//! the request log); the admin middleware guards `/admin`.
+//! [`Principal`] in the request's extensions (for handlers and limits) and names the
+//! caller in the request's record; the admin middleware guards `/admin`.
 
 use std::sync::Arc;
 
@@ -14,6 +14,7 @@ use subtle::ConstantTimeEq;
 use crate::access::keys::{KeyRing, Refusal};
 use crate::config::AuthConfig;
 use crate::error::GatewayError;
+use crate::record::call_record::CallRecord;
 use crate::store::ClientKey;
 
 /// The caller of a request.
@@ -166,10 +167,11 @@ pub async fn clients(State(auth): State<Arc<Auth>>, mut request: Request, next: 
         Err(err) => return err.into_response(),
     };
     tracing::Span::current().record("client", principal.client_id());
-    request.extensions_mut().insert(principal.clone());
-    let mut response = next.run(request).await;
-    response.extensions_mut().insert(principal);
-    response
+    if let Some(record) = request.extensions().get::<CallRecord>() {
+        record.identify(principal.client_id());
+    }
+    request.extensions_mut().insert(principal);
+    next.run(request).await
 }
 
 /// Middleware for `/admin`: the admin key or 401; 403 when no admin key is configured.

@@ -2,9 +2,10 @@
 //! flight. One trait, [`LimitStore`], so a shared store (Redis, ...) can stand in for
 //! the in-process [`MemoryLimits`] when several gateways serve the same keys.
 //!
-//! The request path calls [`LimitStore::admit`] after authentication, keeps the
-//! [`Admission`] until the response body has been sent ([`Admission::attach`]), and
-//! calls [`LimitStore::record`] once an answer's real usage is known. A refusal is a
+//! The request path ([`enforce`]) calls [`LimitStore::admit`] after authentication,
+//! has the request's record hold the [`Admission`]'s slot until the answer has been
+//! delivered, and calls [`LimitStore::record`] when the record settles the answer's
+//! real usage. A refusal is a
 //! [`Limited`], which renders as OpenAI's 429 (`rate_limit_exceeded`).
 
 mod memory;
@@ -19,6 +20,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::error::GatewayError;
+use crate::record::call_record::CallRecord;
 use crate::store::KeyLimits;
 use response::openai_duration;
 
@@ -210,8 +213,9 @@ impl Limited {
 }
 
 /// Middleware on the proxied routes, after authentication: admits the caller's key
-/// under its limits (429 when over), adds the `x-ratelimit-*` headers, and holds the
-/// concurrency slot until the response body is done.
+/// under its limits (429 when over), adds the `x-ratelimit-*` headers, holds the
+/// concurrency slot in the request's record until the answer is delivered, and has the
+/// record settle the answer's tokens against the key's tokens-per-minute window.
 pub async fn enforce(
     axum::extract::State(limits): axum::extract::State<SharedLimits>,
     request: axum::extract::Request,
@@ -226,8 +230,23 @@ pub async fn enforce(
     let Some((id, key_limits)) = key else {
         return next.run(request).await;
     };
+    let Some(record) = request.extensions().get::<CallRecord>().cloned() else {
+        return GatewayError::Internal("the request has no record to hold its limits".into())
+            .into_response();
+    };
     match limits.admit(&id, key_limits) {
-        Ok(admission) => admission.attach(next.run(request).await),
+        Ok(admission) => {
+            let headers = admission.headers;
+            if let Some(permit) = admission.permit {
+                record.hold(permit);
+            }
+            record.settle_with(Box::new(move |tokens| {
+                limits.record(&id, key_limits, tokens)
+            }));
+            let mut response = next.run(request).await;
+            headers.write_to(response.headers_mut());
+            response
+        }
         Err(limited) => limited.into_response(),
     }
 }

@@ -18,8 +18,6 @@ use crate::plugins::bindings::{CallContext, Endpoint, StreamFraming, UpstreamReq
 use crate::plugins::registry::Adapter;
 use crate::plugins::session::PluginFault;
 use crate::plugins::verify;
-use crate::record::metrics;
-use crate::record::outcome::{CallInfo, StreamOutcome};
 use crate::state::AppState;
 
 /// Runs one attempt of `request` on `route`, a deployment of `model`.
@@ -28,12 +26,12 @@ pub async fn run(
     request: &Request<'_>,
     model: &Model,
     route: &Arc<Deployment>,
-    info: &mut CallInfo,
     passed: &mut Vec<(HeaderName, HeaderValue)>,
 ) -> Result<Outcome, GatewayError> {
     let started = Instant::now();
     let deadline = started + model.timeouts.total;
-    let (mut call, upstream_request) = prepare(state, request, route, info, started).await?;
+    let record = request.record;
+    let (mut call, upstream_request) = prepare(state, request, route, started).await?;
     let framing = upstream_request.response_framing;
     let upstream_started = Instant::now();
     let first_byte = deadline.min(upstream_started + model.timeouts.first_byte);
@@ -45,7 +43,7 @@ pub async fn run(
         first_byte,
     )
     .await?;
-    info.upstream = Some(upstream_started.elapsed());
+    record.upstream_took(upstream_started.elapsed());
     passed.extend(
         response
             .headers()
@@ -71,17 +69,13 @@ pub async fn run(
             let mut relay = Relay::open(call, response, framing).await?;
             relay.limit_time(model.timeouts.stream_idle, deadline);
             if head.stream {
-                let outcome = Arc::new(StreamOutcome::default());
-                relay.report_to(Arc::clone(&outcome));
+                relay.report_to(record.clone());
                 let started = relay.start().await?;
-                info.stream = Some(outcome);
+                record.stream_started();
                 Ok(Outcome::Stream(Box::new(started)))
             } else {
-                let (body, usage, capture) = relay.collect().await?;
-                info.usage = usage;
-                info.exchange = capture
-                    .and_then(|c| c.complete_from_body(&body))
-                    .map(Box::new);
+                let (body, usage) = relay.collect().await?;
+                record.answered_whole(usage, &body);
                 Ok(Outcome::Whole(body))
             }
         }
@@ -95,8 +89,8 @@ pub async fn run(
             )
             .await
             .map_err(|_| timed_out(route))??;
-            info.upstream = Some(upstream_started.elapsed());
-            let outcome = answer(state, &mut call, &upstream, request, info).await;
+            record.upstream_took(upstream_started.elapsed());
+            let outcome = answer(state, &mut call, &upstream, request).await;
             call.recycle();
             outcome
         }
@@ -108,7 +102,6 @@ async fn prepare(
     state: &AppState,
     request: &Request<'_>,
     route: &Arc<Deployment>,
-    info: &mut CallInfo,
     started: Instant,
 ) -> Result<(Call, UpstreamRequest), GatewayError> {
     let endpoint = request.endpoint;
@@ -133,8 +126,7 @@ async fn prepare(
             Some("model"),
         ));
     }
-    info.platform.clone_from(&adapter.info.name);
-    info.adapter_version.clone_from(&adapter.info.version);
+    request.record.served_by(&adapter.name, &adapter.version);
     let span = tracing::Span::current();
     span.record("model", route.name.as_str());
     span.record("adapter", adapter.info.name.as_str());
@@ -152,13 +144,11 @@ async fn prepare(
     };
     let mut call = Call {
         started,
-        client_id: client_id.to_string(),
         route: Arc::clone(route),
         adapter,
         ctx,
         session,
         permit,
-        capture: request.capture.clone(),
     };
     let upstream_request = verify::request(
         &call.adapter,
@@ -194,22 +184,15 @@ async fn answer(
     call: &mut Call,
     upstream: &crate::plugins::bindings::UpstreamResponse,
     request: &Request<'_>,
-    info: &mut CallInfo,
 ) -> Result<Outcome, GatewayError> {
     let translated = verify::response(
         &call.adapter,
         call.session.transform_response(&call.ctx, upstream).await,
         state.config.upstream.max_response_bytes,
     )?;
-    if let Some(usage) = &translated.usage {
-        metrics::record_tokens(&call.route.name, &call.client_id, usage);
-    }
-    info.usage = translated.usage;
-    info.exchange = call
-        .capture
-        .take()
-        .and_then(|c| c.complete_from_body(&translated.body))
-        .map(Box::new);
+    request
+        .record
+        .answered_whole(translated.usage, &translated.body);
     let head = &request.head;
     if head.stream && request.endpoint == Endpoint::ChatCompletions {
         let chunks = unfold::chunks(&translated.body, head.include_usage)

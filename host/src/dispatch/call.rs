@@ -10,14 +10,11 @@ use crate::dispatch::models::Deployment;
 use crate::plugins::bindings::CallContext;
 use crate::plugins::registry::Adapter;
 use crate::plugins::session::Session;
-use crate::record::conversation::Capture;
 
 /// Everything a call needs after resolution.
 pub struct Call {
     /// When the gateway received the request.
     pub started: Instant,
-    /// The client the call is made for.
-    pub client_id: String,
     /// The resolved model.
     pub route: Arc<Deployment>,
     /// The adapter version serving this call, held to the end.
@@ -28,8 +25,6 @@ pub struct Call {
     pub session: Session,
     /// The capacity slot this call occupies until it ends.
     pub permit: OwnedSemaphorePermit,
-    /// The conversation exchange being captured, if stored.
-    pub capture: Option<Capture>,
 }
 
 impl Call {

@@ -55,8 +55,8 @@ pub struct Timeouts {
 /// A public model.
 #[derive(Debug)]
 pub struct Model {
-    /// The public name.
-    pub name: String,
+    /// The public name (shared with the request records and metric labels).
+    pub name: Arc<str>,
     /// Its deployments (at least one).
     pub deployments: Vec<Arc<Deployment>>,
     /// Models to try, in order, when every deployment fails.
@@ -187,7 +187,7 @@ impl ModelTable {
                     })
                     .collect();
                 let entry = Model {
-                    name: model.name.clone(),
+                    name: Arc::from(model.name.as_str()),
                     deployments,
                     fallbacks: model.fallbacks.clone(),
                     timeouts: Timeouts {

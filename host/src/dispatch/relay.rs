@@ -2,7 +2,6 @@
 //! OpenAI chunks as SSE to the client, ending with `data: [DONE]`. A failure after
 //! the stream started ends it with an OpenAI error event, never a silent cut.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -18,9 +17,8 @@ use crate::error::GatewayError;
 use crate::plugins::bindings::{StreamEvent, StreamFraming, StreamOutput, Usage};
 use crate::plugins::session::CallResult;
 use crate::plugins::verify;
-use crate::record::conversation::Capture;
-use crate::record::metrics::{self, InFlight};
-use crate::record::outcome::StreamOutcome;
+use crate::record::call_record::CallRecord;
+use crate::record::metrics;
 
 /// One upstream stream being translated.
 pub struct Relay {
@@ -31,11 +29,10 @@ pub struct Relay {
     events: Vec<StreamEvent>,
     finished: bool,
     first_chunk_seen: bool,
-    _in_flight: InFlight,
     /// The latest cumulative usage the adapter reported.
     pub usage: Option<Usage>,
-    /// Where the end of a relayed stream is reported (request log, conversation).
-    outcome: Option<Arc<StreamOutcome>>,
+    /// Where the end of a stream relayed to the client is reported.
+    record: Option<CallRecord>,
     /// The chunks so far, folded, when the conversation is being captured.
     transcript: Option<Aggregator>,
     /// Longest wait for the next upstream bytes.
@@ -76,9 +73,8 @@ impl Relay {
             events: Vec::new(),
             finished: false,
             first_chunk_seen: false,
-            _in_flight: InFlight::start(metrics::STREAMS_IN_FLIGHT),
             usage: None,
-            outcome: None,
+            record: None,
             transcript: None,
             idle: Duration::MAX,
             deadline: None,
@@ -110,12 +106,13 @@ impl Relay {
             })
     }
 
-    /// Reports the stream's end, usage and captured exchange to `outcome`.
-    pub fn report_to(&mut self, outcome: Arc<StreamOutcome>) {
-        if self.call.capture.is_some() {
+    /// Reports the stream's end, its usage and (when the conversation is kept) the
+    /// reply to `record`.
+    pub fn report_to(&mut self, record: CallRecord) {
+        if record.wants_reply() {
             self.transcript = Some(Aggregator::default());
         }
-        self.outcome = Some(outcome);
+        self.record = Some(record);
     }
 
     /// Folds a step into the transcript and, at the end, reports the outcome.
@@ -126,24 +123,21 @@ impl Relay {
         if let Some(transcript) = &mut self.transcript {
             chunks.iter().for_each(|c| transcript.add(c));
         }
-        let Some(outcome) = &self.outcome else {
+        let Some(record) = &self.record else {
             return;
         };
         match step {
             Step::Chunks(_) => {}
             Step::End(_) => {
-                let exchange = match (self.call.capture.take(), self.transcript.take()) {
-                    (Some(capture), Some(transcript)) => {
-                        let completion = transcript.finish(None);
-                        completion
-                            .pointer("/choices/0/message")
-                            .map(|reply| capture.complete(reply))
+                if let Some(transcript) = self.transcript.take() {
+                    let completion = transcript.finish(None);
+                    if let Some(reply) = completion.pointer("/choices/0/message") {
+                        record.replied(reply);
                     }
-                    _ => None,
-                };
-                outcome.ended(self.usage, exchange);
+                }
+                record.stream_ended(self.usage);
             }
-            Step::Failed(_, err) => outcome.failed(err.error_type(), self.usage),
+            Step::Failed(_, err) => record.stream_failed(err.error_type(), self.usage),
         }
     }
 
@@ -175,7 +169,7 @@ impl Relay {
                             if !self.first_chunk_seen {
                                 self.first_chunk_seen = true;
                                 metrics::record_first_token(
-                                    &self.call.adapter.info.name,
+                                    &self.call.adapter.name,
                                     self.call.started,
                                 );
                             }
@@ -211,9 +205,6 @@ impl Relay {
             Err(err) => return self.fail(chunks, err),
         }
         self.finished = true;
-        if let Some(usage) = &self.usage {
-            metrics::record_tokens(&self.call.route.name, &self.call.client_id, usage);
-        }
         Step::End(chunks)
     }
 
@@ -260,13 +251,11 @@ impl Relay {
 }
 
 impl Relay {
-    /// Runs the stream to its end and returns the completion body, the usage the
-    /// adapter reported and the conversation capture: a streaming-only upstream serving
-    /// a client that did not ask for a stream. An error before the end is answered as
-    /// an HTTP error: nothing has reached the client yet.
-    pub async fn collect(
-        mut self,
-    ) -> Result<(Bytes, Option<Usage>, Option<Capture>), GatewayError> {
+    /// Runs the stream to its end and returns the completion body and the usage the
+    /// adapter reported: a streaming-only upstream serving a client that did not ask
+    /// for a stream. An error before the end is answered as an HTTP error: nothing has
+    /// reached the client yet.
+    pub async fn collect(mut self) -> Result<(Bytes, Option<Usage>), GatewayError> {
         let mut aggregator = Aggregator::default();
         while let Some(step) = self.step().await {
             match step {
@@ -277,13 +266,12 @@ impl Relay {
             }
         }
         let usage = self.usage;
-        let capture = self.call.capture.take();
         self.recycle().await;
         let body = aggregator.finish(usage);
         let body = serde_json::to_vec(&body)
             .map(Bytes::from)
             .map_err(|err| GatewayError::Internal(err.to_string()))?;
-        Ok((body, usage, capture))
+        Ok((body, usage))
     }
 
     /// Waits for the first output before committing to a 200: a stream that fails

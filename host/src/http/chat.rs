@@ -11,6 +11,7 @@ use crate::access::auth::Principal;
 use crate::dispatch::{self, CallHead};
 use crate::error::GatewayError;
 use crate::plugins::bindings::Endpoint;
+use crate::record::call_record::CallRecord;
 use crate::record::conversation;
 use crate::state::AppState;
 
@@ -36,6 +37,7 @@ struct StreamOptions {
 pub(crate) async fn completions(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
+    Extension(record): Extension<CallRecord>,
     headers: HeaderMap,
     JsonBody { head, raw: body }: JsonBody<ChatHead>,
 ) -> Result<Response, GatewayError> {
@@ -56,20 +58,21 @@ pub(crate) async fn completions(
                 .unwrap_or(false),
     };
     let (capture, body) = conversation::begin(
-        &principal,
-        state.config.conversations.enabled,
+        principal.client_id(),
+        principal.stores_conversations(state.config.conversations.enabled),
         &headers,
         &call.model,
         body,
     )?;
     let conversation_id = capture.as_ref().map(|c| c.conversation_id.clone());
+    record.capture(capture);
     let forwarded = dispatch::forward(
         &state,
         Endpoint::ChatCompletions,
         call,
         &principal,
         body,
-        capture,
+        &record,
     )
     .await;
     let mut response = super::render::openai(forwarded);

@@ -11,6 +11,7 @@ use crate::access::auth::Principal;
 use crate::dispatch::{self, CallHead};
 use crate::error::GatewayError;
 use crate::plugins::bindings::Endpoint;
+use crate::record::call_record::CallRecord;
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -24,6 +25,7 @@ pub(crate) struct EmbeddingsHead {
 pub(crate) async fn create(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
+    Extension(record): Extension<CallRecord>,
     JsonBody { head, raw: body }: JsonBody<EmbeddingsHead>,
 ) -> Result<Response, GatewayError> {
     let call = CallHead {
@@ -31,7 +33,14 @@ pub(crate) async fn create(
         stream: false,
         include_usage: false,
     };
-    let forwarded =
-        dispatch::forward(&state, Endpoint::Embeddings, call, &principal, body, None).await;
+    let forwarded = dispatch::forward(
+        &state,
+        Endpoint::Embeddings,
+        call,
+        &principal,
+        body,
+        &record,
+    )
+    .await;
     Ok(super::render::openai(forwarded))
 }

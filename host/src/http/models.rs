@@ -11,7 +11,7 @@ use crate::state::AppState;
 
 fn model_object(model: &Model) -> Value {
     json!({
-        "id": model.name,
+        "id": &*model.name,
         "object": "model",
         "created": 0,
         "owned_by": model.primary_adapter(),

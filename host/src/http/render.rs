@@ -16,11 +16,7 @@ use crate::dispatch::{Forwarded, Outcome};
 
 /// Renders `forwarded` for an OpenAI client.
 pub fn openai(forwarded: Forwarded) -> Response {
-    let Forwarded {
-        outcome,
-        passed,
-        info,
-    } = forwarded;
+    let Forwarded { outcome, passed } = forwarded;
     let mut response = match outcome {
         Ok(Outcome::Whole(body)) => json(body),
         // A whole answer told as a stream is a stream that ended at its first step.
@@ -35,7 +31,6 @@ pub fn openai(forwarded: Forwarded) -> Response {
             headers.insert(name, value);
         }
     }
-    response.extensions_mut().insert(info);
     response
 }
 

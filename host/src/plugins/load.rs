@@ -1,6 +1,7 @@
 //! Turning bytes into a validated [`Adapter`]: compile off the async runtime, check
 //! the contract version, type-check against the linker, and ask the adapter who it is.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
@@ -104,6 +105,8 @@ pub async fn load(
     let default_base = reqwest::Url::parse(&info.default_base_url).ok();
     Ok(Adapter {
         default_base,
+        name: Arc::from(info.name.as_str()),
+        version: Arc::from(info.version.as_str()),
         info,
         contract,
         source,

@@ -31,6 +31,10 @@ impl AdapterSource {
 pub struct Adapter {
     /// What the adapter says about itself.
     pub info: PluginInfo,
+    /// `info.name`, shared with the request records and metric labels that name it.
+    pub name: Arc<str>,
+    /// `info.version`, shared likewise.
+    pub version: Arc<str>,
     /// `info.default_base_url`, parsed once at load (`None` when it gives none).
     pub default_base: Option<reqwest::Url>,
     /// The contract version the component targets (`0.1.0`), from its export name.

@@ -6,7 +6,6 @@ use bytes::Bytes;
 use http::HeaderMap;
 use serde_json::{Map, Value};
 
-use crate::access::auth::Principal;
 use crate::error::GatewayError;
 use crate::store::{Exchange, now_millis};
 
@@ -47,17 +46,17 @@ impl Capture {
     }
 }
 
-/// Starts capturing when `principal`'s conversations are stored. Returns the capture
-/// and the body to forward: `metadata.conversation_id` is the gateway's, so it is
-/// removed before the request goes upstream.
+/// Starts capturing for `client_id` when its conversations are `stored`. Returns the
+/// capture and the body to forward: `metadata.conversation_id` is the gateway's, so it
+/// is removed before the request goes upstream.
 pub fn begin(
-    principal: &Principal,
-    enabled_globally: bool,
+    client_id: &str,
+    stored: bool,
     headers: &HeaderMap,
     model: &str,
     body: Bytes,
 ) -> Result<(Option<Capture>, Bytes), GatewayError> {
-    if !principal.stores_conversations(enabled_globally) {
+    if !stored {
         return Ok((None, body));
     }
     let Ok(Value::Object(mut request)) = serde_json::from_slice::<Value>(&body) else {
@@ -92,7 +91,7 @@ pub fn begin(
     };
     let capture = Capture {
         conversation_id,
-        client_id: principal.client_id().to_string(),
+        client_id: client_id.to_string(),
         model: model.to_string(),
         messages,
     };

@@ -1,19 +1,14 @@
-//! Prometheus metrics, served at `/metrics`. Request metrics are recorded by the
-//! `track` middleware from what the proxy leaves in the response's extensions
-//! ([`CallInfo`]); stream metrics by the relay; reload metrics by the watcher.
+//! Prometheus metrics, served at `/metrics`. Request metrics are recorded from each
+//! request's record ([`super::call_record`]): at its response head, and its tokens when
+//! it finishes; the first-token time by the relay; reload metrics by the watcher.
 
-use std::sync::OnceLock;
-use std::time::Instant;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
-use axum::extract::{MatchedPath, Request};
-use axum::middleware::Next;
-use axum::response::Response;
-use http::HeaderValue;
-use metrics::{counter, gauge, histogram};
+use metrics::{Label, SharedString, counter, gauge, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use crate::plugins::bindings::Usage;
-use crate::record::outcome::CallInfo;
 
 /// Requests answered, by route, model, platform and status.
 pub const REQUESTS: &str = "switchyard_requests_total";
@@ -90,21 +85,18 @@ impl Drop for InFlight {
 }
 
 /// Records tokens used by `key` on `model`.
-pub fn record_tokens(model: &str, key: &str, usage: &Usage) {
-    let labels = |direction: &'static str| {
-        [
-            ("model", model.to_string()),
-            ("key", key.to_string()),
-            ("direction", direction.to_string()),
-        ]
-    };
-    counter!(TOKENS, &labels("prompt")).increment(u64::from(usage.prompt_tokens));
-    counter!(TOKENS, &labels("completion")).increment(u64::from(usage.completion_tokens));
+pub fn record_tokens(model: &Arc<str>, key: &str, usage: &Usage) {
+    let model = SharedString::from_shared(Arc::clone(model));
+    let key = SharedString::from_owned(key.to_string());
+    counter!(TOKENS, "model" => model.clone(), "key" => key.clone(), "direction" => "prompt")
+        .increment(u64::from(usage.prompt_tokens));
+    counter!(TOKENS, "model" => model, "key" => key, "direction" => "completion")
+        .increment(u64::from(usage.completion_tokens));
 }
 
 /// Records the time to the first streamed chunk.
-pub fn record_first_token(platform: &str, since: Instant) {
-    histogram!(TIME_TO_FIRST_TOKEN, "platform" => platform.to_string())
+pub fn record_first_token(platform: &Arc<str>, since: Instant) {
+    histogram!(TIME_TO_FIRST_TOKEN, "platform" => SharedString::from_shared(Arc::clone(platform)))
         .record(since.elapsed().as_secs_f64());
 }
 
@@ -114,45 +106,52 @@ pub fn record_reload(adapter: &str, ok: bool) {
     counter!(ADAPTER_RELOADS, "adapter" => adapter.to_string(), "result" => result).increment(1);
 }
 
-/// Middleware: request count, duration, in-flight gauge, upstream time and overhead
-/// (also as the `x-switchyard-overhead-ms` header on proxied calls).
-pub async fn track(request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
-    let started = Instant::now();
-    let in_flight = InFlight::start(REQUESTS_IN_FLIGHT);
-    let mut response = next.run(request).await;
-    drop(in_flight);
-    let elapsed = started.elapsed();
-    let info = response.extensions().get::<CallInfo>();
-    let (model, platform, upstream) = info.map_or_else(Default::default, |info| {
-        let model = if info.configured {
-            info.model.clone()
-        } else {
-            UNKNOWN_MODEL.to_string()
-        };
-        (model, info.platform.clone(), info.upstream)
-    });
-    let labels = [
-        ("route", route.clone()),
-        ("model", model),
-        ("platform", platform.clone()),
-        ("status", response.status().as_u16().to_string()),
+/// The labels of a request's metrics, as known at its response head.
+pub struct HeadLabels<'a> {
+    /// The configured model, if the client's name resolved to one.
+    pub model: Option<&'a Arc<str>>,
+    /// Whether dispatch read a model name (an unresolved one counts as `unknown`; a
+    /// request refused before has an empty model label).
+    pub named: bool,
+    /// The adapter of the last attempt.
+    pub platform: Option<&'a Arc<str>>,
+    /// The status answered.
+    pub status: u16,
+}
+
+/// Records a response head on `route`: the request count and time to the head, and,
+/// when an upstream answered, its time and the gateway's overhead (returned, for the
+/// `x-switchyard-overhead-ms` header).
+pub fn record_answer(
+    route: &str,
+    labels: &HeadLabels<'_>,
+    elapsed: Duration,
+    upstream: Option<Duration>,
+) -> Option<Duration> {
+    let shared = |name: Option<&Arc<str>>| {
+        name.map_or(SharedString::const_str(""), |name| {
+            SharedString::from_shared(Arc::clone(name))
+        })
+    };
+    let model = match labels.model {
+        None if labels.named => SharedString::const_str(UNKNOWN_MODEL),
+        model => shared(model),
+    };
+    let platform = shared(labels.platform);
+    let route = SharedString::from_owned(route.to_string());
+    let all = vec![
+        Label::new("route", route.clone()),
+        Label::new("model", model),
+        Label::new("platform", platform.clone()),
+        Label::new("status", labels.status.to_string()),
     ];
-    counter!(REQUESTS, &labels).increment(1);
-    histogram!(REQUEST_DURATION, &labels).record(elapsed.as_secs_f64());
-    if let Some(upstream) = upstream {
-        histogram!(UPSTREAM_DURATION, "platform" => platform).record(upstream.as_secs_f64());
-        let overhead = elapsed.saturating_sub(upstream);
-        histogram!(OVERHEAD, "route" => route).record(overhead.as_secs_f64());
-        let millis = format!("{:.3}", overhead.as_secs_f64() * 1000.0);
-        if let Ok(value) = HeaderValue::from_str(&millis) {
-            response.headers_mut().insert(OVERHEAD_HEADER, value);
-        }
-    }
-    response
+    counter!(REQUESTS, all.clone()).increment(1);
+    histogram!(REQUEST_DURATION, all).record(elapsed.as_secs_f64());
+    let upstream = upstream?;
+    histogram!(UPSTREAM_DURATION, "platform" => platform).record(upstream.as_secs_f64());
+    let overhead = elapsed.saturating_sub(upstream);
+    histogram!(OVERHEAD, "route" => route).record(overhead.as_secs_f64());
+    Some(overhead)
 }
 
 /// The Prometheus text of every metric recorded so far (empty when another recorder

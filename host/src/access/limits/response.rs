@@ -1,15 +1,13 @@
 //! What limits add to responses: the `x-ratelimit-*` headers of an admitted request,
-//! held until its body ends, and the 429 of a refused one, shaped like OpenAI's.
+//! and the 429 of a refused one, shaped like OpenAI's.
 
 use std::time::Duration;
 
 use axum::Json;
-use axum::body::Body;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use http_body_util::BodyExt;
 
-use super::{Admission, Limited, RateLimitHeaders, Window};
+use super::{Limited, RateLimitHeaders, Window};
 use crate::error::{ErrorBody, ErrorObject, ErrorType};
 
 const LIMIT_REQUESTS: HeaderName = HeaderName::from_static("x-ratelimit-limit-requests");
@@ -54,27 +52,6 @@ fn write_window(
     headers.insert(remaining, HeaderValue::from(window.remaining));
     if let Ok(value) = HeaderValue::try_from(openai_duration(window.reset)) {
         headers.insert(reset, value);
-    }
-}
-
-// === impl Admission ===
-
-impl Admission {
-    /// Adds the `x-ratelimit-*` headers to `response` and ties the concurrency slot to
-    /// its body, so a streamed answer keeps the slot until the last chunk is sent or
-    /// the client goes away.
-    pub fn attach(self, mut response: Response) -> Response {
-        self.headers.write_to(response.headers_mut());
-        let Some(permit) = self.permit else {
-            return response;
-        };
-        response.map(|body| {
-            // The closure owns the permit, so it lives exactly as long as the body.
-            Body::new(body.map_frame(move |frame| {
-                let _held = &permit;
-                frame
-            }))
-        })
     }
 }
 

@@ -1,8 +1,7 @@
 use std::time::Duration;
 
-use axum::body::Body;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use http_body_util::BodyExt;
 use tokio::time::advance;
 
@@ -134,7 +133,7 @@ async fn concurrency_slots_are_held_by_admissions() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn an_attached_admission_keeps_its_slot_until_the_body_is_done() {
+async fn an_admission_keeps_its_slot_until_dropped_and_reports_openai_headers() {
     let limits = MemoryLimits::new();
     let both = KeyLimits {
         requests_per_minute: Some(10),
@@ -142,23 +141,19 @@ async fn an_attached_admission_keeps_its_slot_until_the_body_is_done() {
         ..KeyLimits::default()
     };
     let admission = limits.admit(KEY, both).expect("first request");
-    let response = admission.attach(Response::new(Body::from("streamed answer")));
-    assert_eq!(response.headers()["x-ratelimit-limit-requests"], "10");
-    assert_eq!(response.headers()["x-ratelimit-remaining-requests"], "9");
-    assert_eq!(response.headers()["x-ratelimit-reset-requests"], "6s");
+    assert!(admission.holds_permit());
+    let mut headers = http::HeaderMap::new();
+    admission.headers().write_to(&mut headers);
+    assert_eq!(headers["x-ratelimit-limit-requests"], "10");
+    assert_eq!(headers["x-ratelimit-remaining-requests"], "9");
+    assert_eq!(headers["x-ratelimit-reset-requests"], "6s");
     refused(&limits, both);
 
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    assert_eq!(body, "streamed answer");
+    drop(admission);
     drop(
         limits
             .admit(KEY, both)
-            .expect("the body is done, so is the slot"),
+            .expect("the admission is gone, so is the slot"),
     );
 }
 
@@ -219,8 +214,9 @@ async fn unlimited_keys_are_never_refused_and_get_no_headers() {
         limits.record(KEY, KeyLimits::default(), 1_000_000);
     }
     assert_eq!(limits.tracked_keys(), 0, "unlimited keys keep no state");
-    let response = Admission::unlimited().attach(Response::new(Body::empty()));
-    assert!(response.headers().is_empty());
+    let mut headers = http::HeaderMap::new();
+    Admission::unlimited().headers().write_to(&mut headers);
+    assert!(headers.is_empty());
 }
 
 #[tokio::test(start_paused = true)]

@@ -1,0 +1,407 @@
+//! One request's record: opened when the request arrives ([`track`]), filled in on its
+//! way through (access says who called and what to settle; dispatch says which model,
+//! adapter, usage and reply), and finished exactly once. Finishing is the one place
+//! that counts tokens, settles them against the key's limits, writes the request-log
+//! row and stores the conversation exchange.
+//!
+//! A whole answer is finished before it is sent (so a client that reads it and calls
+//! again is already charged); a stream when its body ends, or when the client goes
+//! away and the body is dropped. Whatever the request holds until its answer is
+//! delivered (a concurrency slot, the streams gauge) is released with the body.
+
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use bytes::Bytes;
+use http::HeaderValue;
+use http_body::{Body as HttpBody, Frame, SizeHint};
+use serde_json::Value;
+
+use super::conversation::Capture;
+use super::ledger::Ledger;
+use super::metrics::{self, HeadLabels, InFlight};
+use crate::error::ErrorType;
+use crate::plugins::bindings::Usage;
+use crate::store::{Exchange, RequestRecord, now_millis};
+
+/// Settles a finished request's tokens (prompt + completion) against its key's limits.
+pub type Settle = Box<dyn FnOnce(u64) + Send>;
+
+/// A handle on one request's record, in the request's extensions; clones share it.
+#[derive(Clone)]
+pub struct CallRecord(Arc<Shared>);
+
+struct Shared {
+    ledger: Arc<Ledger>,
+    at_ms: i64,
+    opened: Instant,
+    fill: Mutex<Fill>,
+    /// What the request keeps until its answer is delivered or abandoned.
+    held: Mutex<Vec<Box<dyn Send>>>,
+}
+
+/// What is known so far.
+#[derive(Default)]
+struct Fill {
+    finished: bool,
+    /// Whether the request gets a request-log row (proxied routes do).
+    logged: bool,
+    request_id: String,
+    endpoint: String,
+    client_id: Option<String>,
+    settle: Option<Settle>,
+    /// The model as the client named it (cut to [`metrics::MAX_LOGGED_MODEL`]), once
+    /// dispatch has read it.
+    model: Option<String>,
+    /// The configured model's name, when the client's name resolved to one.
+    model_label: Option<Arc<str>>,
+    platform: Option<Arc<str>>,
+    adapter_version: Option<Arc<str>>,
+    upstream: Option<Duration>,
+    streamed: bool,
+    status: u16,
+    error_type: Option<String>,
+    usage: Option<Usage>,
+    capture: Option<Capture>,
+    exchange: Option<Exchange>,
+    stream: StreamEnd,
+}
+
+/// How a relayed stream ended, as far as the record knows.
+#[derive(Default, PartialEq)]
+enum StreamEnd {
+    /// No stream was relayed to the client.
+    #[default]
+    None,
+    /// Relaying; no end reported yet (finished now, the client went away).
+    Open,
+    /// The stream ended normally.
+    Ended,
+    /// The stream ended with an error event of this type.
+    Failed(String),
+}
+
+impl CallRecord {
+    fn open(ledger: Arc<Ledger>, request: &Request) -> Self {
+        let request_id = request
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let fill = Fill {
+            request_id,
+            endpoint: request.uri().path().to_string(),
+            ..Fill::default()
+        };
+        Self(Arc::new(Shared {
+            ledger,
+            at_ms: now_millis(),
+            opened: Instant::now(),
+            fill: Mutex::new(fill),
+            held: Mutex::new(Vec::new()),
+        }))
+    }
+
+    /// The fill, even after a panic elsewhere poisoned it: a record is plain data.
+    fn fill(&self) -> MutexGuard<'_, Fill> {
+        self.0
+            .fill
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// When the request arrived.
+    pub fn opened(&self) -> Instant {
+        self.0.opened
+    }
+
+    /// Gives the request a row in the request log (proxied routes, refusals included).
+    pub fn keep_in_log(&self) {
+        self.fill().logged = true;
+    }
+
+    /// The caller, as the log and the token metrics name it.
+    pub fn identify(&self, client_id: &str) {
+        self.fill().client_id = Some(client_id.to_string());
+    }
+
+    /// What to do with the request's tokens when it finishes (charge a tokens-per-minute
+    /// window).
+    pub fn settle_with(&self, settle: Settle) {
+        self.fill().settle = Some(settle);
+    }
+
+    /// Keeps `held` until the answer has been delivered or abandoned.
+    pub fn hold(&self, held: impl Send + 'static) {
+        self.held().push(Box::new(held));
+    }
+
+    fn held(&self) -> MutexGuard<'_, Vec<Box<dyn Send>>> {
+        self.0
+            .held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Lets go of what the request held (its answer is delivered or abandoned).
+    fn release(&self) {
+        let held = std::mem::take(&mut *self.held());
+        drop(held);
+    }
+
+    /// The model the client asked for, and whether to stream.
+    pub fn requested(&self, model: &str, streamed: bool) {
+        let mut fill = self.fill();
+        fill.model = Some(model.chars().take(metrics::MAX_LOGGED_MODEL).collect());
+        fill.streamed = streamed;
+    }
+
+    /// The client's name resolved to the configured model `name`.
+    pub fn resolved(&self, name: &Arc<str>) {
+        self.fill().model_label = Some(Arc::clone(name));
+    }
+
+    /// The adapter that serves the attempt being made.
+    pub fn served_by(&self, platform: &Arc<str>, version: &Arc<str>) {
+        let mut fill = self.fill();
+        fill.platform = Some(Arc::clone(platform));
+        fill.adapter_version = Some(Arc::clone(version));
+    }
+
+    /// How long the upstream took to answer (its head; with its body when whole).
+    pub fn upstream_took(&self, took: Duration) {
+        self.fill().upstream = Some(took);
+    }
+
+    /// Stores the exchange when the request's conversation is kept.
+    pub fn capture(&self, capture: Option<Capture>) {
+        self.fill().capture = capture;
+    }
+
+    /// Whether a reply should be handed to [`Self::replied`] (the conversation is kept).
+    pub fn wants_reply(&self) -> bool {
+        self.fill().capture.is_some()
+    }
+
+    /// The assistant's reply message, completing the captured exchange.
+    pub fn replied(&self, reply: &Value) {
+        let mut fill = self.fill();
+        if let Some(capture) = fill.capture.take() {
+            fill.exchange = Some(capture.complete(reply));
+        }
+    }
+
+    /// A whole answer: its usage, and its body for the captured exchange.
+    pub fn answered_whole(&self, usage: Option<Usage>, body: &[u8]) {
+        let mut fill = self.fill();
+        fill.usage = usage;
+        if let Some(capture) = fill.capture.take() {
+            fill.exchange = capture.complete_from_body(body);
+        }
+    }
+
+    /// A stream is being relayed to the client; it counts in the streams gauge until
+    /// its body is gone.
+    pub fn stream_started(&self) {
+        self.fill().stream = StreamEnd::Open;
+        self.hold(InFlight::start(metrics::STREAMS_IN_FLIGHT));
+    }
+
+    /// The relayed stream ended normally, having used `usage`.
+    pub fn stream_ended(&self, usage: Option<Usage>) {
+        let mut fill = self.fill();
+        fill.stream = StreamEnd::Ended;
+        fill.usage = usage;
+    }
+
+    /// The relayed stream ended with an error event of `error_type`.
+    pub fn stream_failed(&self, error_type: &str, usage: Option<Usage>) {
+        let mut fill = self.fill();
+        fill.stream = StreamEnd::Failed(error_type.to_string());
+        fill.usage = usage;
+    }
+
+    /// Records the response head: the request metrics, and the overhead header on
+    /// proxied answers. Returns whether the answer is whole (its size is known).
+    fn answered(&self, route: &str, response: &mut Response) -> bool {
+        let mut fill = self.fill();
+        fill.status = response.status().as_u16();
+        fill.error_type = response
+            .extensions()
+            .get::<ErrorType>()
+            .map(|e| e.0.clone());
+        let overhead = metrics::record_answer(
+            route,
+            &HeadLabels {
+                model: fill.model_label.as_ref(),
+                named: fill.model.is_some(),
+                platform: fill.platform.as_ref(),
+                status: fill.status,
+            },
+            self.0.opened.elapsed(),
+            fill.upstream,
+        );
+        drop(fill);
+        if let Some(value) = overhead
+            .map(|o| format!("{:.3}", o.as_secs_f64() * 1000.0))
+            .and_then(|ms| HeaderValue::from_str(&ms).ok())
+        {
+            response
+                .headers_mut()
+                .insert(metrics::OVERHEAD_HEADER, value);
+        }
+        response.body().size_hint().exact().is_some()
+    }
+
+    /// Takes what the request leaves behind, once; `None` when already finished.
+    fn finish(&self) -> Option<(Option<RequestRecord>, Option<Exchange>)> {
+        let mut fill = self.fill();
+        if fill.finished {
+            return None;
+        }
+        fill.finished = true;
+        let fill = std::mem::take(&mut *fill);
+        let Fill {
+            logged,
+            request_id,
+            endpoint,
+            client_id,
+            settle,
+            model,
+            model_label,
+            platform,
+            adapter_version,
+            upstream,
+            streamed,
+            status,
+            error_type,
+            usage,
+            exchange,
+            stream,
+            ..
+        } = fill;
+        let client_id = client_id.unwrap_or_else(|| "unauthenticated".to_string());
+        if let Some(usage) = &usage {
+            if let Some(label) = &model_label {
+                metrics::record_tokens(label, &client_id, usage);
+            }
+            if let Some(settle) = settle {
+                settle(u64::from(usage.prompt_tokens) + u64::from(usage.completion_tokens));
+            }
+        }
+        let error_type = match stream {
+            StreamEnd::None | StreamEnd::Ended => error_type,
+            StreamEnd::Failed(error_type) => Some(error_type),
+            StreamEnd::Open => Some("client_disconnected".to_string()),
+        };
+        let row = logged.then(|| RequestRecord {
+            at_ms: self.0.at_ms,
+            request_id,
+            client_id,
+            endpoint,
+            model: model.unwrap_or_default(),
+            platform: platform.map(|p| p.to_string()),
+            adapter_version: adapter_version.map(|v| v.to_string()),
+            status,
+            latency_ms: self.0.opened.elapsed().as_secs_f64() * 1000.0,
+            upstream_ms: upstream.map(|d| d.as_secs_f64() * 1000.0),
+            prompt_tokens: usage.map(|u| u.prompt_tokens),
+            completion_tokens: usage.map(|u| u.completion_tokens),
+            total_tokens: usage.map(|u| u.prompt_tokens.saturating_add(u.completion_tokens)),
+            streamed,
+            error_type,
+        });
+        Some((row, exchange))
+    }
+
+    /// Finishes the record, waiting for room in the writer's queue.
+    async fn finish_waiting(&self) {
+        if let Some((row, exchange)) = self.finish() {
+            self.0.ledger.write(row, exchange).await;
+        }
+    }
+
+    /// Finishes the record from synchronous code (a body that ended or was dropped).
+    fn finish_now(&self) {
+        if let Some((row, exchange)) = self.finish() {
+            self.0.ledger.write_detached(row, exchange);
+        }
+    }
+}
+
+/// Middleware around every route: opens the request's record, records the response
+/// head, and finishes the record when the answer is whole or, for a stream, when its
+/// body ends or is dropped.
+pub async fn track(
+    State(ledger): State<Arc<Ledger>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |p| p.as_str())
+        .to_string();
+    let record = CallRecord::open(ledger, &request);
+    request.extensions_mut().insert(record.clone());
+    let in_flight = InFlight::start(metrics::REQUESTS_IN_FLIGHT);
+    let mut response = next.run(request).await;
+    drop(in_flight);
+    if record.answered(&route, &mut response) {
+        record.finish_waiting().await;
+    }
+    response.map(|body| Body::new(Finishing { body, record }))
+}
+
+/// Middleware on the proxied routes: their requests get a request-log row.
+pub async fn keep_in_log(request: Request, next: Next) -> Response {
+    if let Some(record) = request.extensions().get::<CallRecord>() {
+        record.keep_in_log();
+    }
+    next.run(request).await
+}
+
+/// A response body that finishes its record when it ends or is dropped.
+struct Finishing {
+    body: Body,
+    record: CallRecord,
+}
+
+impl HttpBody for Finishing {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        let polled = Pin::new(&mut self.body).poll_frame(cx);
+        if let Poll::Ready(None) = polled {
+            self.record.finish_now();
+            self.record.release();
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
+
+impl Drop for Finishing {
+    fn drop(&mut self) {
+        self.record.finish_now();
+        self.record.release();
+    }
+}
