@@ -40,9 +40,15 @@ impl From<rusqlite::Error> for StoreError {
 /// Result of a storage call.
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// Everything the gateway keeps. Implementations must be safe to call from many
-/// threads; writes are durable when the method returns.
-pub trait Store: Send + Sync + 'static {
+/// Everything the gateway keeps: its keys, its request log, its conversations.
+/// Implementations must be safe to call from many threads; writes are durable when the
+/// method returns.
+pub trait Store: KeyStore + RequestLog + ConversationStore {}
+
+impl<T: KeyStore + RequestLog + ConversationStore> Store for T {}
+
+/// Client keys: created, looked up by secret hash, changed, rotated and revoked.
+pub trait KeyStore: Send + Sync + 'static {
     /// Inserts a key whose secret hashes to `secret_hash`.
     fn create_key(&self, key: &NewKey, secret_hash: &str) -> StoreResult<ClientKey>;
     /// Every key, newest first; revoked ones only when asked.
@@ -69,7 +75,10 @@ pub trait Store: Send + Sync + 'static {
     fn keys_version(&self) -> StoreResult<i64>;
     /// Every key with the hashes that authenticate it, for the in-memory key ring.
     fn key_hashes(&self) -> StoreResult<Vec<model::KeyHashes>>;
+}
 
+/// The request log: written in batches from the request path, read by the admin API.
+pub trait RequestLog: Send + Sync + 'static {
     /// Writes a batch from the request path in one transaction: log rows, key
     /// last-use times and conversation exchanges.
     fn write_batch(&self, requests: &[RequestRecord], exchanges: &[Exchange]) -> StoreResult<()>;
@@ -82,7 +91,10 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<RequestRecord>>;
     /// Requests and tokens per key or model over a time range.
     fn usage_summary(&self, query: &UsageQuery) -> StoreResult<Vec<UsageRow>>;
+}
 
+/// Stored conversations, per client.
+pub trait ConversationStore: Send + Sync + 'static {
     /// A client's conversations (all clients' when `client` is `None`), most recently
     /// updated first, after the cursor `after` (a conversation id).
     fn list_conversations(

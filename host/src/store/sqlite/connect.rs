@@ -82,7 +82,7 @@ mod tests {
     use std::sync::{Arc, Barrier};
 
     use crate::store::sqlite::SqliteStore;
-    use crate::store::{NewKey, Store};
+    use crate::store::{KeyStore, NewKey};
 
     #[test]
     fn many_openers_racing_on_a_fresh_file_all_succeed() {

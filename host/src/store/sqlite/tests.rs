@@ -1,7 +1,10 @@
 use serde_json::json;
 
 use super::*;
-use crate::store::{Store, now_millis};
+use serde_json::Value;
+
+use crate::store::model::{Exchange, KeyPatch, NewKey, RequestRecord, UsageGroup, UsageQuery};
+use crate::store::{ConversationStore, KeyStore, RequestLog, StoreError, now_millis, now_secs};
 
 fn open() -> (tempfile::TempDir, SqliteStore) {
     let dir = tempfile::tempdir().unwrap();

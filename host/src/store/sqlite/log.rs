@@ -1,0 +1,132 @@
+//! The request log in SQLite: batches from the request path (log rows, key last-use
+//! times, conversation exchanges) in one transaction, and the admin API's reads.
+
+use rusqlite::params;
+
+use super::SqliteStore;
+use super::conversations::append_exchange;
+use crate::store::model::{Exchange, RequestRecord, UsageGroup, UsageQuery, UsageRow};
+use crate::store::{RequestLog, StoreResult};
+
+impl RequestLog for SqliteStore {
+    fn write_batch(&self, requests: &[RequestRecord], exchanges: &[Exchange]) -> StoreResult<()> {
+        self.write(|conn| {
+            let tx = conn.transaction()?;
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT INTO request_log (at_ms, request_id, client_id, endpoint, model, \
+                     platform, adapter_version, status, latency_ms, upstream_ms, prompt_tokens, \
+                     completion_tokens, total_tokens, streamed, error_type) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                )?;
+                let mut touch = tx.prepare_cached(
+                    "UPDATE client_keys SET last_used_at = max(coalesce(last_used_at, 0), ?2) \
+                     WHERE id = ?1",
+                )?;
+                let mut last_use = std::collections::HashMap::new();
+                for r in requests {
+                    insert.execute(params![
+                        r.at_ms,
+                        r.request_id,
+                        r.client_id,
+                        r.endpoint,
+                        r.model,
+                        r.platform,
+                        r.adapter_version,
+                        r.status,
+                        r.latency_ms,
+                        r.upstream_ms,
+                        r.prompt_tokens,
+                        r.completion_tokens,
+                        r.total_tokens,
+                        r.streamed,
+                        r.error_type,
+                    ])?;
+                    if r.client_id.starts_with("key_") {
+                        let at = last_use.entry(r.client_id.as_str()).or_insert(0);
+                        *at = (*at).max(r.at_ms / 1000);
+                    }
+                }
+                for (id, at) in last_use {
+                    touch.execute(params![id, at])?;
+                }
+            }
+            for exchange in exchanges {
+                append_exchange(&tx, exchange)?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    fn request_log(
+        &self,
+        since_ms: i64,
+        until_ms: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<RequestRecord>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT at_ms, request_id, client_id, endpoint, model, platform, adapter_version, \
+                 status, latency_ms, upstream_ms, prompt_tokens, completion_tokens, total_tokens, \
+                 streamed, error_type FROM request_log WHERE at_ms >= ?1 AND at_ms < ?2 \
+                 ORDER BY at_ms, id LIMIT ?3",
+            )?;
+            let rows = stmt
+                .query_map(
+                    params![since_ms, until_ms, i64::try_from(limit).unwrap_or(i64::MAX)],
+                    |row| {
+                        Ok(RequestRecord {
+                            at_ms: row.get(0)?,
+                            request_id: row.get(1)?,
+                            client_id: row.get(2)?,
+                            endpoint: row.get(3)?,
+                            model: row.get(4)?,
+                            platform: row.get(5)?,
+                            adapter_version: row.get(6)?,
+                            status: row.get(7)?,
+                            latency_ms: row.get(8)?,
+                            upstream_ms: row.get(9)?,
+                            prompt_tokens: row.get(10)?,
+                            completion_tokens: row.get(11)?,
+                            total_tokens: row.get(12)?,
+                            streamed: row.get(13)?,
+                            error_type: row.get(14)?,
+                        })
+                    },
+                )?
+                .collect::<Result<_, _>>()?;
+            Ok(rows)
+        })
+    }
+
+    fn usage_summary(&self, query: &UsageQuery) -> StoreResult<Vec<UsageRow>> {
+        let column = match query.group {
+            UsageGroup::Key => "client_id",
+            UsageGroup::Model => "model",
+        };
+        self.read(|conn| {
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {column}, COUNT(*), \
+                   SUM(CASE WHEN status >= 400 OR error_type IS NOT NULL THEN 1 ELSE 0 END), \
+                   COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0), \
+                   COALESCE(SUM(total_tokens), 0) \
+                 FROM request_log WHERE at_ms >= ?1 AND at_ms < ?2 \
+                 GROUP BY {column} ORDER BY {column}"
+            ))?;
+            let rows = stmt
+                .query_map(params![query.since_ms, query.until_ms], |row| {
+                    Ok(UsageRow {
+                        group: row.get(0)?,
+                        requests: row.get(1)?,
+                        errors: row.get(2)?,
+                        prompt_tokens: row.get(3)?,
+                        completion_tokens: row.get(4)?,
+                        total_tokens: row.get(5)?,
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+            Ok(rows)
+        })
+    }
+}
