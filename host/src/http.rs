@@ -23,7 +23,7 @@ use axum::routing::{get, post};
 
 use crate::access::{auth, limits};
 use crate::error::GatewayError;
-use crate::record::call_record;
+use crate::record::track;
 use crate::state::AppState;
 
 /// All routes, with the body limit that makes oversized bodies a 413 (announced ones
@@ -41,7 +41,7 @@ pub fn router(state: AppState) -> Router {
             limits::enforce,
         ))
         .route_layer(from_fn_with_state(Arc::clone(&state.auth), auth::clients))
-        .route_layer(from_fn(call_record::keep_in_log));
+        .route_layer(from_fn(track::keep_in_log));
     let api = Router::new()
         .route("/v1/models", get(models::list))
         .route("/v1/models/{*id}", get(models::show))
@@ -65,10 +65,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))
         .layer(from_fn_with_state(limit, oversized::refuse))
-        .layer(from_fn_with_state(
-            Arc::clone(&state.ledger),
-            call_record::track,
-        ))
+        .layer(from_fn_with_state(Arc::clone(&state.ledger), track::track))
         .with_state(state)
 }
 

@@ -1,4 +1,5 @@
-//! What a request leaves behind: its [`call_record`] (opened on arrival, finished once),
+//! What a request leaves behind: its [`call_record`] (opened on arrival by [`track`],
+//! finished once),
 //! which feeds the metrics ([`metrics`]), the request log written in batches
 //! ([`ledger`]) and stored conversations ([`conversation`]).
 
@@ -6,3 +7,4 @@ pub mod call_record;
 pub mod conversation;
 pub mod ledger;
 pub mod metrics;
+pub mod track;

@@ -1,4 +1,4 @@
-//! One request's record: opened when the request arrives ([`track`]), filled in on its
+//! One request's record: opened when the request arrives ([`super::track`]), filled in on its
 //! way through (access says who called and what to settle; dispatch says which model,
 //! adapter, usage and reply), and finished exactly once. Finishing is the one place
 //! that counts tokens, settles them against the key's limits, writes the request-log
@@ -9,18 +9,13 @@
 //! away and the body is dropped. Whatever the request holds until its answer is
 //! delivered (a concurrency slot, the streams gauge) is released with the body.
 
-use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
-use axum::extract::{MatchedPath, Request, State};
-use axum::middleware::Next;
+use axum::extract::Request;
 use axum::response::Response;
-use bytes::Bytes;
 use http::HeaderValue;
-use http_body::{Body as HttpBody, Frame, SizeHint};
+use http_body::Body as HttpBody;
 use serde_json::Value;
 
 use super::conversation::Capture;
@@ -88,7 +83,7 @@ enum StreamEnd {
 }
 
 impl CallRecord {
-    fn open(ledger: Arc<Ledger>, request: &Request) -> Self {
+    pub(super) fn open(ledger: Arc<Ledger>, request: &Request) -> Self {
         let request_id = request
             .headers()
             .get("x-request-id")
@@ -151,7 +146,7 @@ impl CallRecord {
     }
 
     /// Lets go of what the request held (its answer is delivered or abandoned).
-    fn release(&self) {
+    pub(super) fn release(&self) {
         let held = std::mem::take(&mut *self.held());
         drop(held);
     }
@@ -230,7 +225,7 @@ impl CallRecord {
 
     /// Records the response head: the request metrics, and the overhead header on
     /// proxied answers. Returns whether the answer is whole (its size is known).
-    fn answered(&self, route: &str, response: &mut Response) -> bool {
+    pub(super) fn answered(&self, route: &str, response: &mut Response) -> bool {
         let mut fill = self.fill();
         fill.status = response.status().as_u16();
         fill.error_type = response
@@ -322,86 +317,16 @@ impl CallRecord {
     }
 
     /// Finishes the record, waiting for room in the writer's queue.
-    async fn finish_waiting(&self) {
+    pub(super) async fn finish_waiting(&self) {
         if let Some((row, exchange)) = self.finish() {
             self.0.ledger.write(row, exchange).await;
         }
     }
 
     /// Finishes the record from synchronous code (a body that ended or was dropped).
-    fn finish_now(&self) {
+    pub(super) fn finish_now(&self) {
         if let Some((row, exchange)) = self.finish() {
             self.0.ledger.write_detached(row, exchange);
         }
-    }
-}
-
-/// Middleware around every route: opens the request's record, records the response
-/// head, and finishes the record when the answer is whole or, for a stream, when its
-/// body ends or is dropped.
-pub async fn track(
-    State(ledger): State<Arc<Ledger>>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("unmatched", |p| p.as_str())
-        .to_string();
-    let record = CallRecord::open(ledger, &request);
-    request.extensions_mut().insert(record.clone());
-    let in_flight = InFlight::start(metrics::REQUESTS_IN_FLIGHT);
-    let mut response = next.run(request).await;
-    drop(in_flight);
-    if record.answered(&route, &mut response) {
-        record.finish_waiting().await;
-    }
-    response.map(|body| Body::new(Finishing { body, record }))
-}
-
-/// Middleware on the proxied routes: their requests get a request-log row.
-pub async fn keep_in_log(request: Request, next: Next) -> Response {
-    if let Some(record) = request.extensions().get::<CallRecord>() {
-        record.keep_in_log();
-    }
-    next.run(request).await
-}
-
-/// A response body that finishes its record when it ends or is dropped.
-struct Finishing {
-    body: Body,
-    record: CallRecord,
-}
-
-impl HttpBody for Finishing {
-    type Data = Bytes;
-    type Error = axum::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
-        let polled = Pin::new(&mut self.body).poll_frame(cx);
-        if let Poll::Ready(None) = polled {
-            self.record.finish_now();
-            self.record.release();
-        }
-        polled
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.body.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.body.size_hint()
-    }
-}
-
-impl Drop for Finishing {
-    fn drop(&mut self) {
-        self.record.finish_now();
-        self.record.release();
     }
 }
