@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use axum::Router;
 use http::{HeaderName, HeaderValue, Method, header};
+use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 use tower_http::classify::ServerErrorsFailureClass;
@@ -53,7 +54,7 @@ impl App {
             tracing::warn!("another metrics recorder is installed; /metrics will be empty");
         }
         if let Some(admin) = &config.auth.admin_key {
-            crate::redact::register_secret(admin);
+            crate::redact::register_secret(admin.expose_secret());
         }
         let plugins = Plugins::new(&config.plugins, adapter_cache_dir(&config))?;
         let models =

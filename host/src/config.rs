@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use figment::Figment;
 use figment::providers::{Env, Format, Toml};
+use secrecy::SecretString;
 use serde::Deserialize;
 
 /// The configuration file shipped in the repository, embedded as the defaults.
@@ -149,7 +150,7 @@ pub struct AuthConfig {
     pub allow_anonymous_access: bool,
     /// The admin API key (`/admin`); unset turns the admin API off. Also read from
     /// `ADMIN_KEY` or `SWITCHYARD_AUTH__ADMIN_KEY`.
-    pub admin_key: Option<String>,
+    pub admin_key: Option<SecretString>,
     /// Seconds a rotated-out secret keeps working, unless the rotation says otherwise.
     pub rotation_grace_secs: u64,
 }

@@ -119,9 +119,12 @@ pub enum GatewayError {
     /// Every adapter slot is busy (503).
     #[error("the gateway is at capacity; retry shortly")]
     Overloaded,
-    /// A bug or an unexpected local failure (500).
+    /// The store failed (500).
     #[error("internal error: {0}")]
-    Internal(String),
+    Store(#[source] crate::store::StoreError),
+    /// A bug or an unexpected local failure (500), with its cause.
+    #[error("internal error: {0}")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl From<crate::store::StoreError> for GatewayError {
@@ -130,7 +133,7 @@ impl From<crate::store::StoreError> for GatewayError {
             crate::store::StoreError::UnknownCursor(_) => {
                 Self::bad_request(err.to_string(), Some("after"))
             }
-            other => Self::Internal(other.to_string()),
+            other => Self::Store(other),
         }
     }
 }
@@ -177,7 +180,7 @@ impl GatewayError {
                 .unwrap_or(StatusCode::BAD_GATEWAY),
             Self::UpstreamUnreachable { .. } | Self::Plugin { .. } => StatusCode::BAD_GATEWAY,
             Self::UpstreamTimeout { .. } => StatusCode::GATEWAY_TIMEOUT,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Store(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -201,6 +204,7 @@ impl GatewayError {
             | Self::NoHealthyDeployment { .. }
             | Self::ModelNotConfigured { .. }
             | Self::Overloaded
+            | Self::Store(_)
             | Self::Internal(_) => "server_error",
         }
     }
@@ -223,7 +227,10 @@ impl GatewayError {
             Self::Overloaded => Some("overloaded"),
             Self::NoHealthyDeployment { .. } => Some("no_healthy_deployment"),
             Self::ModelNotConfigured { .. } => Some("model_not_configured"),
-            Self::BadRequest { .. } | Self::MethodNotAllowed(_) | Self::Internal(_) => None,
+            Self::BadRequest { .. }
+            | Self::MethodNotAllowed(_)
+            | Self::Store(_)
+            | Self::Internal(_) => None,
         }
     }
 

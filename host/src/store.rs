@@ -15,12 +15,28 @@ pub use model::{
     NewKey, RequestRecord, StoredMessage, UsageGroup, UsageQuery, UsageRow,
 };
 
-/// A storage failure.
+/// A storage failure. Each keeps its cause as its `source`.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The database refused or failed.
     #[error("database error: {0}")]
-    Backend(String),
+    Database(#[from] rusqlite::Error),
+    /// Something the store needs is not there (a folder it cannot create, a storage
+    /// task that died, no randomness).
+    #[error("{what}: {source}")]
+    Unavailable {
+        /// What could not be done.
+        what: String,
+        /// Why.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A connection's lock was poisoned by a panic while it was held.
+    #[error("database error: the {0} connection was poisoned")]
+    Poisoned(&'static str),
+    /// The database broke one of the store's own invariants.
+    #[error("database error: {0}")]
+    Inconsistent(&'static str),
     /// A pagination cursor names no conversation of the caller's.
     #[error("`after` names no conversation: {0}")]
     UnknownCursor(String),
@@ -31,9 +47,16 @@ pub enum StoreError {
     UnsupportedUrl(String),
 }
 
-impl From<rusqlite::Error> for StoreError {
-    fn from(err: rusqlite::Error) -> Self {
-        Self::Backend(err.to_string())
+impl StoreError {
+    /// A failure to do `what`, caused by `source`.
+    pub fn unavailable(
+        what: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self::Unavailable {
+            what: what.into(),
+            source: source.into(),
+        }
     }
 }
 
@@ -129,7 +152,7 @@ where
     let store = Arc::clone(store);
     tokio::task::spawn_blocking(move || call(store.as_ref()))
         .await
-        .map_err(|err| StoreError::Backend(format!("storage task failed: {err}")))?
+        .map_err(|err| StoreError::unavailable("storage task failed", err))?
 }
 
 /// Now, in unix seconds.

@@ -8,6 +8,7 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, header};
+use secrecy::ExposeSecret;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -82,8 +83,8 @@ impl Auth {
             anonymous: config.allow_anonymous_access,
             admin_digest: config
                 .admin_key
-                .as_deref()
-                .map(|key| Sha256::digest(key.trim().as_bytes()).into()),
+                .as_ref()
+                .map(|key| Sha256::digest(key.expose_secret().trim().as_bytes()).into()),
         }
     }
 

@@ -36,7 +36,7 @@ const LOOKUPS_AT_ONCE: usize = 4;
 pub fn mint() -> StoreResult<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
-        .map_err(|err| StoreError::Backend(format!("no randomness available: {err}")))?;
+        .map_err(|err| StoreError::unavailable("no randomness available", err))?;
     Ok(format!(
         "{SECRET_PREFIX}{}",
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)

@@ -7,6 +7,8 @@
 
 use std::collections::BTreeMap;
 
+use secrecy::SecretString;
+
 use super::{Config, ConfigError, ModelConfig, TimeoutsConfig};
 
 /// Adapters shipped in the binary, accepted by the `TYPE` quick start.
@@ -51,7 +53,7 @@ pub fn apply_seed(config: &mut Config, env: Lookup<'_>) -> Result<(), ConfigErro
         config.auth.allow_anonymous_access = boolean("ALLOW_ANONYMOUS_ACCESS", &value)?;
     }
     if let Some(admin) = var("ADMIN_KEY") {
-        config.auth.admin_key = Some(admin);
+        config.auth.admin_key = Some(SecretString::from(admin));
     }
     if let Some(model) = quick_start_model(&var)? {
         config.models.retain(|m| m.name != model.name);
@@ -121,7 +123,7 @@ fn quick_start_model(
         upstream_model: Some(actual),
         base_url: var("BASE_URL"),
         api_key_env: None,
-        api_key: var("API_KEY"),
+        api_key: var("API_KEY").map(SecretString::from),
         options: BTreeMap::new(),
         deployments: Vec::new(),
         fallbacks: Vec::new(),

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use secrecy::SecretString;
 use serde::Deserialize;
 
 /// One deployment of a model: where its requests can go.
@@ -25,7 +26,7 @@ pub struct DeploymentConfig {
     pub api_key_env: Option<String>,
     /// The upstream key itself; defaults to the model's.
     #[serde(default)]
-    pub api_key: Option<String>,
+    pub api_key: Option<SecretString>,
     /// Adapter options, over the model's.
     #[serde(default)]
     pub options: BTreeMap<String, String>,
@@ -77,7 +78,7 @@ pub struct ModelConfig {
     pub api_key_env: Option<String>,
     /// The upstream API key itself (for tests and local setups).
     #[serde(default)]
-    pub api_key: Option<String>,
+    pub api_key: Option<SecretString>,
     /// Adapter-specific settings, passed to the adapter with each call.
     #[serde(default)]
     pub options: BTreeMap<String, String>,

@@ -1,6 +1,7 @@
 #![allow(clippy::result_large_err)] // figment::Jail's closure signature
 
 use figment::Jail;
+use secrecy::ExposeSecret;
 
 use super::*;
 
@@ -91,7 +92,10 @@ fn quick_start_adds_one_model_from_the_seed_variables() {
             .find(|m| m.name == "claude-sonnet-4-5")
             .expect("quick-start model present");
         assert_eq!(model.adapter, "anthropic");
-        assert_eq!(model.api_key.as_deref(), Some("sk-ant-test"));
+        assert_eq!(
+            model.api_key.as_ref().map(|k| k.expose_secret()),
+            Some("sk-ant-test")
+        );
         assert_eq!(model.base_url.as_deref(), Some("http://127.0.0.1:9/"));
         jail.set_env("MODEL_NAME", "claude");
         let config = Config::load(None).expect("loads");

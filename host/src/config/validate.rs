@@ -3,6 +3,7 @@
 //! message naming the field.
 
 use super::{Config, ConfigError};
+use secrecy::ExposeSecret;
 
 impl Config {
     /// Checks what serde cannot: unique names, sane limits.
@@ -91,8 +92,8 @@ impl Config {
         if self
             .auth
             .admin_key
-            .as_deref()
-            .is_some_and(|k| k.trim().len() < 16)
+            .as_ref()
+            .is_some_and(|k| k.expose_secret().trim().len() < 16)
         {
             return Err(ConfigError::Invalid(
                 "auth.admin_key must be at least 16 characters".into(),

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::config::{DeploymentConfig, ModelConfig, RoutingConfig, UpstreamConfig};
 use crate::dispatch::breaker::Breaker;
@@ -100,14 +100,14 @@ pub struct ModelTable {
 /// (if one is configured), or the name of the variable that should hold it but is unset.
 fn api_key(
     model: &str,
-    key: Option<&String>,
+    key: Option<&SecretString>,
     var: Option<&String>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Option<SecretString>, String> {
     let key = match (key, var) {
         (Some(key), _) => key.clone(),
         (None, Some(var)) => match env(var).filter(|v| !v.is_empty()) {
-            Some(key) => key,
+            Some(key) => SecretString::from(key),
             None => {
                 tracing::warn!(
                     model = %model,
@@ -119,8 +119,8 @@ fn api_key(
         },
         (None, None) => return Ok(None),
     };
-    crate::redact::register_secret(&key);
-    Ok(Some(SecretString::from(key)))
+    crate::redact::register_secret(key.expose_secret());
+    Ok(Some(key))
 }
 
 fn ms_or(ms: Option<u64>, secs: u64) -> Duration {

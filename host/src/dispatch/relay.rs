@@ -270,7 +270,7 @@ impl Relay {
         let body = aggregator.finish(usage);
         let body = serde_json::to_vec(&body)
             .map(Bytes::from)
-            .map_err(|err| GatewayError::Internal(err.to_string()))?;
+            .map_err(|err| GatewayError::Internal(err.into()))?;
         Ok((body, usage))
     }
 

@@ -85,7 +85,7 @@ pub fn begin(
     let body = if rewritten {
         serde_json::to_vec(&request)
             .map(Bytes::from)
-            .map_err(|err| GatewayError::Internal(err.to_string()))?
+            .map_err(|err| GatewayError::Internal(err.into()))?
     } else {
         body
     };

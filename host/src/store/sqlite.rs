@@ -37,7 +37,7 @@ impl SqliteStore {
         let mut conn = self
             .writer
             .lock()
-            .map_err(|_| StoreError::Backend("writer connection poisoned".into()))?;
+            .map_err(|_| StoreError::Poisoned("writer"))?;
         f(&mut conn)
     }
 
@@ -45,7 +45,7 @@ impl SqliteStore {
         let conn = self
             .reader
             .lock()
-            .map_err(|_| StoreError::Backend("reader connection poisoned".into()))?;
+            .map_err(|_| StoreError::Poisoned("reader"))?;
         f(&conn)
     }
 }

@@ -23,12 +23,12 @@ const WAL_RETRY_MAX_PAUSE: Duration = Duration::from_millis(50);
 pub fn open_migrated(path: &Path) -> StoreResult<Connection> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|err| {
-            StoreError::Backend(format!("cannot create {}: {err}", dir.display()))
+            StoreError::unavailable(format!("cannot create {}", dir.display()), err)
         })?;
     }
     let mut conn = connect(path)?;
     migrations::to_latest(&mut conn)
-        .map_err(|err| StoreError::Backend(format!("migrating {}: {err}", path.display())))?;
+        .map_err(|err| StoreError::unavailable(format!("migrating {}", path.display()), err))?;
     Ok(conn)
 }
 

@@ -81,7 +81,7 @@ impl KeyStore for SqliteStore {
             )?;
             bump_keys_version(&tx)?;
             let created = select_key(&tx, &id)?
-                .ok_or_else(|| StoreError::Backend("key vanished after insert".into()))?;
+                .ok_or_else(|| StoreError::Inconsistent("a key vanished after its insert"))?;
             tx.commit()?;
             Ok(created)
         })
