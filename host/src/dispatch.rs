@@ -34,9 +34,10 @@ use retry::Verdict;
 pub struct CallHead {
     /// The public model name.
     pub model: String,
-    /// `stream`.
+    /// Whether the client asked for a stream (`stream`).
     pub stream: bool,
-    /// `stream_options.include_usage`.
+    /// Whether a streamed answer should end with a usage chunk
+    /// (`stream_options.include_usage`).
     pub include_usage: bool,
 }
 

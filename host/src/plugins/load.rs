@@ -56,16 +56,9 @@ pub enum LoadError {
     Task(String),
 }
 
-/// Hex SHA-256: of adapter bytes, to skip reloading unchanged files; of client key
-/// secrets, their stored form.
+/// Hex SHA-256 of adapter bytes, to skip reloading unchanged files.
 pub fn digest(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    let mut hex = String::with_capacity(64);
-    for byte in Sha256::digest(bytes) {
-        // Writing to a String cannot fail.
-        let _ = write!(hex, "{byte:02x}");
-    }
-    hex
+    format!("{:x}", Sha256::digest(bytes))
 }
 
 /// Compiles and validates an adapter. `expected_name`, when given, must equal the

@@ -214,7 +214,7 @@ impl Session {
         }
     }
 
-    /// `info`.
+    /// Asks the adapter to describe itself (the contract's `info`).
     pub async fn info(&mut self) -> Result<PluginInfo, PluginFault> {
         self.arm()?;
         let guest = self.bindings.switchyard_adapter_adapter();

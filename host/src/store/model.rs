@@ -186,7 +186,7 @@ pub struct Exchange {
 pub struct ConversationSummary {
     /// Conversation id.
     pub id: String,
-    /// `conversation`.
+    /// The object type, always `conversation` (OpenAI's list items carry one).
     pub object: &'static str,
     /// Owner.
     pub client_id: String,
@@ -226,7 +226,7 @@ pub struct Conversation {
 /// One page of conversations, OpenAI list-shaped.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ConversationPage {
-    /// `list`.
+    /// The object type, always `list`, as OpenAI's list pages say.
     pub object: &'static str,
     /// The page.
     pub data: Vec<ConversationSummary>,

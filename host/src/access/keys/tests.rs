@@ -75,3 +75,13 @@ async fn a_disabled_or_revoked_key_is_not_served_by_a_lookup() {
         Some(Refusal::Unknown)
     );
 }
+
+#[test]
+fn a_secret_is_stored_as_its_hex_sha256() {
+    // Stored hashes must never change form: keys created by earlier versions must keep
+    // working. SHA-256("abc"), from FIPS 180-2.
+    assert_eq!(
+        super::hash("abc"),
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+}
