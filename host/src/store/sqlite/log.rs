@@ -1,7 +1,7 @@
 //! The request log in SQLite: batches from the request path (log rows, key last-use
 //! times, conversation exchanges) in one transaction, and the admin API's reads.
 
-use rusqlite::params;
+use rusqlite::{Connection, params};
 
 use super::SqliteStore;
 use super::conversations::append_exchange;
@@ -11,51 +11,14 @@ use crate::store::{RequestLog, StoreResult};
 impl RequestLog for SqliteStore {
     fn write_batch(&self, requests: &[RequestRecord], exchanges: &[Exchange]) -> StoreResult<()> {
         self.write(|conn| {
-            let tx = conn.transaction()?;
-            {
-                let mut insert = tx.prepare_cached(
-                    "INSERT INTO request_log (at_ms, request_id, client_id, endpoint, model, \
-                     platform, adapter_version, status, latency_ms, upstream_ms, prompt_tokens, \
-                     completion_tokens, total_tokens, streamed, error_type) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-                )?;
-                let mut touch = tx.prepare_cached(
-                    "UPDATE client_keys SET last_used_at = max(coalesce(last_used_at, 0), ?2) \
-                     WHERE id = ?1",
-                )?;
-                let mut last_use = std::collections::HashMap::new();
-                for r in requests {
-                    insert.execute(params![
-                        r.at_ms,
-                        r.request_id,
-                        r.client_id,
-                        r.endpoint,
-                        r.model,
-                        r.platform,
-                        r.adapter_version,
-                        r.status,
-                        r.latency_ms,
-                        r.upstream_ms,
-                        r.prompt_tokens,
-                        r.completion_tokens,
-                        r.total_tokens,
-                        r.streamed,
-                        r.error_type,
-                    ])?;
-                    if r.client_id.starts_with("key_") {
-                        let at = last_use.entry(r.client_id.as_str()).or_insert(0);
-                        *at = (*at).max(r.at_ms / 1000);
-                    }
-                }
-                for (id, at) in last_use {
-                    touch.execute(params![id, at])?;
-                }
-            }
-            for exchange in exchanges {
-                append_exchange(&tx, exchange)?;
-            }
-            tx.commit()?;
-            Ok(())
+            // In WAL mode, NORMAL skips the commit's fsync (the WAL is synced at each
+            // checkpoint): a batch survives a killed process, and only a power cut can
+            // take the last ones. Keys and admin writes on this connection stay FULL.
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+            let written = insert_batch(conn, requests, exchanges);
+            let restored = conn.pragma_update(None, "synchronous", "FULL");
+            written?;
+            Ok(restored?)
         })
     }
 
@@ -129,4 +92,58 @@ impl RequestLog for SqliteStore {
             Ok(rows)
         })
     }
+}
+
+/// The batch in one transaction: log rows, the keys' last-use times, exchanges.
+fn insert_batch(
+    conn: &mut Connection,
+    requests: &[RequestRecord],
+    exchanges: &[Exchange],
+) -> StoreResult<()> {
+    let tx = conn.transaction()?;
+
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO request_log (at_ms, request_id, client_id, endpoint, model, \
+                 platform, adapter_version, status, latency_ms, upstream_ms, prompt_tokens, \
+                 completion_tokens, total_tokens, streamed, error_type) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        )?;
+        let mut touch = tx.prepare_cached(
+            "UPDATE client_keys SET last_used_at = max(coalesce(last_used_at, 0), ?2) \
+                 WHERE id = ?1",
+        )?;
+        let mut last_use = std::collections::HashMap::new();
+        for r in requests {
+            insert.execute(params![
+                r.at_ms,
+                r.request_id,
+                r.client_id,
+                r.endpoint,
+                r.model,
+                r.platform,
+                r.adapter_version,
+                r.status,
+                r.latency_ms,
+                r.upstream_ms,
+                r.prompt_tokens,
+                r.completion_tokens,
+                r.total_tokens,
+                r.streamed,
+                r.error_type,
+            ])?;
+            if r.client_id.starts_with("key_") {
+                let at = last_use.entry(r.client_id.as_str()).or_insert(0);
+                *at = (*at).max(r.at_ms / 1000);
+            }
+        }
+        for (id, at) in last_use {
+            touch.execute(params![id, at])?;
+        }
+    }
+    for exchange in exchanges {
+        append_exchange(&tx, exchange)?;
+    }
+    tx.commit()?;
+    Ok(())
 }

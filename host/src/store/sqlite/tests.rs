@@ -324,3 +324,25 @@ fn conversations_are_per_client_paginated_newest_first_and_deletable() {
     );
     let _ = now_millis();
 }
+
+#[test]
+fn a_log_batch_leaves_the_writer_fully_synchronous_for_keys() {
+    let (_dir, store) = open();
+    let synchronous = |store: &SqliteStore| {
+        store
+            .write(|conn| Ok(conn.pragma_query_value(None, "synchronous", |r| r.get::<_, i64>(0))?))
+            .unwrap()
+    };
+    // 2 is FULL: key and admin writes are synced at every commit.
+    assert_eq!(synchronous(&store), 2);
+    store
+        .write_batch(&[request("key_a", "m", 1_000, Some((1, 2)))], &[])
+        .unwrap();
+    assert_eq!(
+        synchronous(&store),
+        2,
+        "the batch's NORMAL does not outlive it"
+    );
+    let rows = store.request_log(0, i64::MAX, 10).unwrap();
+    assert_eq!(rows.len(), 1, "the batch was written");
+}
