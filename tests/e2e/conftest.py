@@ -1,7 +1,7 @@
 """Starts the mock upstream and the real `switchyard` binary for the Python tests.
 
 Both binaries are built beforehand (`tests/run_tests.sh` runs
-`cargo build -p switchyard -p e2e --bins`); they are found in `$CARGO_TARGET_DIR/debug`
+`cargo build --workspace --bins --tests`); they are found in `$CARGO_TARGET_DIR/debug`
 or `<repo>/target/debug`.
 """
 

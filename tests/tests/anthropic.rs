@@ -304,3 +304,46 @@ async fn rate_limit_headers_reach_the_client() {
         "{limits:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_claude_generation_gets_a_request_it_accepts() {
+    let mock = MockUpstream::start().await.expect("mock upstream starts");
+    let base = format!("http://{}", mock.addr());
+    let config = TestConfig::new()
+        .model("opus-4-7", "anthropic", "claude-opus-4-7", &base)
+        .model("sonnet-4-6", "anthropic", "claude-sonnet-4-6", &base)
+        .model("sonnet-4-5", "anthropic", "claude-sonnet-4-5", &base);
+    let gateway = TestGateway::start(&config.to_toml())
+        .await
+        .expect("gateway starts");
+    // What an OpenAI client sends when asked to think hard with its default sampling.
+    let ask = |model: &str| {
+        let mut body = chat_body(model, "Hi");
+        body["reasoning_effort"] = json!("xhigh");
+        body["temperature"] = json!(0.7);
+        body
+    };
+    for model in ["opus-4-7", "sonnet-4-6", "sonnet-4-5"] {
+        let answer = read_json(gateway.chat(&ask(model)).await.expect("answers"))
+            .await
+            .unwrap_or_else(|err| panic!("{model} accepts the request: {err:#}"));
+        assert_eq!(completion_text(&answer), Some("echo: Hi"), "{model}");
+    }
+    let sent = messages_requests(&mock);
+    assert_eq!(sent[0].body["thinking"], json!({"type": "adaptive"}));
+    assert_eq!(sent[0].body["output_config"], json!({"effort": "xhigh"}));
+    assert_eq!(sent[1].body["output_config"], json!({"effort": "high"}));
+    assert_eq!(sent[2].body["thinking"]["type"], "enabled");
+
+    // Without thinking, Opus 4.7 still gets no temperature; Sonnet 4.6 keeps it.
+    for (model, temperature) in [("opus-4-7", None), ("sonnet-4-6", Some(0.7))] {
+        let mut body = chat_body(model, "Hi");
+        body["temperature"] = json!(0.7);
+        read_json(gateway.chat(&body).await.expect("answers"))
+            .await
+            .unwrap_or_else(|err| panic!("{model} accepts the request: {err:#}"));
+        let sent = messages_requests(&mock);
+        let last = &sent[sent.len() - 1].body;
+        assert_eq!(last["temperature"].as_f64(), temperature, "{model}");
+    }
+}

@@ -13,14 +13,21 @@
 //! | `default-max-tokens` | `4096` | `max_tokens` sent when the client sets neither `max_completion_tokens` nor `max_tokens` (Anthropic requires one). |
 //! | `anthropic-version` | `2023-06-01` | The `anthropic-version` header. |
 //! | `anthropic-beta` | none | Sent as the `anthropic-beta` header (comma-separated beta ids). |
+//! | `thinking` | by model name | `adaptive` (`thinking.type: adaptive` + `output_config.effort`) or `budget` (`enabled` + `budget_tokens`). |
+//! | `sampling` | by model name | `send` or `drop`: whether `temperature`, `top_p`, `top_k` are sent (never while thinking). |
+//! | `efforts` | by model name | The `output_config.effort` values the model accepts, e.g. `low,medium,high,max`. |
 //!
 //! # What maps to what
 //!
 //! - `system` and `developer` messages become the top-level `system`; consecutive
 //!   same-role turns are merged; empty text is dropped; tool results go into one user
 //!   turn; `n > 1` is refused with a 400.
-//! - `reasoning_effort` becomes `thinking` with a budget (see [`request::thinking`]);
-//!   thinking comes back as `reasoning_content`.
+//! - `reasoning_effort` becomes `thinking` the way the model wants it: adaptive with
+//!   `output_config.effort` on Opus 4.6 and later, a budget on older models (see
+//!   [`request::rules`] for the table and the `thinking`, `sampling` and `efforts`
+//!   options that override it); thinking comes back as `reasoning_content`.
+//! - `temperature`, `top_p` and `top_k` are dropped for models that refuse them (Opus
+//!   4.7 and later answer 400 to any of them) and whenever thinking is on.
 //! - Errors keep Anthropic's status, except 529 (overloaded), which becomes 503.
 
 pub mod error;

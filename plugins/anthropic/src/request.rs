@@ -1,11 +1,14 @@
 //! OpenAI chat request → Anthropic Messages request (`POST /v1/messages`).
 //!
 //! Top-level fields are mapped here; messages in [`messages`], tools and `tool_choice`
-//! in [`tools`]. What Anthropic has no equivalent for (`presence_penalty`,
-//! `frequency_penalty`, `seed`, `logprobs`, `stream_options`, ...) is dropped; what it
-//! cannot do (`n > 1`) is refused with a 400.
+//! in [`tools`], and what each Claude model accepts (thinking mode, efforts, sampling
+//! settings) in [`rules`]. What Anthropic has no equivalent for (`presence_penalty`,
+//! `frequency_penalty`, `seed`, `logprobs`, `stream_options`, ...) is dropped, and so
+//! are `temperature`, `top_p` and `top_k` for a model that refuses them; what it cannot
+//! do (`n > 1`) is refused with a 400.
 
 mod messages;
+pub mod rules;
 mod tools;
 
 use serde::Deserialize;
@@ -13,6 +16,8 @@ use serde_json::{Map, Value, json};
 use switchyard_guest_kit::error::bad_request;
 use switchyard_guest_kit::options::option;
 use switchyard_guest_kit::{ApiError, CallContext, Method, StreamFraming, UpstreamRequest};
+
+use rules::{Rules, Thinking};
 
 /// Upstream path, relative to a base URL without `/v1`.
 pub const MESSAGES_PATH: &str = "/v1/messages";
@@ -110,6 +115,7 @@ fn to_anthropic(ctx: &CallContext, request: ChatRequest) -> Result<Value, ApiErr
             Some("n"),
         ));
     }
+    let rules = rules::for_call(ctx)?;
     let converted = messages::convert(&request.messages)?;
     let mut body = Map::new();
     body.insert("model".into(), json!(ctx.upstream_model));
@@ -128,30 +134,26 @@ fn to_anthropic(ctx: &CallContext, request: ChatRequest) -> Result<Value, ApiErr
     let mut max_tokens = client_max.unwrap_or(default_max_tokens(ctx)?);
     if let Some(thinking) = request.thinking {
         body.insert("thinking".into(), thinking);
-    } else if let Some(effort) = request.reasoning_effort.as_deref()
-        && let Some((budget, max)) = thinking(effort, client_max, max_tokens)?
-    {
-        max_tokens = max;
-        body.insert(
-            "thinking".into(),
-            json!({"type": "enabled", "budget_tokens": budget}),
-        );
+    } else if let Some(effort) = request.reasoning_effort.as_deref() {
+        max_tokens = think(&mut body, &rules, effort, client_max, max_tokens)?;
     }
     body.insert("max_tokens".into(), json!(max_tokens));
 
-    // Anthropic refuses sampling settings while thinking is on.
+    // Anthropic refuses sampling settings while thinking is on, and the newest models
+    // refuse them always.
     let thinking_on = body
         .get("thinking")
         .and_then(|t| t.get("type"))
         .is_some_and(|t| t != "disabled");
-    if let Some(temperature) = request.temperature.filter(|_| !thinking_on) {
+    let sampling = rules.sampling && !thinking_on;
+    if let Some(temperature) = request.temperature.filter(|_| sampling) {
         // OpenAI allows 0-2, Anthropic 0-1.
         body.insert("temperature".into(), json!(temperature.clamp(0.0, 1.0)));
-    } else if let Some(top_p) = request.top_p.filter(|_| !thinking_on) {
+    } else if let Some(top_p) = request.top_p.filter(|_| sampling) {
         // Newer Claude models refuse `temperature` and `top_p` together; temperature wins.
         body.insert("top_p".into(), json!(top_p));
     }
-    if let Some(top_k) = request.top_k.filter(|_| !thinking_on) {
+    if let Some(top_k) = request.top_k.filter(|_| sampling) {
         body.insert("top_k".into(), json!(top_k));
     }
     let stop: Vec<String> = match request.stop {
@@ -201,12 +203,71 @@ fn default_max_tokens(ctx: &CallContext) -> Result<u64, ApiError> {
     }
 }
 
-/// The thinking budget for an OpenAI `reasoning_effort`, and the `max_tokens` to send
-/// with it; `None` for `"none"`.
+/// Switches thinking on in `body` for an OpenAI `reasoning_effort`, the way the model
+/// wants it ([`Rules`]), and returns the `max_tokens` to send.
+fn think(
+    body: &mut Map<String, Value>,
+    rules: &Rules,
+    effort: &str,
+    client_max: Option<u64>,
+    max_tokens: u64,
+) -> Result<u64, ApiError> {
+    match rules.thinking {
+        Thinking::Budget => {
+            let Some((budget, max)) = thinking(effort, client_max, max_tokens)? else {
+                return Ok(max_tokens);
+            };
+            body.insert(
+                "thinking".into(),
+                json!({"type": "enabled", "budget_tokens": budget}),
+            );
+            Ok(max)
+        }
+        Thinking::Adaptive => {
+            let Some(budget) = nominal_budget(effort)? else {
+                return Ok(max_tokens);
+            };
+            body.insert("thinking".into(), json!({"type": "adaptive"}));
+            if let Some(effort) = rules.effort(effort) {
+                body.insert("output_config".into(), json!({"effort": effort}));
+            }
+            // Adaptive thinking counts inside `max_tokens`: without the client's own
+            // maximum, leave the answer room beside the effort's typical thinking.
+            Ok(match client_max {
+                Some(_) => max_tokens,
+                None => max_tokens.saturating_add(budget),
+            })
+        }
+    }
+}
+
+/// The thinking tokens an OpenAI `reasoning_effort` stands for; `None` for `"none"`.
 ///
-/// Budgets: `minimal` 1024, `low` 2048, `medium` 8192, `high` 24576 tokens. While
-/// thinking is on, `temperature`, `top_p` and `top_k` are not sent (Anthropic refuses
-/// them with thinking). Anthropic
+/// `minimal` 1024, `low` 2048, `medium` 8192, `high` (and `xhigh`, `max` on a model
+/// that thinks by budget) 24576 tokens.
+fn nominal_budget(effort: &str) -> Result<Option<u64>, ApiError> {
+    Ok(Some(match effort {
+        "none" => return Ok(None),
+        "minimal" => MIN_THINKING_BUDGET,
+        "low" => 2048,
+        "medium" => 8192,
+        "high" | "xhigh" | "max" => 24576,
+        other => {
+            return Err(bad_request(
+                format!(
+                    "unsupported `reasoning_effort` {other:?}: use none, minimal, low, medium, high, xhigh or max"
+                ),
+                Some("reasoning_effort"),
+            ));
+        }
+    }))
+}
+
+/// The thinking budget for an OpenAI `reasoning_effort` on a model that thinks by
+/// budget, and the `max_tokens` to send with it; `None` for `"none"`.
+///
+/// Budgets as [`nominal_budget`]. While thinking is on, `temperature`, `top_p` and
+/// `top_k` are not sent (Anthropic refuses them with thinking). Anthropic
 /// wants `budget_tokens < max_tokens`: when the client set no maximum, `max_tokens`
 /// grows to budget plus the default so thinking does not eat the answer; when it did,
 /// the budget shrinks to fit (OpenAI counts reasoning inside the maximum too), and a
@@ -216,20 +277,8 @@ pub fn thinking(
     client_max: Option<u64>,
     max_tokens: u64,
 ) -> Result<Option<(u64, u64)>, ApiError> {
-    let budget = match effort {
-        "none" => return Ok(None),
-        "minimal" => MIN_THINKING_BUDGET,
-        "low" => 2048,
-        "medium" => 8192,
-        "high" => 24576,
-        other => {
-            return Err(bad_request(
-                format!(
-                    "unsupported `reasoning_effort` {other:?}: use none, minimal, low, medium or high"
-                ),
-                Some("reasoning_effort"),
-            ));
-        }
+    let Some(budget) = nominal_budget(effort)? else {
+        return Ok(None);
     };
     if client_max.is_none() {
         return Ok(Some((budget, budget.saturating_add(max_tokens))));

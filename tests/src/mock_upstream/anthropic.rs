@@ -4,7 +4,9 @@
 //! Checks `x-api-key` (must be [`MOCK_API_KEY`](super::MOCK_API_KEY)) and
 //! `anthropic-version`, and validates the body strictly (the older API's rules):
 //! `max_tokens` required, roles alternating from `user`, no empty text blocks, every
-//! `tool_use` answered by a `tool_result` in the next user turn.
+//! `tool_use` answered by a `tool_result` in the next user turn; and each generation's
+//! own refusals by model name (sampling settings and budget thinking on Opus 4.7 and
+//! later, adaptive thinking before 4.6, efforts a model lacks).
 //!
 //! The body's `model` picks the behaviour:
 //!
@@ -211,6 +213,7 @@ fn validate(body: &Value) -> Result<(), String> {
     {
         return Err("temperature: Input should be less than or equal to 1".into());
     }
+    model_rules(body)?;
     let mut pending_tools: Vec<String> = Vec::new();
     for (i, message) in messages.iter().enumerate() {
         let role = message["role"].as_str().unwrap_or("");
@@ -259,6 +262,70 @@ fn validate(body: &Value) -> Result<(), String> {
             .filter(|b| b["type"] == "tool_use")
             .filter_map(|b| b["id"].as_str().map(str::to_owned))
             .collect();
+    }
+    Ok(())
+}
+
+/// What each Claude generation refuses, as the real API answers it: Opus 4.7 and later
+/// (and Mythos, Claude 5) take no sampling settings and think only adaptively; Opus and
+/// Sonnet 4.6 think either way; older models only by budget. Efforts: `xhigh` from
+/// Opus 4.7, `max` from 4.6.
+fn model_rules(body: &Value) -> Result<(), String> {
+    let model = body["model"].as_str().unwrap_or_default().replace('.', "-");
+    let is = |families: &[&str]| families.iter().any(|f| model.contains(f));
+    let adaptive_only = is(&["opus-4-7", "opus-4-8", "mythos", "opus-5", "sonnet-5"]);
+    let adaptive = adaptive_only || is(&["opus-4-6", "sonnet-4-6"]);
+    if adaptive_only {
+        for setting in ["temperature", "top_p", "top_k"] {
+            if body.get(setting).is_some() {
+                return Err(format!("`{setting}` is deprecated for this model."));
+            }
+        }
+    }
+    let thinking = body["thinking"]["type"].as_str();
+    match thinking {
+        Some("enabled") if adaptive_only => {
+            return Err("\"thinking.type.enabled\" is not supported for this model. Use \"thinking.type.adaptive\" and \"output_config.effort\" to control thinking behavior.".into());
+        }
+        Some("enabled") => {
+            let budget = body["thinking"]["budget_tokens"].as_u64().unwrap_or(0);
+            let max = body["max_tokens"].as_u64().unwrap_or(0);
+            if budget < 1024 {
+                return Err(
+                    "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024"
+                        .into(),
+                );
+            }
+            if budget >= max {
+                return Err("`max_tokens` must be greater than `thinking.budget_tokens`".into());
+            }
+        }
+        Some("adaptive") if !adaptive => {
+            return Err("thinking.type: adaptive thinking is not supported on this model".into());
+        }
+        _ => {}
+    }
+    if matches!(thinking, Some("enabled" | "adaptive"))
+        && ["temperature", "top_p", "top_k"]
+            .iter()
+            .any(|s| body.get(*s).is_some())
+    {
+        return Err("`temperature`, `top_p` and `top_k` are not compatible with thinking".into());
+    }
+    if let Some(effort) = body["output_config"]["effort"].as_str() {
+        let accepted: &[&str] = if adaptive_only {
+            &["low", "medium", "high", "xhigh", "max"]
+        } else if adaptive {
+            &["low", "medium", "high", "max"]
+        } else {
+            &["low", "medium", "high"]
+        };
+        if !accepted.contains(&effort) {
+            return Err(format!(
+                "output_config.effort: Input should be {}",
+                accepted.join(", ")
+            ));
+        }
     }
     Ok(())
 }

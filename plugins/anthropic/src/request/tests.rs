@@ -6,10 +6,14 @@ use super::*;
 use super::super::fixtures::body as fixture;
 
 fn ctx(stream: bool, options: &[(&str, &str)]) -> CallContext {
+    ctx_for("claude-haiku-4-5", stream, options)
+}
+
+fn ctx_for(model: &str, stream: bool, options: &[(&str, &str)]) -> CallContext {
     CallContext {
         endpoint: Endpoint::ChatCompletions,
         public_model: "claude".into(),
-        upstream_model: "claude-haiku-4-5".into(),
+        upstream_model: model.into(),
         streaming: stream,
         include_usage: false,
         client_id: "client-1".into(),
@@ -385,4 +389,80 @@ fn sampling_settings_are_not_sent_with_thinking() {
         "sent as is"
     );
     assert!(body.get("top_k").is_none());
+}
+
+#[test]
+fn the_newest_models_think_adaptively_and_get_no_sampling_settings() {
+    let request = json!({"messages": [{"role": "user", "content": "Hi"}],
+        "reasoning_effort": "xhigh", "temperature": 0.2, "top_p": 0.9, "top_k": 5});
+    let body = translate(&ctx_for("claude-opus-4-7", false, &[]), &request);
+    assert_eq!(body["thinking"], json!({"type": "adaptive"}));
+    assert_eq!(body["output_config"], json!({"effort": "xhigh"}));
+    assert_eq!(body["max_tokens"], 24576 + DEFAULT_MAX_TOKENS);
+    for refused in ["temperature", "top_p", "top_k"] {
+        assert!(body.get(refused).is_none(), "{refused} is not sent: {body}");
+    }
+
+    // Without thinking too: Opus 4.7 answers 400 to any sampling setting.
+    let body = translate(
+        &ctx_for("claude-opus-4-7", false, &[]),
+        &json!({"messages": [{"role": "user", "content": "Hi"}], "temperature": 0.2}),
+    );
+    assert!(body.get("temperature").is_none());
+    assert!(body.get("thinking").is_none());
+
+    // Opus 4.6 thinks adaptively, has no `xhigh`, and keeps sampling without thinking.
+    let body = translate(&ctx_for("claude-opus-4-6", false, &[]), &request);
+    assert_eq!(body["output_config"], json!({"effort": "high"}));
+    let body = translate(
+        &ctx_for("claude-opus-4-6", false, &[]),
+        &json!({"messages": [{"role": "user", "content": "Hi"}], "temperature": 0.2}),
+    );
+    assert_eq!(body["temperature"], 0.2);
+
+    // The client's own maximum is kept: adaptive thinking counts inside it.
+    let body = translate(
+        &ctx_for("claude-sonnet-5", false, &[]),
+        &json!({"messages": [{"role": "user", "content": "Hi"}], "reasoning_effort": "minimal", "max_completion_tokens": 300}),
+    );
+    assert_eq!(body["output_config"], json!({"effort": "low"}));
+    assert_eq!(body["max_tokens"], 300);
+}
+
+#[test]
+fn options_override_the_model_table() {
+    let request = json!({"messages": [{"role": "user", "content": "Hi"}],
+        "reasoning_effort": "medium", "temperature": 0.5});
+    let body = translate(
+        &ctx_for(
+            "claude-opus-4-7",
+            false,
+            &[("thinking", "budget"), ("sampling", "send")],
+        ),
+        &request,
+    );
+    assert_eq!(
+        body["thinking"],
+        json!({"type": "enabled", "budget_tokens": 8192})
+    );
+    let body = translate(
+        &ctx_for(
+            "my-private-claude",
+            false,
+            &[("thinking", "adaptive"), ("efforts", "low,high")],
+        ),
+        &request,
+    );
+    assert_eq!(
+        body["output_config"],
+        json!({"effort": "low"}),
+        "medium is missing: the next below"
+    );
+    let bad = from_openai(
+        &ctx_for("claude-opus-4-7", false, &[("sampling", "sometimes")]),
+        &serde_json::to_vec(&request).expect("json"),
+    )
+    .expect_err("a bad option is the operator's error");
+    assert_eq!(bad.status, 500);
+    assert!(bad.message.contains("`sampling`"), "{}", bad.message);
 }
