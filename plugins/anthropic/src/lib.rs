@@ -28,6 +28,9 @@
 //!   options that override it); thinking comes back as `reasoning_content`.
 //! - `temperature`, `top_p` and `top_k` are dropped for models that refuse them (Opus
 //!   4.7 and later answer 400 to any of them) and whenever thinking is on.
+//! - `response_format` `json_schema` becomes `output_config.format`; a tool's `strict`
+//!   and `cache_control` on parts and tools are kept; a `user` that looks like an email
+//!   or phone number is sent as an opaque hash.
 //! - Errors keep Anthropic's status, except 529 (overloaded), which becomes 503.
 
 pub mod error;

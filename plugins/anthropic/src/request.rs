@@ -68,6 +68,8 @@ struct ChatRequest {
     /// Anthropic's own `thinking` object, sent through as is (e.g. via `extra_body`).
     #[serde(default)]
     thinking: Option<Value>,
+    #[serde(default)]
+    response_format: Option<Value>,
 }
 
 /// `stop`: one sequence or several.
@@ -166,7 +168,16 @@ fn to_anthropic(ctx: &CallContext, request: ChatRequest) -> Result<Value, ApiErr
         body.insert("stop_sequences".into(), json!(stop));
     }
     if let Some(user) = request.user.filter(|u| !u.is_empty()) {
-        body.insert("metadata".into(), json!({"user_id": user}));
+        body.insert("metadata".into(), json!({"user_id": opaque_user(&user)}));
+    }
+    if let Some(schema) = json_schema(request.response_format.as_ref())? {
+        let config = body.entry("output_config").or_insert_with(|| json!({}));
+        if let Some(config) = config.as_object_mut() {
+            config.insert(
+                "format".into(),
+                json!({"type": "json_schema", "schema": schema}),
+            );
+        }
     }
     let tools = request.tools.unwrap_or_default();
     if !tools.is_empty() {
@@ -293,6 +304,46 @@ pub fn thinking(
         ));
     }
     Ok(Some((budget, max_tokens)))
+}
+
+/// The schema of a `response_format` of type `json_schema`, for Anthropic's structured
+/// outputs (`output_config.format`). `text` asks for nothing; `json_object` has no
+/// Anthropic equivalent (its structured outputs need a schema) and is not sent.
+fn json_schema(format: Option<&Value>) -> Result<Option<Value>, ApiError> {
+    let Some(format) = format.filter(|f| !f.is_null()) else {
+        return Ok(None);
+    };
+    match format.get("type").and_then(Value::as_str) {
+        Some("json_schema") => match format.pointer("/json_schema/schema") {
+            Some(schema @ Value::Object(_)) => Ok(Some(schema.clone())),
+            _ => Err(bad_request(
+                "`response_format.json_schema.schema` must be a JSON Schema object",
+                Some("response_format.json_schema.schema"),
+            )),
+        },
+        Some("text" | "json_object") => Ok(None),
+        _ => Err(bad_request(
+            "`response_format.type` must be \"text\", \"json_object\" or \"json_schema\"",
+            Some("response_format.type"),
+        )),
+    }
+}
+
+/// `user` as Anthropic's `metadata.user_id` takes it: an opaque id. Anthropic refuses
+/// email addresses and asks for no personal data, so a `user` that looks like an
+/// email or a phone number goes as `user-` and the first 32 hex digits of its SHA-256.
+fn opaque_user(user: &str) -> String {
+    let digits = user.chars().filter(char::is_ascii_digit).count();
+    let phone_like = digits >= 7
+        && user
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' ' | '(' | ')' | '.'));
+    if !user.contains('@') && !phone_like {
+        return user.to_owned();
+    }
+    use sha2::{Digest, Sha256};
+    let hex = format!("{:x}", Sha256::digest(user.as_bytes()));
+    format!("user-{}", &hex[..32])
 }
 
 /// `anthropic-version` and, when configured, `anthropic-beta`.

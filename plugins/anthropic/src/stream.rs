@@ -8,7 +8,8 @@
 //! | `input_json_delta` | `tool_calls[{index, function: {arguments}}]` (empty fragments skipped) |
 //! | `message_delta` | nothing; its `stop_reason` and cumulative usage are kept |
 //! | `message_stop` | the finish chunk, then the usage chunk (`choices: []`) if asked for |
-//! | `ping`, `signature_delta`, `content_block_stop`, unknown events | nothing |
+//! | `content_block_stop` of a `tool_use` whose arguments streamed empty | `arguments: "{}"` |
+//! | `ping`, `signature_delta`, other `content_block_stop`s, unknown events | nothing |
 //! | `error` | the error that ends the stream ([`super::error::from_stream_error`]) |
 //!
 //! The OpenAI tool-call `index` counts tool calls only: a text or thinking block
@@ -45,6 +46,9 @@ enum Event {
     ContentBlockDelta {
         index: u64,
         delta: BlockDelta,
+    },
+    ContentBlockStop {
+        index: u64,
     },
     MessageDelta {
         #[serde(default)]
@@ -120,8 +124,9 @@ pub struct Transformer {
     started: bool,
     /// Tool calls seen so far (the next OpenAI tool index).
     tool_calls: u32,
-    /// Anthropic block index → OpenAI tool index, for `tool_use` blocks.
-    tool_index: HashMap<u64, u32>,
+    /// Anthropic block index → OpenAI tool index, for `tool_use` blocks, and whether
+    /// any argument fragment of it went out.
+    tool_index: HashMap<u64, (u32, bool)>,
     /// The latest `stop_reason`.
     stop_reason: Option<String>,
     /// Cumulative usage.
@@ -209,13 +214,14 @@ impl Transformer {
                 self.start(chunks)?;
                 let tool = self.tool_calls;
                 self.tool_calls += 1;
-                self.tool_index.insert(index, tool);
+                self.tool_index.insert(index, (tool, false));
                 let call = [ToolCall::start(tool.into(), &id, &name, "")];
                 chunks.push(self.writer().delta(0, &Delta::tool_calls(&call))?);
             }
             Event::ContentBlockDelta { index, delta } => {
                 self.start(chunks)?;
                 let writer = self.writer();
+                let mut argued = None;
                 match delta {
                     BlockDelta::Text { text } if !text.is_empty() => {
                         chunks.push(writer.delta(0, &Delta::content(&text))?);
@@ -224,12 +230,25 @@ impl Transformer {
                         chunks.push(writer.delta(0, &Delta::reasoning(&thinking))?);
                     }
                     BlockDelta::InputJson { partial_json } if !partial_json.is_empty() => {
-                        if let Some(tool) = self.tool_index.get(&index) {
-                            let call = [ToolCall::arguments((*tool).into(), &partial_json)];
+                        if let Some(&(tool, _)) = self.tool_index.get(&index) {
+                            let call = [ToolCall::arguments(tool.into(), &partial_json)];
                             chunks.push(writer.delta(0, &Delta::tool_calls(&call))?);
+                            argued = Some(index);
                         }
                     }
                     _ => {}
+                }
+                if let Some((_, sent)) = argued.and_then(|i| self.tool_index.get_mut(&i)) {
+                    *sent = true;
+                }
+            }
+            // A tool called without arguments streams none: its arguments are `{}`,
+            // as in a whole answer, so a client parsing them gets an object.
+            Event::ContentBlockStop { index } => {
+                if let Some((tool, sent @ false)) = self.tool_index.get_mut(&index) {
+                    *sent = true;
+                    let call = [ToolCall::arguments((*tool).into(), "{}")];
+                    chunks.push(self.writer().delta(0, &Delta::tool_calls(&call))?);
                 }
             }
             Event::MessageDelta { delta, usage } => {

@@ -46,6 +46,10 @@ struct Part {
     refusal: Option<String>,
     #[serde(default)]
     image_url: Option<ImageUrl>,
+    /// Anthropic's prompt-caching breakpoint, which OpenAI clients that know Claude
+    /// (LiteLLM's convention) put on a part; kept on the block it becomes.
+    #[serde(default)]
+    cache_control: Option<Value>,
 }
 
 /// `image_url`: `{"url": ..}` as OpenAI documents it, or a bare string.
@@ -143,6 +147,15 @@ fn is_tool_result(block: &Value) -> bool {
     block.get("type").and_then(Value::as_str) == Some("tool_result")
 }
 
+/// `block` with the part's `cache_control`, when it has one.
+fn cached(block: Option<Value>, part: &Part) -> Option<Value> {
+    let mut block = block?;
+    if let (Some(cache), Some(object)) = (&part.cache_control, block.as_object_mut()) {
+        object.insert("cache_control".into(), cache.clone());
+    }
+    Some(block)
+}
+
 fn text_block(text: &str) -> Option<Value> {
     (!text.is_empty()).then(|| json!({"type": "text", "text": text}))
 }
@@ -156,7 +169,9 @@ fn text_blocks(message: &Message, at: &str) -> Result<Vec<Value>, ApiError> {
             let mut blocks = Vec::new();
             for (j, part) in parts.iter().enumerate() {
                 match part.kind.as_str() {
-                    "text" => blocks.extend(text_block(part.text.as_deref().unwrap_or(""))),
+                    "text" => {
+                        blocks.extend(cached(text_block(part.text.as_deref().unwrap_or("")), part))
+                    }
                     other => return Err(unsupported_part(other, &format!("{at}[{j}]"))),
                 }
             }
@@ -180,7 +195,7 @@ fn parts_to_blocks(parts: &[Part], at: &str) -> Result<Vec<Value>, ApiError> {
     for (j, part) in parts.iter().enumerate() {
         let here = format!("{at}[{j}]");
         match part.kind.as_str() {
-            "text" => blocks.extend(text_block(part.text.as_deref().unwrap_or(""))),
+            "text" => blocks.extend(cached(text_block(part.text.as_deref().unwrap_or("")), part)),
             "image_url" => {
                 let url = match &part.image_url {
                     Some(ImageUrl::Object { url } | ImageUrl::Url(url)) => url,
@@ -191,7 +206,7 @@ fn parts_to_blocks(parts: &[Part], at: &str) -> Result<Vec<Value>, ApiError> {
                         ));
                     }
                 };
-                blocks.push(image(url, &here)?);
+                blocks.extend(cached(Some(image(url, &here)?), part));
             }
             other => return Err(unsupported_part(other, &here)),
         }
@@ -245,8 +260,13 @@ fn assistant_blocks(message: &Message, i: usize) -> Result<Vec<Value>, ApiError>
             let mut blocks = Vec::new();
             for (j, part) in parts.iter().enumerate() {
                 match part.kind.as_str() {
-                    "text" => blocks.extend(text_block(part.text.as_deref().unwrap_or(""))),
-                    "refusal" => blocks.extend(text_block(part.refusal.as_deref().unwrap_or(""))),
+                    "text" => {
+                        blocks.extend(cached(text_block(part.text.as_deref().unwrap_or("")), part))
+                    }
+                    "refusal" => blocks.extend(cached(
+                        text_block(part.refusal.as_deref().unwrap_or("")),
+                        part,
+                    )),
                     other => return Err(unsupported_part(other, &format!("{at}[{j}]"))),
                 }
             }

@@ -466,3 +466,70 @@ fn options_override_the_model_table() {
     assert_eq!(bad.status, 500);
     assert!(bad.message.contains("`sampling`"), "{}", bad.message);
 }
+
+#[test]
+fn structured_outputs_strict_tools_and_cache_breakpoints_are_kept() {
+    let body = translate(
+        &ctx_for("claude-opus-4-7", false, &[]),
+        &json!({
+            "messages": [{"role": "system", "content": [{"type": "text", "text": "Long rules", "cache_control": {"type": "ephemeral"}}]},
+                         {"role": "user", "content": [{"type": "text", "text": "Hi", "cache_control": {"type": "ephemeral", "ttl": "1h"}}]}],
+            "reasoning_effort": "low",
+            "response_format": {"type": "json_schema", "json_schema": {"name": "answer", "strict": true,
+                "schema": {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"], "additionalProperties": false}}},
+            "tools": [{"type": "function", "cache_control": {"type": "ephemeral"},
+                "function": {"name": "f", "strict": true, "parameters": {"type": "object", "properties": {}}}}]
+        }),
+    );
+    assert_eq!(
+        body["output_config"],
+        json!({"effort": "low", "format": {"type": "json_schema", "schema":
+            {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"], "additionalProperties": false}}}),
+        "the effort and the format share output_config"
+    );
+    assert_eq!(body["tools"][0]["strict"], true);
+    assert_eq!(
+        body["tools"][0]["cache_control"],
+        json!({"type": "ephemeral"})
+    );
+    assert_eq!(
+        body["system"][0]["cache_control"],
+        json!({"type": "ephemeral"})
+    );
+    assert_eq!(
+        body["messages"][0]["content"][0]["cache_control"],
+        json!({"type": "ephemeral", "ttl": "1h"})
+    );
+    let e = refused(&json!({"messages": [{"role": "user", "content": "Hi"}],
+        "response_format": {"type": "json_schema", "json_schema": {"name": "x"}}}));
+    assert_eq!(
+        e.param.as_deref(),
+        Some("response_format.json_schema.schema")
+    );
+}
+
+#[test]
+fn a_user_that_looks_like_personal_data_goes_as_an_opaque_id() {
+    let user_id = |user: &str| {
+        translate(
+            &ctx(false, &[]),
+            &json!({"messages": [{"role": "user", "content": "Hi"}], "user": user}),
+        )["metadata"]["user_id"]
+            .as_str()
+            .expect("a user id")
+            .to_owned()
+    };
+    assert_eq!(user_id("u-42"), "u-42", "an opaque id is kept");
+    let hashed = user_id("jane@example.com");
+    assert!(
+        hashed.starts_with("user-") && hashed.len() == 37,
+        "{hashed}"
+    );
+    assert!(!hashed.contains("jane"));
+    assert_eq!(
+        hashed,
+        user_id("jane@example.com"),
+        "the same user, the same id"
+    );
+    assert!(user_id("+1 (555) 010-9999").starts_with("user-"));
+}

@@ -1,4 +1,5 @@
-//! OpenAI `tools`, `tool_choice` and `parallel_tool_calls` → Anthropic.
+//! OpenAI `tools`, `tool_choice` and `parallel_tool_calls` → Anthropic; a tool's
+//! `strict` and `cache_control` are kept.
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -12,6 +13,9 @@ pub struct Tool {
     kind: Option<String>,
     #[serde(default)]
     function: Option<Function>,
+    /// Anthropic's prompt-caching breakpoint on the tool, passed through.
+    #[serde(default)]
+    cache_control: Option<Value>,
 }
 
 /// `tools[].function`.
@@ -22,13 +26,17 @@ struct Function {
     description: Option<String>,
     #[serde(default)]
     parameters: Option<Value>,
+    /// Structured outputs for the tool's input: Anthropic's `strict` too.
+    #[serde(default)]
+    strict: Option<bool>,
 }
 
 /// Function tools as Anthropic tools (`parameters` → `input_schema`).
 pub fn convert(tools: &[Tool]) -> Result<Value, ApiError> {
     let mut out = Vec::with_capacity(tools.len());
-    for (i, tool) in tools.iter().enumerate() {
-        let (Some("function") | None, Some(function)) = (tool.kind.as_deref(), &tool.function)
+    for (i, tool_def) in tools.iter().enumerate() {
+        let (Some("function") | None, Some(function)) =
+            (tool_def.kind.as_deref(), &tool_def.function)
         else {
             return Err(bad_request(
                 "only `function` tools are supported by the Anthropic adapter",
@@ -39,11 +47,19 @@ pub fn convert(tools: &[Tool]) -> Result<Value, ApiError> {
             Some(schema @ Value::Object(_)) => schema.clone(),
             _ => json!({"type": "object", "properties": {}}),
         };
-        let mut tool = json!({"name": function.name, "input_schema": schema});
-        if let (Some(description), Some(object)) = (&function.description, tool.as_object_mut()) {
-            object.insert("description".into(), json!(description));
+        let mut tool = serde_json::Map::new();
+        tool.insert("name".into(), json!(function.name));
+        if let Some(description) = &function.description {
+            tool.insert("description".into(), json!(description));
         }
-        out.push(tool);
+        tool.insert("input_schema".into(), schema);
+        if function.strict == Some(true) {
+            tool.insert("strict".into(), json!(true));
+        }
+        if let Some(cache) = &tool_def.cache_control {
+            tool.insert("cache_control".into(), cache.clone());
+        }
+        out.push(Value::Object(tool));
     }
     Ok(Value::Array(out))
 }

@@ -329,3 +329,42 @@ fn garbage_and_unknown_events() {
         .expect_err("garbage");
     assert_eq!(e.status, 502);
 }
+
+#[test]
+fn a_tool_called_without_arguments_streams_an_empty_object() {
+    let event = |name: &str, data: Value| StreamEvent {
+        event: Some(name.to_owned()),
+        data: data.to_string(),
+    };
+    let mut transformer = Transformer::new(&ctx(false));
+    let out = transformer
+        .push(vec![
+            event("message_start", json!({"type": "message_start", "message": {"id": "m", "model": "c", "usage": {"input_tokens": 1, "output_tokens": 1}}})),
+            event("content_block_start", json!({"type": "content_block_start", "index": 0, "content_block": {"type": "tool_use", "id": "t1", "name": "now", "input": {}}})),
+            event("content_block_delta", json!({"type": "content_block_delta", "index": 0, "delta": {"type": "input_json_delta", "partial_json": ""}})),
+            event("content_block_stop", json!({"type": "content_block_stop", "index": 0})),
+            event("content_block_start", json!({"type": "content_block_start", "index": 1, "content_block": {"type": "tool_use", "id": "t2", "name": "echo", "input": {}}})),
+            event("content_block_delta", json!({"type": "content_block_delta", "index": 1, "delta": {"type": "input_json_delta", "partial_json": "{\"x\":1}"}})),
+            event("content_block_stop", json!({"type": "content_block_stop", "index": 1})),
+        ])
+        .expect("translates");
+    let chunks: Vec<Value> = out
+        .chunks
+        .iter()
+        .map(|c| serde_json::from_str(c).expect("json"))
+        .collect();
+    let arguments = |index: u64| -> String {
+        deltas(&chunks)
+            .iter()
+            .filter_map(|d| d.pointer("/tool_calls/0"))
+            .filter(|c| c["index"] == index)
+            .filter_map(|c| c["function"]["arguments"].as_str())
+            .collect()
+    };
+    assert_eq!(arguments(0), "{}", "no arguments streamed: an empty object");
+    assert_eq!(
+        arguments(1),
+        "{\"x\":1}",
+        "streamed arguments get nothing added"
+    );
+}
