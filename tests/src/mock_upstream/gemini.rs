@@ -11,7 +11,7 @@
 //! | model | answer |
 //! |---|---|
 //! | `gemini-echo` (and any other name) | `echo: <last user text>` |
-//! | `gemini-tools` | a function call to the first declared function, with a `thoughtSignature`; after a function response, text quoting it. A history whose `functionCall` lacks the signature is refused with the recorded 400, like Gemini 3 |
+//! | `gemini-tools` | a function call to the first declared function, with a `thoughtSignature`; after a function response, text quoting it. A history whose first `functionCall` in a model turn lacks the signature (or Google's bypass value) is refused with the recorded 400, like Gemini 3 |
 //! | `gemini-thinking` | a thought part, then the echo; `thoughtsTokenCount` set |
 //! | `gemini-max-tokens` | the recorded `MAX_TOKENS` answer with no parts |
 //! | `gemini-blocked` | the recorded blocked prompt (`promptFeedback.blockReason`) |
@@ -245,13 +245,16 @@ fn tools(body: &Value, prompt_tokens: usize, stream: bool) -> Response {
         .cloned()
         .unwrap_or(Value::Null);
     let contents = contents(body);
-    // Gemini 3: every functionCall in the history must carry the signature it was
-    // handed out with, or the request is refused.
+    // Gemini 3: the first functionCall of each model step must carry the signature it
+    // was handed out with (or the documented bypass value), or the request is refused.
+    let bypass = json!("skip_thought_signature_validator");
     for content in contents.iter().filter(|c| c["role"] == "model") {
-        for part in parts(content) {
-            if part.get("functionCall").is_some()
-                && part.get("thoughtSignature") != Some(&signature)
-            {
+        let first_call = parts(content)
+            .iter()
+            .find(|part| part.get("functionCall").is_some());
+        if let Some(part) = first_call {
+            let signed = part.get("thoughtSignature");
+            if signed != Some(&signature) && signed != Some(&bypass) {
                 return wire::fixture_error(ERROR_SIGNATURE, None);
             }
         }

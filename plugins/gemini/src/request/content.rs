@@ -8,6 +8,10 @@ use switchyard_guest_kit::error::bad_request;
 
 use super::super::tool_id;
 
+/// The `thoughtSignature` Google's thought-signature guide gives for function calls that
+/// no Gemini response signed (history from another model, or written by the client).
+pub const BYPASS_SIGNATURE: &str = "skip_thought_signature_validator";
+
 /// `(systemInstruction, contents)`.
 pub fn from_messages(messages: &[Value]) -> Result<(Option<Value>, Vec<Value>), ApiError> {
     let mut system: Vec<Value> = Vec::new();
@@ -245,8 +249,17 @@ fn assistant_parts(
         names.insert(id.to_owned(), name.to_owned());
         let mut part = Map::new();
         part.insert("functionCall".into(), json!({ "name": name, "args": args }));
-        if let (_, Some(signature)) = tool_id::decode(id) {
-            part.insert("thoughtSignature".into(), json!(signature));
+        match tool_id::decode(id) {
+            (_, Some(signature)) => {
+                part.insert("thoughtSignature".into(), json!(signature));
+            }
+            // Gemini 3 answers 400 to a step whose first call has no signature (a call
+            // another model made, or one the client wrote): Google documents this
+            // value for exactly that case.
+            (_, None) if k == 0 => {
+                part.insert("thoughtSignature".into(), json!(BYPASS_SIGNATURE));
+            }
+            (_, None) => {}
         }
         parts.push(Value::Object(part));
     }
