@@ -1,14 +1,21 @@
 //! Coze errors → [`ApiError`]: `{"code": <non-zero>, "msg": …}` bodies (often with HTTP
 //! 200), `last_error` of a failed chat, and `error` stream events.
 //!
+//! From Coze's error-code page (`developer_guides/coze_error_codes`). 4013 is "model
+//! error, retry later": a retryable 5xx, although Coze's JS SDK files it among its
+//! rate limits.
+//!
 //! | Coze code | HTTP | `type` / `code` |
 //! |---|---|---|
 //! | 4000 (and other 4xxx) | 400 | `invalid_request_error` |
+//! | 4006 (unknown bot), 4015 (bot not published to the API), 4200 | 404 | `invalid_request_error` / `model_not_found` |
+//! | 4008 (daily use), 4009 (system busy), 4020 (RPM) | 429 | `rate_limit_exceeded` |
+//! | 4010 (prompt over the model's limit) | 400 | `invalid_request_error` / `context_length_exceeded` |
+//! | 4011, 4019, 4022 (balance, arrears) | 429 | `insufficient_quota` |
+//! | 4013 (model error) | 503 | `server_error` (retried) |
+//! | 4016 (a chat is already running) | 409 | `invalid_request_error` / `conflict` |
 //! | 4100 (bad token, or wrong region) | 401 | `authentication_error` / `invalid_api_key` |
 //! | 4101 | 403 | `permission_error` |
-//! | 4200 | 404 | `invalid_request_error` / `model_not_found` |
-//! | 4013 | 429 | `rate_limit_exceeded` |
-//! | 4016 (a chat is already running) | 409 | `invalid_request_error` / `conflict` |
 //! | 5000 (and other 5xxx) | 500 | `server_error` |
 //! | anything else | 502 | `server_error` |
 //!
@@ -21,6 +28,9 @@ use switchyard_guest_kit::error::{
 };
 use switchyard_guest_kit::headers::retry_after;
 use switchyard_guest_kit::{ApiError, UpstreamResponse};
+
+/// OpenAI's type and code for an account out of credit.
+const INSUFFICIENT_QUOTA: &str = "insufficient_quota";
 
 /// How much of a foreign body goes into a message, in characters.
 pub const SNIPPET_CHARS: usize = 200;
@@ -60,8 +70,11 @@ impl CozeError {
         let (status, error_type, code) = match self.code {
             4100 => (401, AUTHENTICATION, Some("invalid_api_key")),
             4101 => (403, PERMISSION, None),
-            4200 => (404, INVALID_REQUEST, Some("model_not_found")),
-            4013 => (429, RATE_LIMIT, Some(RATE_LIMIT)),
+            4006 | 4015 | 4200 => (404, INVALID_REQUEST, Some("model_not_found")),
+            4008 | 4009 | 4020 => (429, RATE_LIMIT, Some(RATE_LIMIT)),
+            4010 => (400, INVALID_REQUEST, Some("context_length_exceeded")),
+            4011 | 4019 | 4022 => (429, INSUFFICIENT_QUOTA, Some(INSUFFICIENT_QUOTA)),
+            4013 => (503, SERVER, None),
             4016 => (409, INVALID_REQUEST, Some("conflict")),
             4000..=4999 => (400, INVALID_REQUEST, None),
             5000..=5999 => (500, SERVER, None),
@@ -153,12 +166,36 @@ mod tests {
             (4000, 400, "invalid_request_error", None),
             (4101, 403, "permission_error", None),
             (4200, 404, "invalid_request_error", Some("model_not_found")),
+            (4006, 404, "invalid_request_error", Some("model_not_found")),
+            (4015, 404, "invalid_request_error", Some("model_not_found")),
+            (4013, 503, "server_error", None),
             (
-                4013,
+                4008,
                 429,
                 "rate_limit_exceeded",
                 Some("rate_limit_exceeded"),
             ),
+            (
+                4009,
+                429,
+                "rate_limit_exceeded",
+                Some("rate_limit_exceeded"),
+            ),
+            (
+                4020,
+                429,
+                "rate_limit_exceeded",
+                Some("rate_limit_exceeded"),
+            ),
+            (
+                4010,
+                400,
+                "invalid_request_error",
+                Some("context_length_exceeded"),
+            ),
+            (4011, 429, "insufficient_quota", Some("insufficient_quota")),
+            (4019, 429, "insufficient_quota", Some("insufficient_quota")),
+            (4022, 429, "insufficient_quota", Some("insufficient_quota")),
             (4016, 409, "invalid_request_error", Some("conflict")),
             (4104, 400, "invalid_request_error", None),
             (5000, 500, "server_error", None),
@@ -206,7 +243,7 @@ mod tests {
 
     #[test]
     fn error_events_with_and_without_a_code() {
-        let e = from_error_event(r#"{"code":4013,"msg":"too many requests"}"#);
+        let e = from_error_event(r#"{"code":4020,"msg":"too many requests"}"#);
         assert_eq!(e.status, 429);
         let e = from_error_event("{}");
         assert_eq!(e.status, 502);

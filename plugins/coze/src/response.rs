@@ -36,10 +36,10 @@ mod tests {
     #[test]
     fn a_json_error_body_instead_of_a_stream_is_mapped_by_its_code() {
         let one_line = r#"{"code":4100,"msg":"authentication is invalid"}"#;
-        let pretty = "{\n  \"code\": 4013,\n  \"msg\": \"too many\"\n}";
+        let pretty = "{\n  \"code\": 4020,\n  \"msg\": \"too many\"\n}";
         for (body, status, message) in [
             (one_line, 401, "Coze error 4100: authentication is invalid"),
-            (pretty, 429, "Coze error 4013: too many"),
+            (pretty, 429, "Coze error 4020: too many"),
         ] {
             let e = to_openai(&not_a_stream("application/json", body))
                 .expect_err("a failed stream request");

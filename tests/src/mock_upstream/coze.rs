@@ -11,7 +11,8 @@
 //! |---|---|
 //! | `bot-tools` | `conversation.chat.requires_action` for `get_schedule`; the submitted output is answered `The tool returned: <output>` |
 //! | `bot-failed` | `conversation.chat.failed` with `last_error` 5000 |
-//! | `bot-busy` | HTTP 200 `{"code":4013,…}` (rate limit) instead of a stream |
+//! | `bot-busy` | HTTP 200 `{"code":4020,…}` (RPM limit) instead of a stream |
+//! | `bot-model-error` | HTTP 200 `{"code":4013,…}` (model error, retry later) |
 //! | `bot-recorded` | the recorded stream `coze-v3-stream.sse`, byte for byte (Chinese answer, usage) |
 //! | `bot-recorded-tools` | the recorded `coze-v3-stream-requires-action.sse`, byte for byte |
 //! | anything else | `echo: <last user message text>` |
@@ -106,7 +107,9 @@ fn create(mut ids: Ids, body: &Value) -> Response {
     match name {
         "bot-recorded" => wire::paced_sse(RECORDED_STREAM, pacing, EVENT_STREAM),
         "bot-recorded-tools" => wire::paced_sse(RECORDED_TOOLS_STREAM, pacing, EVENT_STREAM),
-        "bot-busy" => coze_error(4013, "request frequency limit exceeded"),
+        // Coze's error-code page: 4020 is the RPM limit, 4013 a model error.
+        "bot-busy" => coze_error(4020, "Bot call exceeded the RPM peak"),
+        "bot-model-error" => coze_error(4013, "model error, please retry later"),
         "bot-failed" => {
             let mut failed = chat(&ids, "failed", Some((0, 0)));
             failed["last_error"] = json!({"code": 5000, "msg": "event interval error"});

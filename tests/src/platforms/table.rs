@@ -180,6 +180,7 @@ const COZE_ERRORS: &[UpstreamError] = &[
         .code("invalid_api_key")
         .message("4100"),
     error("busy", 429, "rate_limit_exceeded").code("rate_limit_exceeded"),
+    error("model-error", 503, "server_error").message("4013"),
 ];
 
 /// Coze's streams replayed whole, split and byte by byte.

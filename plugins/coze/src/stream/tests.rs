@@ -206,7 +206,7 @@ fn error_event_is_an_error() {
 fn a_nameless_event_carrying_a_coze_error_is_that_error() {
     let events = vec![StreamEvent {
         event: None,
-        data: r#"{"code":4013,"msg":"request frequency limit exceeded"}"#.into(),
+        data: r#"{"code":4020,"msg":"request frequency limit exceeded"}"#.into(),
     }];
     let e = run(&ctx(false), events, 1).error.expect("an error");
     assert_eq!(e.status, 429, "mapped by its Coze code");
