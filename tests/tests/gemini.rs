@@ -375,3 +375,39 @@ async fn embeddings_work_for_gemini_and_openai_models() {
     );
     assert_eq!(gemini.body["requests"][0]["outputDimensionality"], 4);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_gemini_generation_gets_a_request_it_accepts() {
+    let mock = MockUpstream::start().await.expect("mock upstream starts");
+    let base = format!("http://{}", mock.addr());
+    let mut config = TestConfig::new();
+    for model in [
+        "gemini-3-pro-preview",
+        "gemini-3-flash-preview",
+        "gemini-2.5-pro",
+        "gemini-2.5-flash",
+    ] {
+        config = config.model(model, "gemini", model, &base);
+    }
+    let gateway = TestGateway::start(&config.to_toml())
+        .await
+        .expect("gateway starts");
+    // What an OpenAI client sends for a quick answer with its usual penalties.
+    for model in [
+        "gemini-3-pro-preview",
+        "gemini-3-flash-preview",
+        "gemini-2.5-pro",
+        "gemini-2.5-flash",
+    ] {
+        for effort in ["none", "minimal", "medium", "xhigh"] {
+            let mut body = chat_body(model, "Hi");
+            body["reasoning_effort"] = json!(effort);
+            body["presence_penalty"] = json!(0.4);
+            body["frequency_penalty"] = json!(0.2);
+            let answer = read_json(gateway.chat(&body).await.expect("answers"))
+                .await
+                .unwrap_or_else(|err| panic!("{model} with {effort}: {err:#}"));
+            assert_eq!(completion_text(&answer), Some("echo: Hi"), "{model}");
+        }
+    }
+}

@@ -14,7 +14,9 @@
 //! | `api-version` | e.g. `v1beta` (default), `v1alpha` | Version segment of the upstream path. |
 //! | `reasoning-content` | `true` (default) / `false` | Thought parts reach the client as `reasoning_content`; `false` drops them. |
 //! | `include-thoughts` | `true` / `false` | Forces `thinkingConfig.includeThoughts`; by default it is sent (as `true`) only when the request has `reasoning_effort`. |
-//! | `thinking` | `level` / `budget` | How `reasoning_effort` is sent: `thinkingLevel` (Gemini 3) or `thinkingBudget` (Gemini 2.5). Default: `level` for upstream models named `gemini-3…`, else `budget`. |
+//! | `thinking` | `level` / `budget` | How `reasoning_effort` is sent: `thinkingLevel` or `thinkingBudget`. Default: by model ([`request::rules`]). |
+//! | `thinking-levels` | e.g. `low,high` | The `thinkingLevel` values the model accepts. Default: by model. |
+//! | `penalties` | `send` / `drop` | Whether `presence_penalty` and `frequency_penalty` are sent. Default: by model (dropped on 2.5 and 3). |
 //! | `safety-threshold` | e.g. `BLOCK_NONE`, `OFF` | Sent as `safetySettings` with that threshold for every harm category. |
 //! | `embedding-task-type` | e.g. `RETRIEVAL_DOCUMENT` | `taskType` of every embeddings request. |
 //!

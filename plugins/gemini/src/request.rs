@@ -7,6 +7,7 @@
 //! has no equivalent for (`user`, `logit_bias`, `parallel_tool_calls`, …) are dropped.
 
 mod content;
+pub mod rules;
 
 use serde_json::{Map, Value, json};
 use switchyard_guest_kit::error::bad_request;
@@ -21,8 +22,7 @@ pub const DEFAULT_API_VERSION: &str = "v1beta";
 pub const OPTION_API_VERSION: &str = "api-version";
 /// Option: `true`/`false` forces `thinkingConfig.includeThoughts`.
 pub const OPTION_INCLUDE_THOUGHTS: &str = "include-thoughts";
-/// Option: `level` or `budget`, how `reasoning_effort` is sent.
-pub const OPTION_THINKING: &str = "thinking";
+pub use rules::OPTION_THINKING;
 /// Option: a `safetySettings` threshold applied to every harm category.
 pub const OPTION_SAFETY_THRESHOLD: &str = "safety-threshold";
 
@@ -113,6 +113,7 @@ fn generation_config(
     ctx: &CallContext,
     request: &Map<String, Value>,
 ) -> Result<Map<String, Value>, ApiError> {
+    let rules = rules::for_call(ctx)?;
     let mut config = Map::new();
     let number = |key: &str| -> Result<Option<Value>, ApiError> {
         match request.get(key) {
@@ -129,7 +130,8 @@ fn generation_config(
         ("seed", "seed"),
         ("n", "candidateCount"),
     ] {
-        if let Some(value) = number(openai)? {
+        let refused = gemini.ends_with("Penalty") && !rules.penalties;
+        if let Some(value) = number(openai)?.filter(|_| !refused) {
             config.insert(gemini.into(), value);
         }
     }
@@ -156,7 +158,7 @@ fn generation_config(
         }
     }
     response_format(request.get("response_format"), &mut config)?;
-    if let Some(thinking) = thinking_config(ctx, request.get("reasoning_effort"))? {
+    if let Some(thinking) = thinking_config(ctx, &rules, request.get("reasoning_effort"))? {
         config.insert("thinkingConfig".into(), thinking);
     }
     Ok(config)
@@ -193,8 +195,12 @@ fn response_format(
 }
 
 /// `reasoning_effort` → `thinkingConfig`: a `thinkingLevel` for Gemini 3, a
-/// `thinkingBudget` (tokens) for Gemini 2.5.
-fn thinking_config(ctx: &CallContext, effort: Option<&Value>) -> Result<Option<Value>, ApiError> {
+/// `thinkingBudget` (tokens) for Gemini 2.5, each one the model takes ([`rules`]).
+fn thinking_config(
+    ctx: &CallContext,
+    rules: &rules::Rules,
+    effort: Option<&Value>,
+) -> Result<Option<Value>, ApiError> {
     let effort = match effort {
         None | Some(Value::Null) => None,
         Some(Value::String(effort)) => Some(effort.as_str()),
@@ -208,34 +214,18 @@ fn thinking_config(ctx: &CallContext, effort: Option<&Value>) -> Result<Option<V
     let include = flag(ctx, OPTION_INCLUDE_THOUGHTS);
     let mut config = Map::new();
     if let Some(effort) = effort {
-        let by_level = match option(ctx, OPTION_THINKING) {
-            Some("level") => true,
-            Some("budget") => false,
-            _ => ctx
-                .upstream_model
-                .trim_start_matches("models/")
-                .starts_with("gemini-3"),
+        let budget = match effort {
+            "none" => 0,
+            "minimal" => 512,
+            "low" => 1024,
+            "medium" => 8192,
+            "high" | "xhigh" | "max" => 24576,
+            _ => return Err(unknown_effort(effort)),
         };
-        if by_level {
-            let level = match effort {
-                "none" | "minimal" => "minimal",
-                "low" => "low",
-                "medium" => "medium",
-                "high" | "xhigh" => "high",
-                _ => return Err(unknown_effort(effort)),
-            };
-            config.insert("thinkingLevel".into(), json!(level));
-        } else {
-            let budget = match effort {
-                "none" => 0,
-                "minimal" => 512,
-                "low" => 1024,
-                "medium" => 8192,
-                "high" | "xhigh" => 24576,
-                _ => return Err(unknown_effort(effort)),
-            };
-            config.insert("thinkingBudget".into(), json!(budget));
-        }
+        match rules.level(effort) {
+            Some(level) => config.insert("thinkingLevel".into(), json!(level)),
+            None => config.insert("thinkingBudget".into(), json!(rules.budget(budget))),
+        };
         let thinks = effort != "none";
         config.insert("includeThoughts".into(), json!(include.unwrap_or(thinks)));
     } else if let Some(include) = include {
@@ -247,7 +237,7 @@ fn thinking_config(ctx: &CallContext, effort: Option<&Value>) -> Result<Option<V
 fn unknown_effort(effort: &str) -> ApiError {
     bad_request(
         format!(
-            "`reasoning_effort` must be one of none, minimal, low, medium, high (got `{effort}`)"
+            "`reasoning_effort` must be one of none, minimal, low, medium, high, xhigh, max (got `{effort}`)"
         ),
         Some("reasoning_effort"),
     )

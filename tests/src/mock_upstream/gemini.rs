@@ -155,6 +155,9 @@ async fn generate(model: &str, body: &Value, stream: bool) -> Response {
     if let Err(response) = validate(body) {
         return *response;
     }
+    if let Err(message) = model_rules(model, body) {
+        return invalid_argument(&message);
+    }
     let prompt_tokens = words(&all_text(body)).max(1);
     let echo = format!("echo: {}", last_user_text(body));
     match model {
@@ -504,6 +507,43 @@ fn rpc_error(status: StatusCode, message: &str, rpc_status: &str) -> Response {
     error.insert("message".into(), json!(message));
     error.insert("status".into(), json!(rpc_status));
     wire::json_response(status, &json!({"error": error}))
+}
+
+/// What each Gemini generation refuses, by the model in the path, as the real API
+/// answers it: penalties on 2.5 and 3 models, a `thinkingLevel` the model lacks (3 Pro
+/// takes low and high), `thinkingLevel` before Gemini 3, and a zero budget on 2.5 Pro.
+fn model_rules(model: &str, body: &Value) -> Result<(), String> {
+    let name = model.replace('.', "-");
+    let gemini_3 = name.starts_with("gemini-3");
+    let gemini_2_5 = name.starts_with("gemini-2-5");
+    let config = &body["generationConfig"];
+    if gemini_3 || gemini_2_5 {
+        for penalty in ["presencePenalty", "frequencyPenalty"] {
+            if config[penalty].as_f64().is_some_and(|p| p != 0.0) {
+                return Err(format!("Penalty is not enabled for models/{model}"));
+            }
+        }
+    }
+    let thinking = &config["thinkingConfig"];
+    if let Some(level) = thinking["thinkingLevel"].as_str() {
+        let accepted: &[&str] = if name.starts_with("gemini-3-pro") {
+            &["low", "high"]
+        } else if gemini_3 {
+            &["minimal", "low", "medium", "high"]
+        } else {
+            return Err("Thinking level is not supported for this model.".into());
+        };
+        if !accepted.contains(&level.to_ascii_lowercase().as_str()) {
+            return Err(format!(
+                "Thinking level {} is not supported for this model. Please retry with other thinking level",
+                level.to_ascii_uppercase()
+            ));
+        }
+    }
+    if name.starts_with("gemini-2-5-pro") && thinking["thinkingBudget"].as_i64() == Some(0) {
+        return Err("Budget 0 is invalid. This model only works in thinking mode.".into());
+    }
+    Ok(())
 }
 
 fn invalid_argument(message: &str) -> Response {

@@ -282,10 +282,63 @@ fn reasoning_effort_becomes_a_budget_or_a_level() {
     );
     let e = translate(
         &ctx("m", false, &[]),
-        json!({"messages": [{"role": "user", "content": "x"}], "reasoning_effort": "max"}),
+        json!({"messages": [{"role": "user", "content": "x"}], "reasoning_effort": "extreme"}),
     )
     .expect_err("rejected");
     assert_eq!(e.param.as_deref(), Some("reasoning_effort"));
+}
+
+#[test]
+fn each_model_gets_thinking_and_penalties_it_accepts() {
+    let request = |effort: &str| {
+        json!({"messages": [{"role": "user", "content": "x"}], "reasoning_effort": effort,
+            "presence_penalty": 0.5, "frequency_penalty": 0.3})
+    };
+    let config = |model: &str, effort: &str| {
+        let (_, body) = translate(&ctx(model, false, &[]), request(effort)).expect("ok");
+        body["generationConfig"].clone()
+    };
+    // Gemini 3 Pro takes only low and high, and no penalties.
+    let pro = config("gemini-3-pro-preview", "none");
+    assert_eq!(pro["thinkingConfig"]["thinkingLevel"], "low");
+    assert!(pro.get("presencePenalty").is_none() && pro.get("frequencyPenalty").is_none());
+    assert_eq!(
+        config("gemini-3-pro-preview", "medium")["thinkingConfig"]["thinkingLevel"],
+        "low"
+    );
+    assert_eq!(
+        config("gemini-3-flash-preview", "none")["thinkingConfig"]["thinkingLevel"],
+        "minimal"
+    );
+    // Gemini 2.5 Pro cannot stop thinking: its smallest budget.
+    assert_eq!(
+        config("gemini-2.5-pro", "none")["thinkingConfig"]["thinkingBudget"],
+        128
+    );
+    assert_eq!(
+        config("gemini-2.5-flash", "none")["thinkingConfig"]["thinkingBudget"],
+        0
+    );
+    // Gemini 2.0 still takes penalties.
+    assert_eq!(config("gemini-2.0-flash", "low")["presencePenalty"], 0.5);
+    // Options win over the table.
+    let (_, body) = translate(
+        &ctx(
+            "gemini-3-pro-preview",
+            false,
+            &[
+                ("thinking-levels", "low,medium,high"),
+                ("penalties", "send"),
+            ],
+        ),
+        request("medium"),
+    )
+    .expect("ok");
+    assert_eq!(
+        body["generationConfig"]["thinkingConfig"]["thinkingLevel"],
+        "medium"
+    );
+    assert_eq!(body["generationConfig"]["frequencyPenalty"], 0.3);
 }
 
 #[test]
