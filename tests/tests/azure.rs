@@ -5,7 +5,7 @@
 //! stream, usage, tools, errors, byte splits, and Azure's error bodies) are in
 //! `conformance.rs`.
 
-use e2e::checks::{chat_body, check_client_safe, completion_text, read_json};
+use e2e::checks::{chat_body, check_client_safe, completion_text, read_error, read_json};
 use e2e::mock_upstream::MOCK_API_KEY;
 use e2e::{MockUpstream, TestConfig, TestGateway};
 use serde_json::json;
@@ -142,7 +142,7 @@ async fn embeddings_go_to_the_deployment() {
     let sent = mock.requests().pop().expect("request");
     assert_eq!(
         sent.path,
-        "/openai/deployments/text-embedding-3-small/embeddings?api-version=2024-10-21"
+        "/openai/deployments/text-embedding-3-small/embeddings?api-version=2025-04-01-preview"
     );
 }
 
@@ -172,4 +172,46 @@ async fn the_v1_shape_streams_the_same_whole_split_and_bytewise() {
             "{model} reads differently from az-v1 whole"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reasoning_models_work_on_the_default_api_version_and_a_wrong_one_is_named() {
+    let mock = MockUpstream::start().await.expect("mock upstream starts");
+    let base = resource(&mock);
+    let config = TestConfig::new()
+        .model("gpt-5", "azure", "azure-echo", &base)
+        .model("gpt-5-old", "azure", "azure-echo", &base)
+        .option("api-version", "2024-10-21")
+        .model("gpt-5-typo", "azure", "azure-echo", &base)
+        .option("api-version", "2025-13-01");
+    let gateway = TestGateway::start(&config.to_toml())
+        .await
+        .expect("gateway starts");
+    // What an OpenAI client sends to a GPT-5 or o-series deployment.
+    let ask = |model: &str| {
+        let mut body = chat_body(model, "Hi");
+        body["max_completion_tokens"] = json!(200);
+        body["reasoning_effort"] = json!("low");
+        body
+    };
+    let answer = gateway.complete(&ask("gpt-5")).await.expect("a completion");
+    assert_eq!(completion_text(&answer), Some("echo: Hi"));
+
+    // An older api-version refuses the reasoning fields, as Azure does.
+    let old = read_error(gateway.chat(&ask("gpt-5-old")).await.expect("answers"))
+        .await
+        .expect("an error");
+    assert_eq!(old.status, 400, "{old:?}");
+
+    // A version the resource does not serve: Azure's bare 404, with what was tried.
+    let typo = read_error(gateway.chat(&ask("gpt-5-typo")).await.expect("answers"))
+        .await
+        .expect("an error");
+    assert_eq!(typo.status, 404);
+    assert_ne!(typo.code_str(), Some("model_not_found"), "{typo:?}");
+    assert!(
+        typo.message.contains("azure-echo") && typo.message.contains("api-version=2025-13-01"),
+        "{}",
+        typo.message
+    );
 }

@@ -14,7 +14,7 @@
 //! | Option | Values | Default | Meaning |
 //! |---|---|---|---|
 //! | `api-style` | `deployments`, `v1` | `deployments` | `deployments`: `POST /openai/deployments/{upstream_model}/chat/completions?api-version=…`; `v1`: `POST /openai/v1/chat/completions` with `model = upstream_model` in the body. |
-//! | `api-version` | any Azure API version | `2024-10-21` (deployments), none (v1) | The `api-version` query parameter; on `v1` it is only sent when set (e.g. `preview`). |
+//! | `api-version` | any Azure API version | `2025-04-01-preview` (deployments), none (v1) | The `api-version` query parameter; on `v1` it is only sent when set (e.g. `preview`). |
 //! | `auth` | `api-key`, `bearer` | `api-key` | Where the model's key goes: the `api-key` header, or `Authorization: Bearer` (an Entra ID token, or a key on the v1 API). |
 //! | `force-stream-usage` | `true`, `false` | `true` | Ask for `stream_options.include_usage` upstream on streams so usage is always accounted; set `false` for API versions before `2024-09-01-preview`, which reject `stream_options`. |
 //!
@@ -59,7 +59,7 @@ pub struct Azure;
 switchyard_guest_kit::impl_guest!(Azure {
     info: info,
     transform_request: request::from_openai,
-    transform_response: |_ctx, answer| response::to_openai(answer),
+    transform_response: response::to_openai,
     stream: stream::Transformer,
 });
 

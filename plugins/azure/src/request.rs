@@ -25,9 +25,11 @@ pub const OPTION_API_STYLE: &str = "api-style";
 pub const OPTION_API_VERSION: &str = "api-version";
 /// Option: `api-key` (default) or `bearer`.
 pub const OPTION_AUTH: &str = "auth";
-/// `api-version` on the deployments path when the model sets none (the GA version
-/// that has `stream_options`).
-pub const DEFAULT_API_VERSION: &str = "2024-10-21";
+/// `api-version` on the deployments path when the model sets none: the first version
+/// that takes what GPT-5 and the o-series need (`max_completion_tokens`,
+/// `reasoning_effort`, `developer` messages); 2024-10-21, the older GA version, answers
+/// 400 to them.
+pub const DEFAULT_API_VERSION: &str = "2025-04-01-preview";
 
 /// The two URL shapes Azure OpenAI serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

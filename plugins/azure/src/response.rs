@@ -17,14 +17,39 @@
 //! the host, which streams it.
 
 use switchyard_guest_kit::openai_wire;
-use switchyard_guest_kit::{ApiError, TranslatedResponse, UpstreamResponse};
+use switchyard_guest_kit::{ApiError, CallContext, TranslatedResponse, UpstreamResponse};
 
 use super::Azure;
+use super::request;
 
 /// Translates a complete upstream answer (chat completion or embeddings), by the rules
 /// every OpenAI-wire platform shares ([`openai_wire::to_openai`]) with Azure's errors.
-pub fn to_openai(response: UpstreamResponse) -> Result<TranslatedResponse, ApiError> {
-    openai_wire::to_openai::<Azure>(response)
+///
+/// Azure's bare 404 "Resource not found" (a deployment name or `api-version` this
+/// resource does not have, where a missing deployment says `DeploymentNotFound`)
+/// names what was tried, and is not `model_not_found`: the client's model exists, the
+/// gateway's configuration does not match the resource.
+pub fn to_openai(
+    ctx: &CallContext,
+    response: UpstreamResponse,
+) -> Result<TranslatedResponse, ApiError> {
+    let bare_not_found = response.status == 404
+        && !String::from_utf8_lossy(&response.body).contains("DeploymentNotFound");
+    openai_wire::to_openai::<Azure>(response).map_err(|mut error| {
+        if bare_not_found {
+            let tried = request::api_style(ctx)
+                .map(|style| request::path_and_query(ctx, style))
+                .unwrap_or_default();
+            error.message = format!(
+                "{} (Azure tried deployment `{}` at `{tried}`: check the model's \
+                 upstream_model against the resource's deployments, and its api-version \
+                 option, or set api-style = \"v1\")",
+                error.message, ctx.upstream_model
+            );
+            error.code = None;
+        }
+        error
+    })
 }
 
 #[cfg(test)]
@@ -32,6 +57,38 @@ mod tests {
     use super::*;
 
     use super::super::fixtures;
+    use switchyard_guest_kit::Endpoint;
+
+    fn ctx() -> CallContext {
+        CallContext {
+            endpoint: Endpoint::ChatCompletions,
+            public_model: "gpt-azure".into(),
+            upstream_model: "gpt-5-nano".into(),
+            streaming: false,
+            include_usage: false,
+            client_id: "client-1".into(),
+            options: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_bare_resource_not_found_names_the_deployment_and_api_version_tried() {
+        let response = UpstreamResponse {
+            status: 404,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: br#"{"error":{"code":"404","message":"Resource not found"}}"#.to_vec(),
+        };
+        let e = to_openai(&ctx(), response).expect_err("an error");
+        assert_eq!(e.status, 404);
+        assert_ne!(e.code.as_deref(), Some("model_not_found"));
+        assert!(e.message.starts_with("Resource not found"), "{}", e.message);
+        assert!(
+            e.message.contains("`gpt-5-nano`")
+                && e.message.contains("api-version=2025-04-01-preview"),
+            "{}",
+            e.message
+        );
+    }
 
     fn ok(body: Vec<u8>) -> UpstreamResponse {
         UpstreamResponse {
@@ -44,7 +101,7 @@ mod tests {
     #[test]
     fn recorded_chat_answer_passes_through_with_usage() {
         let body = fixtures::body("azure-chat.response.json");
-        let translated = to_openai(ok(body.clone())).expect("translates");
+        let translated = to_openai(&ctx(), ok(body.clone())).expect("translates");
         assert_eq!(translated.body, body, "not re-serialized");
         let usage = translated.usage.expect("usage");
         assert_eq!((usage.prompt_tokens, usage.completion_tokens), (8, 271));
@@ -54,7 +111,7 @@ mod tests {
     #[test]
     fn embeddings_usage_is_read() {
         let body = br#"{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1]}],"model":"ada","usage":{"prompt_tokens":3,"total_tokens":3}}"#;
-        let usage = to_openai(ok(body.to_vec()))
+        let usage = to_openai(&ctx(), ok(body.to_vec()))
             .expect("ok")
             .usage
             .expect("usage");
@@ -63,10 +120,10 @@ mod tests {
 
     #[test]
     fn a_2xx_that_is_not_json_is_a_502() {
-        let e = to_openai(ok(b"<html>gateway</html>".to_vec())).expect_err("rejected");
+        let e = to_openai(&ctx(), ok(b"<html>gateway</html>".to_vec())).expect_err("rejected");
         assert_eq!(e.status, 502);
         assert!(e.message.contains("<html>gateway</html>"), "{}", e.message);
-        let e = to_openai(ok(br#"{"status":"ok"}"#.to_vec())).expect_err("rejected");
+        let e = to_openai(&ctx(), ok(br#"{"status":"ok"}"#.to_vec())).expect_err("rejected");
         assert_eq!(
             e.status, 502,
             "a JSON object that is neither a completion nor a list is no success"
@@ -103,7 +160,7 @@ mod tests {
                 headers: vec![("retry-after".into(), "5".into())],
                 body: body.as_bytes().to_vec(),
             };
-            let e = to_openai(response).expect_err("a 200 with an error body is no answer");
+            let e = to_openai(&ctx(), response).expect_err("a 200 with an error body is no answer");
             assert_eq!(
                 (e.status, e.error_type.as_str()),
                 (status, error_type),
@@ -130,7 +187,7 @@ mod tests {
             headers: vec![],
             body: br#"{"error":{"code":"DeploymentNotFound","message":"The API deployment for this resource does not exist."}}"#.to_vec(),
         };
-        let e = to_openai(response).expect_err("error");
+        let e = to_openai(&ctx(), response).expect_err("error");
         assert_eq!(e.status, 404);
         assert_eq!(e.code.as_deref(), Some("model_not_found"));
         assert!(e.message.contains("deployment"), "{}", e.message);

@@ -162,6 +162,11 @@ impl Transformer {
             }
         }
         if id.is_some() && choices.iter().all(|c| c.delta.is_some()) {
+            // Usage is forced on upstream; a client that did not ask for it gets chunks
+            // without the `"usage": null` that comes with it, as from OpenAI.
+            if self.hide_usage && trimmed.contains("\"usage\"") {
+                return without_usage(trimmed).map(Some);
+            }
             return Ok(Some(data));
         }
         self.rebuild(&choices)
@@ -199,6 +204,14 @@ impl Transformer {
 /// A `finish_reason` that is present and not `null`.
 fn is_set(reason: Option<&RawValue>) -> bool {
     reason.is_some_and(|raw| raw.get() != "null")
+}
+
+/// A chunk without its `usage` member.
+fn without_usage(chunk: &str) -> Result<String, ApiError> {
+    let mut value: serde_json::Map<String, serde_json::Value> = serde_json::from_str(chunk)
+        .map_err(|e| bad_gateway(format!("Azure sent a chunk that is not JSON ({e})")))?;
+    value.remove("usage");
+    serde_json::to_string(&value).map_err(|e| bad_gateway(format!("cannot write a chunk: {e}")))
 }
 
 #[cfg(test)]

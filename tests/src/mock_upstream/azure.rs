@@ -61,11 +61,23 @@ pub async fn answer(request: PlatformRequest<'_>) -> Response {
         let Some((deployment, operation)) = rest.split_once('/') else {
             return not_found();
         };
-        if api_version.is_none() {
+        // An api-version the resource does not serve is a bare 404, like no version.
+        let Some(version) = api_version.filter(|v| API_VERSIONS.contains(&v.as_str())) else {
             return azure_error(
                 StatusCode::NOT_FOUND,
                 json!({"code": "404", "message": "Resource not found"}),
             );
+        };
+        // Versions before 2024-12-01-preview do not know the reasoning models' fields.
+        if version.as_str() < "2024-12-01-preview" {
+            for field in ["max_completion_tokens", "reasoning_effort"] {
+                if body.get(field).is_some() {
+                    return azure_error(
+                        StatusCode::BAD_REQUEST,
+                        json!({"code": null, "message": format!("Unrecognized request argument supplied: {field}"), "param": null, "type": "invalid_request_error"}),
+                    );
+                }
+            }
         }
         (deployment.to_owned(), operation)
     } else if let Some(operation) = path.strip_prefix("/openai/v1/") {
@@ -106,6 +118,18 @@ pub async fn answer(request: PlatformRequest<'_>) -> Response {
         _ => not_found(),
     }
 }
+
+/// The `api-version`s the mock resource serves on the deployments path (GA and preview
+/// versions from Azure's API lifecycle page).
+const API_VERSIONS: &[&str] = &[
+    "2024-02-01",
+    "2024-06-01",
+    "2024-10-21",
+    "2024-12-01-preview",
+    "2025-01-01-preview",
+    "2025-03-01-preview",
+    "2025-04-01-preview",
+];
 
 /// The content type of Azure's streams.
 const EVENT_STREAM: &str = "text/event-stream; charset=utf-8";

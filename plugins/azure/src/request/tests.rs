@@ -53,7 +53,7 @@ fn recorded_request_goes_to_the_deployment_path_with_api_key() {
 }
 
 #[test]
-fn default_api_version_is_ga() {
+fn default_api_version_takes_what_gpt5_needs() {
     let request = from_openai(
         &ctx(Endpoint::ChatCompletions, false, &[]),
         b"{\"messages\":[]}",
@@ -61,7 +61,7 @@ fn default_api_version_is_ga() {
     .expect("ok");
     assert_eq!(
         request.path_and_query,
-        "/openai/deployments/gpt-5-nano/chat/completions?api-version=2024-10-21"
+        "/openai/deployments/gpt-5-nano/chat/completions?api-version=2025-04-01-preview"
     );
 }
 
@@ -99,7 +99,7 @@ fn embeddings_use_the_deployment_embeddings_path() {
     .expect("ok");
     assert_eq!(
         request.path_and_query,
-        "/openai/deployments/gpt-5-nano/embeddings?api-version=2024-10-21"
+        "/openai/deployments/gpt-5-nano/embeddings?api-version=2025-04-01-preview"
     );
     assert_eq!(request.response_framing, None, "embeddings never stream");
 }

@@ -225,3 +225,24 @@ fn a_stream_cut_after_the_stop_chunk_is_truncated() {
         .expect_err("the usage the client asked for never came");
     assert_eq!(e.code.as_deref(), Some("upstream_stream_truncated"));
 }
+
+#[test]
+fn usage_null_is_not_left_on_chunks_of_a_client_that_did_not_ask() {
+    let sse = concat!(
+        "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-5\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hi\"},\"finish_reason\":null}],\"usage\":null}\n\n",
+        "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-5\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],\"usage\":null}\n\n",
+        "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-5\",\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}}\n\n",
+        "data: [DONE]\n\n",
+    );
+    let (chunks, usage) = run(&ctx(false), events(sse), 1);
+    assert!(!chunks.is_empty());
+    for chunk in &chunks {
+        assert!(chunk.get("usage").is_none(), "no usage member: {chunk}");
+    }
+    assert!(usage.is_some(), "the host still gets the usage");
+    let (asked, _) = run(&ctx(true), events(sse), 1);
+    assert!(
+        asked.iter().all(|c| c.get("usage").is_some()),
+        "a client that asked sees usage: null, then the usage chunk"
+    );
+}
