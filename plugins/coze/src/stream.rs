@@ -13,6 +13,7 @@
 //! | `conversation.chat.in_progress` | nothing |
 //! | `conversation.message.delta`, type `answer` | `delta.content` (and `reasoning_content`) |
 //! | `conversation.message.completed`, type `answer` | its text only if no delta of that message came |
+//! | a second answer message of the same chat | its text after a blank line (`\n\n`), not run into the first |
 //! | other message types (`verbose`, `follow_up`, `function_call`, …) | nothing |
 //! | `conversation.chat.completed` | finish `stop`; usage (chunk only if the client asked) |
 //! | `conversation.chat.requires_action` | `tool_calls` (ids per [`super::tool_id`]), finish `tool_calls` |
@@ -53,6 +54,9 @@ pub struct Transformer {
     role_sent: bool,
     /// Answer messages whose text already went out as deltas.
     streamed: Vec<String>,
+    /// The answer message whose text went out last: a chat can answer in several
+    /// messages, which are set apart by a blank line rather than run together.
+    last_answer: Option<String>,
     usage: Option<Usage>,
     /// Whether the chat reached `completed` or `requires_action`.
     end: StreamEnd,
@@ -71,6 +75,7 @@ impl StreamState for Transformer {
             created: 0,
             role_sent: false,
             streamed: Vec::new(),
+            last_answer: None,
             usage: None,
             end: StreamEnd::new("Coze", TERMINAL),
         }
@@ -202,8 +207,21 @@ impl Transformer {
             return Ok(());
         }
         self.role(chunks)?;
+        let mut content = None;
+        if !message.content.is_empty() {
+            let next_message = self
+                .last_answer
+                .as_ref()
+                .is_some_and(|last| *last != message.id);
+            content = Some(if next_message {
+                format!("\n\n{}", message.content)
+            } else {
+                message.content.clone()
+            });
+            self.last_answer = Some(message.id.clone());
+        }
         let delta = Delta {
-            content: Some(message.content.as_str()).filter(|c| !c.is_empty()),
+            content: content.as_deref(),
             reasoning_content: reasoning,
             ..Delta::default()
         };

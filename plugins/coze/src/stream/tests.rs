@@ -277,3 +277,26 @@ fn a_completed_answer_without_deltas_is_sent_whole() {
     assert!(run.error.is_none(), "{:?}", run.error);
     assert_eq!(content(&run.chunks), "card text");
 }
+
+#[test]
+fn two_answer_messages_are_set_apart_not_run_together() {
+    let body = concat!(
+        "event:conversation.chat.created\ndata:{\"id\":\"9\",\"conversation_id\":\"8\",\"status\":\"created\"}\n\n",
+        "event:conversation.message.delta\ndata:{\"id\":\"m1\",\"type\":\"answer\",\"content\":\"Looking it up.\"}\n\n",
+        "event:conversation.message.completed\ndata:{\"id\":\"m1\",\"type\":\"answer\",\"content\":\"Looking it up.\"}\n\n",
+        "event:conversation.message.delta\ndata:{\"id\":\"m2\",\"type\":\"answer\",\"content\":\"It is \"}\n\n",
+        "event:conversation.message.delta\ndata:{\"id\":\"m2\",\"type\":\"answer\",\"content\":\"sunny.\"}\n\n",
+        "event:conversation.message.completed\ndata:{\"id\":\"m3\",\"type\":\"answer\",\"content\":\"A card.\"}\n\n",
+        "event:conversation.chat.completed\ndata:{\"id\":\"9\",\"status\":\"completed\",\"usage\":{\"token_count\":3,\"output_count\":1,\"input_count\":2}}\n\n",
+        "event:done\ndata:\"[DONE]\"\n",
+    );
+    for batch in [1, 3, 8] {
+        let run = run(&ctx(false), sse_events(body), batch);
+        assert!(run.error.is_none(), "{:?}", run.error);
+        assert_eq!(
+            content(&run.chunks),
+            "Looking it up.\n\nIt is sunny.\n\nA card.",
+            "batch {batch}"
+        );
+    }
+}
