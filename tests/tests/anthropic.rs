@@ -347,3 +347,36 @@ async fn each_claude_generation_gets_a_request_it_accepts() {
         assert_eq!(last["temperature"].as_f64(), temperature, "{model}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tool_loop_with_thinking_round_trips_the_thinking_block() {
+    let (_mock, gateway) = setup().await;
+    // The answer a client got (thinking and a tool call), echoed back with the result.
+    let history = |thinking_blocks: Option<Value>| {
+        let mut assistant = json!({"role": "assistant", "content": null, "tool_calls": [
+            {"id": "toolu_1", "type": "function", "function": {"name": "get_weather", "arguments": "{\"location\":\"SF\"}"}}]});
+        if let Some(blocks) = thinking_blocks {
+            assistant["thinking_blocks"] = blocks;
+        }
+        let mut body = weather_request("claude-tools");
+        body["reasoning_effort"] = json!("low");
+        body["messages"] = json!([
+            {"role": "user", "content": "What is the weather in SF?"},
+            assistant,
+            {"role": "tool", "tool_call_id": "toolu_1", "content": "sunny"}
+        ]);
+        body
+    };
+    let blocks = json!([{"type": "thinking", "thinking": "I should look it up.", "signature": "EsgDCkYIBxgC"}]);
+    let answer = read_json(gateway.chat(&history(Some(blocks))).await.expect("answers"))
+        .await
+        .expect("the echoed thinking block lets the loop continue");
+    assert_eq!(completion_text(&answer), Some("The tool returned: sunny"));
+
+    // Without it, Anthropic refuses the turn: the client sees why.
+    let error = read_error(gateway.chat(&history(None)).await.expect("answers"))
+        .await
+        .expect("an error");
+    assert_eq!(error.status, 400);
+    assert!(error.message.contains("thinking"), "{}", error.message);
+}

@@ -25,7 +25,9 @@
 //! - `reasoning_effort` becomes `thinking` the way the model wants it: adaptive with
 //!   `output_config.effort` on Opus 4.6 and later, a budget on older models (see
 //!   [`request::rules`] for the table and the `thinking`, `sampling` and `efforts`
-//!   options that override it); thinking comes back as `reasoning_content`.
+//!   options that override it); thinking comes back as `reasoning_content`, and whole
+//!   with its signature as `thinking_blocks`, which an assistant message may carry back
+//!   (they go first in the turn, unmodified).
 //! - `temperature`, `top_p` and `top_k` are dropped for models that refuse them (Opus
 //!   4.7 and later answer 400 to any of them) and whenever thinking is on.
 //! - `response_format` `json_schema` becomes `output_config.format`; a tool's `strict`

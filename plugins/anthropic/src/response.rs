@@ -57,6 +57,11 @@ enum Block {
     },
     Thinking {
         thinking: String,
+        #[serde(default)]
+        signature: Option<String>,
+    },
+    RedactedThinking {
+        data: String,
     },
     #[serde(other)]
     Other,
@@ -95,11 +100,23 @@ pub fn to_openai(
 
     let mut text = String::new();
     let mut reasoning = String::new();
+    let mut thinking_blocks = Vec::new();
     let mut tool_calls = Vec::new();
     for block in content {
         match block {
             Block::Text { text: t } => text.push_str(&t),
-            Block::Thinking { thinking } => reasoning.push_str(&thinking),
+            Block::Thinking {
+                thinking,
+                signature,
+            } => {
+                reasoning.push_str(&thinking);
+                thinking_blocks.push(
+                    json!({"type": "thinking", "thinking": thinking, "signature": signature}),
+                );
+            }
+            Block::RedactedThinking { data } => {
+                thinking_blocks.push(json!({"type": "redacted_thinking", "data": data}));
+            }
             Block::ToolUse { id, name, input } => {
                 let arguments = match input {
                     Value::Null => "{}".to_owned(),
@@ -123,6 +140,11 @@ pub fn to_openai(
     if let Some(object) = reply.as_object_mut() {
         if !reasoning.is_empty() {
             object.insert("reasoning_content".into(), json!(reasoning));
+        }
+        // The blocks with their signatures, for a client to echo back on its next turn
+        // (LiteLLM's field): Anthropic wants them first in a tool loop's assistant turn.
+        if !thinking_blocks.is_empty() {
+            object.insert("thinking_blocks".into(), Value::Array(thinking_blocks));
         }
         if !tool_calls.is_empty() {
             object.insert("tool_calls".into(), Value::Array(tool_calls));

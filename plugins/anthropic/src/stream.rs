@@ -9,7 +9,9 @@
 //! | `message_delta` | nothing; its `stop_reason` and cumulative usage are kept |
 //! | `message_stop` | the finish chunk, then the usage chunk (`choices: []`) if asked for |
 //! | `content_block_stop` of a `tool_use` whose arguments streamed empty | `arguments: "{}"` |
-//! | `ping`, `signature_delta`, other `content_block_stop`s, unknown events | nothing |
+//! | `content_block_stop` of a `thinking` block | `thinking_blocks: [{type, thinking, signature}]`, the whole block, to echo back |
+//! | `content_block_start` of a `redacted_thinking` block | `thinking_blocks: [{type, data}]` |
+//! | `ping`, `signature_delta` (kept for the block), other `content_block_stop`s, unknown events | nothing |
 //! | `error` | the error that ends the stream ([`super::error::from_stream_error`]) |
 //!
 //! The OpenAI tool-call `index` counts tool calls only: a text or thinking block
@@ -23,6 +25,8 @@
 use std::collections::HashMap;
 
 use serde::Deserialize;
+use serde_json::{Value, json};
+use switchyard_guest_kit::chunk;
 use switchyard_guest_kit::error::{bad_gateway, snippet};
 use switchyard_guest_kit::{
     ApiError, CallContext, ChunkWriter, Delta, StreamEnd, StreamEvent, StreamState, ToolCall, Usage,
@@ -81,6 +85,10 @@ enum StartBlock {
         id: String,
         name: String,
     },
+    Thinking {},
+    RedactedThinking {
+        data: String,
+    },
     #[serde(other)]
     Other,
 }
@@ -98,6 +106,8 @@ enum BlockDelta {
     },
     #[serde(rename = "thinking_delta")]
     Thinking { thinking: String },
+    #[serde(rename = "signature_delta")]
+    Signature { signature: String },
     #[serde(other)]
     Other,
 }
@@ -127,6 +137,9 @@ pub struct Transformer {
     /// Anthropic block index → OpenAI tool index, for `tool_use` blocks, and whether
     /// any argument fragment of it went out.
     tool_index: HashMap<u64, (u32, bool)>,
+    /// Thinking blocks being streamed, by block index: their text and signature, sent
+    /// whole as a `thinking_blocks` delta when the block stops, for the client to echo.
+    thinking: HashMap<u64, (String, String)>,
     /// The latest `stop_reason`.
     stop_reason: Option<String>,
     /// Cumulative usage.
@@ -150,6 +163,7 @@ impl StreamState for Transformer {
             started: false,
             tool_calls: 0,
             tool_index: HashMap::new(),
+            thinking: HashMap::new(),
             stop_reason: None,
             usage: AnthropicUsage::default(),
             has_usage: false,
@@ -218,16 +232,40 @@ impl Transformer {
                 let call = [ToolCall::start(tool.into(), &id, &name, "")];
                 chunks.push(self.writer().delta(0, &Delta::tool_calls(&call))?);
             }
+            Event::ContentBlockStart {
+                index,
+                content_block: StartBlock::Thinking {},
+            } => {
+                self.thinking.insert(index, (String::new(), String::new()));
+            }
+            Event::ContentBlockStart {
+                content_block: StartBlock::RedactedThinking { data },
+                ..
+            } => {
+                self.start(chunks)?;
+                let block = json!({"type": "redacted_thinking", "data": data});
+                chunks.push(self.thinking_blocks(&block)?);
+            }
+            Event::ContentBlockDelta {
+                index,
+                delta: BlockDelta::Signature { signature },
+            } => {
+                if let Some((_, sent)) = self.thinking.get_mut(&index) {
+                    sent.push_str(&signature);
+                }
+            }
             Event::ContentBlockDelta { index, delta } => {
                 self.start(chunks)?;
                 let writer = self.writer();
                 let mut argued = None;
+                let mut thought = None;
                 match delta {
                     BlockDelta::Text { text } if !text.is_empty() => {
                         chunks.push(writer.delta(0, &Delta::content(&text))?);
                     }
                     BlockDelta::Thinking { thinking } if !thinking.is_empty() => {
                         chunks.push(writer.delta(0, &Delta::reasoning(&thinking))?);
+                        thought = Some(thinking);
                     }
                     BlockDelta::InputJson { partial_json } if !partial_json.is_empty() => {
                         if let Some(&(tool, _)) = self.tool_index.get(&index) {
@@ -241,9 +279,19 @@ impl Transformer {
                 if let Some((_, sent)) = argued.and_then(|i| self.tool_index.get_mut(&i)) {
                     *sent = true;
                 }
+                if let (Some(text), Some((kept, _))) = (thought, self.thinking.get_mut(&index)) {
+                    kept.push_str(&text);
+                }
             }
             // A tool called without arguments streams none: its arguments are `{}`,
             // as in a whole answer, so a client parsing them gets an object.
+            Event::ContentBlockStop { index } if self.thinking.contains_key(&index) => {
+                if let Some((thinking, signature)) = self.thinking.remove(&index) {
+                    let block =
+                        json!({"type": "thinking", "thinking": thinking, "signature": signature});
+                    chunks.push(self.thinking_blocks(&block)?);
+                }
+            }
             Event::ContentBlockStop { index } => {
                 if let Some((tool, sent @ false)) = self.tool_index.get_mut(&index) {
                     *sent = true;
@@ -267,6 +315,13 @@ impl Transformer {
             Event::ContentBlockStart { .. } | Event::Other => {}
         }
         Ok(())
+    }
+
+    /// A chunk whose delta is one whole thinking block, as `thinking_blocks`.
+    fn thinking_blocks(&self, block: &Value) -> Result<String, ApiError> {
+        let delta = json!({"thinking_blocks": [block]});
+        self.writer()
+            .choices(&[chunk::Choice::new(0, &delta, None::<&str>)])
     }
 
     /// The role chunk, once.

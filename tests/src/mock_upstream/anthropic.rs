@@ -305,6 +305,27 @@ fn model_rules(body: &Value) -> Result<(), String> {
         }
         _ => {}
     }
+    // With thinking on, the assistant turn of a tool loop (the last one, answered by
+    // tool results) must start with the thinking block it was answered with.
+    let messages = body["messages"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    if matches!(thinking, Some("enabled" | "adaptive"))
+        && let Some(at) = messages.iter().rposition(|m| m["role"] == "assistant")
+        && messages[at]["content"]
+            .as_array()
+            .is_some_and(|blocks| blocks.iter().any(|b| b["type"] == "tool_use"))
+    {
+        let first = messages[at]["content"][0]["type"]
+            .as_str()
+            .unwrap_or("nothing");
+        if first != "thinking" && first != "redacted_thinking" {
+            return Err(format!(
+                "messages.{at}.content.0.type: Expected `thinking` or `redacted_thinking`, but found `{first}`. When `thinking` is enabled, a final `assistant` message must start with a thinking block (preceeding the lastmost set of `tool_use` and `tool_result` blocks)."
+            ));
+        }
+    }
     if matches!(thinking, Some("enabled" | "adaptive"))
         && ["temperature", "top_p", "top_k"]
             .iter()

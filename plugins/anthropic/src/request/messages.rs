@@ -25,6 +25,10 @@ pub struct Message {
     tool_calls: Option<Vec<ToolCall>>,
     #[serde(default)]
     tool_call_id: Option<String>,
+    /// Thinking blocks an assistant turn came with (`thinking` with its signature,
+    /// `redacted_thinking`), echoed by the client; they go back first and unmodified.
+    #[serde(default)]
+    thinking_blocks: Option<Vec<Value>>,
 }
 
 /// `content`: a string or an array of parts.
@@ -250,10 +254,35 @@ pub fn image(url: &str, at: &str) -> Result<Value, ApiError> {
     }))
 }
 
-/// Assistant content: text (and refusals) then one `tool_use` per tool call.
+/// The thinking blocks an assistant message carries, checked for their shape only: a
+/// `thinking` block needs its text and signature, a `redacted_thinking` block its data.
+fn thinking_blocks(message: &Message, i: usize) -> Result<Vec<Value>, ApiError> {
+    let mut blocks = Vec::new();
+    for (k, block) in message.thinking_blocks.iter().flatten().enumerate() {
+        let has = |field: &str| block.get(field).is_some_and(Value::is_string);
+        let kind = block.get("type").and_then(Value::as_str);
+        let whole = match kind {
+            Some("thinking") => has("thinking") && has("signature"),
+            Some("redacted_thinking") => has("data"),
+            _ => false,
+        };
+        if !whole {
+            return Err(bad_request(
+                "a thinking block is {\"type\": \"thinking\", \"thinking\", \"signature\"} or {\"type\": \"redacted_thinking\", \"data\"}, as the answer gave it",
+                Some(&format!("messages[{i}].thinking_blocks[{k}]")),
+            ));
+        }
+        blocks.push(block.clone());
+    }
+    Ok(blocks)
+}
+
+/// Assistant content: echoed thinking blocks, text (and refusals), then one `tool_use`
+/// per tool call.
 fn assistant_blocks(message: &Message, i: usize) -> Result<Vec<Value>, ApiError> {
     let at = format!("messages[{i}].content");
-    let mut blocks = match &message.content {
+    let mut blocks = thinking_blocks(message, i)?;
+    blocks.extend(match &message.content {
         None => Vec::new(),
         Some(Content::Text(text)) => text_block(text).into_iter().collect(),
         Some(Content::Parts(parts)) => {
@@ -272,7 +301,7 @@ fn assistant_blocks(message: &Message, i: usize) -> Result<Vec<Value>, ApiError>
             }
             blocks
         }
-    };
+    });
     for (k, call) in message.tool_calls.iter().flatten().enumerate() {
         let arguments = call.function.arguments.as_deref().unwrap_or("").trim();
         let input: Value = if arguments.is_empty() {

@@ -533,3 +533,29 @@ fn a_user_that_looks_like_personal_data_goes_as_an_opaque_id() {
     );
     assert!(user_id("+1 (555) 010-9999").starts_with("user-"));
 }
+
+#[test]
+fn echoed_thinking_blocks_go_first_in_their_turn_unmodified() {
+    let blocks = json!([{"type": "thinking", "thinking": "Hmm.", "signature": "sig=="},
+                        {"type": "redacted_thinking", "data": "opaque"}]);
+    let body = translate(
+        &ctx(false, &[]),
+        &json!({"messages": [
+            {"role": "user", "content": "weather?"},
+            {"role": "assistant", "content": "Checking.", "thinking_blocks": blocks,
+             "tool_calls": [{"id": "toolu_1", "type": "function", "function": {"name": "w", "arguments": "{}"}}]},
+            {"role": "tool", "tool_call_id": "toolu_1", "content": "sunny"}
+        ]}),
+    );
+    let turn = &body["messages"][1]["content"];
+    assert_eq!(turn[0], blocks[0]);
+    assert_eq!(turn[1], blocks[1]);
+    assert_eq!(turn[2]["type"], "text");
+    assert_eq!(turn[3]["type"], "tool_use");
+    let e = refused(&json!({"messages": [
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": "x", "thinking_blocks": [{"type": "thinking", "thinking": "no signature"}]},
+        {"role": "user", "content": "again"}
+    ]}));
+    assert_eq!(e.param.as_deref(), Some("messages[1].thinking_blocks[0]"));
+}

@@ -92,6 +92,12 @@ fn thinking_text_and_tools_together_with_cache_usage() {
     let message = &completion["choices"][0]["message"];
     assert_eq!(message["content"], "I'll look it up.");
     assert_eq!(message["reasoning_content"], "Let me think.");
+    assert_eq!(
+        message["thinking_blocks"],
+        json!([{"type": "thinking", "thinking": "Let me think.", "signature": "sig"},
+               {"type": "redacted_thinking", "data": "xxx"}]),
+        "the blocks, signed, for the client to echo on its next turn"
+    );
     assert_eq!(message["tool_calls"].as_array().map(Vec::len), Some(1));
     assert_eq!(message["tool_calls"][0]["function"]["arguments"], "{}");
     assert_eq!(

@@ -235,18 +235,26 @@ fn two_tool_calls_get_indexes_0_and_1() {
 }
 
 #[test]
-fn thinking_becomes_reasoning_content_and_signature_is_dropped() {
+fn thinking_becomes_reasoning_content_then_one_whole_block_to_echo() {
     let (chunks, usage) = run("anthropic-stream-thinking.sse", false, 4);
     let reasoning = joined(&chunks, "reasoning_content");
     assert!(
         reasoning.starts_with("The user is asking me about the weather in"),
         "{reasoning}"
     );
+    let blocks: Vec<&Value> = deltas(&chunks)
+        .iter()
+        .filter_map(|d| d.get("thinking_blocks"))
+        .collect();
+    assert_eq!(blocks.len(), 1, "one block, sent whole when it stops");
+    let block = &blocks[0][0];
+    assert_eq!(block["type"], "thinking");
+    assert_eq!(block["thinking"], reasoning.as_str(), "the whole text");
     assert!(
-        !chunks
-            .iter()
-            .any(|c| c.to_string().contains("EsgDCkYIBxgC")),
-        "no signature"
+        block["signature"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("EsgDCkYIBxgC")),
+        "with its signature: {block}"
     );
     assert!(joined(&chunks, "content").starts_with("I don't have access to real"));
     assert_eq!(usage.expect("usage").completion_tokens, 264);
