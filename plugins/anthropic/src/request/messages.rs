@@ -50,10 +50,22 @@ struct Part {
     refusal: Option<String>,
     #[serde(default)]
     image_url: Option<ImageUrl>,
+    /// `file`: `{"file_data": "data:application/pdf;base64,…", "filename": …}`.
+    #[serde(default)]
+    file: Option<FilePart>,
     /// Anthropic's prompt-caching breakpoint, which OpenAI clients that know Claude
     /// (LiteLLM's convention) put on a part; kept on the block it becomes.
     #[serde(default)]
     cache_control: Option<Value>,
+}
+
+/// A `file` part's payload.
+#[derive(Debug, Deserialize)]
+struct FilePart {
+    #[serde(default)]
+    file_data: Option<String>,
+    #[serde(default)]
+    file_id: Option<String>,
 }
 
 /// `image_url`: `{"url": ..}` as OpenAI documents it, or a bare string.
@@ -200,6 +212,7 @@ fn parts_to_blocks(parts: &[Part], at: &str) -> Result<Vec<Value>, ApiError> {
         let here = format!("{at}[{j}]");
         match part.kind.as_str() {
             "text" => blocks.extend(cached(text_block(part.text.as_deref().unwrap_or("")), part)),
+            "file" => blocks.extend(cached(Some(document(part.file.as_ref(), &here)?), part)),
             "image_url" => {
                 let url = match &part.image_url {
                     Some(ImageUrl::Object { url } | ImageUrl::Url(url)) => url,
@@ -351,6 +364,62 @@ fn tool_result(message: &Message, i: usize) -> Result<Value, ApiError> {
         object.insert("content".into(), content);
     }
     Ok(block)
+}
+
+/// A `file` part as a `document` block: a PDF as base64, plain text as text. An OpenAI
+/// `file_id` names a file in OpenAI's storage, which Anthropic cannot read.
+fn document(file: Option<&FilePart>, at: &str) -> Result<Value, ApiError> {
+    let data = match file {
+        Some(FilePart {
+            file_data: Some(data),
+            ..
+        }) => data,
+        Some(FilePart {
+            file_id: Some(_), ..
+        }) => {
+            return Err(bad_request(
+                "a `file_id` names a file stored at OpenAI, which Anthropic cannot read: send the file inline as `file_data` (`data:application/pdf;base64,...`)",
+                Some(at),
+            ));
+        }
+        _ => {
+            return Err(bad_request(
+                "a `file` part needs `file.file_data` (`data:application/pdf;base64,...`)",
+                Some(at),
+            ));
+        }
+    };
+    let parsed = data
+        .strip_prefix("data:")
+        .and_then(|rest| rest.split_once(";base64,"));
+    match parsed {
+        Some(("application/pdf", base64)) => Ok(json!({
+            "type": "document",
+            "source": {"type": "base64", "media_type": "application/pdf", "data": base64}
+        })),
+        Some(("text/plain", base64)) => {
+            use base64::Engine as _;
+            let text = base64::engine::general_purpose::STANDARD
+                .decode(base64)
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .ok_or_else(|| bad_request("the text file is not base64 UTF-8", Some(at)))?;
+            Ok(json!({
+                "type": "document",
+                "source": {"type": "text", "media_type": "text/plain", "data": text}
+            }))
+        }
+        Some((other, _)) => Err(bad_request(
+            format!(
+                "file type {other:?} is not supported by Anthropic; send a PDF (application/pdf) or plain text"
+            ),
+            Some(at),
+        )),
+        None => Err(bad_request(
+            "`file.file_data` must be a base64 data URL (`data:application/pdf;base64,...`)",
+            Some(at),
+        )),
+    }
 }
 
 fn unsupported_part(kind: &str, at: &str) -> ApiError {

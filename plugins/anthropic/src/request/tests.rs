@@ -559,3 +559,28 @@ fn echoed_thinking_blocks_go_first_in_their_turn_unmodified() {
     ]}));
     assert_eq!(e.param.as_deref(), Some("messages[1].thinking_blocks[0]"));
 }
+
+#[test]
+fn pdf_and_text_files_become_documents() {
+    let body = translate(
+        &ctx(false, &[]),
+        &json!({"messages": [{"role": "user", "content": [
+            {"type": "text", "text": "Summarise these."},
+            {"type": "file", "file": {"filename": "a.pdf", "file_data": "data:application/pdf;base64,JVBERi0xLjQK"}},
+            {"type": "file", "file": {"filename": "b.txt", "file_data": "data:text/plain;base64,aGVsbG8gd29ybGQ="}}
+        ]}]}),
+    );
+    let content = &body["messages"][0]["content"];
+    assert_eq!(
+        content[1],
+        json!({"type": "document", "source": {"type": "base64", "media_type": "application/pdf", "data": "JVBERi0xLjQK"}})
+    );
+    assert_eq!(
+        content[2],
+        json!({"type": "document", "source": {"type": "text", "media_type": "text/plain", "data": "hello world"}})
+    );
+    let e = refused(&json!({"messages": [{"role": "user", "content": [
+        {"type": "file", "file": {"file_id": "file-abc"}}]}]}));
+    assert_eq!(e.param.as_deref(), Some("messages[0].content[0]"));
+    assert!(e.message.contains("file_data"), "{}", e.message);
+}
