@@ -2,7 +2,7 @@
 //! upstream: the request translated (key header, system instruction, generation
 //! config, reduced schemas), the recorded CRLF stream cut unevenly, thinking, a tool
 //! round trip that needs the thought signature, blocked prompts and malformed calls,
-//! remote images, and embeddings. The shapes every platform shares (plain, stream,
+//! images by URL, and embeddings. The shapes every platform shares (plain, stream,
 //! usage, tools, errors, byte splits) are in `conformance.rs`.
 
 use e2e::checks::{chat_body, completion_text, read_error, read_json};
@@ -316,21 +316,37 @@ async fn malformed_function_call_is_an_error_in_both_modes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn remote_image_urls_are_a_clear_400() {
+async fn https_images_go_by_uri_and_http_images_are_a_clear_400() {
     let (mock, gateway) = setup().await;
-    let body = json!({"model": "gem", "messages": [{"role": "user", "content": [
-        {"type": "text", "text": "what is it"},
-        {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}}]}]});
-    let error = read_error(gateway.chat(&body).await.expect("answers"))
-        .await
-        .expect("an error");
-    assert_eq!(error.status, 400);
-    assert!(
-        error.message.contains("remote image URLs"),
-        "{}",
-        error.message
+    let body = |url: &str| {
+        json!({"model": "gem", "messages": [{"role": "user", "content": [
+            {"type": "text", "text": "what is it"},
+            {"type": "image_url", "image_url": {"url": url}}]}]})
+    };
+    read_json(
+        gateway
+            .chat(&body("https://example.com/cat.png"))
+            .await
+            .expect("answers"),
+    )
+    .await
+    .expect("Gemini fetches https images itself");
+    let sent = mock.requests().pop().expect("sent upstream").body;
+    assert_eq!(
+        sent["contents"][0]["parts"][1],
+        json!({"fileData": {"mimeType": "image/png", "fileUri": "https://example.com/cat.png"}})
     );
-    assert!(mock.requests().is_empty(), "nothing was sent upstream");
+
+    let error = read_error(
+        gateway
+            .chat(&body("http://example.com/cat.png"))
+            .await
+            .expect("answers"),
+    )
+    .await
+    .expect("an error");
+    assert_eq!(error.status, 400);
+    assert!(error.message.contains("https"), "{}", error.message);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

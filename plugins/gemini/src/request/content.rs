@@ -138,7 +138,7 @@ fn user_parts(content: &Value, param: &str) -> Result<Vec<Value>, ApiError> {
                     .or_else(|| part.get("image_url"))
                     .and_then(Value::as_str)
                     .unwrap_or_default();
-                out.push(inline_data(url, &param)?);
+                out.push(image(url, &param)?);
             }
             Some("input_audio") => {
                 let data = part.pointer("/input_audio/data").and_then(Value::as_str);
@@ -169,9 +169,36 @@ fn user_parts(content: &Value, param: &str) -> Result<Vec<Value>, ApiError> {
     Ok(out)
 }
 
-/// A `data:<mime>;base64,<data>` URL → `inlineData`. Remote URLs are refused: the
-/// adapter has no network to fetch them, and Gemini's `fileData` takes only Files API,
-/// Cloud Storage and YouTube URIs on most models.
+/// An image: a data URL goes inline; an `https` URL as `fileData`, which Gemini fetches
+/// itself (public and signed URLs), with the media type its extension names.
+fn image(url: &str, param: &str) -> Result<Value, ApiError> {
+    if !url.starts_with("https://") {
+        return inline_data(url, param);
+    }
+    let path = url.split(['?', '#']).next().unwrap_or_default();
+    let extension = path
+        .rsplit_once('.')
+        .map(|(_, ext)| ext.to_ascii_lowercase())
+        .unwrap_or_default();
+    let mime = match extension.as_str() {
+        "png" => Some("image/png"),
+        "jpg" | "jpeg" => Some("image/jpeg"),
+        "webp" => Some("image/webp"),
+        "heic" => Some("image/heic"),
+        "heif" => Some("image/heif"),
+        "gif" => Some("image/gif"),
+        _ => None,
+    };
+    let mut file = serde_json::Map::new();
+    if let Some(mime) = mime {
+        file.insert("mimeType".into(), json!(mime));
+    }
+    file.insert("fileUri".into(), json!(url));
+    Ok(json!({ "fileData": file }))
+}
+
+/// A `data:<mime>;base64,<data>` URL → `inlineData`. Other URLs are refused: an `http`
+/// URL Gemini will not fetch (images may come as `https` URLs, see [`image`]).
 fn inline_data(url: &str, param: &str) -> Result<Value, ApiError> {
     if let Some(rest) = url.strip_prefix("data:")
         && let Some((mime, data)) = rest.split_once(";base64,")
@@ -179,8 +206,8 @@ fn inline_data(url: &str, param: &str) -> Result<Value, ApiError> {
     {
         return Ok(json!({ "inlineData": { "mimeType": mime, "data": data } }));
     }
-    let message = if url.starts_with("http://") || url.starts_with("https://") {
-        "Gemini models in Switchyard take images as base64 data URLs (`data:image/png;base64,...`); remote image URLs cannot be fetched by the gateway: download the image and send it inline"
+    let message = if url.starts_with("http://") {
+        "Gemini fetches images only from https URLs: use https, or send the image inline as a base64 data URL (`data:image/png;base64,...`)"
     } else {
         "expected a base64 data URL (`data:<mime type>;base64,<data>`)"
     };

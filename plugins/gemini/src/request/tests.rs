@@ -200,7 +200,7 @@ fn unknown_tool_call_id_is_a_400_naming_the_message() {
 }
 
 #[test]
-fn images_data_urls_inline_and_remote_urls_are_a_clear_400() {
+fn images_data_urls_inline_https_urls_by_uri_and_http_a_clear_400() {
     let body = ok(json!({"messages": [{"role": "user", "content": [
         {"type": "text", "text": "what is this?"},
         {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}
@@ -210,15 +210,29 @@ fn images_data_urls_inline_and_remote_urls_are_a_clear_400() {
         json!({"inlineData": {"mimeType": "image/png", "data": "iVBORw0KGgo="}})
     );
 
+    let body = ok(json!({"messages": [{"role": "user", "content": [
+        {"type": "image_url", "image_url": {"url": "https://example.com/cat.JPG?sig=abc"}},
+        {"type": "image_url", "image_url": {"url": "https://example.com/render"}}
+    ]}]}));
+    assert_eq!(
+        body["contents"][0]["parts"][0],
+        json!({"fileData": {"mimeType": "image/jpeg", "fileUri": "https://example.com/cat.JPG?sig=abc"}}),
+        "Gemini fetches https URLs itself"
+    );
+    assert_eq!(
+        body["contents"][0]["parts"][1],
+        json!({"fileData": {"fileUri": "https://example.com/render"}})
+    );
+
     let e = translate(
         &ctx("m", false, &[]),
         json!({"messages": [{"role": "user", "content": [
-            {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}}]}]}),
+            {"type": "image_url", "image_url": {"url": "http://example.com/cat.png"}}]}]}),
     )
     .expect_err("rejected");
     assert_eq!(e.status, 400);
     assert_eq!(e.param.as_deref(), Some("messages[0].content[0]"));
-    assert!(e.message.contains("remote image URLs"), "{}", e.message);
+    assert!(e.message.contains("https"), "{}", e.message);
 }
 
 #[test]
