@@ -53,6 +53,8 @@ pub struct RecordedRequest {
     pub headers: BTreeMap<String, String>,
     /// The body parsed as JSON; `null` when empty, a JSON string when not JSON.
     pub body: Value,
+    /// The body as it came (members in the order they were sent).
+    pub raw: String,
 }
 
 impl RecordedRequest {
@@ -216,6 +218,7 @@ async fn api(
         path,
         headers: header_map(&headers),
         body: json.clone().unwrap_or_else(Value::String),
+        raw: String::from_utf8_lossy(&body).into_owned(),
     });
 
     if let Some(response) = dishonest::answer(&uri, &json) {

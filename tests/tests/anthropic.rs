@@ -380,3 +380,33 @@ async fn a_tool_loop_with_thinking_round_trips_the_thinking_block() {
     assert_eq!(error.status, 400);
     assert!(error.message.contains("thinking"), "{}", error.message);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tool_schemas_and_arguments_reach_anthropic_in_the_order_written() {
+    let (mock, gateway) = setup().await;
+    let schema = r#"{"type":"object","properties":{"zeta":{"type":"string"},"alpha":{"type":"integer"}},"required":["zeta","alpha"]}"#;
+    let arguments = r#"{\"zeta\":\"z\",\"alpha\":1}"#;
+    let body = format!(
+        r#"{{"model":"claude-tools","tools":[{{"type":"function","function":{{"name":"get_weather","parameters":{schema}}}}}],"messages":[{{"role":"user","content":"hi"}},{{"role":"assistant","content":null,"tool_calls":[{{"id":"toolu_1","type":"function","function":{{"name":"get_weather","arguments":"{arguments}"}}}}]}},{{"role":"tool","tool_call_id":"toolu_1","content":"ok"}}]}}"#
+    );
+    let response = gateway
+        .client()
+        .post(gateway.endpoint("/v1/chat/completions"))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("answers");
+    read_json(response).await.expect("a completion");
+    let sent = messages_requests(&mock).pop().expect("sent upstream");
+    assert!(
+        sent.raw.contains(&format!(r#""input_schema":{schema}"#)),
+        "the schema as written: {}",
+        sent.raw
+    );
+    assert!(
+        sent.raw.contains(r#""input":{"zeta":"z","alpha":1}"#),
+        "the arguments as written: {}",
+        sent.raw
+    );
+}

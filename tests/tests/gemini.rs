@@ -427,3 +427,29 @@ async fn each_gemini_generation_gets_a_request_it_accepts() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_structured_output_schema_reaches_gemini_as_written() {
+    let (mock, gateway) = setup().await;
+    // Property order is part of what the schema asks for; `$ref` stays a reference.
+    let schema = r##"{"type":"object","properties":{"zeta":{"$ref":"#/$defs/item"},"alpha":{"type":"string"}},"required":["zeta","alpha"],"$defs":{"item":{"type":"object","properties":{"name":{"type":"string"}}}}}"##;
+    let body = format!(
+        r#"{{"model":"gem","messages":[{{"role":"user","content":"hi"}}],"response_format":{{"type":"json_schema","json_schema":{{"name":"x","schema":{schema}}}}}}}"#
+    );
+    let response = gateway
+        .client()
+        .post(gateway.endpoint("/v1/chat/completions"))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("answers");
+    read_json(response).await.expect("a completion");
+    let sent = mock.requests().pop().expect("sent upstream");
+    assert!(
+        sent.raw
+            .contains(&format!(r#""responseJsonSchema":{schema}"#)),
+        "the schema, member order and $ref as written: {}",
+        sent.raw
+    );
+}

@@ -182,7 +182,9 @@ fn response_format(
                 bad_request("`response_format.json_schema.schema` is required", param)
             })?;
             config.insert("responseMimeType".into(), json!("application/json"));
-            config.insert("responseSchema".into(), schema::reduce(schema));
+            // JSON Schema as the client wrote it: `$ref`/`$defs` kept, nothing inlined
+            // (`responseSchema`, the OpenAPI subset, would need both).
+            config.insert("responseJsonSchema".into(), schema.clone());
         }
         _ => {
             return Err(bad_request(

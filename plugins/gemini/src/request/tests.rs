@@ -252,7 +252,8 @@ fn parameters_map_to_generation_config() {
             "temperature": 0.3, "topP": 0.9, "presencePenalty": 0.1, "frequencyPenalty": 0.2,
             "seed": 7, "candidateCount": 2, "maxOutputTokens": 50, "stopSequences": ["END"],
             "responseMimeType": "application/json",
-            "responseSchema": {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}
+            "responseJsonSchema": {"type": "object", "additionalProperties": false,
+                "properties": {"a": {"type": "string"}}, "required": ["a"]}
         })
     );
     assert!(body.get("user").is_none());
