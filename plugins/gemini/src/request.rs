@@ -157,6 +157,12 @@ fn generation_config(
             ));
         }
     }
+    if request.get("logprobs").and_then(Value::as_bool) == Some(true) {
+        config.insert("responseLogprobs".into(), json!(true));
+        if let Some(top) = number("top_logprobs")? {
+            config.insert("logprobs".into(), top);
+        }
+    }
     response_format(request.get("response_format"), &mut config)?;
     if let Some(thinking) = thinking_config(ctx, &rules, request.get("reasoning_effort"))? {
         config.insert("thinkingConfig".into(), thinking);

@@ -135,11 +135,15 @@ fn choice(
     if !calls.is_empty() {
         message.insert("tool_calls".into(), Value::Array(calls));
     }
-    Ok(json!({
+    let mut choice = json!({
         "index": index,
         "message": message,
         "finish_reason": finish,
-    }))
+    });
+    if let (Some(result), Some(object)) = (&candidate.logprobs_result, choice.as_object_mut()) {
+        object.insert("logprobs".into(), result.to_openai());
+    }
+    Ok(choice)
 }
 
 #[cfg(test)]

@@ -26,6 +26,14 @@ pub fn encode(
     id
 }
 
+/// The id Gemini gave a call, to echo on its `functionCall` and `functionResponse` when
+/// the history goes back: `None` for an id this adapter made up (`call_…`, for a call
+/// Gemini sent without one) or another model's.
+pub fn gemini_id(id: &str) -> Option<&str> {
+    let (id, _) = decode(id);
+    (!id.is_empty() && !id.starts_with("call_") && !id.starts_with("toolu_")).then_some(id)
+}
+
 /// Splits an id made by [`encode`] into the id proper and the signature.
 pub fn decode(id: &str) -> (&str, Option<&str>) {
     match id.split_once(SIGNATURE_SEPARATOR) {

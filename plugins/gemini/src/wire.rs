@@ -43,6 +43,66 @@ pub struct Candidate {
     /// The candidate's index (missing for the first one on some models).
     #[serde(default)]
     pub index: Option<u32>,
+    /// Token log probabilities, when `responseLogprobs` asked for them.
+    #[serde(default)]
+    pub logprobs_result: Option<LogprobsResult>,
+}
+
+/// `candidates[].logprobsResult`: the chosen token at each step, and the top candidates
+/// at the same steps.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogprobsResult {
+    /// The tokens chosen, in order.
+    #[serde(default)]
+    pub chosen_candidates: Vec<TokenLogprob>,
+    /// For each step, the most likely tokens.
+    #[serde(default)]
+    pub top_candidates: Vec<TopCandidates>,
+}
+
+/// The top candidates of one step.
+#[derive(Debug, Default, Deserialize)]
+pub struct TopCandidates {
+    /// Most likely first.
+    #[serde(default)]
+    pub candidates: Vec<TokenLogprob>,
+}
+
+/// One token and its log probability.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenLogprob {
+    /// The token's text.
+    #[serde(default)]
+    pub token: String,
+    /// Its natural log probability.
+    #[serde(default)]
+    pub log_probability: f64,
+}
+
+impl LogprobsResult {
+    /// OpenAI's `choices[].logprobs`: `{"content": [{token, logprob, bytes,
+    /// top_logprobs}]}`.
+    pub fn to_openai(&self) -> serde_json::Value {
+        let entry = |t: &TokenLogprob| serde_json::json!({"token": t.token, "logprob": t.log_probability, "bytes": t.token.as_bytes()});
+        let content: Vec<serde_json::Value> = self
+            .chosen_candidates
+            .iter()
+            .enumerate()
+            .map(|(step, chosen)| {
+                let mut item = entry(chosen);
+                let top: Vec<serde_json::Value> = self
+                    .top_candidates
+                    .get(step)
+                    .map(|t| t.candidates.iter().map(entry).collect())
+                    .unwrap_or_default();
+                item["top_logprobs"] = serde_json::Value::Array(top);
+                item
+            })
+            .collect();
+        serde_json::json!({ "content": content })
+    }
 }
 
 /// `{"role","parts"}`.

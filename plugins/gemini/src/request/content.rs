@@ -58,9 +58,13 @@ pub fn from_messages(messages: &[Value]) -> Result<(Option<Value>, Vec<Value>), 
                 })?;
                 let output = texts(content, &param)?.join("");
                 let value = serde_json::from_str::<Value>(&output).unwrap_or(Value::String(output));
-                let part = json!({
-                    "functionResponse": { "name": name, "response": { "output": value } }
-                });
+                let mut response = json!({ "name": name, "response": { "output": value } });
+                if let (Some(gemini_id), Some(object)) =
+                    (tool_id::gemini_id(id), response.as_object_mut())
+                {
+                    object.insert("id".into(), json!(gemini_id));
+                }
+                let part = json!({ "functionResponse": response });
                 push(&mut contents, "user", vec![part]);
             }
             other => {
@@ -275,7 +279,13 @@ fn assistant_parts(
         }
         names.insert(id.to_owned(), name.to_owned());
         let mut part = Map::new();
-        part.insert("functionCall".into(), json!({ "name": name, "args": args }));
+        let mut function_call = json!({ "name": name, "args": args });
+        if let (Some(gemini_id), Some(object)) =
+            (tool_id::gemini_id(id), function_call.as_object_mut())
+        {
+            object.insert("id".into(), json!(gemini_id));
+        }
+        part.insert("functionCall".into(), function_call);
         match tool_id::decode(id) {
             (_, Some(signature)) => {
                 part.insert("thoughtSignature".into(), json!(signature));

@@ -420,3 +420,43 @@ fn bad_bodies_are_400s() {
         assert_eq!(e.status, 400, "{}", String::from_utf8_lossy(body));
     }
 }
+
+#[test]
+fn geminis_own_call_ids_are_echoed_on_the_call_and_its_response() {
+    let body = ok(json!({"messages": [
+        {"role": "user", "content": "concat"},
+        {"role": "assistant", "tool_calls": [
+            {"id": "fc-7d1__thought__c2ln", "type": "function", "function": {"name": "f", "arguments": "{}"}},
+            {"id": "call_r_0_1", "type": "function", "function": {"name": "g", "arguments": "{}"}}]},
+        {"role": "tool", "tool_call_id": "fc-7d1__thought__c2ln", "content": "1"},
+        {"role": "tool", "tool_call_id": "call_r_0_1", "content": "2"}
+    ]}));
+    let calls = &body["contents"][1]["parts"];
+    assert_eq!(
+        calls[0]["functionCall"]["id"], "fc-7d1",
+        "Gemini's id, without the signature"
+    );
+    assert!(
+        calls[1]["functionCall"].get("id").is_none(),
+        "an id the adapter made up"
+    );
+    let responses = &body["contents"][2]["parts"];
+    assert_eq!(responses[0]["functionResponse"]["id"], "fc-7d1");
+    assert!(responses[1]["functionResponse"].get("id").is_none());
+}
+
+#[test]
+fn logprobs_are_asked_for_as_gemini_names_them() {
+    let body = ok(
+        json!({"messages": [{"role": "user", "content": "x"}], "logprobs": true, "top_logprobs": 3}),
+    );
+    assert_eq!(body["generationConfig"]["responseLogprobs"], true);
+    assert_eq!(body["generationConfig"]["logprobs"], 3);
+    let body = ok(
+        json!({"messages": [{"role": "user", "content": "x"}], "logprobs": false, "top_logprobs": 3}),
+    );
+    assert!(
+        body.get("generationConfig")
+            .is_none_or(|c| c.get("responseLogprobs").is_none())
+    );
+}

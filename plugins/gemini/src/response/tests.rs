@@ -266,3 +266,26 @@ fn an_html_page_answering_a_streamed_request_is_a_502_naming_it() {
         e.message
     );
 }
+
+#[test]
+fn logprobs_come_back_in_openais_shape() {
+    let body = json!({"candidates": [{"content": {"role": "model", "parts": [{"text": "Hi!"}]},
+        "finishReason": "STOP", "index": 0,
+        "logprobsResult": {
+            "topCandidates": [
+                {"candidates": [{"token": "Hi", "tokenId": 1, "logProbability": -0.1}, {"token": "Hello", "tokenId": 2, "logProbability": -2.5}]},
+                {"candidates": [{"token": "!", "tokenId": 3, "logProbability": -0.3}]}],
+            "chosenCandidates": [
+                {"token": "Hi", "tokenId": 1, "logProbability": -0.1},
+                {"token": "!", "tokenId": 3, "logProbability": -0.3}]}}],
+        "usageMetadata": {"promptTokenCount": 1, "candidatesTokenCount": 2, "totalTokenCount": 3}});
+    let out = to_openai(&ctx(&[]), &ok(&serde_json::to_vec(&body).expect("json"))).expect("ok");
+    let completion: Value = serde_json::from_slice(&out.body).expect("JSON");
+    let content = &completion["choices"][0]["logprobs"]["content"];
+    assert_eq!(content[0]["token"], "Hi");
+    assert_eq!(content[0]["logprob"], -0.1);
+    assert_eq!(content[0]["bytes"], json!([72, 105]));
+    assert_eq!(content[0]["top_logprobs"][1]["token"], "Hello");
+    assert_eq!(content[1]["token"], "!");
+    assert_eq!(content[1]["top_logprobs"].as_array().map(Vec::len), Some(1));
+}
