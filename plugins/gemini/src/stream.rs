@@ -162,6 +162,11 @@ impl Transformer {
             .map(|c| c.parts.as_slice())
             .unwrap_or_default();
         let choice = index as u64;
+        // The event's token log probabilities go with its answer text.
+        let mut logprobs = candidate
+            .logprobs_result
+            .as_ref()
+            .map(|result| result.to_openai());
         for part in parts {
             if let Some(call) = &part.function_call {
                 let n = self.state(index).tool_calls;
@@ -175,7 +180,13 @@ impl Transformer {
                 out.push(self.writer().delta(choice, &Delta::tool_calls(&call))?);
             } else if let Some(text) = part.text.as_deref().filter(|t| !t.is_empty()) {
                 if !part.thought {
-                    out.push(self.writer().delta(choice, &Delta::content(text))?);
+                    let delta = Delta::content(text);
+                    out.push(match logprobs.take() {
+                        Some(values) => {
+                            self.writer().delta_with_logprobs(choice, &delta, &values)?
+                        }
+                        None => self.writer().delta(choice, &delta)?,
+                    });
                 } else if self.reasoning {
                     out.push(self.writer().delta(choice, &Delta::reasoning(text))?);
                 }

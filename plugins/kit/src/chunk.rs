@@ -80,7 +80,7 @@ impl<'a> ChunkWriter<'a> {
     /// platform's own delta, passed through).
     pub fn choices<D: Serialize, F: Serialize>(
         &self,
-        choices: &[Choice<D, F>],
+        choices: &[Choice<'_, D, F>],
     ) -> Result<String, ApiError> {
         self.write(
             &Choices {
@@ -94,6 +94,18 @@ impl<'a> ChunkWriter<'a> {
     /// The usage chunk: `choices: []` and the OpenAI `usage` object.
     pub fn usage(&self, usage: &impl Serialize) -> Result<String, ApiError> {
         self.write(&[(); 0], Some(usage))
+    }
+
+    /// A delta chunk of choice `index` with its token log probabilities (OpenAI's
+    /// `choices[].logprobs`, `{"content": [...]}`).
+    pub fn delta_with_logprobs(
+        &self,
+        index: u64,
+        delta: &Delta<'_>,
+        logprobs: &serde_json::Value,
+    ) -> Result<String, ApiError> {
+        let choice = Choice::new(index, delta, None::<&str>).with_logprobs(logprobs);
+        self.choices(&[choice])
     }
 
     fn write<C: Serialize, U: Serialize>(
@@ -112,19 +124,29 @@ impl<'a> ChunkWriter<'a> {
 
 /// One choice of a chunk.
 #[derive(Debug)]
-pub struct Choice<D, F = &'static str> {
+pub struct Choice<'l, D, F = &'static str> {
     index: u64,
     delta: D,
     finish_reason: Option<F>,
+    logprobs: Option<&'l serde_json::Value>,
 }
 
-impl<D, F> Choice<D, F> {
+impl<'l, D, F> Choice<'l, D, F> {
     /// Choice `index` with its `delta` and, on its last chunk, its `finish_reason`.
     pub fn new(index: u64, delta: D, finish_reason: Option<F>) -> Self {
         Choice {
             index,
             delta,
             finish_reason,
+            logprobs: None,
+        }
+    }
+
+    /// The choice with the log probabilities of the tokens its delta carries.
+    pub fn with_logprobs(self, logprobs: &'l serde_json::Value) -> Self {
+        Choice {
+            logprobs: Some(logprobs),
+            ..self
         }
     }
 }
@@ -270,12 +292,12 @@ impl<C: Serialize, U: Serialize> Serialize for Chunk<'_, '_, C, U> {
     }
 }
 
-struct Choices<'c, D, F> {
-    choices: &'c [Choice<D, F>],
+struct Choices<'c, 'l, D, F> {
+    choices: &'c [Choice<'l, D, F>],
     logprobs_null: bool,
 }
 
-impl<D: Serialize, F: Serialize> Serialize for Choices<'_, D, F> {
+impl<D: Serialize, F: Serialize> Serialize for Choices<'_, '_, D, F> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_seq(self.choices.iter().map(|choice| ChoiceOut {
             choice,
@@ -284,19 +306,22 @@ impl<D: Serialize, F: Serialize> Serialize for Choices<'_, D, F> {
     }
 }
 
-struct ChoiceOut<'c, D, F> {
-    choice: &'c Choice<D, F>,
+struct ChoiceOut<'c, 'l, D, F> {
+    choice: &'c Choice<'l, D, F>,
     logprobs_null: bool,
 }
 
-impl<D: Serialize, F: Serialize> Serialize for ChoiceOut<'_, D, F> {
+impl<D: Serialize, F: Serialize> Serialize for ChoiceOut<'_, '_, D, F> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let len = 3 + usize::from(self.logprobs_null);
+        let logprobs = self.choice.logprobs.is_some() || self.logprobs_null;
+        let len = 3 + usize::from(logprobs);
         let mut choice = serializer.serialize_struct("Choice", len)?;
         choice.serialize_field("index", &self.choice.index)?;
         choice.serialize_field("delta", &self.choice.delta)?;
-        if self.logprobs_null {
-            choice.serialize_field("logprobs", &())?;
+        match self.choice.logprobs {
+            Some(values) => choice.serialize_field("logprobs", values)?,
+            None if self.logprobs_null => choice.serialize_field("logprobs", &())?,
+            None => {}
         }
         choice.serialize_field("finish_reason", &self.choice.finish_reason)?;
         choice.end()

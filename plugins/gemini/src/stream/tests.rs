@@ -350,3 +350,29 @@ fn an_error_event_after_chunks_wins_over_the_truncation() {
         "Gemini's own error explains the end, not a truncation"
     );
 }
+
+#[test]
+fn token_logprobs_ride_on_the_content_chunk_they_belong_to() {
+    let events = vec![
+        event(
+            json!({"candidates": [{"content": {"role": "model", "parts": [{"text": "Hi"}]}, "index": 0,
+            "logprobsResult": {"chosenCandidates": [{"token": "Hi", "logProbability": -0.2}],
+                               "topCandidates": [{"candidates": [{"token": "Hi", "logProbability": -0.2}, {"token": "Yo", "logProbability": -1.9}]}]}}]}),
+        ),
+        event(
+            json!({"candidates": [{"content": {"role": "model", "parts": [{"text": "!"}]}, "finishReason": "STOP", "index": 0}],
+            "usageMetadata": {"promptTokenCount": 1, "candidatesTokenCount": 2, "totalTokenCount": 3}}),
+        ),
+    ];
+    let (chunks, _) = run(&ctx(false, &[]), events);
+    let with: Vec<&Value> = chunks
+        .iter()
+        .filter(|c| c["choices"][0].get("logprobs").is_some())
+        .collect();
+    assert_eq!(with.len(), 1, "{chunks:?}");
+    let logprobs = &with[0]["choices"][0]["logprobs"]["content"];
+    assert_eq!(with[0]["choices"][0]["delta"]["content"], "Hi");
+    assert_eq!(logprobs[0]["token"], "Hi");
+    assert_eq!(logprobs[0]["top_logprobs"][1]["token"], "Yo");
+    assert_eq!(content(&chunks), "Hi!");
+}
