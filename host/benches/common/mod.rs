@@ -178,6 +178,50 @@ impl Load<'_> {
     }
 }
 
+/// Requests at a fixed `rate` per second for `secs`, each on its own task whatever the
+/// earlier ones' latency (an open loop: a slow server does not slow the offered load,
+/// so its latency shows as it is). Latency counts from the request's scheduled time.
+pub async fn open_loop(load: &Load<'_>, rate: u64) -> Outcome {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .build()
+        .unwrap();
+    let period = Duration::from_secs_f64(1.0 / rate.max(1) as f64);
+    let total = (load.secs * rate as f64) as u64;
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(total as usize);
+    for n in 0..total {
+        let due = started + period * u32::try_from(n).unwrap_or(u32::MAX);
+        tokio::time::sleep_until(due.into()).await;
+        let mut req = client
+            .post(load.url)
+            .header("content-type", "application/json")
+            .body(load.body);
+        for (k, v) in load.headers {
+            req = req.header(*k, *v);
+        }
+        let check = load.check;
+        tasks.push(tokio::spawn(async move {
+            one(req, check, due)
+                .await
+                .map(|first| (due.elapsed(), first))
+        }));
+    }
+    let mut out = Outcome::default();
+    for task in tasks {
+        match task.await.unwrap() {
+            Some((latency, first)) => {
+                out.latencies.push(latency);
+                out.first_bytes.push(first);
+            }
+            None => out.errors += 1,
+        }
+    }
+    out.requests = out.latencies.len();
+    out.elapsed = started.elapsed();
+    out
+}
+
 /// Sends one request and reads its body; the time to the first chunk on success.
 async fn one(
     req: reqwest::RequestBuilder,

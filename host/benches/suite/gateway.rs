@@ -39,13 +39,57 @@ pub fn binary() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_switchyard")))
 }
 
+/// Which of the gateway's own pieces a measured process runs with.
+#[derive(Clone, Copy)]
+pub struct Profile {
+    /// Client keys required (`auth.enable_client_auth`); the bench then sends one.
+    pub client_auth: bool,
+    /// The request log written (`storage.request_log`).
+    pub request_log: bool,
+}
+
+impl Profile {
+    /// The embedded defaults: client keys on, request log on.
+    pub const DEFAULTS: Profile = Profile {
+        client_auth: true,
+        request_log: true,
+    };
+    /// Defaults, client keys off.
+    pub const NO_AUTH: Profile = Profile {
+        client_auth: false,
+        request_log: true,
+    };
+    /// Defaults, request log off.
+    pub const NO_LOG: Profile = Profile {
+        client_auth: true,
+        request_log: false,
+    };
+}
+
+/// The admin key of measured gateways, for creating the bench's client key.
+pub const ADMIN_KEY: &str = "bench-admin-key-0123456789";
+
 impl Gateway {
     /// Writes a configuration into `dir` with the `bench-openai` and
     /// `bench-anthropic` models pointing at `mock`, starts the binary and waits for
     /// its ready line (at most 60 s: it compiles the built-in adapters first).
     pub fn start(dir: &Path, mock: SocketAddr) -> Gateway {
+        Gateway::start_with(dir, mock, Profile::NO_AUTH, None)
+    }
+
+    /// As [`Gateway::start`], with `profile`'s pieces, and compiled adapters from
+    /// `cache` (another gateway's, so this one starts without compiling).
+    pub fn start_with(
+        dir: &Path,
+        mock: SocketAddr,
+        profile: Profile,
+        cache: Option<&Path>,
+    ) -> Gateway {
         let plugins_dir = dir.join("plugins");
         std::fs::create_dir_all(&plugins_dir).unwrap();
+        let cache_line = cache
+            .map(|c| format!("cache_dir = \"{}\"", c.display()))
+            .unwrap_or_default();
         let config = format!(
             r#"
 [server]
@@ -54,12 +98,15 @@ port = 0
 log_level = "error"
 [storage]
 database_url = "sqlite://{db}"
+request_log = {log}
 [auth]
-enable_client_auth = false
+enable_client_auth = {auth}
+admin_key = "{ADMIN_KEY}"
 [plugins]
 dir = "{plugins}"
 hot_reload = true
 max_concurrent_calls = 4096
+{cache_line}
 [[models]]
 name = "bench-openai"
 adapter = "openai"
@@ -75,6 +122,8 @@ api_key = "sk-ant-bench"
 "#,
             db = dir.join("switchyard.db").display(),
             plugins = plugins_dir.display(),
+            log = profile.request_log,
+            auth = profile.client_auth,
         );
         let config_path = dir.join("config.toml");
         std::fs::write(&config_path, config).unwrap();
@@ -124,6 +173,23 @@ api_key = "sk-ant-bench"
             addr,
             plugins_dir,
         }
+    }
+
+    /// A new client key's secret, made through the admin API.
+    pub async fn create_key(&self, client: &reqwest::Client) -> String {
+        let body = client
+            .post(format!("http://{}/admin/keys", self.addr))
+            .bearer_auth(ADMIN_KEY)
+            .header("content-type", "application/json")
+            .body(r#"{"name": "bench"}"#)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let created: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        created["secret"].as_str().unwrap().to_string()
     }
 
     /// The process id.

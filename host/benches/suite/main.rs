@@ -5,7 +5,11 @@
 //! phase lasts `BENCH_SECS` and a watchdog ends the run if anything hangs.
 //!
 //! `bash tests/bench.sh`, or `cargo bench -p switchyard --bench suite`.
-//! Knobs: BENCH_SECS (5), BENCH_CONNS (32), BENCH_STREAMS (1000),
+//! Switchyard runs three ways: its embedded defaults (client keys on, a key in every
+//! request, request log on), with client keys off, and with the request log off; and
+//! at a fixed offered load (open loop, `BENCH_RATE` req/s) against the mock directly.
+//!
+//! Knobs: BENCH_SECS (5), BENCH_CONNS (32), BENCH_RATE (1000), BENCH_STREAMS (1000),
 //! BENCH_STREAM_EVENTS (10), BENCH_STREAM_GAP_MS (20), BENCH_SWAPS (3),
 //! BENCH_NGINX / BENCH_LITELLM (path or `off`), SWITCHYARD_BIN.
 
@@ -64,8 +68,8 @@ fn main() {
         events: env_num("BENCH_STREAM_EVENTS", 10) as usize,
         gap: Duration::from_millis(env_num("BENCH_STREAM_GAP_MS", 20)),
     };
-    // 12 phases plus warm-ups and process start-up: anything beyond this is a hang.
-    watchdog(Duration::from_secs_f64(settings.secs * 20.0 + 180.0));
+    // 16 phases plus warm-ups and process start-ups: anything beyond this is a hang.
+    watchdog(Duration::from_secs_f64(settings.secs * 26.0 + 240.0));
 
     let mock = mock::start(pace);
     let dir = tempfile::Builder::new()
@@ -91,6 +95,21 @@ fn main() {
         std::thread::sleep(Duration::from_millis(200));
         (ready, gateway::rss_kib(again.pid()))
     };
+    // The same gateway with its embedded defaults (client keys on: the bench sends a
+    // key) and with the request log off, each in a folder of its own, compiled
+    // adapters from the first one's cache.
+    let cache = dir.path().join("adapter-cache");
+    let defaults_dir = dir.path().join("defaults");
+    let no_log_dir = dir.path().join("no-log");
+    let defaults = Gateway::start_with(
+        &defaults_dir,
+        mock,
+        gateway::Profile::DEFAULTS,
+        Some(&cache),
+    );
+    watch_pid(defaults.pid());
+    let no_log = Gateway::start_with(&no_log_dir, mock, gateway::Profile::NO_LOG, Some(&cache));
+    watch_pid(no_log.pid());
     let nginx = baselines::nginx(dir.path(), mock);
     if let Ok(b) = &nginx {
         watch_pid(b.pid());
@@ -100,7 +119,11 @@ fn main() {
         watch_pid(b.pid());
     }
 
-    let (rows, swap, memory) = rt.block_on(run(&settings, &gw, mock, &nginx, &litellm));
+    let pieces = Pieces {
+        defaults: &defaults,
+        no_log: &no_log,
+    };
+    let (rows, swap, memory) = rt.block_on(run(&settings, &gw, &pieces, mock, &nginx, &litellm));
     report::print(&report::Report {
         secs: settings.secs,
         conns: settings.conns,
@@ -115,9 +138,17 @@ fn main() {
     });
 }
 
+/// The gateways that measure each piece: embedded defaults (client key and request
+/// log on), and defaults with the request log off. `gw` itself runs without keys.
+struct Pieces<'g> {
+    defaults: &'g Gateway,
+    no_log: &'g Gateway,
+}
+
 async fn run(
     s: &Settings,
     gw: &Gateway,
+    pieces: &Pieces<'_>,
     mock: std::net::SocketAddr,
     nginx: &Result<baselines::Baseline, String>,
     litellm: &Result<baselines::Baseline, String>,
@@ -224,11 +255,75 @@ async fn run(
         }
         Err(why) => rows.push(Row::skipped("litellm -> mock", why)),
     }
-    let o = plain(&through, OPENAI_PLAIN, conns, secs).await;
+    // The headline: the embedded defaults, a client key in every request.
+    let keyed = |gateway: &Gateway, key: &'static str, conns: usize, secs: f64| {
+        let url = format!("http://{}/v1/chat/completions", gateway.addr);
+        async move {
+            Load {
+                url: &url,
+                body: OPENAI_PLAIN,
+                headers: &[("authorization", key)],
+                conns,
+                secs,
+                check: any_body,
+            }
+            .run()
+            .await
+        }
+    };
+    let bearer =
+        |secret: String| -> &'static str { Box::leak(format!("Bearer {secret}").into_boxed_str()) };
+    let defaults_key = bearer(pieces.defaults.create_key(&client).await);
+    let no_log_key = bearer(pieces.no_log.create_key(&client).await);
+    keyed(pieces.defaults, defaults_key, 4, warm).await;
+    keyed(pieces.no_log, no_log_key, 4, warm).await;
+    let o = keyed(pieces.defaults, defaults_key, conns, secs).await;
     rows.push(Row::measured(
-        &format!("(b) switchyard openai, {conns} conns"),
+        &format!("(b) switchyard defaults, key, {conns} conns"),
         o,
         Some(base),
+    ));
+    let o = plain(&through, OPENAI_PLAIN, conns, secs).await;
+    rows.push(Row::measured(
+        &format!("(b)   client keys off, {conns} conns"),
+        o,
+        Some(base),
+    ));
+    let o = keyed(pieces.no_log, no_log_key, conns, secs).await;
+    rows.push(Row::measured(
+        &format!("(b)   request log off, {conns} conns"),
+        o,
+        Some(base),
+    ));
+
+    // Latency at a fixed offered load, not at saturation.
+    let rate = env_num("BENCH_RATE", 1000);
+    let open = |url: String, headers: &'static [(&'static str, &'static str)]| async move {
+        let load = Load {
+            url: &url,
+            body: OPENAI_PLAIN,
+            headers,
+            conns: 1,
+            secs,
+            check: any_body,
+        };
+        common::open_loop(&load, rate).await
+    };
+    let o = open(direct.clone(), &[]).await;
+    rows.push(Row::measured(
+        &format!("(f) mock directly, open loop {rate} req/s"),
+        o,
+        None,
+    ));
+    let open_base = rows.len() - 1;
+    let defaults_url = format!("http://{}/v1/chat/completions", pieces.defaults.addr);
+    let headers: &'static [(&'static str, &'static str)] =
+        Box::leak(vec![("authorization", defaults_key)].into_boxed_slice());
+    let o = open(defaults_url, headers).await;
+    rows.push(Row::measured(
+        &format!("(f) switchyard defaults, open loop {rate} req/s"),
+        o,
+        Some(open_base),
     ));
     if anthropic_ready {
         let o = plain(&through, ANTHROPIC_PLAIN, conns, secs).await;

@@ -169,11 +169,21 @@ fn budgets(r: &Report) {
             ms(p99)
         );
     }
-    let many = format!("(b) switchyard openai, {} conns", r.conns);
-    if let (Some(n), Some(g)) = (find(r, "nginx -> mock"), find(r, &many)) {
+    let defaults = format!("(b) switchyard defaults, key, {} conns", r.conns);
+    if let (Some(n), Some(g)) = (find(r, "nginx -> mock"), find(r, &defaults)) {
         println!(
-            "  throughput vs nginx: {:.2} (>= 0.5)",
+            "  throughput with the defaults (key, request log) vs nginx: {:.2} (>= 0.5)",
             g.rps() / n.rps().max(1e-9)
+        );
+    }
+    if let (Some(d), Some(g)) = (
+        find(r, "(f) mock directly, open loop"),
+        find(r, "(f) switchyard defaults, open loop"),
+    ) {
+        println!(
+            "  added latency at a fixed load: p50 {} (<= 100us), p99 {} (<= 250us)",
+            ms(g.pct(0.5).saturating_sub(d.pct(0.5))),
+            ms(g.pct(0.99).saturating_sub(d.pct(0.99)))
         );
     }
     println!(
