@@ -219,6 +219,8 @@ async fn load_adapters(plugins: Arc<Plugins>, config: Arc<Config>) {
     }
     let registry = plugins.snapshot();
     tracing::info!(adapters = ?registry.active.keys().collect::<Vec<_>>(), "adapters loaded");
+    // The compile is over: what its threads freed goes back to the system.
+    tokio::task::spawn_blocking(crate::memory::release_free_memory);
     plugins.set_ready();
 }
 

@@ -14,6 +14,7 @@ pub mod config;
 pub mod dispatch;
 pub mod error;
 pub mod http;
+pub mod memory;
 pub mod plugins;
 pub mod record;
 pub mod redact;

@@ -170,6 +170,8 @@ pub fn spawn_watcher(
                 }
             }
             reconciler.reconcile().await;
+            // A reload compiles: give back what the compile freed.
+            tokio::task::spawn_blocking(crate::memory::release_free_memory);
         }
     });
     Ok(watcher)
