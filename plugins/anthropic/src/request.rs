@@ -14,7 +14,7 @@ mod tools;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use switchyard_guest_kit::error::bad_request;
-use switchyard_guest_kit::options::option;
+use switchyard_guest_kit::options::{bad_option, option};
 use switchyard_guest_kit::{ApiError, CallContext, Method, StreamFraming, UpstreamRequest};
 
 use rules::{Rules, Thinking};
@@ -201,16 +201,11 @@ fn default_max_tokens(ctx: &CallContext) -> Result<u64, ApiError> {
     };
     match text.trim().parse::<u64>() {
         Ok(n) if n > 0 => Ok(n),
-        _ => Err(ApiError {
-            status: 500,
-            message: format!(
-                "model option `{OPTION_DEFAULT_MAX_TOKENS}` must be a positive integer, not {text:?}"
-            ),
-            error_type: "server_error".into(),
-            param: None,
-            code: None,
-            retry_after: None,
-        }),
+        _ => Err(bad_option(
+            OPTION_DEFAULT_MAX_TOKENS,
+            text,
+            "a positive integer",
+        )),
     }
 }
 

@@ -1,6 +1,6 @@
 //! Per-model adapter settings (`CallContext.options`, the model's `options` table).
 
-use crate::CallContext;
+use crate::{ApiError, CallContext};
 
 /// The value of option `key`, if the model's configuration sets it.
 ///
@@ -24,6 +24,19 @@ pub fn flag(ctx: &CallContext, key: &str) -> Option<bool> {
         Some(false)
     } else {
         None
+    }
+}
+
+/// A model option set to something this adapter cannot use: the operator's mistake,
+/// so a 500 `server_error` naming the option, what it holds, and what it takes.
+pub fn bad_option(name: &str, value: &str, expected: &str) -> ApiError {
+    ApiError {
+        status: 500,
+        message: format!("model option `{name}` must be {expected}, not {value:?}"),
+        error_type: "server_error".into(),
+        param: None,
+        code: None,
+        retry_after: None,
     }
 }
 

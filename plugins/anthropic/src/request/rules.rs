@@ -12,7 +12,7 @@
 //! `thinking = "adaptive" | "budget"`, `sampling = "send" | "drop"`, and
 //! `efforts = "low,medium,high"` (the efforts it accepts).
 
-use switchyard_guest_kit::options::option;
+use switchyard_guest_kit::options::{bad_option, option};
 use switchyard_guest_kit::{ApiError, CallContext};
 
 /// Option: `adaptive` or `budget`, over the table's thinking mode.
@@ -126,17 +126,6 @@ impl Rules {
             .rev()
             .find_map(|e| self.efforts.iter().find(|have| have == e))
             .map(String::as_str)
-    }
-}
-
-fn bad_option(name: &str, value: &str, expected: &str) -> ApiError {
-    ApiError {
-        status: 500,
-        message: format!("model option `{name}` must be {expected}, not {value:?}"),
-        error_type: "server_error".into(),
-        param: None,
-        code: None,
-        retry_after: None,
     }
 }
 

@@ -76,6 +76,26 @@ fn joined(chunks: &[Value], field: &str) -> String {
         .collect()
 }
 
+/// A named Anthropic event.
+fn event(name: &str, data: Value) -> StreamEvent {
+    StreamEvent {
+        event: Some(name.to_owned()),
+        data: data.to_string(),
+    }
+}
+
+/// The chunks one push of `events` produces, parsed.
+fn push_all(events: Vec<StreamEvent>) -> Vec<Value> {
+    let mut transformer = Transformer::new(&ctx(false));
+    transformer
+        .push(events)
+        .expect("translates")
+        .chunks
+        .iter()
+        .map(|c| serde_json::from_str(c).expect("json"))
+        .collect()
+}
+
 #[test]
 fn text_stream_role_first_then_content_then_finish() {
     let (chunks, usage) = run("anthropic-stream-basic.sse", false, 1);
@@ -191,27 +211,36 @@ fn recorded_tool_stream_with_padding_assembles_valid_arguments() {
 
 #[test]
 fn two_tool_calls_get_indexes_0_and_1() {
-    let event = |name: &str, data: Value| StreamEvent {
-        event: Some(name.to_owned()),
-        data: data.to_string(),
-    };
-    let mut transformer = Transformer::new(&ctx(false));
-    let out = transformer
-        .push(vec![
-            event("message_start", json!({"type": "message_start", "message": {"id": "m", "model": "c", "usage": {"input_tokens": 1, "output_tokens": 1}}})),
-            event("content_block_start", json!({"type": "content_block_start", "index": 0, "content_block": {"type": "thinking", "thinking": ""}})),
-            event("content_block_delta", json!({"type": "content_block_delta", "index": 0, "delta": {"type": "thinking_delta", "thinking": "hmm"}})),
-            event("content_block_start", json!({"type": "content_block_start", "index": 1, "content_block": {"type": "tool_use", "id": "t1", "name": "a", "input": {}}})),
-            event("content_block_start", json!({"type": "content_block_start", "index": 2, "content_block": {"type": "tool_use", "id": "t2", "name": "b", "input": {}}})),
-            event("content_block_delta", json!({"type": "content_block_delta", "index": 2, "delta": {"type": "input_json_delta", "partial_json": "{}"}})),
-            event("content_block_delta", json!({"type": "content_block_delta", "index": 1, "delta": {"type": "input_json_delta", "partial_json": "{\"x\":1}"}})),
-        ])
-        .expect("translates");
-    let chunks: Vec<Value> = out
-        .chunks
-        .iter()
-        .map(|c| serde_json::from_str(c).expect("json"))
-        .collect();
+    let chunks = push_all(vec![
+        event(
+            "message_start",
+            json!({"type": "message_start", "message": {"id": "m", "model": "c", "usage": {"input_tokens": 1, "output_tokens": 1}}}),
+        ),
+        event(
+            "content_block_start",
+            json!({"type": "content_block_start", "index": 0, "content_block": {"type": "thinking", "thinking": ""}}),
+        ),
+        event(
+            "content_block_delta",
+            json!({"type": "content_block_delta", "index": 0, "delta": {"type": "thinking_delta", "thinking": "hmm"}}),
+        ),
+        event(
+            "content_block_start",
+            json!({"type": "content_block_start", "index": 1, "content_block": {"type": "tool_use", "id": "t1", "name": "a", "input": {}}}),
+        ),
+        event(
+            "content_block_start",
+            json!({"type": "content_block_start", "index": 2, "content_block": {"type": "tool_use", "id": "t2", "name": "b", "input": {}}}),
+        ),
+        event(
+            "content_block_delta",
+            json!({"type": "content_block_delta", "index": 2, "delta": {"type": "input_json_delta", "partial_json": "{}"}}),
+        ),
+        event(
+            "content_block_delta",
+            json!({"type": "content_block_delta", "index": 1, "delta": {"type": "input_json_delta", "partial_json": "{\"x\":1}"}}),
+        ),
+    ]);
     let calls: Vec<(u64, Option<&str>, &str)> = deltas(&chunks)
         .iter()
         .filter_map(|d| d.pointer("/tool_calls/0"))
@@ -340,27 +369,36 @@ fn garbage_and_unknown_events() {
 
 #[test]
 fn a_tool_called_without_arguments_streams_an_empty_object() {
-    let event = |name: &str, data: Value| StreamEvent {
-        event: Some(name.to_owned()),
-        data: data.to_string(),
-    };
-    let mut transformer = Transformer::new(&ctx(false));
-    let out = transformer
-        .push(vec![
-            event("message_start", json!({"type": "message_start", "message": {"id": "m", "model": "c", "usage": {"input_tokens": 1, "output_tokens": 1}}})),
-            event("content_block_start", json!({"type": "content_block_start", "index": 0, "content_block": {"type": "tool_use", "id": "t1", "name": "now", "input": {}}})),
-            event("content_block_delta", json!({"type": "content_block_delta", "index": 0, "delta": {"type": "input_json_delta", "partial_json": ""}})),
-            event("content_block_stop", json!({"type": "content_block_stop", "index": 0})),
-            event("content_block_start", json!({"type": "content_block_start", "index": 1, "content_block": {"type": "tool_use", "id": "t2", "name": "echo", "input": {}}})),
-            event("content_block_delta", json!({"type": "content_block_delta", "index": 1, "delta": {"type": "input_json_delta", "partial_json": "{\"x\":1}"}})),
-            event("content_block_stop", json!({"type": "content_block_stop", "index": 1})),
-        ])
-        .expect("translates");
-    let chunks: Vec<Value> = out
-        .chunks
-        .iter()
-        .map(|c| serde_json::from_str(c).expect("json"))
-        .collect();
+    let chunks = push_all(vec![
+        event(
+            "message_start",
+            json!({"type": "message_start", "message": {"id": "m", "model": "c", "usage": {"input_tokens": 1, "output_tokens": 1}}}),
+        ),
+        event(
+            "content_block_start",
+            json!({"type": "content_block_start", "index": 0, "content_block": {"type": "tool_use", "id": "t1", "name": "now", "input": {}}}),
+        ),
+        event(
+            "content_block_delta",
+            json!({"type": "content_block_delta", "index": 0, "delta": {"type": "input_json_delta", "partial_json": ""}}),
+        ),
+        event(
+            "content_block_stop",
+            json!({"type": "content_block_stop", "index": 0}),
+        ),
+        event(
+            "content_block_start",
+            json!({"type": "content_block_start", "index": 1, "content_block": {"type": "tool_use", "id": "t2", "name": "echo", "input": {}}}),
+        ),
+        event(
+            "content_block_delta",
+            json!({"type": "content_block_delta", "index": 1, "delta": {"type": "input_json_delta", "partial_json": "{\"x\":1}"}}),
+        ),
+        event(
+            "content_block_stop",
+            json!({"type": "content_block_stop", "index": 1}),
+        ),
+    ]);
     let arguments = |index: u64| -> String {
         deltas(&chunks)
             .iter()

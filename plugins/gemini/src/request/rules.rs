@@ -17,7 +17,7 @@
 //! `thinking = "level" | "budget"`, `thinking-levels = "low,high"`,
 //! `penalties = "send" | "drop"`.
 
-use switchyard_guest_kit::options::option;
+use switchyard_guest_kit::options::{bad_option, option};
 use switchyard_guest_kit::{ApiError, CallContext};
 
 /// Option: `level` or `budget`, how `reasoning_effort` is sent.
@@ -198,17 +198,6 @@ impl Rules {
             }
             Thinking::Levels(_) => budget,
         }
-    }
-}
-
-fn bad_option(name: &str, value: &str, expected: &str) -> ApiError {
-    ApiError {
-        status: 500,
-        message: format!("model option `{name}` must be {expected}, not {value:?}"),
-        error_type: "server_error".into(),
-        param: None,
-        code: None,
-        retry_after: None,
     }
 }
 
