@@ -203,9 +203,15 @@ impl CallRecord {
     }
 
     /// A stream is being relayed to the client; it counts in the streams gauge until
-    /// its body is gone.
+    /// its body is gone. Its first step may already have ended it (an adapter that
+    /// answers only when the upstream closes): that end stands.
     pub fn stream_started(&self) {
-        self.fill().stream = StreamEnd::Open;
+        {
+            let mut fill = self.fill();
+            if fill.stream == StreamEnd::None {
+                fill.stream = StreamEnd::Open;
+            }
+        }
         self.hold(InFlight::start(metrics::STREAMS_IN_FLIGHT));
     }
 
@@ -261,8 +267,13 @@ impl CallRecord {
         if fill.finished {
             return None;
         }
-        fill.finished = true;
-        let fill = std::mem::take(&mut *fill);
+        let fill = std::mem::replace(
+            &mut *fill,
+            Fill {
+                finished: true,
+                ..Fill::default()
+            },
+        );
         let Fill {
             logged,
             request_id,
@@ -328,5 +339,52 @@ impl CallRecord {
         if let Some((row, exchange)) = self.finish() {
             self.0.ledger.write_detached(row, exchange);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use axum::body::Body;
+
+    use super::*;
+    use crate::record::ledger::Ledger;
+    use crate::store;
+
+    fn record() -> (tempfile::TempDir, CallRecord) {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let url = format!("sqlite://{}", dir.path().join("db.sqlite").display());
+        let store = store::open(&url).expect("the store opens");
+        let ledger = Ledger::start(store, 16, true).expect("the writer starts");
+        let request = Request::builder()
+            .uri("/v1/chat/completions")
+            .body(Body::empty())
+            .expect("a request");
+        (dir, CallRecord::open(Arc::new(ledger), &request))
+    }
+
+    #[test]
+    fn a_stream_that_ended_on_its_first_step_is_not_a_disconnect() {
+        let (_dir, record) = record();
+        record.keep_in_log();
+        record.requested("m", true);
+        record.stream_ended(None);
+        record.stream_started();
+        let (row, _) = record.finish().expect("finished once");
+        assert_eq!(row.expect("a log row").error_type, None);
+        assert!(record.finish().is_none(), "a record finishes once");
+    }
+
+    #[test]
+    fn a_stream_the_client_left_is_a_disconnect() {
+        let (_dir, record) = record();
+        record.keep_in_log();
+        record.stream_started();
+        let (row, _) = record.finish().expect("finished once");
+        assert_eq!(
+            row.expect("a log row").error_type.as_deref(),
+            Some("client_disconnected")
+        );
     }
 }
