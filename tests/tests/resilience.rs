@@ -353,3 +353,50 @@ async fn weights_split_traffic_between_healthy_deployments() {
         "{heavy} of 40 to the weight-3 deployment"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fallbacks_tokens_are_counted_under_the_model_that_answered() {
+    let mock = MockUpstream::start().await.expect("mock");
+    let toml = model(
+        "tokens-primary",
+        &mock,
+        &[("mock-500", 0)],
+        "fallbacks = [\"tokens-backup\"]",
+    ) + &model("tokens-backup", &mock, &[("mock-echo", 0)], "")
+        + FAST_RETRIES;
+    let gateway = start(toml).await;
+    read_json(
+        gateway
+            .chat(&chat_body("tokens-primary", "x"))
+            .await
+            .expect("answer"),
+    )
+    .await
+    .expect("the fallback answers");
+    let metrics = gateway
+        .client()
+        .get(gateway.endpoint("/metrics"))
+        .send()
+        .await
+        .expect("/metrics answers")
+        .text()
+        .await
+        .expect("text");
+    let tokens = |model: &str| -> f64 {
+        metrics
+            .lines()
+            .filter(|l| l.starts_with("switchyard_tokens_total{"))
+            .filter(|l| l.contains(&format!("model=\"{model}\"")))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    };
+    assert!(
+        tokens("tokens-backup") > 0.0,
+        "the backup's tokens: {metrics}"
+    );
+    assert_eq!(
+        tokens("tokens-primary"),
+        0.0,
+        "the primary answered nothing"
+    );
+}

@@ -31,7 +31,7 @@ pub async fn run(
     let started = Instant::now();
     let deadline = started + model.timeouts.total;
     let record = request.record;
-    let (mut call, upstream_request) = prepare(state, request, route, started).await?;
+    let (mut call, upstream_request) = prepare(state, request, model, route, started).await?;
     let framing = upstream_request.response_framing;
     let upstream_started = Instant::now();
     let first_byte = deadline.min(upstream_started + model.timeouts.first_byte);
@@ -101,6 +101,7 @@ pub async fn run(
 async fn prepare(
     state: &AppState,
     request: &Request<'_>,
+    model: &Model,
     route: &Arc<Deployment>,
     started: Instant,
 ) -> Result<(Call, UpstreamRequest), GatewayError> {
@@ -126,7 +127,9 @@ async fn prepare(
             Some("model"),
         ));
     }
-    request.record.served_by(&adapter.name, &adapter.version);
+    request
+        .record
+        .served_by(&model.name, &adapter.name, &adapter.version);
     let span = tracing::Span::current();
     span.record("model", route.name.as_str());
     span.record("adapter", adapter.info.name.as_str());

@@ -56,6 +56,9 @@ struct Fill {
     model: Option<String>,
     /// The configured model's name, when the client's name resolved to one.
     model_label: Option<Arc<str>>,
+    /// The model whose deployment made the last attempt (a fallback's, after the
+    /// requested one failed): the tokens are its.
+    serving_model: Option<Arc<str>>,
     platform: Option<Arc<str>>,
     adapter_version: Option<Arc<str>>,
     upstream: Option<Duration>,
@@ -163,9 +166,10 @@ impl CallRecord {
         self.fill().model_label = Some(Arc::clone(name));
     }
 
-    /// The adapter that serves the attempt being made.
-    pub fn served_by(&self, platform: &Arc<str>, version: &Arc<str>) {
+    /// The model (the requested one or a fallback) and adapter of the attempt being made.
+    pub fn served_by(&self, model: &Arc<str>, platform: &Arc<str>, version: &Arc<str>) {
         let mut fill = self.fill();
+        fill.serving_model = Some(Arc::clone(model));
         fill.platform = Some(Arc::clone(platform));
         fill.adapter_version = Some(Arc::clone(version));
     }
@@ -282,6 +286,7 @@ impl CallRecord {
             settle,
             model,
             model_label,
+            serving_model,
             platform,
             adapter_version,
             upstream,
@@ -295,7 +300,7 @@ impl CallRecord {
         } = fill;
         let client_id = client_id.unwrap_or_else(|| "unauthenticated".to_string());
         if let Some(usage) = &usage {
-            if let Some(label) = &model_label {
+            if let Some(label) = serving_model.as_ref().or(model_label.as_ref()) {
                 metrics::record_tokens(label, &client_id, usage);
             }
             if let Some(settle) = settle {
