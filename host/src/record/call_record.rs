@@ -86,6 +86,7 @@ enum StreamEnd {
 }
 
 impl CallRecord {
+    /// A record for `request`, arriving now: its id and path are what the log keeps.
     pub(super) fn open(ledger: Arc<Ledger>, request: &Request) -> Self {
         let request_id = request
             .headers()
@@ -113,11 +114,6 @@ impl CallRecord {
             .fill
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// When the request arrived.
-    pub fn opened(&self) -> Instant {
-        self.0.opened
     }
 
     /// Gives the request a row in the request log (proxied routes, refusals included).
