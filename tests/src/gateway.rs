@@ -127,6 +127,17 @@ impl TestGateway {
             .await
     }
 
+    /// `POST /v1/chat/completions` with `body` sent byte for byte (a `Value` would sort
+    /// its members), for tests of what the gateway keeps of the client's order.
+    pub async fn chat_raw(&self, body: String) -> reqwest::Result<reqwest::Response> {
+        self.client
+            .post(self.endpoint("/v1/chat/completions"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+    }
+
     /// `POST /v1/chat/completions` with `body` and `stream: true`, read as a 200 event
     /// stream (fails, with the body, on any other answer).
     pub async fn stream(&self, body: &Value) -> anyhow::Result<ChatStream> {

@@ -389,14 +389,7 @@ async fn tool_schemas_and_arguments_reach_anthropic_in_the_order_written() {
     let body = format!(
         r#"{{"model":"claude-tools","tools":[{{"type":"function","function":{{"name":"get_weather","parameters":{schema}}}}}],"messages":[{{"role":"user","content":"hi"}},{{"role":"assistant","content":null,"tool_calls":[{{"id":"toolu_1","type":"function","function":{{"name":"get_weather","arguments":"{arguments}"}}}}]}},{{"role":"tool","tool_call_id":"toolu_1","content":"ok"}}]}}"#
     );
-    let response = gateway
-        .client()
-        .post(gateway.endpoint("/v1/chat/completions"))
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .expect("answers");
+    let response = gateway.chat_raw(body).await.expect("answers");
     read_json(response).await.expect("a completion");
     let sent = messages_requests(&mock).pop().expect("sent upstream");
     assert!(

@@ -436,14 +436,7 @@ async fn a_structured_output_schema_reaches_gemini_as_written() {
     let body = format!(
         r#"{{"model":"gem","messages":[{{"role":"user","content":"hi"}}],"response_format":{{"type":"json_schema","json_schema":{{"name":"x","schema":{schema}}}}}}}"#
     );
-    let response = gateway
-        .client()
-        .post(gateway.endpoint("/v1/chat/completions"))
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .expect("answers");
+    let response = gateway.chat_raw(body).await.expect("answers");
     read_json(response).await.expect("a completion");
     let sent = mock.requests().pop().expect("sent upstream");
     assert!(

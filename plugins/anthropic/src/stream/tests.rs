@@ -76,10 +76,10 @@ fn joined(chunks: &[Value], field: &str) -> String {
         .collect()
 }
 
-/// A named Anthropic event.
-fn event(name: &str, data: Value) -> StreamEvent {
+/// An Anthropic event, named by its `type` as Anthropic names it.
+fn event(data: Value) -> StreamEvent {
     StreamEvent {
-        event: Some(name.to_owned()),
+        event: data["type"].as_str().map(str::to_owned),
         data: data.to_string(),
     }
 }
@@ -213,31 +213,24 @@ fn recorded_tool_stream_with_padding_assembles_valid_arguments() {
 fn two_tool_calls_get_indexes_0_and_1() {
     let chunks = push_all(vec![
         event(
-            "message_start",
             json!({"type": "message_start", "message": {"id": "m", "model": "c", "usage": {"input_tokens": 1, "output_tokens": 1}}}),
         ),
         event(
-            "content_block_start",
             json!({"type": "content_block_start", "index": 0, "content_block": {"type": "thinking", "thinking": ""}}),
         ),
         event(
-            "content_block_delta",
             json!({"type": "content_block_delta", "index": 0, "delta": {"type": "thinking_delta", "thinking": "hmm"}}),
         ),
         event(
-            "content_block_start",
             json!({"type": "content_block_start", "index": 1, "content_block": {"type": "tool_use", "id": "t1", "name": "a", "input": {}}}),
         ),
         event(
-            "content_block_start",
             json!({"type": "content_block_start", "index": 2, "content_block": {"type": "tool_use", "id": "t2", "name": "b", "input": {}}}),
         ),
         event(
-            "content_block_delta",
             json!({"type": "content_block_delta", "index": 2, "delta": {"type": "input_json_delta", "partial_json": "{}"}}),
         ),
         event(
-            "content_block_delta",
             json!({"type": "content_block_delta", "index": 1, "delta": {"type": "input_json_delta", "partial_json": "{\"x\":1}"}}),
         ),
     ]);
@@ -371,33 +364,22 @@ fn garbage_and_unknown_events() {
 fn a_tool_called_without_arguments_streams_an_empty_object() {
     let chunks = push_all(vec![
         event(
-            "message_start",
             json!({"type": "message_start", "message": {"id": "m", "model": "c", "usage": {"input_tokens": 1, "output_tokens": 1}}}),
         ),
         event(
-            "content_block_start",
             json!({"type": "content_block_start", "index": 0, "content_block": {"type": "tool_use", "id": "t1", "name": "now", "input": {}}}),
         ),
         event(
-            "content_block_delta",
             json!({"type": "content_block_delta", "index": 0, "delta": {"type": "input_json_delta", "partial_json": ""}}),
         ),
+        event(json!({"type": "content_block_stop", "index": 0})),
         event(
-            "content_block_stop",
-            json!({"type": "content_block_stop", "index": 0}),
-        ),
-        event(
-            "content_block_start",
             json!({"type": "content_block_start", "index": 1, "content_block": {"type": "tool_use", "id": "t2", "name": "echo", "input": {}}}),
         ),
         event(
-            "content_block_delta",
             json!({"type": "content_block_delta", "index": 1, "delta": {"type": "input_json_delta", "partial_json": "{\"x\":1}"}}),
         ),
-        event(
-            "content_block_stop",
-            json!({"type": "content_block_stop", "index": 1}),
-        ),
+        event(json!({"type": "content_block_stop", "index": 1})),
     ]);
     let arguments = |index: u64| -> String {
         deltas(&chunks)
