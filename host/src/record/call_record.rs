@@ -231,7 +231,7 @@ impl CallRecord {
 
     /// Records the response head: the request metrics, and the overhead header on
     /// proxied answers. Returns whether the answer is whole (its size is known).
-    pub(super) fn answered(&self, route: &str, response: &mut Response) -> bool {
+    pub(super) fn answered(&self, route: String, response: &mut Response) -> bool {
         let mut fill = self.fill();
         fill.status = response.status().as_u16();
         fill.error_type = response

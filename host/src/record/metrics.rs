@@ -123,7 +123,7 @@ pub struct HeadLabels<'a> {
 /// when an upstream answered, its time and the gateway's overhead (returned, for the
 /// `x-switchyard-overhead-ms` header).
 pub fn record_answer(
-    route: &str,
+    route: String,
     labels: &HeadLabels<'_>,
     elapsed: Duration,
     upstream: Option<Duration>,
@@ -138,7 +138,7 @@ pub fn record_answer(
         model => shared(model),
     };
     let platform = shared(labels.platform);
-    let route = SharedString::from_owned(route.to_string());
+    let route = SharedString::from_owned(route);
     let all = vec![
         Label::new("route", route.clone()),
         Label::new("model", model),

@@ -35,7 +35,7 @@ pub async fn track(
     let in_flight = InFlight::start(metrics::REQUESTS_IN_FLIGHT);
     let mut response = next.run(request).await;
     drop(in_flight);
-    if record.answered(&route, &mut response) {
+    if record.answered(route, &mut response) {
         record.finish_waiting().await;
     }
     response.map(|body| Body::new(Finishing { body, record }))
