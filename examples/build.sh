@@ -11,11 +11,11 @@ out=${1:-$root/target/examples/wasm}
 mkdir -p "$out"
 
 # Each example vendors the contract so it builds wherever it is copied; a copy that
-# drifted from wit/ would build adapters for a contract this gateway does not speak.
+# drifted from wit/0.1/ would build adapters for a contract this gateway does not speak.
 for example in adapter-template ollama js-adapter; do
-    for wit in "$root"/wit/*.wit; do
+    for wit in "$root"/wit/0.1/*.wit; do
         if ! cmp -s "$wit" "$root/examples/$example/wit/$(basename "$wit")"; then
-            echo "examples/$example/wit/$(basename "$wit") differs from wit/: cp wit/*.wit examples/$example/wit/" >&2
+            echo "examples/$example/wit/$(basename "$wit") differs from wit/0.1/: cp wit/0.1/*.wit examples/$example/wit/" >&2
             exit 1
         fi
     done

@@ -1,4 +1,5 @@
-//! Builds the built-in adapters in `plugins/` for `wasm32-wasip2` and embeds them.
+//! Builds the built-in components in `plugins/` (platform adapters and dialects) for
+//! `wasm32-wasip2` and embeds them.
 //!
 //! The nested cargo gets its own target directory: sharing the outer build's would
 //! make it wait forever on the lock the outer build holds.
@@ -8,10 +9,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Folders under `plugins/` that are not adapters.
+/// Folders under `plugins/` that are not components.
 const NOT_ADAPTERS: &[&str] = &["kit"];
 
-/// Every `plugins/<name>` crate except the kit is a built-in adapter named `<name>`,
+/// Every `plugins/<name>` crate except the kit is a built-in component named `<name>`,
 /// package `plugin-<name>`, built to `plugin_<name>.wasm`.
 fn builtins(root: &Path) -> std::io::Result<Vec<String>> {
     let mut names = Vec::new();
@@ -75,7 +76,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let out = PathBuf::from(env::var("OUT_DIR")?).join("builtin_adapters.rs");
     let mut code = String::from(
-        "/// Built-in adapters as (name, component bytes).\n\
+        "/// Built-in components (adapters and dialects) as (name, component bytes).\n\
          pub const ADAPTERS: &[(&str, &[u8])] = &[\n",
     );
     for name in &names {

@@ -19,7 +19,10 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::post;
-use common::{Load, RESPONSE, env_num, spawn_server};
+use common::{Load, RESPONSE, any_body, env_num, spawn_server};
+
+/// The bench's chat request as Anthropic's Messages API puts it.
+const MESSAGES_REQUEST: &str = r#"{"model":"bench","max_tokens":64,"system":"You are a benchmark.","messages":[{"role":"user","content":"Say hello in five words."}]}"#;
 use switchyard::{App, Config};
 
 /// `conns` loops sending requests back to back for `secs`.
@@ -96,21 +99,32 @@ fn main() {
     let proxy_url = format!("http://{gateway}/v1/chat/completions");
     let fresh_url = format!("http://{fresh_gateway}/v1/chat/completions");
     let recording_url = format!("http://{recording_gateway}/v1/chat/completions");
+    let messages_url = format!("http://{gateway}/v1/messages");
+    let messages = |conns: usize, secs: u64| Load {
+        url: &messages_url,
+        body: MESSAGES_REQUEST,
+        headers: &[("anthropic-version", "2023-06-01")],
+        conns,
+        secs: secs as f64,
+        check: any_body,
+    };
     let results = rt.block_on(async {
         // Warm connections and the adapter code paths.
         load(&direct_url, 4, 1).await;
         load(&proxy_url, 4, 1).await;
         load(&fresh_url, 4, 1).await;
         load(&recording_url, 4, 1).await;
+        messages(4, 1).run().await;
         let direct_lat = load(&direct_url, 1, secs).await;
         let proxy_lat = load(&proxy_url, 1, secs).await;
         let direct = load(&direct_url, conns, secs).await;
         let proxy = load(&proxy_url, conns, secs).await;
         let fresh = load(&fresh_url, conns, secs).await;
         let recording = load(&recording_url, conns, secs).await;
-        Arc::new((direct_lat, proxy_lat, direct, proxy, fresh, recording))
+        let translated = messages(conns, secs).run().await;
+        Arc::new((direct_lat, proxy_lat, direct, proxy, fresh, recording, translated))
     });
-    let (direct_lat, proxy_lat, direct, proxy, fresh, recording) = &*results;
+    let (direct_lat, proxy_lat, direct, proxy, fresh, recording, translated) = &*results;
 
     println!(
         "\nSwitchyard proxy benchmark ({secs}s per phase, loopback, {} cores)",
@@ -133,6 +147,10 @@ fn main() {
         (
             &*format!("  + request log, conversations, {conns} conns"),
             recording,
+        ),
+        (
+            &*format!("messages -> openai (dialect), {conns} conns"),
+            translated,
         ),
     ] {
         println!(
@@ -158,6 +176,10 @@ fn main() {
     println!(
         "request log + conversation storage on vs off: {:.2}x throughput",
         recording.rps() / proxy.rps()
+    );
+    println!(
+        "Messages translated by the dialect vs the same call in chat: {:.2}x throughput",
+        translated.rps() / proxy.rps()
     );
     println!("note: client, gateway and upstream share this machine's cores.");
 }

@@ -39,6 +39,9 @@ pub struct CallHead {
     /// Whether a streamed answer should end with a usage chunk
     /// (`stream_options.include_usage`).
     pub include_usage: bool,
+    /// Client headers sent upstream on a native-dialect call (`anthropic-version`,
+    /// `anthropic-beta`), replacing the adapter's values of the same name.
+    pub dialect_headers: Vec<(String, String)>,
 }
 
 /// What came back, for `http/` to render.
@@ -204,5 +207,8 @@ pub fn endpoint_name(endpoint: Endpoint) -> &'static str {
     match endpoint {
         Endpoint::ChatCompletions => "/v1/chat/completions",
         Endpoint::Embeddings => "/v1/embeddings",
+        Endpoint::Messages => "/v1/messages",
+        Endpoint::MessagesCountTokens => "/v1/messages/count_tokens",
+        Endpoint::Responses => "/v1/responses",
     }
 }

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::plugins::bindings::ApiError;
-use crate::plugins::registry::Adapter;
+use crate::plugins::registry::{Adapter, Dialect};
 use crate::plugins::session::PluginFault;
 
 /// A failed request.
@@ -90,10 +90,13 @@ pub enum GatewayError {
         /// Public model name.
         model: String,
     },
-    /// The adapter trapped, overran its deadline or memory, or returned garbage (502).
-    #[error("adapter `{adapter}` {version} failed: {fault}")]
+    /// An adapter or dialect component trapped, overran its deadline or memory, or
+    /// returned garbage (502).
+    #[error("{kind} `{adapter}` {version} failed: {fault}")]
     Plugin {
-        /// Adapter name.
+        /// `adapter` or `dialect`.
+        kind: &'static str,
+        /// Component name.
         adapter: String,
         /// Adapter version.
         version: String,
@@ -150,8 +153,19 @@ impl GatewayError {
     /// A fault of `adapter`.
     pub fn plugin(adapter: &Adapter, fault: PluginFault) -> Self {
         Self::Plugin {
+            kind: "adapter",
             adapter: adapter.info.name.clone(),
             version: adapter.info.version.clone(),
+            fault,
+        }
+    }
+
+    /// A fault of `dialect`.
+    pub fn dialect(dialect: &Dialect, fault: PluginFault) -> Self {
+        Self::Plugin {
+            kind: "dialect",
+            adapter: dialect.info.name.clone(),
+            version: dialect.info.version.clone(),
             fault,
         }
     }
@@ -267,6 +281,18 @@ impl GatewayError {
         }
     }
 
+    /// The error as the contract's `api-error`, for a dialect component to render.
+    pub fn api_error(&self) -> ApiError {
+        ApiError {
+            status: self.status().as_u16(),
+            message: self.message(),
+            error_type: self.error_type().to_string(),
+            param: self.param().map(str::to_string),
+            code: self.code().map(str::to_string),
+            retry_after: self.retry_after(),
+        }
+    }
+
     /// The OpenAI error object, for bodies and stream error events.
     pub fn body(&self) -> ErrorBody<'_> {
         ErrorBody {
@@ -292,6 +318,17 @@ fn shortened(name: &str) -> std::borrow::Cow<'_, str> {
 /// The error `type` of a failed response, left in its extensions for the request log.
 #[derive(Debug, Clone)]
 pub struct ErrorType(pub String);
+
+/// What an error response says, left in its extensions so that a route serving
+/// another dialect (Anthropic Messages) can say the same in its own shape, whichever
+/// layer refused the request.
+#[derive(Debug, Clone)]
+pub struct ErrorReport {
+    /// The message.
+    pub message: String,
+    /// The OpenAI error `type` (an upstream's own type when it passed one through).
+    pub error_type: String,
+}
 
 /// `{"error": {...}}`
 #[derive(Debug, Serialize)]
@@ -323,8 +360,13 @@ impl IntoResponse for GatewayError {
             tracing::info!(status = status.as_u16(), error = %body.error.message, "request rejected");
         }
         let error_type = ErrorType(body.error.r#type.to_string());
+        let report = ErrorReport {
+            message: body.error.message.clone(),
+            error_type: error_type.0.clone(),
+        };
         let mut response = (status, axum::Json(body)).into_response();
         response.extensions_mut().insert(error_type);
+        response.extensions_mut().insert(report);
         if let Some(secs) = self.retry_after() {
             response
                 .headers_mut()

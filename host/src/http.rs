@@ -7,6 +7,7 @@ pub mod connections;
 pub mod conversations;
 pub mod embeddings;
 pub mod health;
+pub mod messages;
 pub mod metrics;
 pub mod models;
 mod oversized;
@@ -36,6 +37,8 @@ pub fn router(state: AppState) -> Router {
     let proxied = Router::new()
         .route("/v1/chat/completions", post(chat::completions))
         .route("/v1/embeddings", post(embeddings::create))
+        .route("/v1/messages", post(messages::create))
+        .route("/v1/messages/count_tokens", post(messages::count_tokens))
         .route_layer(from_fn_with_state(
             Arc::clone(&state.limits),
             limits::enforce,
@@ -57,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         .merge(proxied)
         .merge(api)
         .merge(admin)
+        .route("/", get(root))
         .route("/health", get(health::health))
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
@@ -65,8 +69,18 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))
         .layer(from_fn_with_state(limit, oversized::refuse))
+        .layer(from_fn(messages::render::errors))
         .layer(from_fn_with_state(Arc::clone(&state.ledger), track::track))
         .with_state(state)
+}
+
+/// `GET /` (and `HEAD /`, which clients such as Claude Code send to warm the
+/// connection): what this server is.
+async fn root() -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({
+        "name": "switchyard",
+        "version": env!("CARGO_PKG_VERSION"),
+    }))
 }
 
 async fn not_found(method: Method, uri: Uri) -> GatewayError {

@@ -4,6 +4,7 @@
 pub mod bindings;
 pub mod builtin;
 pub mod cache;
+pub mod compat;
 pub mod engine;
 pub mod load;
 pub mod pool;
@@ -23,7 +24,8 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use crate::config::PluginsConfig;
 use crate::error::GatewayError;
 use engine::{EngineLimits, PluginEngine};
-use registry::{Adapter, AdapterSource, Registry};
+use load::Loaded;
+use registry::{Adapter, AdapterSource, Dialect, Registry};
 use session::Session;
 
 /// Instances reserved beyond the request capacity, for validating reloads.
@@ -46,11 +48,13 @@ pub struct Plugins {
     watcher: Mutex<Option<notify::RecommendedWatcher>>,
 }
 
-/// The embedded adapters after loading: those that loaded, and why others did not.
+/// The embedded components after loading: those that loaded, and why others did not.
 #[derive(Default)]
 pub struct Builtins {
-    /// Loaded built-ins by name; files of the same name override them.
+    /// Loaded built-in adapters by name; files of the same name override them.
     pub adapters: BTreeMap<String, Arc<Adapter>>,
+    /// Loaded built-in dialects by name; files of the same name override them.
+    pub dialects: BTreeMap<String, Arc<Dialect>>,
     /// Built-ins that failed to load (a build defect), by name.
     pub errors: BTreeMap<String, String>,
 }
@@ -100,6 +104,7 @@ impl Plugins {
         }
         plugins.publish(Registry {
             active: builtins.adapters.clone(),
+            dialects: builtins.dialects.clone(),
             errors: BTreeMap::new(),
         });
         Ok(plugins)
@@ -109,7 +114,7 @@ impl Plugins {
     /// reported on `/health` and in the log; the others still serve.
     pub async fn load_builtins(&self) {
         let loads = builtin::ADAPTERS.iter().map(|(name, bytes)| async move {
-            let result = load::load(
+            let result = load::load_component(
                 &self.engine,
                 bytes.to_vec(),
                 AdapterSource::Builtin,
@@ -121,8 +126,11 @@ impl Plugins {
         let mut builtins = Builtins::default();
         for (name, result) in futures_util::future::join_all(loads).await {
             match result {
-                Ok(adapter) => {
-                    builtins.adapters.insert(name, Arc::new(adapter));
+                Ok(Loaded::Adapter(adapter)) => {
+                    builtins.adapters.insert(name, adapter);
+                }
+                Ok(Loaded::Dialect(dialect)) => {
+                    builtins.dialects.insert(name, dialect);
                 }
                 Err(err) => {
                     tracing::error!(adapter = %name, error = %err, "built-in adapter failed to load");
@@ -187,17 +195,41 @@ impl Plugins {
         let permit = Arc::clone(&self.permits)
             .try_acquire_owned()
             .map_err(|_| GatewayError::Overloaded)?;
-        let mut session = match adapter.pool.take() {
-            Some(session) => session,
-            None => Session::start(
-                &adapter.pre,
-                self.call_timeout,
-                self.engine.limits.memory_limit,
-            )
+        let session = self
+            .warm_or_new(&adapter.pre, &adapter.pool)
             .await
-            .map_err(|fault| GatewayError::plugin(adapter, fault))?,
+            .map_err(|fault| GatewayError::plugin(adapter, fault))?;
+        Ok((session, permit))
+    }
+
+    /// An instance of `dialect` for one request, under the same capacity permits as
+    /// adapters (a translated request holds one of each). Give it back with
+    /// `dialect.pool.put` when the request ends normally.
+    pub async fn dialect_session(
+        &self,
+        dialect: &Dialect,
+    ) -> Result<(Session, OwnedSemaphorePermit), GatewayError> {
+        let permit = Arc::clone(&self.permits)
+            .try_acquire_owned()
+            .map_err(|_| GatewayError::Overloaded)?;
+        let session = self
+            .warm_or_new(&dialect.pre, &dialect.pool)
+            .await
+            .map_err(|fault| GatewayError::dialect(dialect, fault))?;
+        Ok((session, permit))
+    }
+
+    /// A warm instance from `pool`, or a new one.
+    async fn warm_or_new(
+        &self,
+        pre: &session::Pre,
+        pool: &pool::InstancePool,
+    ) -> Result<Session, session::PluginFault> {
+        let mut session = match pool.take() {
+            Some(session) => session,
+            None => Session::start(pre, self.call_timeout, self.engine.limits.memory_limit).await?,
         };
         session.begin_request();
-        Ok((session, permit))
+        Ok(session)
     }
 }

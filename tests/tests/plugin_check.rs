@@ -103,7 +103,7 @@ fn every_built_in_adapter_passes_its_fixtures_and_reports_fuel() {
         let run = switchyard(&["plugin", "check", wasm, path(&dir)]);
         run.assert_code(0)
             .assert_stdout_has(&format!("  name:         {name}\n"))
-            .assert_stdout_has("loaded (contract switchyard:adapter@0.1.")
+            .assert_stdout_has("loaded (contract switchyard:adapter@0.2.")
             .assert_stdout_has(&format!("{} passed, 0 failed", names.len()));
         for fixture in &names {
             let line = run
@@ -186,10 +186,10 @@ fn another_contract_version_is_refused_naming_both_versions() {
     run.assert_code(2);
     assert!(
         run.stderr
-            .contains("adapter targets contract switchyard:adapter@0.2.0")
+            .contains("adapter targets contract switchyard:adapter@0.3.0")
             && run
                 .stderr
-                .contains("this host supports switchyard:adapter@0.1.x"),
+                .contains("this host supports switchyard:adapter@0.1.x and 0.2.x"),
         "stderr names the plugin's and the host's versions:\n{}",
         run.stderr
     );

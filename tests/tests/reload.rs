@@ -294,14 +294,14 @@ async fn bad_files_keep_the_previous_version_serving() {
     let entry = wait_for_openai_health(&gateway, REJECT_WITHIN, |e| {
         e["last_error"]
             .as_str()
-            .is_some_and(|s| s.contains("0.2.0"))
+            .is_some_and(|s| s.contains("0.3.0"))
     })
     .await;
     assert!(
         entry["last_error"]
             .as_str()
-            .is_some_and(|s| s.contains("0.2.0")),
-        "/health says the file targets contract 0.2.0: {entry}"
+            .is_some_and(|s| s.contains("0.3.0")),
+        "/health says the file targets contract 0.3.0: {entry}"
     );
     assert_eq!(entry["source"], "builtin", "{entry}");
     assert_eq!(ask(&gateway, false).await.as_deref(), Ok(LOWER));

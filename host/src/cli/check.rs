@@ -181,6 +181,9 @@ fn print_info(
         .map(|endpoint| match endpoint {
             Endpoint::ChatCompletions => "chat-completions",
             Endpoint::Embeddings => "embeddings",
+            Endpoint::Messages => "messages",
+            Endpoint::MessagesCountTokens => "messages-count-tokens",
+            Endpoint::Responses => "responses",
         })
         .collect();
     let credential = match &info.credential {

@@ -153,13 +153,26 @@ async fn prepare(
         session,
         permit,
     };
-    let upstream_request = verify::request(
+    let mut upstream_request = verify::request(
         &call.adapter,
         call.session
             .transform_request(&call.ctx, &request.body)
             .await,
     )?;
+    forward_dialect_headers(&mut upstream_request, &request.head.dialect_headers);
     Ok((call, upstream_request))
+}
+
+/// The client's dialect headers replace the adapter's of the same name (a client's
+/// `anthropic-beta` list is what its body was written for).
+fn forward_dialect_headers(request: &mut UpstreamRequest, client: &[(String, String)]) {
+    if client.is_empty() {
+        return;
+    }
+    request
+        .headers
+        .retain(|(name, _)| !client.iter().any(|(c, _)| c.eq_ignore_ascii_case(name)));
+    request.headers.extend(client.iter().cloned());
 }
 
 /// Sends the adapter's request, waiting for the response head until `first_byte`. It

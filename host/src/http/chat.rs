@@ -56,6 +56,7 @@ pub(crate) async fn completions(
                 .stream_options
                 .and_then(|o| o.include_usage)
                 .unwrap_or(false),
+        dialect_headers: Vec::new(),
     };
     let (capture, body) = conversation::begin(
         principal.client_id(),

@@ -32,6 +32,7 @@ pub(crate) async fn create(
         model: head.model,
         stream: false,
         include_usage: false,
+        dialect_headers: Vec::new(),
     };
     let forwarded = dispatch::forward(
         &state,

@@ -1,5 +1,6 @@
-//! Turning bytes into a validated [`Adapter`]: compile off the async runtime, check
-//! the contract version, type-check against the linker, and ask the adapter who it is.
+//! Turning bytes into a validated component ([`Adapter`] or [`Dialect`]): compile off
+//! the async runtime, find which world and contract version it targets, type-check
+//! against the linker, and ask it who it is.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,11 +9,11 @@ use sha2::{Digest, Sha256};
 use wasmtime::component::Component;
 use wasmtime::component::types::ComponentItem;
 
-use super::bindings::{AdapterWorldPre, CONTRACT_PACKAGE, CONTRACT_VERSION, PluginInfo};
+use super::bindings::{CONTRACT_PACKAGE, CONTRACT_VERSIONS, PluginInfo, v0_1, v0_2};
 use super::engine::PluginEngine;
 use super::pool::InstancePool;
-use super::registry::{Adapter, AdapterSource};
-use super::session::{PluginFault, Session};
+use super::registry::{Adapter, AdapterSource, Dialect};
+use super::session::{PluginFault, Pre, Session};
 
 /// Deadline for `info()` during validation.
 const INFO_TIMEOUT: Duration = Duration::from_secs(2);
@@ -23,14 +24,16 @@ pub enum LoadError {
     /// The bytes are not a WebAssembly component wasmtime can compile.
     #[error("not a valid WebAssembly component: {0}")]
     Compile(String),
-    /// The component exports no `switchyard:adapter/adapter` interface.
+    /// The component exports neither the adapter nor the dialect interface.
     #[error(
-        "not a Switchyard adapter: it exports no {CONTRACT_PACKAGE}/adapter interface (exports: {0})"
+        "not a Switchyard adapter: it exports no {CONTRACT_PACKAGE}/adapter (or /dialect) interface (exports: {0})"
     )]
     NotAnAdapter(String),
     /// The component targets a contract version this host does not implement.
-    #[error("adapter targets contract {CONTRACT_PACKAGE}@{found}; this host supports {supported}")]
+    #[error("{kind} targets contract {CONTRACT_PACKAGE}@{found}; this host supports {supported}")]
     ContractVersion {
+        /// `adapter` or `dialect`.
+        kind: &'static str,
         /// The version the component was built against.
         found: String,
         /// The versions this host accepts.
@@ -40,13 +43,13 @@ pub enum LoadError {
     #[error("adapter cannot be linked (it may import an interface adapters are not given): {0}")]
     Link(String),
     /// `info()` trapped or ran past its deadline.
-    #[error("adapter info() failed: {0}")]
+    #[error("info() failed: {0}")]
     Info(PluginFault),
     /// `info()` answered something the host refuses (an overlong or malformed field).
-    #[error("adapter info() is refused: {0}")]
+    #[error("info() is refused: {0}")]
     InfoInvalid(String),
     /// The file name and the adapter's declared name disagree.
-    #[error("file declares adapter name `{declared}`; name the file `{declared}.wasm`")]
+    #[error("file declares the name `{declared}`; name the file `{declared}.wasm`")]
     NameMismatch {
         /// The name `info()` returned.
         declared: String,
@@ -61,18 +64,36 @@ pub fn digest(bytes: &[u8]) -> String {
     format!("{:x}", Sha256::digest(bytes))
 }
 
-/// Compiles and validates an adapter. `expected_name`, when given, must equal the
-/// name the adapter declares (a file's stem).
-pub async fn load(
+/// A loaded component, by kind.
+pub enum Loaded {
+    /// A platform adapter.
+    Adapter(Arc<Adapter>),
+    /// A dialect component.
+    Dialect(Arc<Dialect>),
+}
+
+impl Loaded {
+    /// The component's declared version.
+    pub fn version(&self) -> &str {
+        match self {
+            Self::Adapter(adapter) => &adapter.version,
+            Self::Dialect(dialect) => &dialect.version,
+        }
+    }
+}
+
+/// Compiles and validates an adapter or dialect component. `expected_name`, when
+/// given, must equal the name the component declares (a file's stem).
+pub async fn load_component(
     engine: &PluginEngine,
     bytes: Vec<u8>,
     source: AdapterSource,
     expected_name: Option<&str>,
-) -> Result<Adapter, LoadError> {
+) -> Result<Loaded, LoadError> {
     let digest = digest(&bytes);
     let digest_for_cache = digest.clone();
     let compile_engine = engine.clone();
-    let (component, pre, contract) =
+    let (pre, contract) =
         tokio::task::spawn_blocking(move || compile(&compile_engine, &bytes, &digest_for_cache))
             .await
             .map_err(|err| LoadError::Task(err.to_string()))??;
@@ -85,18 +106,33 @@ pub async fn load(
     )
     .await
     .map_err(LoadError::Info)?;
+    let check_name = |declared: &str| match expected_name {
+        Some(expected) if declared != expected => Err(LoadError::NameMismatch {
+            declared: declared.to_owned(),
+        }),
+        _ => Ok(()),
+    };
+    let pool = InstancePool::new(engine.limits.warm_instances);
+    if matches!(pre, Pre::Dialect(_)) {
+        let info = session.dialect_info().await.map_err(LoadError::Info)?;
+        super::verify::dialect_info(&info).map_err(LoadError::InfoInvalid)?;
+        check_name(&info.name)?;
+        return Ok(Loaded::Dialect(Arc::new(Dialect {
+            name: Arc::from(info.name.as_str()),
+            version: Arc::from(info.version.as_str()),
+            info,
+            contract,
+            source,
+            digest,
+            pre,
+            pool,
+        })));
+    }
     let info: PluginInfo = session.info().await.map_err(LoadError::Info)?;
     super::verify::info(&info).map_err(LoadError::InfoInvalid)?;
-    if let Some(expected) = expected_name
-        && info.name != expected
-    {
-        return Err(LoadError::NameMismatch {
-            declared: info.name,
-        });
-    }
-    drop(component);
+    check_name(&info.name)?;
     let default_base = reqwest::Url::parse(&info.default_base_url).ok();
-    Ok(Adapter {
+    Ok(Loaded::Adapter(Arc::new(Adapter {
         default_base,
         name: Arc::from(info.name.as_str()),
         version: Arc::from(info.version.as_str()),
@@ -105,37 +141,89 @@ pub async fn load(
         source,
         digest,
         pre,
-        pool: InstancePool::new(engine.limits.warm_instances),
-    })
+        pool,
+    })))
 }
 
-/// A compiled, linked component and the contract version it targets.
-type Compiled = (
-    Component,
-    AdapterWorldPre<super::session::PluginState>,
-    String,
-);
+/// Like [`load_component`], for a component that must be an adapter.
+pub async fn load(
+    engine: &PluginEngine,
+    bytes: Vec<u8>,
+    source: AdapterSource,
+    expected_name: Option<&str>,
+) -> Result<Arc<Adapter>, LoadError> {
+    match load_component(engine, bytes, source, expected_name).await? {
+        Loaded::Adapter(adapter) => Ok(adapter),
+        Loaded::Dialect(dialect) => Err(LoadError::NotAnAdapter(format!(
+            "{CONTRACT_PACKAGE}/dialect@{}: this is the `{}` dialect component",
+            dialect.contract, dialect.name
+        ))),
+    }
+}
 
-/// The CPU-heavy part: compile, check the contract, type-check against the linker.
-fn compile(engine: &PluginEngine, bytes: &[u8], digest: &str) -> Result<Compiled, LoadError> {
+/// The CPU-heavy part: compile, find the world and contract, type-check against the
+/// linker. Returns the linked component and the contract version it targets.
+fn compile(engine: &PluginEngine, bytes: &[u8], digest: &str) -> Result<(Pre, String), LoadError> {
     let component = match &engine.cache {
         Some(cache) => cache.component(&engine.engine, bytes, digest),
         None => Component::new(&engine.engine, bytes),
     }
     .map_err(|err| LoadError::Compile(format!("{err:#}")))?;
-    let contract = check_contract(engine, &component)?;
+    let (kind, contract) = check_contract(engine, &component)?;
     let instance_pre = engine
         .linker
         .instantiate_pre(&component)
         .map_err(|err| LoadError::Link(format!("{err:#}")))?;
-    let pre =
-        AdapterWorldPre::new(instance_pre).map_err(|err| LoadError::Link(format!("{err:#}")))?;
-    Ok((component, pre, contract))
+    let link = |err: wasmtime::Error| LoadError::Link(format!("{err:#}"));
+    let pre = match (kind, minor(&contract)) {
+        (Kind::Adapter, Some("1")) => {
+            Pre::AdapterV0_1(v0_1::AdapterWorldPre::new(instance_pre).map_err(link)?)
+        }
+        (Kind::Adapter, _) => {
+            Pre::Adapter(v0_2::adapter::AdapterWorldPre::new(instance_pre).map_err(link)?)
+        }
+        (Kind::Dialect, _) => {
+            Pre::Dialect(v0_2::dialect::DialectWorldPre::new(instance_pre).map_err(link)?)
+        }
+    };
+    Ok((pre, contract))
 }
 
-/// Finds the exported adapter interface and checks its version is `0.1.x`; returns it.
-fn check_contract(engine: &PluginEngine, component: &Component) -> Result<String, LoadError> {
-    let prefix = format!("{CONTRACT_PACKAGE}/adapter@");
+/// Which world a component implements.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Adapter,
+    Dialect,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Adapter => "adapter",
+            Self::Dialect => "dialect",
+        }
+    }
+
+    /// The contract versions that define this world (dialects arrived in 0.2).
+    fn versions(self) -> &'static [&'static str] {
+        match self {
+            Self::Adapter => CONTRACT_VERSIONS,
+            Self::Dialect => &CONTRACT_VERSIONS[1..],
+        }
+    }
+}
+
+/// `1` for `0.1.3`: the part that decides compatibility for `0.x`.
+fn minor(version: &str) -> Option<&str> {
+    version.split(['.', '-', '+']).nth(1)
+}
+
+/// Finds the exported adapter or dialect interface and checks its version is one the
+/// host implements; returns the kind and the version.
+fn check_contract(
+    engine: &PluginEngine,
+    component: &Component,
+) -> Result<(Kind, String), LoadError> {
     let ty = component.component_type();
     let mut export_names = Vec::new();
     for (name, item) in ty.exports(&engine.engine) {
@@ -143,15 +231,19 @@ fn check_contract(engine: &PluginEngine, component: &Component) -> Result<String
             export_names.push(name.to_string());
             continue;
         }
-        if let Some(found) = name.strip_prefix(&prefix) {
-            return if compatible(found) {
-                Ok(found.to_string())
-            } else {
-                Err(LoadError::ContractVersion {
-                    found: found.to_string(),
-                    supported: supported_range(),
-                })
-            };
+        for kind in [Kind::Adapter, Kind::Dialect] {
+            let prefix = format!("{CONTRACT_PACKAGE}/{}@", kind.name());
+            if let Some(found) = name.strip_prefix(&prefix) {
+                return if kind.versions().iter().any(|ours| compatible(ours, found)) {
+                    Ok((kind, found.to_string()))
+                } else {
+                    Err(LoadError::ContractVersion {
+                        kind: kind.name(),
+                        found: found.to_string(),
+                        supported: supported_range_of(kind.versions()),
+                    })
+                };
+            }
         }
         export_names.push(name.to_string());
     }
@@ -163,8 +255,8 @@ fn check_contract(engine: &PluginEngine, component: &Component) -> Result<String
 }
 
 /// `0.x` versions are compatible when major and minor match; later majors when the major does.
-fn compatible(found: &str) -> bool {
-    let ours: Vec<&str> = CONTRACT_VERSION.split('.').collect();
+fn compatible(ours: &str, found: &str) -> bool {
+    let ours: Vec<&str> = ours.split('.').collect();
     let theirs: Vec<&str> = found.split(['.', '-', '+']).collect();
     match (ours.as_slice(), theirs.as_slice()) {
         (["0", minor, ..], ["0", their_minor, ..]) => minor == their_minor,
@@ -173,14 +265,25 @@ fn compatible(found: &str) -> bool {
     }
 }
 
-/// The human-readable range of supported contract versions.
+/// The human-readable range of supported adapter contract versions.
 pub fn supported_range() -> String {
-    let mut parts = CONTRACT_VERSION.split('.');
-    match (parts.next(), parts.next()) {
-        (Some("0"), Some(minor)) => format!("{CONTRACT_PACKAGE}@0.{minor}.x"),
-        (Some(major), _) => format!("{CONTRACT_PACKAGE}@{major}.x"),
-        _ => CONTRACT_VERSION.to_string(),
-    }
+    supported_range_of(CONTRACT_VERSIONS)
+}
+
+/// `switchyard:adapter@0.1.x and 0.2.x` for the given versions.
+fn supported_range_of(versions: &[&str]) -> String {
+    let ranges: Vec<String> = versions
+        .iter()
+        .map(|version| {
+            let mut parts = version.split('.');
+            match (parts.next(), parts.next()) {
+                (Some("0"), Some(minor)) => format!("0.{minor}.x"),
+                (Some(major), _) => format!("{major}.x"),
+                _ => (*version).to_string(),
+            }
+        })
+        .collect();
+    format!("{CONTRACT_PACKAGE}@{}", ranges.join(" and "))
 }
 
 #[cfg(test)]
@@ -189,15 +292,20 @@ mod tests {
 
     #[test]
     fn contract_versions_follow_semver_for_zero_x() {
-        assert!(compatible("0.1.0"));
-        assert!(compatible("0.1.7"));
+        assert!(compatible("0.1.0", "0.1.0"));
+        assert!(compatible("0.1.0", "0.1.7"));
         assert!(
-            !compatible("0.2.0"),
+            !compatible("0.1.0", "0.2.0"),
             "a new minor of 0.x is a breaking change"
         );
-        assert!(!compatible("1.0.0"));
-        assert!(!compatible("garbage"));
-        assert_eq!(supported_range(), "switchyard:adapter@0.1.x");
+        assert!(compatible("0.2.0", "0.2.1"));
+        assert!(!compatible("0.2.0", "1.0.0"));
+        assert!(!compatible("0.2.0", "garbage"));
+        assert_eq!(supported_range(), "switchyard:adapter@0.1.x and 0.2.x");
+        assert_eq!(
+            supported_range_of(Kind::Dialect.versions()),
+            "switchyard:adapter@0.2.x"
+        );
     }
 
     #[test]

@@ -4,9 +4,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::bindings::{AdapterWorldPre, Endpoint, PluginInfo};
+use super::bindings::{DialectInfo, Endpoint, PluginInfo};
 use super::pool::InstancePool;
-use super::session::PluginState;
+use super::session::Pre;
 
 /// Where an adapter's code came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,9 +44,40 @@ pub struct Adapter {
     /// SHA-256 of its bytes.
     pub digest: String,
     /// Pre-linked component, ready to instantiate.
-    pub pre: AdapterWorldPre<PluginState>,
+    pub pre: Pre,
     /// Warm instances of this version.
     pub pool: InstancePool,
+}
+
+/// One loaded, validated dialect component version: translates an inbound API other
+/// than chat (e.g. Anthropic Messages) to and from chat.
+pub struct Dialect {
+    /// What the dialect says about itself.
+    pub info: DialectInfo,
+    /// `info.name`.
+    pub name: Arc<str>,
+    /// `info.version`.
+    pub version: Arc<str>,
+    /// The contract version the component targets, from its export name.
+    pub contract: String,
+    /// Where it came from.
+    pub source: AdapterSource,
+    /// SHA-256 of its bytes.
+    pub digest: String,
+    /// Pre-linked component, ready to instantiate.
+    pub pre: Pre,
+    /// Warm instances of this version.
+    pub pool: InstancePool,
+}
+
+impl std::fmt::Debug for Dialect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dialect")
+            .field("name", &self.info.name)
+            .field("version", &self.info.version)
+            .field("source", &self.source)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Adapter {
@@ -72,6 +103,8 @@ impl std::fmt::Debug for Adapter {
 pub struct Registry {
     /// Adapters serving requests, by name.
     pub active: BTreeMap<String, Arc<Adapter>>,
+    /// Dialect components serving requests, by name.
+    pub dialects: BTreeMap<String, Arc<Dialect>>,
     /// The last load failure per adapter name, cleared by the next successful load.
     pub errors: BTreeMap<String, String>,
 }
@@ -80,5 +113,13 @@ impl Registry {
     /// The adapter serving `name`, if any.
     pub fn get(&self, name: &str) -> Option<Arc<Adapter>> {
         self.active.get(name).cloned()
+    }
+
+    /// The dialect translating `endpoint`, if one is loaded.
+    pub fn dialect_for(&self, endpoint: Endpoint) -> Option<Arc<Dialect>> {
+        self.dialects
+            .values()
+            .find(|dialect| dialect.info.endpoint == endpoint)
+            .cloned()
     }
 }

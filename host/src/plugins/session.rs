@@ -8,10 +8,10 @@ use wasmtime::component::{ResourceAny, ResourceTable};
 use wasmtime::{ResourceLimiter, Store, UpdateDeadline};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use super::bindings::{
-    AdapterWorld, AdapterWorldPre, ApiError, CallContext, PluginInfo, StreamEvent, StreamOutput,
-    TranslatedResponse, UpstreamRequest, UpstreamResponse,
-};
+use super::bindings::{ApiError, v0_1, v0_2};
+
+mod adapter_calls;
+mod dialect_calls;
 
 /// Tables may hold this many elements; adapters need a handful.
 const TABLE_ELEMENT_LIMIT: usize = 100_000;
@@ -105,10 +105,45 @@ pub enum PluginFault {
 /// A result of an adapter call: the adapter's own answer, or a fault.
 pub type CallResult<T> = Result<Result<T, ApiError>, PluginFault>;
 
-/// A live adapter instance.
+/// A component linked against the host and ready to instantiate, by what it is.
+pub enum Pre {
+    /// A platform adapter built for contract 0.1.
+    AdapterV0_1(v0_1::AdapterWorldPre<PluginState>),
+    /// A platform adapter built for contract 0.2.
+    Adapter(v0_2::adapter::AdapterWorldPre<PluginState>),
+    /// A dialect component (contract 0.2).
+    Dialect(v0_2::dialect::DialectWorldPre<PluginState>),
+}
+
+impl Pre {
+    fn engine(&self) -> &wasmtime::Engine {
+        match self {
+            Self::AdapterV0_1(pre) => pre.engine(),
+            Self::Adapter(pre) => pre.engine(),
+            Self::Dialect(pre) => pre.engine(),
+        }
+    }
+
+    async fn instantiate(&self, store: &mut Store<PluginState>) -> wasmtime::Result<Instance> {
+        Ok(match self {
+            Self::AdapterV0_1(pre) => Instance::AdapterV0_1(pre.instantiate_async(store).await?),
+            Self::Adapter(pre) => Instance::Adapter(pre.instantiate_async(store).await?),
+            Self::Dialect(pre) => Instance::Dialect(pre.instantiate_async(store).await?),
+        })
+    }
+}
+
+/// An instantiated component's exports.
+enum Instance {
+    AdapterV0_1(v0_1::AdapterWorld),
+    Adapter(v0_2::adapter::AdapterWorld),
+    Dialect(v0_2::dialect::DialectWorld),
+}
+
+/// A live component instance (an adapter or a dialect).
 pub struct Session {
     store: Store<PluginState>,
-    bindings: AdapterWorld,
+    instance: Instance,
     call_timeout: Duration,
     fuel_budget: Option<u64>,
     poisoned: bool,
@@ -117,9 +152,9 @@ pub struct Session {
 }
 
 impl Session {
-    /// Instantiates an adapter in a fresh store.
+    /// Instantiates a component in a fresh store.
     pub async fn start(
-        pre: &AdapterWorldPre<PluginState>,
+        pre: &Pre,
         call_timeout: Duration,
         memory_limit: usize,
     ) -> Result<Self, PluginFault> {
@@ -130,7 +165,7 @@ impl Session {
     /// `PluginEngine::metered`, see `PluginEngine::fuel_budget`) the store gets that
     /// much fuel, and [`Session::fuel_consumed`] counts the instructions run.
     pub async fn start_with_fuel(
-        pre: &AdapterWorldPre<PluginState>,
+        pre: &Pre,
         call_timeout: Duration,
         memory_limit: usize,
         fuel_budget: Option<u64>,
@@ -151,13 +186,13 @@ impl Session {
         });
         store.data_mut().deadline = Instant::now() + call_timeout;
         store.set_epoch_deadline(1);
-        let bindings = pre
-            .instantiate_async(&mut store)
+        let instance = pre
+            .instantiate(&mut store)
             .await
             .map_err(|err| PluginFault::Instantiate(format!("{err:#}")))?;
         Ok(Self {
             store,
-            bindings,
+            instance,
             call_timeout,
             fuel_budget,
             poisoned: false,
@@ -195,6 +230,19 @@ impl Session {
         Some(budget.saturating_sub(left))
     }
 
+    /// Drops a stream resource (an adapter's transformer or a dialect's converter),
+    /// running the guest's destructor, so the instance can serve again.
+    pub async fn close_stream(&mut self, stream: ResourceAny) -> Result<(), PluginFault> {
+        self.arm()?;
+        match stream.resource_drop_async(&mut self.store).await {
+            Ok(()) => {
+                self.open_streams = self.open_streams.saturating_sub(1);
+                Ok(())
+            }
+            Err(err) => Err(self.fault(err)),
+        }
+    }
+
     /// Arms the deadline for the next call.
     fn arm(&mut self) -> Result<(), PluginFault> {
         if self.poisoned {
@@ -213,115 +261,12 @@ impl Session {
             _ => PluginFault::Trap(format!("{err:#}")),
         }
     }
+}
 
-    /// Asks the adapter to describe itself (the contract's `info`).
-    pub async fn info(&mut self) -> Result<PluginInfo, PluginFault> {
-        self.arm()?;
-        let guest = self.bindings.switchyard_adapter_adapter();
-        match guest.call_info(&mut self.store).await {
-            Ok(info) => Ok(info),
-            Err(err) => Err(self.fault(err)),
-        }
-    }
-
-    /// `transform-request`.
-    pub async fn transform_request(
-        &mut self,
-        ctx: &CallContext,
-        body: &[u8],
-    ) -> CallResult<UpstreamRequest> {
-        self.arm()?;
-        let guest = self.bindings.switchyard_adapter_adapter();
-        match guest
-            .call_transform_request(&mut self.store, ctx, body)
-            .await
-        {
-            Ok(result) => Ok(result),
-            Err(err) => Err(self.fault(err)),
-        }
-    }
-
-    /// `transform-response`.
-    pub async fn transform_response(
-        &mut self,
-        ctx: &CallContext,
-        response: &UpstreamResponse,
-    ) -> CallResult<TranslatedResponse> {
-        self.arm()?;
-        let guest = self.bindings.switchyard_adapter_adapter();
-        match guest
-            .call_transform_response(&mut self.store, ctx, response)
-            .await
-        {
-            Ok(result) => Ok(result),
-            Err(err) => Err(self.fault(err)),
-        }
-    }
-
-    /// Creates the `stream-transformer` resource for this session's stream.
-    pub async fn open_stream(
-        &mut self,
-        ctx: &CallContext,
-        status: u16,
-        headers: &[(String, String)],
-    ) -> Result<ResourceAny, PluginFault> {
-        self.arm()?;
-        let guest = self.bindings.switchyard_adapter_adapter();
-        match guest
-            .stream_transformer()
-            .call_constructor(&mut self.store, ctx, status, headers)
-            .await
-        {
-            Ok(resource) => {
-                self.open_streams += 1;
-                Ok(resource)
-            }
-            Err(err) => Err(self.fault(err)),
-        }
-    }
-
-    /// Drops a stream transformer (running the guest's destructor) so the instance
-    /// can serve again.
-    pub async fn close_stream(&mut self, stream: ResourceAny) -> Result<(), PluginFault> {
-        self.arm()?;
-        match stream.resource_drop_async(&mut self.store).await {
-            Ok(()) => {
-                self.open_streams = self.open_streams.saturating_sub(1);
-                Ok(())
-            }
-            Err(err) => Err(self.fault(err)),
-        }
-    }
-
-    /// `stream-transformer.push`.
-    pub async fn push(
-        &mut self,
-        stream: ResourceAny,
-        events: &[StreamEvent],
-    ) -> CallResult<StreamOutput> {
-        self.arm()?;
-        let guest = self.bindings.switchyard_adapter_adapter();
-        match guest
-            .stream_transformer()
-            .call_push(&mut self.store, stream, events)
-            .await
-        {
-            Ok(result) => Ok(result),
-            Err(err) => Err(self.fault(err)),
-        }
-    }
-
-    /// `stream-transformer.finish`.
-    pub async fn finish(&mut self, stream: ResourceAny) -> CallResult<StreamOutput> {
-        self.arm()?;
-        let guest = self.bindings.switchyard_adapter_adapter();
-        match guest
-            .stream_transformer()
-            .call_finish(&mut self.store, stream)
-            .await
-        {
-            Ok(result) => Ok(result),
-            Err(err) => Err(self.fault(err)),
-        }
-    }
+/// The fault for a call the component's kind does not export (an adapter call on a
+/// dialect, or the reverse): a host bug, refused without touching the instance.
+fn wrong_kind(call: &str) -> PluginFault {
+    PluginFault::Contract(format!(
+        "`{call}` is not exported by this kind of component"
+    ))
 }

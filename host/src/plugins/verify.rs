@@ -9,9 +9,9 @@
 
 use crate::error::GatewayError;
 use crate::plugins::bindings::{
-    ApiError, PluginInfo, StreamOutput, TranslatedResponse, UpstreamRequest,
+    ApiError, DialectInfo, Endpoint, PluginInfo, StreamOutput, TranslatedResponse, UpstreamRequest,
 };
-use crate::plugins::registry::Adapter;
+use crate::plugins::registry::{Adapter, Dialect};
 use crate::plugins::session::{CallResult, PluginFault};
 
 /// Longest adapter name.
@@ -26,6 +26,52 @@ pub const MAX_BASE_URL: usize = 2048;
 pub const MAX_ERROR_MESSAGE: usize = 2000;
 /// Longest error `type`, `code` or `param` kept from an adapter.
 const MAX_ERROR_FIELD: usize = 128;
+
+/// A dialect's `info()` answer, or why the dialect is refused at load. Only the
+/// endpoints the host routes through dialects may be claimed.
+pub fn dialect_info(info: &DialectInfo) -> Result<(), String> {
+    text_fields(&[
+        ("name", &info.name, MAX_NAME),
+        ("version", &info.version, MAX_VERSION),
+        ("description", &info.description, MAX_DESCRIPTION),
+    ])?;
+    name(&info.name)?;
+    match info.endpoint {
+        Endpoint::Messages | Endpoint::Responses => Ok(()),
+        other => Err(format!(
+            "info().endpoint is {other:?}; a dialect translates messages or responses"
+        )),
+    }
+}
+
+/// Length and control-character rules for `info()` text.
+fn text_fields(fields: &[(&str, &String, usize)]) -> Result<(), String> {
+    for (field, value, max) in fields {
+        if value.len() > *max {
+            return Err(format!(
+                "info().{field} is {} bytes long; at most {max} are allowed",
+                value.len()
+            ));
+        }
+        if value.chars().any(char::is_control) {
+            return Err(format!("info().{field} contains control characters"));
+        }
+    }
+    Ok(())
+}
+
+/// Names become file names, metric labels and log fields.
+fn name(name: &str) -> Result<(), String> {
+    let name_ok = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if name_ok {
+        Ok(())
+    } else {
+        Err("info().name must be letters, digits, `-`, `_` or `.`".into())
+    }
+}
 
 /// `info()`'s answer, or why the adapter is refused at load.
 pub fn info(info: &PluginInfo) -> Result<(), String> {
@@ -131,6 +177,14 @@ pub fn api_error(adapter: &Adapter, api: ApiError) -> GatewayError {
     match bounded(api) {
         Ok(api) => GatewayError::Upstream(api),
         Err(why) => broke(adapter, why),
+    }
+}
+
+/// A dialect's own error answer, as the client will see it (bounded like an adapter's).
+pub fn dialect_error(dialect: &Dialect, api: ApiError) -> GatewayError {
+    match bounded(api) {
+        Ok(api) => GatewayError::Upstream(api),
+        Err(why) => GatewayError::dialect(dialect, PluginFault::Contract(why)),
     }
 }
 

@@ -11,15 +11,15 @@ use notify::{RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 
 use super::Plugins;
-use super::load::{self, LoadError};
-use super::registry::{Adapter, AdapterSource, Registry};
+use super::load::{self, LoadError, Loaded};
+use super::registry::{AdapterSource, Registry};
 
 /// What the reconciler remembers about one file.
 struct FileSlot {
     /// Digest of the bytes last tried, loaded or not.
     tried: String,
     /// The last version of this file that loaded.
-    good: Option<Arc<Adapter>>,
+    good: Option<Arc<Loaded>>,
     /// Why the last tried version failed, if it did.
     error: Option<String>,
 }
@@ -70,7 +70,8 @@ impl Reconciler {
                 continue;
             }
             let source = AdapterSource::File(path.clone());
-            let result = load::load(&self.plugins.engine, bytes, source, Some(&name)).await;
+            let result =
+                load::load_component(&self.plugins.engine, bytes, source, Some(&name)).await;
             let slot = self.files.entry(name.clone()).or_insert(FileSlot {
                 tried: String::new(),
                 good: None,
@@ -78,14 +79,14 @@ impl Reconciler {
             });
             slot.tried = digest;
             match result {
-                Ok(adapter) => {
+                Ok(loaded) => {
                     tracing::info!(
-                        adapter = %name,
-                        version = %adapter.info.version,
+                        component = %name,
+                        version = %loaded.version(),
                         path = %path.display(),
-                        "adapter loaded from file"
+                        "component loaded from file"
                     );
-                    slot.good = Some(Arc::new(adapter));
+                    slot.good = Some(Arc::new(loaded));
                     slot.error = None;
                     crate::record::metrics::record_reload(&name, true);
                 }
@@ -108,16 +109,29 @@ impl Reconciler {
     fn publish(&self) {
         let builtins = self.plugins.builtins();
         let mut active = builtins.adapters.clone();
+        let mut dialects = builtins.dialects.clone();
         let mut errors = builtins.errors.clone();
         for (name, slot) in &self.files {
-            if let Some(good) = &slot.good {
-                active.insert(name.clone(), Arc::clone(good));
+            match slot.good.as_deref() {
+                Some(Loaded::Adapter(adapter)) => {
+                    dialects.remove(name);
+                    active.insert(name.clone(), Arc::clone(adapter));
+                }
+                Some(Loaded::Dialect(dialect)) => {
+                    active.remove(name);
+                    dialects.insert(name.clone(), Arc::clone(dialect));
+                }
+                None => {}
             }
             if let Some(error) = &slot.error {
                 errors.insert(name.clone(), error.clone());
             }
         }
-        self.plugins.publish(Registry { active, errors });
+        self.plugins.publish(Registry {
+            active,
+            dialects,
+            errors,
+        });
     }
 }
 

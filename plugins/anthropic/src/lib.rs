@@ -34,16 +34,23 @@
 //!   and `cache_control` on parts and tools are kept; a `user` that looks like an email
 //!   or phone number is sent as an opaque hash.
 //! - Errors keep Anthropic's status, except 529 (overloaded), which becomes 503.
+//!
+//! Anthropic Messages clients (`/v1/messages`, `/v1/messages/count_tokens`) are served
+//! by pass-through: see [`native`].
 
 pub mod error;
 #[cfg(test)]
 mod fixtures;
+pub mod native;
 pub mod request;
 pub mod response;
 pub mod stream;
 pub mod usage;
 
-use switchyard_guest_kit::{CredentialPlacement, Endpoint, PluginInfo};
+use switchyard_guest_kit::{
+    ApiError, CallContext, CredentialPlacement, Endpoint, PluginInfo, StreamEvent, StreamState,
+    TranslatedResponse, UpstreamRequest, UpstreamResponse, Usage,
+};
 
 /// Platform name models select this adapter by.
 pub const NAME: &str = "anthropic";
@@ -60,7 +67,11 @@ pub fn info() -> PluginInfo {
         name: NAME.to_owned(),
         version: VERSION.to_owned(),
         description: "Anthropic Messages API (Claude chat, tools, images, thinking)".to_owned(),
-        endpoints: vec![Endpoint::ChatCompletions],
+        endpoints: vec![
+            Endpoint::ChatCompletions,
+            Endpoint::Messages,
+            Endpoint::MessagesCountTokens,
+        ],
         credential: CredentialPlacement::Header(API_KEY_HEADER.to_owned()),
         default_base_url: DEFAULT_BASE_URL.to_owned(),
     }
@@ -71,10 +82,68 @@ pub struct Anthropic;
 
 switchyard_guest_kit::impl_guest!(Anthropic {
     info: info,
-    transform_request: request::from_openai,
-    transform_response: response::to_openai,
-    stream: stream::Transformer,
+    transform_request: transform_request,
+    transform_response: transform_response,
+    stream: Streams,
 });
+
+/// Chat calls are translated; Messages calls pass through ([`native`]).
+fn transform_request(ctx: &CallContext, body: &[u8]) -> Result<UpstreamRequest, ApiError> {
+    match ctx.endpoint {
+        Endpoint::ChatCompletions => request::from_openai(ctx, body),
+        _ => native::request(ctx, body),
+    }
+}
+
+/// A whole answer in the call's dialect.
+fn transform_response(
+    ctx: &CallContext,
+    response: UpstreamResponse,
+) -> Result<TranslatedResponse, ApiError> {
+    match ctx.endpoint {
+        Endpoint::ChatCompletions => response::to_openai(ctx, response),
+        _ => native::response(response),
+    }
+}
+
+/// A stream in the call's dialect: chat chunks translated, Messages events passed on.
+#[derive(Debug)]
+pub enum Streams {
+    /// An OpenAI client's stream (boxed: its state is the larger by far).
+    Chat(Box<stream::Transformer>),
+    /// An Anthropic client's stream.
+    Native(native::stream::Passthrough),
+}
+
+impl StreamState for Streams {
+    fn start(ctx: &CallContext) -> Self {
+        match ctx.endpoint {
+            Endpoint::ChatCompletions => Self::Chat(Box::new(stream::Transformer::start(ctx))),
+            _ => Self::Native(native::stream::Passthrough::start(ctx)),
+        }
+    }
+
+    fn event(&mut self, event: StreamEvent, out: &mut Vec<String>) -> Result<(), ApiError> {
+        match self {
+            Self::Chat(state) => state.event(event, out),
+            Self::Native(state) => state.event(event, out),
+        }
+    }
+
+    fn finish(&mut self, out: &mut Vec<String>) -> Result<(), ApiError> {
+        match self {
+            Self::Chat(state) => state.finish(out),
+            Self::Native(state) => state.finish(),
+        }
+    }
+
+    fn usage(&self) -> Option<Usage> {
+        match self {
+            Self::Chat(state) => state.usage(),
+            Self::Native(state) => state.usage(),
+        }
+    }
+}
 
 #[cfg(feature = "export")]
 switchyard_guest_kit::export_adapter!(Anthropic);

@@ -342,7 +342,7 @@ fn opaque_user(user: &str) -> String {
 }
 
 /// `anthropic-version` and, when configured, `anthropic-beta`.
-fn headers(ctx: &CallContext) -> Vec<(String, String)> {
+pub fn headers(ctx: &CallContext) -> Vec<(String, String)> {
     let mut headers = vec![(
         "anthropic-version".to_owned(),
         option(ctx, OPTION_VERSION)

@@ -46,7 +46,7 @@ pub fn from_openai(ctx: &CallContext, body: &[u8]) -> Result<UpstreamRequest, Ap
     let credential = credential(ctx)?;
     Ok(UpstreamRequest {
         method: Method::Post,
-        path_and_query: path_and_query(ctx, style),
+        path_and_query: path_and_query(ctx, style)?,
         headers: Vec::new(),
         body: openai_wire::request::body(ctx, body)?,
         response_framing: streams(ctx).then_some(StreamFraming::Sse),
@@ -85,13 +85,14 @@ fn config_error(message: String) -> ApiError {
 }
 
 /// The path and query for this call.
-pub fn path_and_query(ctx: &CallContext, style: ApiStyle) -> String {
+pub fn path_and_query(ctx: &CallContext, style: ApiStyle) -> Result<String, ApiError> {
     let operation = match ctx.endpoint {
         Endpoint::ChatCompletions => "chat/completions",
         Endpoint::Embeddings => "embeddings",
+        other => return Err(switchyard_guest_kit::error::unsupported_endpoint(other)),
     };
     let version = option(ctx, OPTION_API_VERSION).map(str::trim);
-    match style {
+    Ok(match style {
         ApiStyle::Deployments => format!(
             "/openai/deployments/{}/{operation}?api-version={}",
             encode(&ctx.upstream_model),
@@ -101,7 +102,7 @@ pub fn path_and_query(ctx: &CallContext, style: ApiStyle) -> String {
             Some(version) => format!("/openai/v1/{operation}?api-version={}", encode(version)),
             None => format!("/openai/v1/{operation}"),
         },
-    }
+    })
 }
 
 #[cfg(test)]

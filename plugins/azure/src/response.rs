@@ -38,7 +38,7 @@ pub fn to_openai(
     openai_wire::to_openai::<Azure>(response).map_err(|mut error| {
         if bare_not_found {
             let tried = request::api_style(ctx)
-                .map(|style| request::path_and_query(ctx, style))
+                .and_then(|style| request::path_and_query(ctx, style))
                 .unwrap_or_default();
             error.message = format!(
                 "{} (Azure tried deployment `{}` at `{tried}`: check the model's \

@@ -78,6 +78,7 @@ fn transform_request(ctx: &CallContext, body: &[u8]) -> Result<UpstreamRequest, 
     match ctx.endpoint {
         Endpoint::ChatCompletions => request::from_openai(ctx, body),
         Endpoint::Embeddings => embeddings::from_openai(ctx, body),
+        other => Err(switchyard_guest_kit::error::unsupported_endpoint(other)),
     }
 }
 
@@ -92,6 +93,7 @@ fn transform_response(
     match ctx.endpoint {
         Endpoint::ChatCompletions => response::to_openai(ctx, &response),
         Endpoint::Embeddings => embeddings::to_openai(ctx, &response),
+        other => Err(switchyard_guest_kit::error::unsupported_endpoint(other)),
     }
 }
 

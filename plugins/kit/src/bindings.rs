@@ -1,4 +1,4 @@
-//! Guest bindings generated from the `switchyard:adapter@0.1.0` WIT package.
+//! Guest bindings generated from the `switchyard:adapter@0.2.0` WIT package.
 //!
 //! Generated code stays here, away from the helpers. The generated items carry the WIT's
 //! doc comments; wit-bindgen's own plumbing modules have none, which is why
@@ -10,7 +10,7 @@
 
 wit_bindgen::generate!({
     world: "adapter-world",
-    path: "../../wit",
+    path: "../../wit/0.2",
     // The macro is used from adapter crates, which depend on the kit only: paths in the
     // expansion must therefore go through the kit, not through `wit_bindgen` or `self`.
     pub_export_macro: true,

@@ -4,7 +4,7 @@
 //! client (whose SDK picks its exception class from the status) sees a consistent error.
 
 use crate::headers::header;
-use crate::{ApiError, UpstreamResponse};
+use crate::{ApiError, Endpoint, UpstreamResponse};
 
 /// `type` for a request the caller must fix.
 pub const INVALID_REQUEST: &str = "invalid_request_error";
@@ -97,6 +97,20 @@ pub fn bad_request(message: impl Into<String>, param: Option<&str>) -> ApiError 
         error_type: INVALID_REQUEST.to_owned(),
         param: param.map(str::to_owned),
         code: None,
+        retry_after: None,
+    }
+}
+
+/// A 404 for an endpoint the adapter does not list in `plugin-info.endpoints`. The host
+/// never sends one; this keeps a direct caller's mistake (a test, `plugin check`) a
+/// clear answer instead of a translation for the wrong API.
+pub fn unsupported_endpoint(endpoint: Endpoint) -> ApiError {
+    ApiError {
+        status: 404,
+        message: format!("this adapter does not serve the {endpoint:?} endpoint"),
+        error_type: NOT_FOUND.to_owned(),
+        param: None,
+        code: Some("unsupported_endpoint".to_owned()),
         retry_after: None,
     }
 }

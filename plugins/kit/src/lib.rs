@@ -1,4 +1,4 @@
-//! The Switchyard guest kit: the `switchyard:adapter@0.1.0` bindings, re-exported, plus
+//! The Switchyard guest kit: the `switchyard:adapter@0.2.0` bindings, re-exported, plus
 //! the few helpers every platform adapter needs (OpenAI-shaped errors, `retry-after`,
 //! per-model options, OpenAI usage, writing OpenAI chunks, the rules every stream
 //! keeps: how it ends and where its errors go), and the translation shared by

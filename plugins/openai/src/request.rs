@@ -28,7 +28,7 @@ pub const OPTION_PROJECT: &str = "project";
 pub fn from_openai(ctx: &CallContext, body: &[u8]) -> Result<UpstreamRequest, ApiError> {
     Ok(UpstreamRequest {
         method: Method::Post,
-        path_and_query: path(ctx.endpoint).to_owned(),
+        path_and_query: path(ctx.endpoint)?.to_owned(),
         headers: headers(ctx),
         body: openai_wire::request::body(ctx, body)?,
         response_framing: streams(ctx).then_some(StreamFraming::Sse),
@@ -37,10 +37,11 @@ pub fn from_openai(ctx: &CallContext, body: &[u8]) -> Result<UpstreamRequest, Ap
 }
 
 /// The upstream path for an endpoint.
-pub fn path(endpoint: Endpoint) -> &'static str {
+pub fn path(endpoint: Endpoint) -> Result<&'static str, ApiError> {
     match endpoint {
-        Endpoint::ChatCompletions => CHAT_COMPLETIONS_PATH,
-        Endpoint::Embeddings => EMBEDDINGS_PATH,
+        Endpoint::ChatCompletions => Ok(CHAT_COMPLETIONS_PATH),
+        Endpoint::Embeddings => Ok(EMBEDDINGS_PATH),
+        other => Err(switchyard_guest_kit::error::unsupported_endpoint(other)),
     }
 }
 

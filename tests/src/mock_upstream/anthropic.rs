@@ -54,7 +54,31 @@ const EVENT_GAP: Duration = Duration::from_millis(2);
 
 /// Whether this module answers `uri`.
 pub fn matches(uri: &Uri) -> bool {
-    uri.path() == "/v1/messages"
+    matches!(uri.path(), "/v1/messages" | COUNT_TOKENS_PATH)
+}
+
+/// Anthropic's token-counting endpoint.
+const COUNT_TOKENS_PATH: &str = "/v1/messages/count_tokens";
+
+/// `{"input_tokens": n}` for a count request: `model` and `messages` required (no
+/// `max_tokens`), the mock's count being one token per three bytes of the messages.
+fn count_tokens(body: &Value) -> Response {
+    if body.get("model").and_then(Value::as_str).is_none() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request_error",
+            "model: Field required",
+        );
+    }
+    let Some(messages) = body.get("messages").and_then(Value::as_array) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request_error",
+            "messages: Field required",
+        );
+    };
+    let bytes = serde_json::to_string(messages).map_or(0, |s| s.len());
+    wire::json_response(StatusCode::OK, &json!({ "input_tokens": bytes / 3 }))
 }
 
 /// Answers a request [`matches`] accepted.
@@ -91,6 +115,9 @@ pub async fn answer(request: PlatformRequest<'_>) -> Response {
             "There was an issue with your request body: invalid JSON",
         );
     };
+    if request.uri.path() == COUNT_TOKENS_PATH {
+        return count_tokens(body);
+    }
     if let Err(message) = validate(body) {
         return error(StatusCode::BAD_REQUEST, "invalid_request_error", &message);
     }

@@ -4,13 +4,13 @@
 use std::time::Duration;
 
 use super::Failure;
-use crate::plugins::bindings::{AdapterWorldPre, ApiError};
-use crate::plugins::session::{PluginFault, PluginState, Session};
+use crate::plugins::bindings::ApiError;
+use crate::plugins::session::{PluginFault, Pre, Session};
 
 /// How cases are run: the adapter, and the limits of each instance.
 pub struct Runner<'a> {
     /// The loaded adapter, pre-linked.
-    pub pre: &'a AdapterWorldPre<PluginState>,
+    pub pre: &'a Pre,
     /// Deadline of each call.
     pub call_timeout: Duration,
     /// Memory ceiling of each instance, in bytes.

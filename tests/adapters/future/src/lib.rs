@@ -1,10 +1,10 @@
-//! Test adapter `future`: built against `switchyard:adapter@0.2.0` (a copy of the WIT
+//! Test adapter `future`: built against `switchyard:adapter@0.3.0` (a copy of the WIT
 //! with only the version changed, in `wit/`), so the host must refuse it as outside
 //! the contract versions it supports. It generates its own bindings: the guest kit is
-//! built against 0.1.0.
+//! built against 0.1.0 or 0.2.0.
 
 mod bindings {
-    //! Guest bindings for `switchyard:adapter@0.2.0`.
+    //! Guest bindings for `switchyard:adapter@0.3.0`.
     wit_bindgen::generate!({
         world: "adapter-world",
         path: "wit",
@@ -30,7 +30,7 @@ impl Guest for Adapter {
         PluginInfo {
             name: NAME.to_owned(),
             version: "0.1.0".to_owned(),
-            description: "test adapter built against switchyard:adapter@0.2.0".to_owned(),
+            description: "test adapter built against switchyard:adapter@0.3.0".to_owned(),
             endpoints: vec![Endpoint::ChatCompletions],
             credential: CredentialPlacement::None,
             default_base_url: "http://127.0.0.1:9".to_owned(),

@@ -1,0 +1,251 @@
+//! Anthropic's Messages API: `POST /v1/messages` and `POST /v1/messages/count_tokens`,
+//! for the Anthropic SDKs and Claude Code, on any configured model.
+//!
+//! A model whose deployments (fallbacks included) all use an adapter that speaks
+//! Messages natively is served by pass-through: the adapter changes the model name,
+//! the host places the credential and forwards the client's `anthropic-version` and
+//! `anthropic-beta`; everything else in the body and the answer is kept. Any other
+//! model is served through the `messages` dialect component ([`translate`]).
+
+mod estimate;
+pub mod render;
+mod translate;
+
+use axum::Extension;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderName, HeaderValue};
+use serde::Deserialize;
+
+use super::request::{self, JsonBody};
+use crate::access::auth::Principal;
+use crate::dispatch::relay::{Started, Step};
+use crate::dispatch::{self, CallHead, Forwarded, Outcome};
+use crate::error::GatewayError;
+use crate::plugins::bindings::{DialectContext, Endpoint};
+use crate::record::call_record::CallRecord;
+use crate::state::AppState;
+use translate::Translator;
+
+/// Client headers a native call forwards upstream.
+const DIALECT_HEADERS: &[&str] = &["anthropic-version", "anthropic-beta"];
+
+/// The fields of a Messages request the host reads; the rest is the dialect's (or,
+/// on pass-through, the platform's) business.
+#[derive(Deserialize)]
+pub(crate) struct MessagesHead {
+    model: String,
+    #[serde(default)]
+    stream: Option<bool>,
+}
+
+/// The fields of the translated chat request the host reads.
+#[derive(Deserialize)]
+struct ChatHead {
+    model: String,
+    #[serde(default)]
+    stream: Option<bool>,
+    #[serde(default)]
+    stream_options: Option<StreamOptions>,
+}
+
+#[derive(Deserialize)]
+struct StreamOptions {
+    #[serde(default)]
+    include_usage: Option<bool>,
+}
+
+/// `POST /v1/messages`: a Message, whole or streamed.
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Extension(record): Extension<CallRecord>,
+    headers: HeaderMap,
+    JsonBody { head, raw }: JsonBody<MessagesHead>,
+) -> Result<Response, GatewayError> {
+    let stream = head.stream.unwrap_or(false);
+    if served_natively(&state, &head.model, Endpoint::Messages) {
+        let call = CallHead {
+            model: head.model,
+            stream,
+            include_usage: false,
+            dialect_headers: dialect_headers(&headers),
+        };
+        let forwarded =
+            dispatch::forward(&state, Endpoint::Messages, call, &principal, raw, &record).await;
+        return Ok(native(forwarded));
+    }
+    let dialect = state
+        .plugins
+        .snapshot()
+        .dialect_for(Endpoint::Messages)
+        .ok_or_else(|| {
+            GatewayError::AdapterUnavailable(
+                "the `messages` dialect component is not loaded; see /health for why".into(),
+            )
+        })?;
+    let platform = state
+        .models
+        .resolve(&head.model)
+        .map(|model| model.primary_adapter().to_string())
+        .unwrap_or_default();
+    let ctx = DialectContext {
+        public_model: head.model,
+        platform,
+        streaming: stream,
+        call_id: uuid::Uuid::new_v4().simple().to_string(),
+        created: crate::store::now_millis().max(0).unsigned_abs() / 1000,
+    };
+    let mut translator = Translator::new(&state, dialect, ctx).await?;
+    let chat = translator.chat_request(&raw).await?;
+    let chat_head: ChatHead = request::parse(&chat)?;
+    let stream = chat_head.stream.unwrap_or(false);
+    let call = CallHead {
+        model: chat_head.model,
+        stream,
+        include_usage: stream
+            && chat_head
+                .stream_options
+                .and_then(|o| o.include_usage)
+                .unwrap_or(false),
+        dialect_headers: Vec::new(),
+    };
+    let forwarded = dispatch::forward(
+        &state,
+        Endpoint::ChatCompletions,
+        call,
+        &principal,
+        chat,
+        &record,
+    )
+    .await;
+    Ok(translator.render(forwarded).await)
+}
+
+/// `POST /v1/messages/count_tokens`: the platform's own count where it has one
+/// (pass-through), the gateway's estimate otherwise ([`estimate`]).
+pub(crate) async fn count_tokens(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Extension(record): Extension<CallRecord>,
+    headers: HeaderMap,
+    JsonBody { head, raw }: JsonBody<MessagesHead>,
+) -> Result<Response, GatewayError> {
+    if served_natively(&state, &head.model, Endpoint::MessagesCountTokens) {
+        let call = CallHead {
+            model: head.model,
+            stream: false,
+            include_usage: false,
+            dialect_headers: dialect_headers(&headers),
+        };
+        let forwarded = dispatch::forward(
+            &state,
+            Endpoint::MessagesCountTokens,
+            call,
+            &principal,
+            raw,
+            &record,
+        )
+        .await;
+        return Ok(native(forwarded));
+    }
+    let model = state.models.resolve(&head.model)?;
+    principal.check_model(&model.name)?;
+    record.requested(&head.model, false);
+    record.resolved(&model.name);
+    let tokens = estimate::input_tokens(&raw)?;
+    Ok(axum::Json(serde_json::json!({ "input_tokens": tokens })).into_response())
+}
+
+/// Whether every deployment that could serve `model` (its fallbacks' included) uses an
+/// adapter that speaks `endpoint` natively. An unknown model counts as native: the
+/// call then fails with the same 404 it would anywhere.
+fn served_natively(state: &AppState, model: &str, endpoint: Endpoint) -> bool {
+    let Ok(model) = state.models.resolve(model) else {
+        return true;
+    };
+    let registry = state.plugins.snapshot();
+    let chain = std::iter::once(Ok(model.clone())).chain(
+        model
+            .fallbacks
+            .iter()
+            .map(|name| state.models.resolve(name)),
+    );
+    chain.flatten().all(|model| {
+        model.deployments.iter().all(|deployment| {
+            registry
+                .get(&deployment.adapter)
+                .is_some_and(|adapter| adapter.supports(endpoint))
+        })
+    })
+}
+
+/// The client's `anthropic-*` headers a native call forwards.
+fn dialect_headers(headers: &HeaderMap) -> Vec<(String, String)> {
+    DIALECT_HEADERS
+        .iter()
+        .filter_map(|name| {
+            let values: Vec<&str> = headers
+                .get_all(*name)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect();
+            (!values.is_empty()).then(|| ((*name).to_string(), values.join(",")))
+        })
+        .collect()
+}
+
+/// Renders a pass-through call: bodies and events as the platform sent them, a
+/// failure after the stream started as an `error` event.
+fn native(forwarded: Forwarded) -> Response {
+    let Forwarded { outcome, passed } = forwarded;
+    let mut response = match outcome {
+        Ok(Outcome::Whole(body)) => render::json(body),
+        Ok(Outcome::Chunks(events)) => {
+            render::event_stream(Body::from(render::encode_events(&events)))
+        }
+        Ok(Outcome::Stream(started)) => render::event_stream(native_stream(*started)),
+        Err(err) => err.into_response(),
+    };
+    pass_headers(&mut response, passed);
+    response
+}
+
+/// The body of a relayed native stream.
+fn native_stream(started: Started) -> Body {
+    let Started { relay, first } = started;
+    let steps = futures_util::stream::unfold((Some(relay), first), |(relay, pending)| async move {
+        let mut relay = relay?;
+        let step = match pending {
+            Some(step) => step,
+            None => relay.advance().await?,
+        };
+        let (bytes, ended) = match step {
+            Step::Chunks(events) => (render::encode_events(&events), false),
+            Step::End(events) => (render::encode_events(&events), true),
+            Step::Failed(events, err) => {
+                let mut bytes = render::encode_events(&events).to_vec();
+                bytes.extend_from_slice(&render::error_event(&err));
+                (bytes.into(), true)
+            }
+        };
+        if ended {
+            relay.release();
+            return Some((Ok::<_, std::convert::Infallible>(bytes), (None, None)));
+        }
+        Some((Ok(bytes), (Some(relay), None)))
+    });
+    Body::from_stream(steps)
+}
+
+/// Upstream headers clients act on (rate limits, retry advice); the gateway's own win.
+fn pass_headers(response: &mut Response, passed: Vec<(HeaderName, HeaderValue)>) {
+    let headers = response.headers_mut();
+    for (name, value) in passed {
+        if !headers.contains_key(&name) {
+            headers.insert(name, value);
+        }
+    }
+}

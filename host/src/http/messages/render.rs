@@ -1,0 +1,216 @@
+//! The Anthropic dialect on the wire: events as SSE named after their `type`, and
+//! errors as `{"type":"error","error":{"type","message"},"request_id"}` with a
+//! `request-id` header, whichever layer refused the request.
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use bytes::{BufMut, Bytes, BytesMut};
+use http::{HeaderName, HeaderValue, StatusCode, header};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::error::{ErrorReport, GatewayError};
+
+/// The request id header the gateway sets on every request.
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// Anthropic's name for it.
+const ANTHROPIC_REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
+
+/// Anthropic's error types, by what clients act on.
+const ANTHROPIC_TYPES: &[&str] = &[
+    "invalid_request_error",
+    "authentication_error",
+    "billing_error",
+    "permission_error",
+    "not_found_error",
+    "request_too_large",
+    "rate_limit_error",
+    "api_error",
+    "timeout_error",
+    "overloaded_error",
+];
+
+/// The Anthropic error type for an error: an upstream's own Anthropic type passes
+/// (pass-through), anything else follows the status.
+pub fn error_type(status: StatusCode, openai_type: &str) -> &'static str {
+    // OpenAI names every client error `invalid_request_error`, a name Anthropic
+    // shares: that one says nothing the status does not.
+    if let Some(known) = ANTHROPIC_TYPES
+        .iter()
+        .find(|t| **t == openai_type && **t != "invalid_request_error")
+    {
+        return known;
+    }
+    match status.as_u16() {
+        401 => "authentication_error",
+        402 => "billing_error",
+        403 => "permission_error",
+        404 => "not_found_error",
+        413 => "request_too_large",
+        429 => "rate_limit_error",
+        503 | 529 => "overloaded_error",
+        504 => "timeout_error",
+        400..=499 => "invalid_request_error",
+        _ => "api_error",
+    }
+}
+
+/// The error event that ends a stream, or an error body.
+pub fn error_json(status: StatusCode, error: &GatewayError) -> serde_json::Value {
+    json!({
+        "type": "error",
+        "error": {
+            "type": error_type(status, error.error_type()),
+            "message": error.message(),
+        },
+    })
+}
+
+/// Middleware for the Messages routes (`/v1/messages...`; other paths pass untouched):
+/// every error response, from whichever layer, in Anthropic's shape, and the request
+/// id under Anthropic's header name too.
+pub async fn errors(request: Request, next: Next) -> Response {
+    if !request.uri().path().starts_with("/v1/messages") {
+        return next.run(request).await;
+    }
+    let request_id = request.headers().get(REQUEST_ID).cloned();
+    let mut response = next.run(request).await;
+    if let Some(report) = response.extensions_mut().remove::<ErrorReport>() {
+        response = reshape(response, &report, request_id.as_ref());
+    }
+    if let Some(id) = request_id {
+        response.headers_mut().insert(ANTHROPIC_REQUEST_ID, id);
+    }
+    response
+}
+
+/// An OpenAI-shaped error response rebuilt in Anthropic's shape, status and headers kept.
+fn reshape(response: Response, report: &ErrorReport, id: Option<&HeaderValue>) -> Response {
+    let (mut parts, _) = response.into_parts();
+    let body = json!({
+        "type": "error",
+        "error": {
+            "type": error_type(parts.status, &report.error_type),
+            "message": report.message,
+        },
+        "request_id": id.and_then(|v| v.to_str().ok()),
+    });
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let mut rebuilt = (parts.status, axum::Json(body)).into_response();
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE {
+            rebuilt.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    *rebuilt.extensions_mut() = parts.extensions;
+    rebuilt
+}
+
+/// An event's `type`, which names its SSE event.
+#[derive(Deserialize)]
+struct Typed<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Option<&'a str>,
+}
+
+/// SSE bytes for dialect events: `event: <type>` and `data: <json>` each.
+pub fn encode_events(events: &[String]) -> Bytes {
+    let len = events.iter().map(|e| e.len() + 40).sum();
+    let mut out = BytesMut::with_capacity(len);
+    for event in events {
+        let kind = serde_json::from_str::<Typed<'_>>(event)
+            .ok()
+            .and_then(|typed| typed.kind)
+            .filter(|kind| !kind.contains(['\n', '\r']));
+        if let Some(kind) = kind {
+            out.put_slice(b"event: ");
+            out.put_slice(kind.as_bytes());
+            out.put_slice(b"\n");
+        }
+        out.put_slice(b"data: ");
+        out.put_slice(event.as_bytes());
+        out.put_slice(b"\n\n");
+    }
+    out.freeze()
+}
+
+/// The SSE error event that ends a stream after it started.
+pub fn error_event(error: &GatewayError) -> Bytes {
+    let body = error_json(error.status(), error);
+    Bytes::from(format!("event: error\ndata: {body}\n\n"))
+}
+
+/// A 200 JSON response around an already-serialized body.
+pub fn json(body: Bytes) -> Response {
+    let mut response = (StatusCode::OK, body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// A stream response around `body`, with the headers that keep proxies from buffering it.
+pub fn event_stream(body: Body) -> Response {
+    let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream; charset=utf-8"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anthropic_types_follow_the_status_unless_the_upstream_named_one() {
+        assert_eq!(
+            error_type(StatusCode::UNAUTHORIZED, "invalid_request_error"),
+            "authentication_error"
+        );
+        assert_eq!(
+            error_type(StatusCode::NOT_FOUND, "invalid_request_error"),
+            "not_found_error"
+        );
+        assert_eq!(
+            error_type(
+                StatusCode::from_u16(529).unwrap_or(StatusCode::OK),
+                "overloaded_error"
+            ),
+            "overloaded_error"
+        );
+        assert_eq!(
+            error_type(StatusCode::TOO_MANY_REQUESTS, "rate_limit_exceeded"),
+            "rate_limit_error"
+        );
+        assert_eq!(
+            error_type(StatusCode::BAD_GATEWAY, "server_error"),
+            "api_error"
+        );
+        assert_eq!(
+            error_type(StatusCode::SERVICE_UNAVAILABLE, "server_error"),
+            "overloaded_error"
+        );
+    }
+
+    #[test]
+    fn events_are_named_after_their_type() {
+        let encoded = encode_events(&[
+            r#"{"type":"message_start","message":{}}"#.to_owned(),
+            r#"{"no_type":1}"#.to_owned(),
+        ]);
+        assert_eq!(
+            encoded,
+            Bytes::from_static(
+                b"event: message_start\ndata: {\"type\":\"message_start\",\"message\":{}}\n\ndata: {\"no_type\":1}\n\n"
+            )
+        );
+    }
+}

@@ -1,0 +1,284 @@
+"""The official `anthropic` Python SDK against Switchyard's `/v1/messages`: pass-through
+to an Anthropic-platform model (the mock Messages API), and translation through the
+`messages` dialect component to an OpenAI-platform model (the mock chat API)."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+import anthropic
+import pytest
+
+from conftest import MOCK_KEY, Model, Process, Upstream, start_gateway
+
+MODELS = (
+    Model("claude-pass", "claude-echo", "anthropic"),
+    Model("claude-tools", "claude-tools", "anthropic"),
+    Model("claude-thinking", "claude-thinking", "anthropic"),
+    Model("claude-429", "claude-429", "anthropic"),
+    Model("claude-529", "claude-529", "anthropic"),
+    Model("claude-midstream", "claude-midstream-error", "anthropic"),
+    Model("gpt-test", "mock-echo"),
+    Model("gpt-tools", "mock-tools"),
+    Model("gpt-429", "mock-429"),
+    Model("gpt-midstream", "mock-midstream-error"),
+)
+
+WEATHER = {
+    "name": "get_weather",
+    "description": "Lookup the weather for a given city",
+    "input_schema": {
+        "type": "object",
+        "properties": {"location": {"type": "string"}, "units": {"type": "string", "enum": ["c", "f"]}},
+        "required": ["location", "units"],
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def gateway(gateway_for) -> Process:
+    return gateway_for(*MODELS)
+
+
+@pytest.fixture(scope="module")
+def claude(gateway: Process) -> anthropic.Anthropic:
+    return anthropic.Anthropic(base_url=gateway.url, api_key="sk-client-test", max_retries=0, timeout=30)
+
+
+def check_stream_shape(events: list) -> None:
+    """The rules every Messages stream keeps, on every event the SDK parsed."""
+    types = [e.type for e in events]
+    assert types[0] == "message_start", types
+    assert types[-1] == "message_stop", types
+    assert types.count("message_start") == 1 and types.count("message_stop") == 1, types
+    deltas = [e for e in events if e.type == "message_delta"]
+    assert len(deltas) == 1 and deltas[0].delta.stop_reason, types
+    assert types.index("message_delta") == len(types) - 2, types
+    open_index = None
+    next_index = 0
+    for event in events:
+        if event.type == "content_block_start":
+            assert open_index is None, f"block {event.index} started inside block {open_index}"
+            assert event.index == next_index, types
+            open_index, next_index = event.index, next_index + 1
+            if event.content_block.type == "text":
+                pass
+        elif event.type == "content_block_delta":
+            assert event.index == open_index, types
+        elif event.type == "content_block_stop":
+            assert event.index == open_index, types
+            open_index = None
+    assert open_index is None
+
+
+# --- pass-through (Anthropic platform) -------------------------------------------
+
+
+def test_pass_through_keeps_the_clients_body_and_betas(claude: anthropic.Anthropic, upstream: Upstream) -> None:
+    message = claude.messages.create(
+        model="claude-pass",
+        max_tokens=200,
+        system=[{"type": "text", "text": "You are terse.", "cache_control": {"type": "ephemeral"}}],
+        messages=[{"role": "user", "content": [{"type": "text", "text": "Hello, Claude!", "cache_control": {"type": "ephemeral"}}]}],
+        metadata={"user_id": json.dumps({"session": "abc"})},
+        extra_headers={"anthropic-beta": "context-management-2025-06-27,effort-2025-11-24", "anthropic-version": "2023-01-01"},
+        extra_body={"context_management": {"edits": [{"type": "clear_thinking_20251015"}]}, "future_field": [1.5, "x"]},
+    )
+    assert message.content[0].type == "text"
+    assert message.content[0].text == "echo: Hello, Claude!"
+    assert message.usage.input_tokens > 0
+
+    (sent,) = [r for r in upstream.requests() if r["path"] == "/v1/messages"]
+    assert sent["headers"]["x-api-key"] == MOCK_KEY
+    assert sent["headers"]["anthropic-beta"] == "context-management-2025-06-27,effort-2025-11-24"
+    assert sent["headers"]["anthropic-version"] == "2023-01-01", "the client's version, not the adapter's"
+    body = sent["body"]
+    assert body["model"] == "claude-echo"
+    assert body["context_management"] == {"edits": [{"type": "clear_thinking_20251015"}]}
+    assert body["future_field"] == [1.5, "x"]
+    assert body["system"][0]["cache_control"] == {"type": "ephemeral"}
+    assert body["messages"][0]["content"][0]["cache_control"] == {"type": "ephemeral"}
+
+
+def test_pass_through_stream_with_thinking_keeps_signatures(claude: anthropic.Anthropic) -> None:
+    with claude.messages.stream(
+        model="claude-thinking",
+        max_tokens=2000,
+        thinking={"type": "enabled", "budget_tokens": 1024},
+        messages=[{"role": "user", "content": "Think, then answer."}],
+    ) as stream:
+        events = list(stream)
+        final = stream.get_final_message()
+    check_stream_shape([e for e in events if e.type in {
+        "message_start", "content_block_start", "content_block_delta", "content_block_stop", "message_delta", "message_stop"}])
+    thinking = [b for b in final.content if b.type == "thinking"]
+    assert thinking and thinking[0].signature, final.content
+    assert any(b.type == "text" and b.text for b in final.content)
+    assert final.usage.output_tokens > 0
+
+
+def test_pass_through_tool_use_round_trip(claude: anthropic.Anthropic) -> None:
+    messages = [{"role": "user", "content": "Weather in Paris?"}]
+    first = claude.messages.create(model="claude-tools", max_tokens=300, tools=[WEATHER], messages=messages)
+    assert first.stop_reason == "tool_use"
+    (call,) = [b for b in first.content if b.type == "tool_use"]
+    assert isinstance(call.input, dict)
+    messages += [
+        {"role": "assistant", "content": [b.model_dump() for b in first.content]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call.id, "content": "18C and sunny"}]},
+    ]
+    second = claude.messages.create(model="claude-tools", max_tokens=300, tools=[WEATHER], messages=messages)
+    assert "18C and sunny" in second.content[0].text
+
+
+def test_pass_through_errors_keep_anthropics_status_and_type(claude: anthropic.Anthropic) -> None:
+    with pytest.raises(anthropic.RateLimitError) as limited:
+        claude.messages.create(model="claude-429", max_tokens=10, messages=[{"role": "user", "content": "hi"}])
+    assert limited.value.response.headers["retry-after"] == "7"
+    assert limited.value.body["error"]["type"] == "rate_limit_error"
+    with pytest.raises(anthropic.APIStatusError) as overloaded:
+        claude.messages.create(model="claude-529", max_tokens=10, messages=[{"role": "user", "content": "hi"}])
+    assert overloaded.value.status_code == 529
+    assert overloaded.value.body["error"]["type"] == "overloaded_error"
+
+
+def test_pass_through_mid_stream_error_ends_with_an_error_event(claude: anthropic.Anthropic) -> None:
+    with pytest.raises(anthropic.APIStatusError) as failed:
+        with claude.messages.stream(
+            model="claude-midstream", max_tokens=100, messages=[{"role": "user", "content": "hi"}]
+        ) as stream:
+            for _ in stream:
+                pass
+    assert "overloaded" in str(failed.value).lower()
+
+
+def test_count_tokens_is_the_platforms_own_count(claude: anthropic.Anthropic, upstream: Upstream) -> None:
+    counted = claude.messages.count_tokens(model="claude-pass", messages=[{"role": "user", "content": "Hello there"}])
+    assert counted.input_tokens > 0
+    (sent,) = [r for r in upstream.requests() if r["path"] == "/v1/messages/count_tokens"]
+    assert sent["body"]["model"] == "claude-echo"
+
+
+# --- translation (OpenAI platform) -----------------------------------------------
+
+
+def test_translated_plain_message(claude: anthropic.Anthropic, upstream: Upstream) -> None:
+    message = claude.messages.create(
+        model="gpt-test",
+        max_tokens=100,
+        system=[{"type": "text", "text": "billing: x"}, {"type": "text", "text": "You are terse.", "cache_control": {"type": "ephemeral"}}],
+        messages=[{"role": "user", "content": "Hello, GPT!"}],
+        extra_body={"context_management": {"edits": []}},
+    )
+    assert message.type == "message" and message.role == "assistant"
+    assert message.id.startswith("msg_")
+    assert message.model == "gpt-test"
+    assert message.content[0].text == "echo: Hello, GPT!"
+    assert message.stop_reason == "end_turn"
+    assert message.usage.input_tokens > 0 and message.usage.output_tokens > 0
+
+    (sent,) = [r for r in upstream.requests() if r["path"] == "/v1/chat/completions"]
+    body = sent["body"]
+    assert "context_management" not in body, "Claude-only fields never reach another platform"
+    systems = [m["content"] for m in body["messages"] if m["role"] == "system"]
+    assert systems == ["billing: x", "You are terse."], "system blocks stay separate and in order"
+
+
+def test_translated_stream_keeps_every_rule(claude: anthropic.Anthropic) -> None:
+    with claude.messages.stream(
+        model="gpt-test", max_tokens=100, messages=[{"role": "user", "content": "Tell me a story"}]
+    ) as stream:
+        events = list(stream)
+        final = stream.get_final_message()
+    check_stream_shape([e for e in events if e.type != "text"])
+    assert final.content[0].text == "echo: Tell me a story"
+    assert final.stop_reason == "end_turn"
+    assert final.usage.output_tokens > 0
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_translated_tool_round_trip(claude: anthropic.Anthropic, streamed: bool) -> None:
+    messages = [{"role": "user", "content": "Weather in Paris?"}]
+
+    def ask():
+        if not streamed:
+            return claude.messages.create(model="gpt-tools", max_tokens=300, tools=[WEATHER], messages=messages)
+        with claude.messages.stream(model="gpt-tools", max_tokens=300, tools=[WEATHER], messages=messages) as stream:
+            events = list(stream)
+            check_stream_shape([e for e in events if e.type not in {"text", "input_json"}])
+            return stream.get_final_message()
+
+    first = ask()
+    assert first.stop_reason == "tool_use"
+    calls = [b for b in first.content if b.type == "tool_use"]
+    # The mock's recorded answers: one call whole, two parallel calls streamed.
+    expected = ["get_current_weather", "get_stock_price"] if streamed else ["get_current_weather"]
+    assert [c.name for c in calls] == expected, first.content
+    assert all(isinstance(c.input, dict) and c.input for c in calls)
+    assert not any(b.type == "text" and not b.text for b in first.content), "no empty text block"
+    messages += [
+        {"role": "assistant", "content": [b.model_dump(exclude_none=True) for b in first.content]},
+        {"role": "user", "content": [
+            {"type": "tool_result", "tool_use_id": c.id, "content": "18C and sunny"} for c in calls
+        ]},
+    ]
+    second = ask()
+    assert "18C and sunny" in second.content[0].text
+
+
+def test_translated_errors_are_anthropic_shaped(claude: anthropic.Anthropic) -> None:
+    with pytest.raises(anthropic.RateLimitError) as limited:
+        claude.messages.create(model="gpt-429", max_tokens=10, messages=[{"role": "user", "content": "hi"}])
+    assert limited.value.body["error"]["type"] == "rate_limit_error"
+    assert limited.value.response.headers.get("request-id")
+    with pytest.raises(anthropic.NotFoundError) as unknown:
+        claude.messages.create(model="no-such-model", max_tokens=10, messages=[{"role": "user", "content": "hi"}])
+    assert unknown.value.body["error"]["type"] == "not_found_error"
+    assert "no-such-model" in unknown.value.body["error"]["message"]
+    with pytest.raises(anthropic.BadRequestError) as bad:
+        claude.messages.create(model="gpt-test", max_tokens=10, messages="not a list")  # type: ignore[arg-type]
+    assert bad.value.body["error"]["type"] == "invalid_request_error"
+
+
+def test_translated_mid_stream_error_ends_with_an_error_event(claude: anthropic.Anthropic) -> None:
+    with pytest.raises(anthropic.APIStatusError):
+        with claude.messages.stream(
+            model="gpt-midstream", max_tokens=100, messages=[{"role": "user", "content": "hi"}]
+        ) as stream:
+            for _ in stream:
+                pass
+
+
+def test_count_tokens_is_estimated_where_the_platform_has_no_count(claude: anthropic.Anthropic) -> None:
+    short = claude.messages.count_tokens(model="gpt-test", messages=[{"role": "user", "content": "hi"}])
+    long = claude.messages.count_tokens(model="gpt-test", messages=[{"role": "user", "content": "hi " * 400}])
+    assert 0 < short.input_tokens < long.input_tokens
+
+
+# --- the rest of the surface -------------------------------------------------------
+
+
+def test_models_list_in_anthropics_shape(claude: anthropic.Anthropic) -> None:
+    page = claude.models.list()
+    ids = [m.id for m in page.data]
+    assert "claude-pass" in ids and "gpt-test" in ids
+    assert all(m.type == "model" for m in page.data)
+
+
+def test_head_root_is_answered(gateway: Process) -> None:
+    request = urllib.request.Request(f"{gateway.url}/", method="HEAD")
+    with urllib.request.urlopen(request, timeout=10) as resp:
+        assert resp.status == 200
+
+
+def test_a_wrong_key_is_an_authentication_error(mock_upstream: Process, tmp_path) -> None:
+    model = Model("claude-pass", "claude-echo", "anthropic").toml(mock_upstream.url)
+    gateway = start_gateway(tmp_path, model, "[auth]\nenable_client_auth = true\n")
+    try:
+        client = anthropic.Anthropic(base_url=gateway.url, api_key="sk-wrong", max_retries=0, timeout=30)
+        with pytest.raises(anthropic.AuthenticationError) as refused:
+            client.messages.create(model="claude-pass", max_tokens=10, messages=[{"role": "user", "content": "hi"}])
+        assert refused.value.body["error"]["type"] == "authentication_error"
+    finally:
+        gateway.stop()
