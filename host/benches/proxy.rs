@@ -122,7 +122,9 @@ fn main() {
         let fresh = load(&fresh_url, conns, secs).await;
         let recording = load(&recording_url, conns, secs).await;
         let translated = messages(conns, secs).run().await;
-        Arc::new((direct_lat, proxy_lat, direct, proxy, fresh, recording, translated))
+        Arc::new((
+            direct_lat, proxy_lat, direct, proxy, fresh, recording, translated,
+        ))
     });
     let (direct_lat, proxy_lat, direct, proxy, fresh, recording, translated) = &*results;
 
