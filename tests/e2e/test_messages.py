@@ -5,12 +5,20 @@ to an Anthropic-platform model (the mock Messages API), and translation through 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import time
 import urllib.request
+from pathlib import Path
 
 import anthropic
 import pytest
 
-from conftest import MOCK_KEY, Model, Process, Upstream, start_gateway
+from conftest import MOCK_KEY, REPO, Model, Process, Upstream, start_gateway
+
+# Where host/build.rs builds the built-in components.
+GUESTS = Path(os.environ.get("SWITCHYARD_GUEST_TARGET_DIR", REPO / "target" / "wasm-guests"))
+MESSAGES_WASM = GUESTS / "wasm32-wasip2" / "release" / "plugin_messages.wasm"
 
 MODELS = (
     Model("claude-pass", "claude-echo", "anthropic"),
@@ -280,5 +288,36 @@ def test_a_wrong_key_is_an_authentication_error(mock_upstream: Process, tmp_path
         with pytest.raises(anthropic.AuthenticationError) as refused:
             client.messages.create(model="claude-pass", max_tokens=10, messages=[{"role": "user", "content": "hi"}])
         assert refused.value.body["error"]["type"] == "authentication_error"
+    finally:
+        gateway.stop()
+
+
+def health(gateway: Process) -> dict:
+    with urllib.request.urlopen(f"{gateway.url}/health", timeout=10) as resp:
+        return json.load(resp)
+
+
+def test_the_dialect_is_a_component_that_hot_swaps(mock_upstream: Process, tmp_path) -> None:
+    gateway = start_gateway(tmp_path, Model("gpt-test", "mock-echo").toml(mock_upstream.url))
+    try:
+        (dialect,) = health(gateway)["dialects"]
+        assert (dialect["name"], dialect["source"], dialect["contract"]) == ("messages", "builtin", "0.2.0")
+        assert "messages" not in [a["name"] for a in health(gateway)["adapters"]]
+
+        shutil.copy(MESSAGES_WASM, tmp_path / "plugins" / "messages.wasm")
+        deadline = time.monotonic() + 30
+        while health(gateway)["dialects"][0]["source"] != "file":
+            assert time.monotonic() < deadline, health(gateway)
+            time.sleep(0.2)
+        client = anthropic.Anthropic(base_url=gateway.url, api_key="sk-client-test", max_retries=0, timeout=30)
+        reply = client.messages.create(model="gpt-test", max_tokens=20, messages=[{"role": "user", "content": "swapped"}])
+        assert reply.content[0].text == "echo: swapped"
+
+        (tmp_path / "plugins" / "messages.wasm").write_bytes(b"not a component")
+        while not health(gateway)["dialects"][0]["last_error"]:
+            assert time.monotonic() < deadline + 30, health(gateway)
+            time.sleep(0.2)
+        again = client.messages.create(model="gpt-test", max_tokens=20, messages=[{"role": "user", "content": "still"}])
+        assert again.content[0].text == "echo: still", "the last good version keeps serving"
     finally:
         gateway.stop()

@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use serde::Serialize;
 
 use crate::dispatch::breaker::BreakerState;
+use crate::plugins::registry::AdapterSource;
 use crate::state::AppState;
 
 /// One adapter's status.
@@ -26,6 +27,8 @@ pub struct AdapterStatus {
     pub path: Option<String>,
     /// Why the last load attempt failed, if it did.
     pub last_error: Option<String>,
+    /// The contract version it targets (`null` when none loaded).
+    pub contract: Option<String>,
 }
 
 /// One deployment's circuit.
@@ -53,6 +56,8 @@ pub struct Health {
     pub ready: bool,
     /// Every adapter loaded or attempted.
     pub adapters: Vec<AdapterStatus>,
+    /// Every dialect component loaded (`messages`), in the same shape.
+    pub dialects: Vec<AdapterStatus>,
     /// Adapter sessions that could start right now.
     pub available_sessions: usize,
     /// Every deployment's circuit.
@@ -66,6 +71,7 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>)
         .active
         .keys()
         .chain(registry.errors.keys())
+        .filter(|name| !registry.dialects.contains_key(*name))
         .collect();
     let adapters: Vec<AdapterStatus> = names
         .into_iter()
@@ -75,14 +81,22 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>)
                 name: name.clone(),
                 version: active.map(|a| a.info.version.clone()),
                 source: active.map(|a| a.source.kind()),
-                path: active.and_then(|a| match &a.source {
-                    crate::plugins::registry::AdapterSource::File(path) => {
-                        Some(path.display().to_string())
-                    }
-                    crate::plugins::registry::AdapterSource::Builtin => None,
-                }),
+                path: active.and_then(|a| file(&a.source)),
                 last_error: registry.errors.get(name).cloned(),
+                contract: active.map(|a| a.contract.clone()),
             }
+        })
+        .collect();
+    let dialects: Vec<AdapterStatus> = registry
+        .dialects
+        .iter()
+        .map(|(name, dialect)| AdapterStatus {
+            name: name.clone(),
+            version: Some(dialect.info.version.clone()),
+            source: Some(dialect.source.kind()),
+            path: file(&dialect.source),
+            last_error: registry.errors.get(name).cloned(),
+            contract: Some(dialect.contract.clone()),
         })
         .collect();
     let ready = state.plugins.is_ready();
@@ -99,6 +113,7 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>)
         },
         ready,
         adapters,
+        dialects,
         available_sessions: state.plugins.available_permits(),
         deployments: state
             .models
@@ -201,5 +216,13 @@ mod tests {
         app.ready().await;
         assert_eq!(status(&app, "/health/ready").await, 200);
         assert_eq!(status(&app, "/health").await, 200);
+    }
+}
+
+/// The file a component came from, if any.
+fn file(source: &AdapterSource) -> Option<String> {
+    match source {
+        AdapterSource::File(path) => Some(path.display().to_string()),
+        AdapterSource::Builtin => None,
     }
 }
