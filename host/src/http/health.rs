@@ -154,6 +154,14 @@ pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<serde_jso
     }
 }
 
+/// The file a component came from, if any.
+fn file(source: &AdapterSource) -> Option<String> {
+    match source {
+        AdapterSource::File(path) => Some(path.display().to_string()),
+        AdapterSource::Builtin => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use axum::body::Body;
@@ -216,13 +224,5 @@ mod tests {
         app.ready().await;
         assert_eq!(status(&app, "/health/ready").await, 200);
         assert_eq!(status(&app, "/health").await, 200);
-    }
-}
-
-/// The file a component came from, if any.
-fn file(source: &AdapterSource) -> Option<String> {
-    match source {
-        AdapterSource::File(path) => Some(path.display().to_string()),
-        AdapterSource::Builtin => None,
     }
 }
