@@ -16,7 +16,6 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use http::{HeaderName, HeaderValue};
 use serde::Deserialize;
 
 use super::request::{self, JsonBody};
@@ -209,7 +208,7 @@ fn native(forwarded: Forwarded) -> Response {
         Ok(Outcome::Stream(started)) => render::event_stream(native_stream(*started)),
         Err(err) => err.into_response(),
     };
-    pass_headers(&mut response, passed);
+    super::render::pass_headers(&mut response, passed);
     response
 }
 
@@ -238,14 +237,4 @@ fn native_stream(started: Started) -> Body {
         Some((Ok(bytes), (Some(relay), None)))
     });
     Body::from_stream(steps)
-}
-
-/// Upstream headers clients act on (rate limits, retry advice); the gateway's own win.
-fn pass_headers(response: &mut Response, passed: Vec<(HeaderName, HeaderValue)>) {
-    let headers = response.headers_mut();
-    for (name, value) in passed {
-        if !headers.contains_key(&name) {
-            headers.insert(name, value);
-        }
-    }
 }

@@ -8,7 +8,7 @@ use std::convert::Infallible;
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use bytes::{Bytes, BytesMut};
-use http::{HeaderValue, StatusCode, header};
+use http::{HeaderName, HeaderValue, StatusCode, header};
 
 use crate::dispatch::relay::{Started, Step};
 use crate::dispatch::sse;
@@ -24,18 +24,23 @@ pub fn openai(forwarded: Forwarded) -> Response {
         Ok(Outcome::Stream(started)) => event_stream(stream(*started)),
         Err(err) => err.into_response(),
     };
+    pass_headers(&mut response, passed);
+    response
+}
+
+/// Upstream headers clients act on (rate-limit state, retry advice); the gateway's own
+/// values (an adapter's retry-after) win.
+pub fn pass_headers(response: &mut Response, passed: Vec<(HeaderName, HeaderValue)>) {
     let headers = response.headers_mut();
     for (name, value) in passed {
-        // The gateway's own values (an adapter's retry-after) win.
         if !headers.contains_key(&name) {
             headers.insert(name, value);
         }
     }
-    response
 }
 
 /// A 200 JSON response around an already-serialized body.
-fn json(body: Bytes) -> Response {
+pub fn json(body: Bytes) -> Response {
     let mut response = (StatusCode::OK, body).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -89,7 +94,7 @@ fn encode(step: Step) -> Bytes {
 }
 
 /// A stream response around `body`, with the headers that keep proxies from buffering it.
-fn event_stream(body: Body) -> Response {
+pub fn event_stream(body: Body) -> Response {
     let mut response = Response::new(body);
     let headers = response.headers_mut();
     headers.insert(

@@ -2,7 +2,6 @@
 //! errors as `{"type":"error","error":{"type","message"},"request_id"}` with a
 //! `request-id` header, whichever layer refused the request.
 
-use axum::body::Body;
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -142,28 +141,7 @@ pub fn error_event(error: &GatewayError) -> Bytes {
     Bytes::from(format!("event: error\ndata: {body}\n\n"))
 }
 
-/// A 200 JSON response around an already-serialized body.
-pub fn json(body: Bytes) -> Response {
-    let mut response = (StatusCode::OK, body).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
-}
-
-/// A stream response around `body`, with the headers that keep proxies from buffering it.
-pub fn event_stream(body: Body) -> Response {
-    let mut response = Response::new(body);
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/event-stream; charset=utf-8"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
-    response
-}
+pub use crate::http::render::{event_stream, json};
 
 #[cfg(test)]
 mod tests {

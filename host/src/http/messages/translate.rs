@@ -94,7 +94,7 @@ impl Translator {
             },
             Err(err) => err.into_response(),
         };
-        super::pass_headers(&mut response, passed);
+        crate::http::render::pass_headers(&mut response, passed);
         response
     }
 
