@@ -31,7 +31,16 @@ MODELS = (
     Model("gpt-tools", "mock-tools"),
     Model("gpt-429", "mock-429"),
     Model("gpt-midstream", "mock-midstream-error"),
+    Model("gem", "gemini-echo", "gemini"),
+    Model("gem-thinking", "gemini-thinking", "gemini"),
+    Model("gem-tools", "gemini-tools", "gemini"),
+    Model("coze-echo", "bot-echo", "coze"),
+    Model("coze-tools", "bot-tools", "coze"),
+    Model("az-chat", "azure-echo", "azure", options={"api-version": "2024-12-01-preview"}),
 )
+
+# Every platform reached by translation, by an echoing model of each.
+TRANSLATED_ECHO = ["gpt-test", "gem", "coze-echo", "az-chat"]
 
 WEATHER = {
     "name": "get_weather",
@@ -193,16 +202,57 @@ def test_translated_plain_message(claude: anthropic.Anthropic, upstream: Upstrea
     assert systems == ["billing: x", "You are terse."], "system blocks stay separate and in order"
 
 
-def test_translated_stream_keeps_every_rule(claude: anthropic.Anthropic) -> None:
+@pytest.mark.parametrize("model", TRANSLATED_ECHO)
+def test_translated_whole_answer_on_every_platform(claude: anthropic.Anthropic, model: str) -> None:
+    message = claude.messages.create(model=model, max_tokens=100, messages=[{"role": "user", "content": "Hello there"}])
+    assert [b.type for b in message.content] == ["text"]
+    assert message.content[0].text == "echo: Hello there"
+    assert message.stop_reason == "end_turn"
+    assert message.model == model
+
+
+@pytest.mark.parametrize("model", TRANSLATED_ECHO)
+def test_translated_stream_keeps_every_rule(claude: anthropic.Anthropic, model: str) -> None:
     with claude.messages.stream(
-        model="gpt-test", max_tokens=100, messages=[{"role": "user", "content": "Tell me a story"}]
+        model=model, max_tokens=100, messages=[{"role": "user", "content": "Tell me a story"}]
     ) as stream:
         events = list(stream)
         final = stream.get_final_message()
     check_stream_shape([e for e in events if e.type != "text"])
+    assert [b.type for b in final.content] == ["text"]
     assert final.content[0].text == "echo: Tell me a story"
     assert final.stop_reason == "end_turn"
     assert final.usage.output_tokens > 0
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_translated_reasoning_is_a_thinking_block_before_the_text(claude: anthropic.Anthropic, streamed: bool) -> None:
+    ask = {"model": "gem-thinking", "max_tokens": 2000, "messages": [{"role": "user", "content": "think"}],
+           "thinking": {"type": "enabled", "budget_tokens": 2048}}
+    if streamed:
+        with claude.messages.stream(**ask) as stream:
+            events = list(stream)
+            final = stream.get_final_message()
+        check_stream_shape([e for e in events if e.type not in {"text", "thinking", "signature"}])
+    else:
+        final = claude.messages.create(**ask)
+    assert [b.type for b in final.content] == ["thinking", "text"], final.content
+    assert final.content[0].thinking == "Considering what was asked."
+    assert final.content[1].text == "echo: think"
+
+
+@pytest.mark.parametrize("model", ["gem-tools", "coze-tools"])
+def test_translated_tool_calls_from_other_platforms(claude: anthropic.Anthropic, model: str) -> None:
+    with claude.messages.stream(
+        model=model, max_tokens=300, tools=[WEATHER, {**WEATHER, "name": "lookup"}, {**WEATHER, "name": "get_schedule"}],
+        messages=[{"role": "user", "content": "Use a tool"}],
+    ) as stream:
+        events = list(stream)
+        final = stream.get_final_message()
+    check_stream_shape([e for e in events if e.type not in {"text", "input_json"}])
+    assert final.stop_reason == "tool_use"
+    calls = [b for b in final.content if b.type == "tool_use"]
+    assert calls and all(isinstance(c.input, dict) for c in calls), final.content
 
 
 @pytest.mark.parametrize("streamed", [False, True])
