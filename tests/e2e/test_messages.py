@@ -371,3 +371,27 @@ def test_the_dialect_is_a_component_that_hot_swaps(mock_upstream: Process, tmp_p
         assert again.content[0].text == "echo: still", "the last good version keeps serving"
     finally:
         gateway.stop()
+
+
+def test_claude_codes_session_id_is_on_the_request_log(mock_upstream: Process, tmp_path) -> None:
+    import sqlite3
+
+    models = Model("claude-pass", "claude-echo", "anthropic").toml(mock_upstream.url) + Model(
+        "gpt-test", "mock-echo"
+    ).toml(mock_upstream.url)
+    gateway = start_gateway(tmp_path, models)
+    try:
+        client = anthropic.Anthropic(base_url=gateway.url, api_key="sk-client-test", max_retries=0, timeout=30)
+        for model in ["claude-pass", "gpt-test"]:
+            client.messages.create(
+                model=model, max_tokens=20, messages=[{"role": "user", "content": "hi"}],
+                extra_headers={"x-claude-code-session-id": "5f2c-session"},
+            )
+    finally:
+        gateway.stop()  # the request log is written before the process exits
+    db = sqlite3.connect(tmp_path / "data" / "switchyard.db")
+    rows = db.execute("SELECT endpoint, model, status, session_id FROM request_log ORDER BY id").fetchall()
+    assert rows == [
+        ("/v1/messages", "claude-pass", 200, "5f2c-session"),
+        ("/v1/messages", "gpt-test", 200, "5f2c-session"),
+    ]

@@ -28,6 +28,9 @@ use crate::record::call_record::CallRecord;
 use crate::state::AppState;
 use translate::Translator;
 
+/// Claude Code's session id, kept on the request log.
+const SESSION_HEADER: &str = "x-claude-code-session-id";
+
 /// Client headers a native call forwards upstream.
 const DIALECT_HEADERS: &[&str] = &["anthropic-version", "anthropic-beta"];
 
@@ -65,6 +68,9 @@ pub(crate) async fn create(
     JsonBody { head, raw }: JsonBody<MessagesHead>,
 ) -> Result<Response, GatewayError> {
     let stream = head.stream.unwrap_or(false);
+    if let Some(session) = headers.get(SESSION_HEADER).and_then(|v| v.to_str().ok()) {
+        record.session(session);
+    }
     if served_natively(&state, &head.model, Endpoint::Messages) {
         let call = CallHead {
             model: head.model,

@@ -41,6 +41,9 @@ struct Shared {
     held: Mutex<Vec<Box<dyn Send>>>,
 }
 
+/// Longest session id kept on a log row.
+pub const MAX_SESSION_ID: usize = 128;
+
 /// What is known so far.
 #[derive(Default)]
 struct Fill {
@@ -50,6 +53,8 @@ struct Fill {
     request_id: String,
     endpoint: String,
     client_id: Option<String>,
+    /// The client's session (Claude Code's `x-claude-code-session-id`).
+    session_id: Option<String>,
     settle: Option<Settle>,
     /// The model as the client named it (cut to [`metrics::MAX_LOGGED_MODEL`]), once
     /// dispatch has read it.
@@ -155,6 +160,19 @@ impl CallRecord {
         let mut fill = self.fill();
         fill.model = Some(model.chars().take(metrics::MAX_LOGGED_MODEL).collect());
         fill.streamed = streamed;
+    }
+
+    /// The client's own session id (Claude Code sends one per session), kept on the
+    /// log row: at most [`MAX_SESSION_ID`] characters, control characters dropped.
+    pub fn session(&self, id: &str) {
+        let id: String = id
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(MAX_SESSION_ID)
+            .collect();
+        if !id.is_empty() {
+            self.fill().session_id = Some(id);
+        }
     }
 
     /// The client's name resolved to the configured model `name`.
@@ -279,6 +297,7 @@ impl CallRecord {
             request_id,
             endpoint,
             client_id,
+            session_id,
             settle,
             model,
             model_label,
@@ -324,6 +343,7 @@ impl CallRecord {
             total_tokens: usage.map(|u| u.prompt_tokens.saturating_add(u.completion_tokens)),
             streamed,
             error_type,
+            session_id,
         });
         Some((row, exchange))
     }

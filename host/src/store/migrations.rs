@@ -5,7 +5,7 @@
 use rusqlite::{Connection, TransactionBehavior};
 
 /// Every migration, oldest first.
-const ALL: &[&str] = &[V1];
+const ALL: &[&str] = &[V1, V2];
 
 /// Why the schema could not be brought up to date.
 #[derive(Debug, thiserror::Error)]
@@ -123,6 +123,9 @@ CREATE TABLE conversation_messages (
         REFERENCES conversations (client_id, id) ON DELETE CASCADE
 );
 "#;
+
+/// The client's session id on each log row (Claude Code's `x-claude-code-session-id`).
+const V2: &str = "ALTER TABLE request_log ADD COLUMN session_id TEXT;";
 
 #[cfg(test)]
 mod tests {

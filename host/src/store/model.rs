@@ -162,6 +162,9 @@ pub struct RequestRecord {
     pub streamed: bool,
     /// OpenAI error type when it failed (also for a stream that failed midway).
     pub error_type: Option<String>,
+    /// The client's session id, when it sent one (Claude Code's
+    /// `x-claude-code-session-id`).
+    pub session_id: Option<String>,
 }
 
 /// One request/answer pair to append to a conversation.

@@ -32,7 +32,8 @@ impl RequestLog for SqliteStore {
             let mut stmt = conn.prepare(
                 "SELECT at_ms, request_id, client_id, endpoint, model, platform, adapter_version, \
                  status, latency_ms, upstream_ms, prompt_tokens, completion_tokens, total_tokens, \
-                 streamed, error_type FROM request_log WHERE at_ms >= ?1 AND at_ms < ?2 \
+                 streamed, error_type, session_id FROM request_log \
+                 WHERE at_ms >= ?1 AND at_ms < ?2 \
                  ORDER BY at_ms, id LIMIT ?3",
             )?;
             let rows = stmt
@@ -55,6 +56,7 @@ impl RequestLog for SqliteStore {
                             total_tokens: row.get(12)?,
                             streamed: row.get(13)?,
                             error_type: row.get(14)?,
+                            session_id: row.get(15)?,
                         })
                     },
                 )?
@@ -106,8 +108,8 @@ fn insert_batch(
         let mut insert = tx.prepare_cached(
             "INSERT INTO request_log (at_ms, request_id, client_id, endpoint, model, \
                  platform, adapter_version, status, latency_ms, upstream_ms, prompt_tokens, \
-                 completion_tokens, total_tokens, streamed, error_type) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                 completion_tokens, total_tokens, streamed, error_type, session_id) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         )?;
         let mut touch = tx.prepare_cached(
             "UPDATE client_keys SET last_used_at = max(coalesce(last_used_at, 0), ?2) \
@@ -131,6 +133,7 @@ fn insert_batch(
                 r.total_tokens,
                 r.streamed,
                 r.error_type,
+                r.session_id,
             ])?;
             if r.client_id.starts_with("key_") {
                 let at = last_use.entry(r.client_id.as_str()).or_insert(0);
