@@ -32,6 +32,12 @@ cargo test --workspace --no-fail-fast || status=$?
 step "example adapters: fmt, clippy, native tests, node --test"
 bash examples/test.sh || status=$?
 
+# Claude Code, driven offline by tests/e2e/test_claude_code.py (pinned by its lockfile).
+if [[ ! -x tests/agents/node_modules/.bin/claude ]]; then
+    step "npm ci tests/agents (Claude Code)"
+    npm ci --prefix tests/agents --no-audit --no-fund
+fi
+
 if [[ -x .venv/bin/python ]]; then
     python=.venv/bin/python
 else

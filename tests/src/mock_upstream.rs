@@ -11,6 +11,7 @@
 //! Every request except the `/__mock/*` control routes is recorded and can be read
 //! back with [`MockUpstream::requests`] or `GET /__mock/requests`.
 
+mod agent;
 mod anthropic;
 mod azure;
 mod chat;

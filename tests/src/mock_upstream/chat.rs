@@ -4,6 +4,7 @@
 //! |---|---|
 //! | `mock-echo` (and any other name) | `echo: <last user message text>` |
 //! | `mock-tools` | the recorded tool call; after a `tool` message, text quoting the tool result |
+//! | `mock-agent` | a coding agent's model: calls the client's `Glob` tool for `*.md`; after the result, text quoting it |
 //! | `mock-400` / `mock-404` / `mock-429` / `mock-500` | the recorded error (429 with `retry-after: 7`) |
 //! | `mock-midstream-error` | streamed: some content, then `data: {"error":…}` and no `[DONE]` |
 //! | `mock-slow` | like `mock-echo`, after [`SLOW_DELAY`] |
@@ -36,11 +37,11 @@ pub const SLOW_DELAY: Duration = Duration::from_millis(300);
 pub const RETRY_AFTER_SECS: u32 = 7;
 
 /// What one chat request asked for, as far as the mock cares.
-struct Ask<'a> {
-    model: &'a str,
-    stream: bool,
-    include_usage: bool,
-    id: String,
+pub(super) struct Ask<'a> {
+    pub(super) model: &'a str,
+    pub(super) stream: bool,
+    pub(super) include_usage: bool,
+    pub(super) id: String,
 }
 
 /// Answers one chat completion request; a `-split` or `-bytewise` suffix on the
@@ -101,6 +102,7 @@ async fn answer(state: &MockState, ask: &Ask<'_>, body: &Value) -> Response {
             None,
         ),
         "mock-tools" => tools(ask, messages),
+        "mock-agent" => super::agent::answer(ask, body, messages),
         "mock-flaky" if state.flaky_fails() => wire::error_response(
             StatusCode::INTERNAL_SERVER_ERROR,
             wire::SERVER_ERROR_MESSAGE,
@@ -242,7 +244,7 @@ fn broken_stream(ask: &Ask<'_>) -> Response {
 }
 
 /// A plain text answer, as JSON or as a stream, with usage derived from the words.
-fn text_answer(ask: &Ask<'_>, messages: &[Value], text: &str) -> Response {
+pub(super) fn text_answer(ask: &Ask<'_>, messages: &[Value], text: &str) -> Response {
     let prompt_tokens = messages
         .iter()
         .map(|m| 3 + word_count(&message_text(m)))
@@ -342,7 +344,7 @@ impl Chunks {
 }
 
 /// The text of a message: a string `content`, or its text parts joined by spaces.
-fn message_text(message: &Value) -> String {
+pub(super) fn message_text(message: &Value) -> String {
     match message.get("content") {
         Some(Value::String(text)) => text.clone(),
         Some(Value::Array(parts)) => parts
