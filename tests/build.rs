@@ -18,6 +18,7 @@ const GUESTS: &[(&str, &str, &str)] = &[
     ("GEMINI", "plugin-gemini", "plugin_gemini"),
     ("AZURE", "plugin-azure", "plugin_azure"),
     ("COZE", "plugin-coze", "plugin_coze"),
+    ("MESSAGES", "plugin-messages", "plugin_messages"),
     ("SHOUT", "test-adapter-shout", "test_adapter_shout"),
     ("TRAP", "test-adapter-trap", "test_adapter_trap"),
     ("SPIN", "test-adapter-spin", "test_adapter_spin"),

@@ -125,6 +125,34 @@ fn every_built_in_adapter_passes_its_fixtures_and_reports_fuel() {
 }
 
 #[test]
+fn the_messages_dialect_passes_its_fixtures_and_a_changed_one_fails() {
+    let dir = fixtures("messages");
+    let names = fixture_names(&dir);
+    assert!(names.len() >= 5, "too few dialect fixtures to mean much");
+    let run = switchyard(&["plugin", "check", wasm::MESSAGES, path(&dir)]);
+    run.assert_code(0)
+        .assert_stdout_has("loaded (dialect, contract switchyard:adapter@0.2.")
+        .assert_stdout_has("  endpoint:     messages\n")
+        .assert_stdout_has(&format!("{} passed, 0 failed", names.len()));
+
+    // One expected event changed: the report names the event and both values.
+    let altered = tempfile::tempdir().expect("temp dir");
+    let source = std::fs::read_to_string(dir.join("stream-text-tool.json")).expect("fixture");
+    let mut case: serde_json::Value = serde_json::from_str(&source).expect("json");
+    case["events"][0]["message"]["model"] = "another-model".into();
+    std::fs::write(
+        altered.path().join("stream-text-tool.json"),
+        case.to_string(),
+    )
+    .expect("write");
+    let run = switchyard(&["plugin", "check", wasm::MESSAGES, path(altered.path())]);
+    run.assert_code(1)
+        .assert_stdout_has("FAIL  stream-text-tool")
+        .assert_stdout_has("stream, one chunk per push: $[0].message.model differs")
+        .assert_stdout_has("expected: \"another-model\"");
+}
+
+#[test]
 fn an_adapter_that_alters_output_fails_with_fixture_path_and_both_values() {
     // `shout` is the OpenAI adapter with every assistant content upper-cased.
     let run = switchyard(&["plugin", "check", wasm::SHOUT, path(&fixtures("openai"))]);

@@ -3,6 +3,7 @@
 //! what it declares, then replay golden fixtures through it and report each case with
 //! the instructions it cost. The format is in docs/plugin-check.md.
 
+pub mod dialect;
 pub mod diff;
 pub mod expect;
 pub mod fixture;
@@ -20,9 +21,11 @@ use anyhow::Context;
 
 use crate::cli::CheckArgs;
 use crate::config::PluginsConfig;
-use crate::plugins::bindings::{CONTRACT_PACKAGE, CredentialPlacement, Endpoint, PluginInfo};
+use crate::plugins::bindings::{
+    CONTRACT_PACKAGE, CredentialPlacement, DialectInfo, Endpoint, PluginInfo,
+};
 use crate::plugins::engine::{EngineLimits, PluginEngine};
-use crate::plugins::load;
+use crate::plugins::load::{self, Loaded};
 use crate::plugins::registry::AdapterSource;
 use diff::Difference;
 use runner::Runner;
@@ -106,10 +109,19 @@ pub async fn run(
 
     let file = &args.file;
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let adapter = load::load(&engine, bytes, AdapterSource::File(file.clone()), None)
+    let loaded = load::load_component(&engine, bytes, AdapterSource::File(file.clone()), None)
         .await
         .with_context(|| format!("{} does not load", file.display()))?;
-    print_info(out, file, &adapter.info, &adapter.contract)?;
+    let pre = match &loaded {
+        Loaded::Adapter(adapter) => {
+            print_info(out, file, &adapter.info, &adapter.contract)?;
+            &adapter.pre
+        }
+        Loaded::Dialect(dialect) => {
+            print_dialect_info(out, file, &dialect.info, &dialect.contract)?;
+            &dialect.pre
+        }
+    };
 
     let Some(dir) = &args.fixtures else {
         return Ok(ExitCode::from(EXIT_PASSED));
@@ -120,7 +132,7 @@ pub async fn run(
         anyhow::bail!("no *.json fixtures in {}", dir.display());
     }
     let runner = Runner {
-        pre: &adapter.pre,
+        pre,
         call_timeout: Duration::from_millis(config.call_timeout_ms),
         memory_limit,
         fuel_budget: engine.fuel_budget(),
@@ -130,11 +142,14 @@ pub async fn run(
     writeln!(out, "\nfixtures in {}:", dir.display())?;
     let mut failed = 0usize;
     for (path, name) in files.iter().zip(&names) {
-        let outcome = match fixture::load(path) {
-            Ok(case) => runner.run(&case).await,
-            Err(message) => replay::Outcome {
-                fuel: None,
-                failure: Some(Failure::Fixture(message)),
+        let outcome = match &loaded {
+            Loaded::Adapter(_) => match fixture::load(path) {
+                Ok(case) => runner.run(&case).await,
+                Err(message) => unusable(message),
+            },
+            Loaded::Dialect(_) => match dialect::load(path) {
+                Ok(case) => runner.run_dialect(&case).await,
+                Err(message) => unusable(message),
             },
         };
         let verdict = if outcome.failure.is_some() {
@@ -169,6 +184,46 @@ fn case_name(path: &Path) -> String {
         .unwrap_or_default()
 }
 
+/// The outcome of a fixture file that cannot be used.
+fn unusable(message: String) -> replay::Outcome {
+    replay::Outcome {
+        fuel: None,
+        failure: Some(Failure::Fixture(message)),
+    }
+}
+
+/// What a dialect declares, as the gateway will see it.
+fn print_dialect_info(
+    out: &mut dyn Write,
+    file: &Path,
+    info: &DialectInfo,
+    contract: &str,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{}: loaded (dialect, contract {}@{}; this host supports {})",
+        file.display(),
+        CONTRACT_PACKAGE,
+        contract,
+        load::supported_range()
+    )?;
+    writeln!(out, "  name:         {}", info.name)?;
+    writeln!(out, "  version:      {}", info.version)?;
+    writeln!(out, "  description:  {}", info.description)?;
+    writeln!(out, "  endpoint:     {}", endpoint_name(info.endpoint))
+}
+
+/// The contract's name for an endpoint.
+fn endpoint_name(endpoint: Endpoint) -> &'static str {
+    match endpoint {
+        Endpoint::ChatCompletions => "chat-completions",
+        Endpoint::Embeddings => "embeddings",
+        Endpoint::Messages => "messages",
+        Endpoint::MessagesCountTokens => "messages-count-tokens",
+        Endpoint::Responses => "responses",
+    }
+}
+
 fn print_info(
     out: &mut dyn Write,
     file: &Path,
@@ -178,13 +233,7 @@ fn print_info(
     let endpoints: Vec<&str> = info
         .endpoints
         .iter()
-        .map(|endpoint| match endpoint {
-            Endpoint::ChatCompletions => "chat-completions",
-            Endpoint::Embeddings => "embeddings",
-            Endpoint::Messages => "messages",
-            Endpoint::MessagesCountTokens => "messages-count-tokens",
-            Endpoint::Responses => "responses",
-        })
+        .map(|endpoint| endpoint_name(*endpoint))
         .collect();
     let credential = match &info.credential {
         CredentialPlacement::None => "none".to_string(),

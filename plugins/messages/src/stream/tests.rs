@@ -83,7 +83,7 @@ fn message_delta(events: &[Value]) -> &Value {
 
 #[test]
 fn each_finish_reason_maps() {
-    let fixture = load("stream-finish-reasons.json");
+    let fixture = load("unit/stream-finish-reasons.json");
     for case in fixture["cases"].as_array().expect("cases") {
         let finish = case["finish_reason"].as_str().expect("finish_reason");
         let mut chunks = vec![chunk(json!({"content": "ok"}), None)];
