@@ -11,11 +11,15 @@ out=${1:-$root/target/examples/wasm}
 mkdir -p "$out"
 
 # Each example vendors the contract so it builds wherever it is copied; a copy that
-# drifted from wit/0.1/ would build adapters for a contract this gateway does not speak.
-for example in adapter-template ollama js-adapter; do
-    for wit in "$root"/wit/0.1/*.wit; do
+# drifted from wit/<version>/ would build adapters for a contract this gateway does not
+# speak. The template targets the newest contract; Ollama and the JavaScript adapter
+# stay on 0.1, which the gateway keeps loading unchanged.
+for pair in adapter-template:0.2 ollama:0.1 js-adapter:0.1; do
+    example=${pair%:*}
+    version=${pair#*:}
+    for wit in "$root"/wit/"$version"/*.wit; do
         if ! cmp -s "$wit" "$root/examples/$example/wit/$(basename "$wit")"; then
-            echo "examples/$example/wit/$(basename "$wit") differs from wit/0.1/: cp wit/0.1/*.wit examples/$example/wit/" >&2
+            echo "examples/$example/wit/$(basename "$wit") differs from wit/$version/: cp wit/$version/*.wit examples/$example/wit/" >&2
             exit 1
         fi
     done

@@ -610,9 +610,13 @@ def test_a_dropped_in_adapter_serves_without_a_restart(mock_upstream: Process, t
 
 
 def test_vendored_contracts_match_the_gateways():
-    """Each example builds against its own copy of `wit/`; a drifted copy would build
-    adapters for a contract this gateway does not implement."""
-    for example in ("adapter-template", "ollama", "js-adapter"):
-        for wit in (REPO / "wit").glob("*.wit"):
+    """Each example builds against its own copy of a contract version in `wit/`; a
+    drifted copy would build adapters for a contract this gateway does not implement.
+    The template targets 0.2; Ollama and the JavaScript adapter stay on 0.1, which
+    still loads."""
+    for example, version in (("adapter-template", "0.2"), ("ollama", "0.1"), ("js-adapter", "0.1")):
+        contract = sorted((REPO / "wit" / version).glob("*.wit"))
+        assert [w.name for w in contract] == ["types.wit", "world.wit"], contract
+        for wit in contract:
             copy = REPO / "examples" / example / "wit" / wit.name
-            assert copy.read_text() == wit.read_text(), f"{copy} differs from wit/{wit.name}"
+            assert copy.read_text() == wit.read_text(), f"{copy} differs from wit/{version}/{wit.name}"
