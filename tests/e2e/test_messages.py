@@ -395,3 +395,22 @@ def test_claude_codes_session_id_is_on_the_request_log(mock_upstream: Process, t
         ("/v1/messages", "claude-pass", 200, "5f2c-session"),
         ("/v1/messages", "gpt-test", 200, "5f2c-session"),
     ]
+
+
+# A 1x1 PNG.
+PIXEL = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGBgAAAABQABpfZFQAAAAABJRU5ErkJggg=="
+
+
+def test_images_reach_every_platform_in_its_own_terms(claude: anthropic.Anthropic, upstream: Upstream) -> None:
+    content = [
+        {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": PIXEL}},
+        {"type": "text", "text": "What is in this image?"},
+    ]
+    for model in ["claude-pass", "gpt-test"]:
+        reply = claude.messages.create(model=model, max_tokens=50, messages=[{"role": "user", "content": content}])
+        assert reply.content[0].text == "echo: What is in this image?"
+    (native,) = [r for r in upstream.requests() if r["path"] == "/v1/messages"]
+    assert native["body"]["messages"][0]["content"][0] == content[0], "pass-through keeps the block"
+    (chat,) = [r for r in upstream.requests() if r["path"] == "/v1/chat/completions"]
+    parts = chat["body"]["messages"][-1]["content"]
+    assert {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PIXEL}"}} in parts, parts
