@@ -28,8 +28,9 @@ use crate::plugins::session::{CallResult, Session};
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DialectCase {
-    #[serde(default)]
-    description: Option<String>,
+    /// Free text for the fixture's readers.
+    #[serde(default, rename = "description")]
+    _description: Option<serde::de::IgnoredAny>,
     #[serde(default)]
     context: Context,
     #[serde(default)]
@@ -83,9 +84,7 @@ struct ExpectedError {
 /// Reads one dialect fixture; the error says what is wrong with it.
 pub fn load(path: &std::path::Path) -> Result<DialectCase, String> {
     let text = std::fs::read_to_string(path).map_err(|err| format!("cannot read it: {err}"))?;
-    let case: DialectCase = serde_json::from_str(&text).map_err(|err| err.to_string())?;
-    let _ = &case.description;
-    Ok(case)
+    serde_json::from_str(&text).map_err(|err| err.to_string())
 }
 
 impl Runner<'_> {
