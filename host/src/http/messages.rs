@@ -100,7 +100,8 @@ pub(crate) async fn create(
         public_model: head.model,
         platform,
         streaming: stream,
-        call_id: uuid::Uuid::new_v4().simple().to_string(),
+        // The request id is already unique per call (a UUID unless the client sent one).
+        call_id: call_id(&headers),
         created: crate::store::now_millis().max(0).unsigned_abs() / 1000,
     };
     let mut translator = Translator::new(&state, dialect, ctx).await?;
@@ -162,6 +163,24 @@ pub(crate) async fn count_tokens(
     record.resolved(&model.name);
     let tokens = estimate::input_tokens(&raw)?;
     Ok(axum::Json(serde_json::json!({ "input_tokens": tokens })).into_response())
+}
+
+/// The id the dialect derives its answer ids from: the request's id, as letters and
+/// digits (ids such as `msg_...` must not carry a client's punctuation), or a new one.
+fn call_id(headers: &HeaderMap) -> String {
+    let id: String = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(64)
+        .collect();
+    if id.is_empty() {
+        uuid::Uuid::new_v4().simple().to_string()
+    } else {
+        id
+    }
 }
 
 /// Whether every deployment that could serve `model` (its fallbacks' included) uses an

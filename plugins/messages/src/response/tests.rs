@@ -113,3 +113,26 @@ fn answers_that_are_not_completions_are_502() {
         assert_eq!(error.error_type, "api_error");
     }
 }
+
+#[test]
+fn zz_timing_probe() {
+    let ctx = crate::fixtures::ctx();
+    let body = br#"{"id":"chatcmpl-1","object":"chat.completion","created":1755133856,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hello, Hola, Bonjour, Hallo, Ciao","refusal":null,"annotations":[]},"finish_reason":"stop"}],"usage":{"prompt_tokens":21,"completion_tokens":12,"total_tokens":33}}"#;
+    let req = br#"{"model":"bench","max_tokens":64,"system":"You are a benchmark.","messages":[{"role":"user","content":"Say hello in five words."}]}"#;
+    let t = std::time::Instant::now();
+    for _ in 0..20000 { let _ = from_chat(&ctx, body).unwrap(); }
+    eprintln!("from_chat {:?}/call", t.elapsed() / 20000);
+    let t = std::time::Instant::now();
+    for _ in 0..20000 { let _ = crate::request::to_chat(req).unwrap(); }
+    eprintln!("to_chat {:?}/call", t.elapsed() / 20000);
+    let chunks: Vec<String> = serde_json::from_str::<Vec<Value>>(include_str!("/tmp/bench-chunks.json")).unwrap().iter().map(Value::to_string).collect();
+    let t = std::time::Instant::now();
+    for _ in 0..20000 {
+        let mut c = crate::stream::Converter::new(&ctx);
+        let mut n = 0;
+        for ch in &chunks { n += c.push(std::slice::from_ref(ch)).unwrap().len(); }
+        n += c.finish().unwrap().len();
+        assert_eq!(n, 10);
+    }
+    eprintln!("stream {:?}/stream", t.elapsed() / 20000);
+}
