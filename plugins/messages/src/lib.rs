@@ -6,7 +6,9 @@
 //! (Messages request → chat request), [`response`] (chat completion → Message),
 //! [`stream`] (chat chunks → Messages events), [`stop_reason`], [`usage`] and
 //! [`error`], which are plain Rust over serde types and tested natively. Each module's
-//! doc has its mapping table.
+//! doc has its mapping table. Bodies are read into types that borrow from them
+//! ([`text`]) and written from types that borrow what they carry ([`message`],
+//! `request::chat`), never through `serde_json::Value` trees.
 //!
 //! Pure translation: no I/O, no clock, no randomness; ids come from the call context.
 
@@ -14,10 +16,12 @@ pub mod bindings;
 pub mod error;
 #[cfg(test)]
 mod fixtures;
+pub mod message;
 pub mod request;
 pub mod response;
 pub mod stop_reason;
 pub mod stream;
+pub mod text;
 pub mod usage;
 
 use std::cell::RefCell;

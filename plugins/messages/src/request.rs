@@ -26,15 +26,21 @@
 //! cannot be translated are answered 400 `invalid_request_error`, with `param` naming
 //! the field (`messages[2].content[0].source`).
 
+mod chat;
 pub mod content;
+mod param;
 pub mod tools;
 
 use serde::Deserialize;
-use serde_json::{Map, Number, Value, json};
+use serde_json::Number;
+use serde_json::value::RawValue;
 
 use crate::bindings::ApiError;
 use crate::error::bad_request;
+use crate::text::{Text, TextOr};
+use chat::{ChatMessage, ChatRequest, JsonSchema, ResponseFormat, StreamOptions};
 use content::{Message, SystemBlock};
+use param::Param;
 use tools::{Tool, ToolChoice};
 
 /// `thinking.budget_tokens` below this is `reasoning_effort: low`.
@@ -46,43 +52,36 @@ pub const DEFAULT_ADAPTIVE_EFFORT: &str = "medium";
 /// The `json_schema.name` of a structured output (Messages names none).
 pub const SCHEMA_NAME: &str = "output";
 
-/// A Messages request, as far as the translation reads it. Unknown fields are ignored.
+/// A Messages request, as far as the translation reads it, borrowing from the body.
+/// Unknown fields are ignored.
 #[derive(Debug, Deserialize)]
-pub struct Request {
-    #[serde(default)]
-    model: Option<String>,
+pub struct Request<'a> {
+    #[serde(default, borrow)]
+    model: Option<Text<'a>>,
     #[serde(default)]
     max_tokens: Option<u64>,
-    #[serde(default)]
-    messages: Option<Vec<Message>>,
-    #[serde(default)]
-    system: Option<System>,
-    #[serde(default)]
-    stop_sequences: Option<Vec<String>>,
+    #[serde(default, borrow)]
+    messages: Option<Vec<Message<'a>>>,
+    #[serde(default, borrow)]
+    system: Option<TextOr<'a, SystemBlock<'a>>>,
+    #[serde(default, borrow)]
+    stop_sequences: Option<Vec<Text<'a>>>,
     #[serde(default)]
     stream: Option<bool>,
     #[serde(default)]
     temperature: Option<Number>,
     #[serde(default)]
     top_p: Option<Number>,
-    #[serde(default)]
-    tools: Option<Vec<Tool>>,
-    #[serde(default)]
-    tool_choice: Option<ToolChoice>,
+    #[serde(default, borrow)]
+    tools: Option<Vec<Tool<'a>>>,
+    #[serde(default, borrow)]
+    tool_choice: Option<ToolChoice<'a>>,
     #[serde(default)]
     thinking: Option<Thinking>,
-    #[serde(default)]
-    output_config: Option<OutputConfig>,
-    #[serde(default)]
-    metadata: Option<Metadata>,
-}
-
-/// `system`: a string or text blocks.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum System {
-    Text(String),
-    Blocks(Vec<SystemBlock>),
+    #[serde(default, borrow)]
+    output_config: Option<OutputConfig<'a>>,
+    #[serde(default, borrow)]
+    metadata: Option<Metadata<'a>>,
 }
 
 /// `thinking`.
@@ -99,119 +98,125 @@ enum Thinking {
 
 /// `output_config`.
 #[derive(Debug, Default, Deserialize)]
-struct OutputConfig {
-    #[serde(default)]
-    effort: Option<String>,
-    #[serde(default)]
-    format: Option<OutputFormat>,
+struct OutputConfig<'a> {
+    #[serde(default, borrow)]
+    effort: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    format: Option<OutputFormat<'a>>,
 }
 
 /// `output_config.format`.
 #[derive(Debug, Deserialize)]
-struct OutputFormat {
-    #[serde(rename = "type")]
-    kind: String,
-    #[serde(default)]
-    schema: Option<Value>,
+struct OutputFormat<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Text<'a>,
+    /// Passed on as the client wrote it.
+    #[serde(default, borrow)]
+    schema: Option<&'a RawValue>,
 }
 
 /// `metadata`.
 #[derive(Debug, Deserialize)]
-struct Metadata {
-    #[serde(default)]
-    user_id: Option<String>,
+struct Metadata<'a> {
+    #[serde(default, borrow)]
+    user_id: Option<Text<'a>>,
 }
 
 /// Translates a Messages request body into a chat completions body.
 pub fn to_chat(body: &[u8]) -> Result<Vec<u8>, ApiError> {
     let request = parse(body)?;
-    let chat = translate(request)?;
-    Ok(chat.to_string().into_bytes())
+    let chat = translate(&request)?;
+    serde_json::to_vec(&chat)
+        .map_err(|e| bad_request(format!("cannot write the chat request: {e}"), None))
 }
 
 /// Reads the body, naming the field at fault when it cannot.
-pub fn parse(body: &[u8]) -> Result<Request, ApiError> {
+pub fn parse(body: &[u8]) -> Result<Request<'_>, ApiError> {
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
     if first != Some(&b'{') {
         return Err(bad_request("the request body must be a JSON object", None));
     }
+    // Tracking the path costs a copy of every key, so it is done only to explain a
+    // body already known to be at fault.
     let mut deserializer = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let param = (path != ".").then_some(path.as_str());
-        bad_request(format!("invalid request body: {}", error.inner()), param)
-    })
+    Request::deserialize(&mut deserializer).map_err(|_| invalid(body))
+}
+
+/// The 400 for a body that does not read as a [`Request`], naming the field at fault.
+fn invalid(body: &[u8]) -> ApiError {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    match serde_path_to_error::deserialize::<_, Request<'_>>(&mut deserializer) {
+        Err(error) => {
+            let path = error.path().to_string();
+            let param = (path != ".").then_some(path.as_str());
+            bad_request(format!("invalid request body: {}", error.inner()), param)
+        }
+        Ok(_) => bad_request("invalid request body", None),
+    }
 }
 
 /// The chat completions body for `request`.
-pub fn translate(request: Request) -> Result<Value, ApiError> {
+fn translate<'a>(request: &'a Request<'a>) -> Result<ChatRequest<'a>, ApiError> {
     let Some(max_tokens) = request.max_tokens else {
         return Err(bad_request("`max_tokens` is required", Some("max_tokens")));
     };
-    let Some(messages) = request.messages else {
+    let Some(messages) = &request.messages else {
         return Err(bad_request("`messages` is required", Some("messages")));
     };
-    let mut chat = Map::new();
-    if let Some(model) = request.model {
-        chat.insert("model".into(), json!(model));
+    let mut chat = ChatRequest {
+        model: request.model.as_deref(),
+        max_completion_tokens: max_tokens,
+        stop: request.stop_sequences.as_deref().filter(|s| !s.is_empty()),
+        temperature: request.temperature.as_ref(),
+        top_p: request.top_p.as_ref(),
+        user: request.metadata.as_ref().and_then(|m| m.user_id.as_deref()),
+        ..ChatRequest::default()
+    };
+    system_messages(request.system.as_ref(), &mut chat.messages)?;
+    content::convert(messages, &mut chat.messages)?;
+    if let Some(tools) = request.tools.as_deref().filter(|t| !t.is_empty()) {
+        chat.tools = Some(tools::convert(tools)?);
     }
-    let mut chat_messages = system_messages(request.system)?;
-    chat_messages.extend(content::convert(messages)?);
-    chat.insert("messages".into(), Value::Array(chat_messages));
-    chat.insert("max_completion_tokens".into(), json!(max_tokens));
-    if let Some(stop) = request.stop_sequences.filter(|s| !s.is_empty()) {
-        chat.insert("stop".into(), json!(stop));
+    if let Some(choice) = &request.tool_choice {
+        let (choice, parallel) = tools::choice(choice)?;
+        chat.tool_choice = Some(choice);
+        chat.parallel_tool_calls = parallel;
     }
-    if let Some(temperature) = request.temperature {
-        chat.insert("temperature".into(), Value::Number(temperature));
-    }
-    if let Some(top_p) = request.top_p {
-        chat.insert("top_p".into(), Value::Number(top_p));
-    }
-    if let Some(tools) = request.tools.filter(|t| !t.is_empty()) {
-        chat.insert("tools".into(), tools::convert(tools)?);
-    }
-    if let Some(choice) = request.tool_choice {
-        let (choice, parallel) = tools::choice(&choice)?;
-        chat.insert("tool_choice".into(), choice);
-        if let Some(parallel) = parallel {
-            chat.insert("parallel_tool_calls".into(), json!(parallel));
-        }
-    }
-    let output = request.output_config.unwrap_or_default();
-    if let Some(effort) = reasoning_effort(request.thinking.as_ref(), output.effort.as_deref())? {
-        chat.insert("reasoning_effort".into(), json!(effort));
-    }
-    if let Some(format) = output.format {
-        chat.insert("response_format".into(), response_format(format)?);
-    }
-    if let Some(user) = request.metadata.and_then(|m| m.user_id) {
-        chat.insert("user".into(), json!(user));
+    let output = request.output_config.as_ref();
+    let effort = output.and_then(|o| o.effort.as_deref());
+    chat.reasoning_effort = reasoning_effort(request.thinking.as_ref(), effort)?;
+    if let Some(format) = output.and_then(|o| o.format.as_ref()) {
+        chat.response_format = Some(response_format(format)?);
     }
     if request.stream == Some(true) {
-        chat.insert("stream".into(), json!(true));
-        chat.insert("stream_options".into(), json!({"include_usage": true}));
+        chat.stream = Some(true);
+        chat.stream_options = Some(StreamOptions {
+            include_usage: true,
+        });
     }
-    Ok(Value::Object(chat))
+    Ok(chat)
 }
 
-/// `system` as chat `system` messages, one per block, in order.
-fn system_messages(system: Option<System>) -> Result<Vec<Value>, ApiError> {
+/// Adds `system` to `out` as chat `system` messages, one per block, in order.
+fn system_messages<'a>(
+    system: Option<&'a TextOr<'a, SystemBlock<'a>>>,
+    out: &mut Vec<ChatMessage<'a>>,
+) -> Result<(), ApiError> {
     match system {
-        None => Ok(Vec::new()),
-        Some(System::Text(text)) if text.is_empty() => Ok(Vec::new()),
-        Some(System::Text(text)) => Ok(vec![json!({"role": "system", "content": text})]),
-        Some(System::Blocks(blocks)) => {
-            let mut messages = Vec::new();
+        None => {}
+        Some(TextOr::Text(content)) if content.is_empty() => {}
+        Some(TextOr::Text(content)) => out.push(ChatMessage::System { content }),
+        Some(TextOr::List(blocks)) => {
+            let root = Param::root("system");
             for (i, block) in blocks.iter().enumerate() {
-                let text = block.text(&format!("system[{i}]"))?;
-                if !text.is_empty() {
-                    messages.push(json!({"role": "system", "content": text}));
+                let content = block.text(root.element(i))?;
+                if !content.is_empty() {
+                    out.push(ChatMessage::System { content });
                 }
             }
-            Ok(messages)
         }
     }
+    Ok(())
 }
 
 /// `reasoning_effort` for a budget of thinking tokens.
@@ -257,12 +262,16 @@ fn reasoning_effort(
 }
 
 /// `output_config.format` as `response_format`.
-fn response_format(format: OutputFormat) -> Result<Value, ApiError> {
-    match (format.kind.as_str(), format.schema) {
-        ("json_schema", Some(schema)) => Ok(json!({
-            "type": "json_schema",
-            "json_schema": {"name": SCHEMA_NAME, "schema": schema, "strict": true}
-        })),
+fn response_format<'a>(format: &'a OutputFormat<'a>) -> Result<ResponseFormat<'a>, ApiError> {
+    match (&*format.kind, format.schema) {
+        ("json_schema", Some(schema)) => Ok(ResponseFormat {
+            kind: "json_schema",
+            json_schema: JsonSchema {
+                name: SCHEMA_NAME,
+                schema,
+                strict: true,
+            },
+        }),
         ("json_schema", None) => Err(bad_request(
             "`output_config.format.schema` is required",
             Some("output_config.format.schema"),

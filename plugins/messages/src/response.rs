@@ -15,22 +15,24 @@
 //! A body that is not a chat completion, has no choices, or carries an `error` is a
 //! 502 `api_error`.
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde::de::IgnoredAny;
+use serde_json::Value;
 
 use crate::bindings::{ApiError, DialectContext};
 use crate::error::bad_upstream;
+use crate::message::{Block, Message, tool_input};
 use crate::stop_reason::{Ending, stop_reason};
+use crate::text::Text;
 use crate::usage::ChatUsage;
-
-/// The key under which [`tool_input`] keeps arguments that are not a JSON object.
-pub const RAW_ARGUMENTS_KEY: &str = "_raw";
 
 /// A chat completion, as far as the translation reads it.
 #[derive(Debug, Deserialize)]
-struct Completion {
-    #[serde(default)]
-    choices: Vec<Choice>,
+struct Completion<'a> {
+    #[serde(default, borrow)]
+    choices: Vec<Choice<'a>>,
     #[serde(default)]
     usage: Option<ChatUsage>,
     #[serde(default)]
@@ -39,11 +41,11 @@ struct Completion {
 
 /// `choices[]`.
 #[derive(Debug, Deserialize)]
-struct Choice {
-    #[serde(default)]
-    message: Option<ChatMessage>,
-    #[serde(default)]
-    finish_reason: Option<String>,
+struct Choice<'a> {
+    #[serde(default, borrow)]
+    message: Option<ChatMessage<'a>>,
+    #[serde(default, borrow)]
+    finish_reason: Option<Text<'a>>,
     /// vLLM: the stop string that matched.
     #[serde(default)]
     stop_reason: Option<Value>,
@@ -51,39 +53,56 @@ struct Choice {
 
 /// `choices[].message`.
 #[derive(Debug, Default, Deserialize)]
-struct ChatMessage {
-    #[serde(default)]
-    content: Option<Value>,
-    #[serde(default)]
-    refusal: Option<String>,
-    #[serde(default)]
-    reasoning_content: Option<String>,
-    #[serde(default)]
-    reasoning: Option<String>,
-    #[serde(default)]
-    thinking_blocks: Option<Vec<ThinkingBlock>>,
-    #[serde(default)]
-    tool_calls: Option<Vec<ToolCall>>,
+struct ChatMessage<'a> {
+    #[serde(default, borrow)]
+    content: Option<ChatContent<'a>>,
+    #[serde(default, borrow)]
+    refusal: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    reasoning_content: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    reasoning: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    thinking_blocks: Option<Vec<ThinkingBlock<'a>>>,
+    #[serde(default, borrow)]
+    tool_calls: Option<Vec<ToolCall<'a>>>,
+}
+
+/// `message.content`: a string, or parts whose text counts.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum ChatContent<'a> {
+    Text(#[serde(borrow)] Cow<'a, str>),
+    Parts(#[serde(borrow)] Vec<ContentPart<'a>>),
+    /// Anything else has no text.
+    Other(IgnoredAny),
+}
+
+/// `content[]`: a part; only its `text` is read.
+#[derive(Debug, Deserialize)]
+struct ContentPart<'a> {
+    #[serde(default, borrow)]
+    text: Option<Text<'a>>,
 }
 
 /// A whole thinking block, as this gateway's adapters put it in `thinking_blocks`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-pub enum ThinkingBlock {
+pub enum ThinkingBlock<'a> {
     /// Thinking text with its signature.
     Thinking {
         /// The thinking text.
-        #[serde(default)]
-        thinking: String,
+        #[serde(default, borrow)]
+        thinking: Text<'a>,
         /// The signature that lets it be sent back.
-        #[serde(default)]
-        signature: String,
+        #[serde(default, borrow)]
+        signature: Text<'a>,
     },
     /// Encrypted thinking.
     RedactedThinking {
         /// The encrypted data.
-        #[serde(default)]
-        data: String,
+        #[serde(default, borrow)]
+        data: Text<'a>,
     },
     /// A kind this dialect does not know; skipped.
     #[serde(other)]
@@ -92,128 +111,116 @@ pub enum ThinkingBlock {
 
 /// `message.tool_calls[]`.
 #[derive(Debug, Deserialize)]
-struct ToolCall {
-    #[serde(default)]
-    id: String,
-    #[serde(default)]
-    function: Function,
+struct ToolCall<'a> {
+    #[serde(default, borrow)]
+    id: Text<'a>,
+    #[serde(default, borrow)]
+    function: Function<'a>,
 }
 
 /// `tool_calls[].function`.
 #[derive(Debug, Default, Deserialize)]
-struct Function {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    arguments: Option<String>,
+struct Function<'a> {
+    #[serde(default, borrow)]
+    name: Text<'a>,
+    #[serde(default, borrow)]
+    arguments: Option<Text<'a>>,
 }
 
 /// Translates a chat completion body into a Messages body.
 pub fn from_chat(ctx: &DialectContext, body: &[u8]) -> Result<Vec<u8>, ApiError> {
     let completion: Completion = serde_json::from_slice(body)
         .map_err(|e| bad_upstream(format!("the upstream answer is not a chat completion: {e}")))?;
-    Ok(message(ctx, completion)?.to_string().into_bytes())
-}
-
-/// The `message` for a parsed completion.
-fn message(ctx: &DialectContext, completion: Completion) -> Result<Value, ApiError> {
-    if let Some(error) = completion.error {
-        return Err(bad_upstream(upstream_error_message(&error)));
+    if let Some(error) = &completion.error {
+        return Err(bad_upstream(upstream_error_message(error)));
     }
     let Some(choice) = completion.choices.into_iter().next() else {
         return Err(bad_upstream("the upstream answer has no choices"));
     };
-    let message = choice.message.unwrap_or_default();
+    let chat = choice.message.unwrap_or_default();
+    let text = chat.content.as_ref().map(text_of).unwrap_or_default();
+    let id = message_id(ctx);
+    let stop_sequence = choice.stop_reason.as_ref().and_then(Value::as_str);
+    let ending = Ending {
+        finish_reason: choice.finish_reason.as_deref().unwrap_or("stop"),
+        tool_calls: chat.tool_calls.as_ref().is_some_and(|c| !c.is_empty()),
+        refused: chat.refusal.as_ref().is_some_and(|r| !r.is_empty()),
+        stop_sequence,
+    };
+    let usage = completion.usage.unwrap_or_default().to_messages();
+    let message = Message::answer(
+        &id,
+        &ctx.public_model,
+        content(&chat, &text),
+        stop_reason(&ending),
+        usage,
+    );
+    // A Messages body is about as long as the completion it comes from.
+    let mut out = Vec::with_capacity(body.len());
+    serde_json::to_writer(&mut out, &message)
+        .map_err(|e| bad_upstream(format!("cannot write the message: {e}")))?;
+    Ok(out)
+}
+
+/// The content blocks of an answer whose `content` has `text`: thinking, text, refusal,
+/// tool calls.
+fn content<'a>(chat: &'a ChatMessage<'a>, text: &'a str) -> Vec<Block<'a>> {
     let mut content = Vec::new();
-    match &message.thinking_blocks {
+    match &chat.thinking_blocks {
         Some(blocks) if !blocks.is_empty() => content.extend(blocks.iter().filter_map(to_block)),
         _ => {
-            let reasoning = message.reasoning_content.or(message.reasoning);
+            let reasoning = chat.reasoning_content.as_ref().or(chat.reasoning.as_ref());
             if let Some(thinking) = reasoning.filter(|r| !r.is_empty()) {
-                content.push(json!({"type": "thinking", "thinking": thinking, "signature": ""}));
+                content.push(Block::Thinking {
+                    thinking,
+                    signature: "",
+                });
             }
         }
     }
-    let text = message.content.as_ref().map(text_of).unwrap_or_default();
     if !text.is_empty() {
-        content.push(json!({"type": "text", "text": text}));
+        content.push(Block::Text { text });
     }
-    let refusal = message.refusal.filter(|r| !r.is_empty());
-    if let Some(refusal) = &refusal {
-        content.push(json!({"type": "text", "text": refusal}));
+    if let Some(refusal) = chat.refusal.as_deref().filter(|r| !r.is_empty()) {
+        content.push(Block::Text { text: refusal });
     }
-    let calls = message.tool_calls.unwrap_or_default();
-    for call in &calls {
-        content.push(json!({
-            "type": "tool_use",
-            "id": call.id,
-            "name": call.function.name,
-            "input": tool_input(call.function.arguments.as_deref().unwrap_or("")),
-        }));
+    for call in chat.tool_calls.iter().flatten() {
+        let arguments = call.function.arguments.as_deref().unwrap_or("");
+        content.push(Block::ToolUse {
+            id: &call.id,
+            name: &call.function.name,
+            input: tool_input(arguments),
+        });
     }
-    let stop_string = choice.stop_reason.as_ref().and_then(Value::as_str);
-    let ending = Ending {
-        finish_reason: choice.finish_reason.as_deref().unwrap_or("stop"),
-        tool_calls: !calls.is_empty(),
-        refused: refusal.is_some(),
-        stop_sequence: stop_string,
-    };
-    let (stop_reason, stop_sequence) = stop_reason(&ending);
-    let usage = completion.usage.unwrap_or_default();
-    Ok(json!({
-        "id": message_id(ctx),
-        "type": "message",
-        "role": "assistant",
-        "model": ctx.public_model,
-        "content": content,
-        "stop_reason": stop_reason,
-        "stop_sequence": stop_sequence,
-        "usage": usage.to_messages(),
-    }))
+    content
 }
 
 /// The Messages id of the call's answer.
 pub fn message_id(ctx: &DialectContext) -> String {
-    format!("msg_{}", ctx.call_id)
+    ["msg_", &ctx.call_id].concat()
 }
 
 /// A whole thinking block as a Messages content block.
-pub fn to_block(block: &ThinkingBlock) -> Option<Value> {
+pub fn to_block<'a>(block: &'a ThinkingBlock<'a>) -> Option<Block<'a>> {
     match block {
         ThinkingBlock::Thinking {
             thinking,
             signature,
-        } => Some(json!({"type": "thinking", "thinking": thinking, "signature": signature})),
-        ThinkingBlock::RedactedThinking { data } => {
-            Some(json!({"type": "redacted_thinking", "data": data}))
-        }
+        } => Some(Block::Thinking {
+            thinking,
+            signature,
+        }),
+        ThinkingBlock::RedactedThinking { data } => Some(Block::RedactedThinking { data }),
         ThinkingBlock::Other => None,
     }
 }
 
 /// The text of a chat `content`: a string, or the text of its parts.
-fn text_of(content: &Value) -> String {
+fn text_of<'a>(content: &'a ChatContent<'a>) -> Cow<'a, str> {
     match content {
-        Value::String(text) => text.clone(),
-        Value::Array(parts) => parts
-            .iter()
-            .filter_map(|p| p.get("text").and_then(Value::as_str))
-            .collect(),
-        _ => String::new(),
-    }
-}
-
-/// A tool call's `arguments` as a `tool_use` `input`, which must be an object:
-/// blank arguments are `{}`; a JSON object is itself; anything else (invalid JSON, an
-/// array, a string) is kept whole as `{"_raw": "<arguments>"}`, so the client's tool
-/// sees (and can report) what the model sent instead of the call being lost.
-pub fn tool_input(arguments: &str) -> Value {
-    if arguments.trim().is_empty() {
-        return Value::Object(Map::new());
-    }
-    match serde_json::from_str::<Value>(arguments) {
-        Ok(object @ Value::Object(_)) => object,
-        _ => json!({RAW_ARGUMENTS_KEY: arguments}),
+        ChatContent::Text(text) => Cow::Borrowed(text),
+        ChatContent::Parts(parts) => parts.iter().filter_map(|p| p.text.as_deref()).collect(),
+        ChatContent::Other(_) => Cow::Borrowed(""),
     }
 }
 

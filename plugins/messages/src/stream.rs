@@ -34,16 +34,19 @@
 //! for the next call, so the events before it are not lost.
 
 mod chunk;
+mod event;
 mod tools;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::bindings::{ApiError, DialectContext};
 use crate::error::{bad_upstream, error_event, truncated};
+use crate::message::{Block, Message};
 use crate::response::{ThinkingBlock, message_id, upstream_error_message};
 use crate::stop_reason::{Ending, stop_reason};
 use crate::usage::ChatUsage;
 use chunk::{Chunk, Delta};
+use event::{BlockDelta, DeltaUsage, Event, Stop};
 use tools::ToolCalls;
 
 /// The block that is open.
@@ -63,7 +66,7 @@ pub struct Converter {
     call_id: String,
     started: bool,
     ended: bool,
-    next_index: u32,
+    next_index: NextIndex,
     open: Option<Open>,
     tools: ToolCalls,
     /// A thinking block stopped before any signature came for it.
@@ -76,9 +79,42 @@ pub struct Converter {
     pending_error: Option<ApiError>,
 }
 
-/// One event, serialised.
-fn event(value: &Value) -> String {
-    value.to_string()
+/// Adds `event`, serialised, to `out`.
+fn emit(out: &mut Vec<String>, event: &Event<'_>) -> Result<(), ApiError> {
+    out.push(event.to_json()?);
+    Ok(())
+}
+
+/// The index of the next block to start.
+#[derive(Debug, Default)]
+struct NextIndex(u32);
+
+impl NextIndex {
+    /// The index for a block that starts now.
+    fn take(&mut self) -> u32 {
+        let index = self.0;
+        self.0 = self.0.saturating_add(1);
+        index
+    }
+}
+
+/// A `content_block_start` event.
+fn block_start(out: &mut Vec<String>, index: u32, block: Block<'_>) -> Result<(), ApiError> {
+    let start = Event::ContentBlockStart {
+        index,
+        content_block: block,
+    };
+    emit(out, &start)
+}
+
+/// A `content_block_delta` event.
+fn block_delta(out: &mut Vec<String>, index: u32, delta: BlockDelta<'_>) -> Result<(), ApiError> {
+    emit(out, &Event::ContentBlockDelta { index, delta })
+}
+
+/// A `content_block_stop` event.
+fn block_stop(out: &mut Vec<String>, index: u32) -> Result<(), ApiError> {
+    emit(out, &Event::ContentBlockStop { index })
 }
 
 impl Converter {
@@ -90,7 +126,7 @@ impl Converter {
             call_id: ctx.call_id.clone(),
             started: false,
             ended: false,
-            next_index: 0,
+            next_index: NextIndex::default(),
             open: None,
             tools: ToolCalls::default(),
             unsigned_thinking_closed: false,
@@ -135,28 +171,28 @@ impl Converter {
             return Ok(out);
         }
         self.ended = true;
-        let Some(finish_reason) = self.finish_reason.clone() else {
+        let Some(finish_reason) = self.finish_reason.take() else {
             return Err(truncated());
         };
-        self.start(&mut out);
-        self.close_all(&mut out);
+        self.start(&mut out)?;
+        self.close_all(&mut out)?;
         let ending = Ending {
             finish_reason: &finish_reason,
             tool_calls: !self.tools.is_empty(),
             refused: self.refused,
             stop_sequence: self.stop_sequence.as_deref(),
         };
-        let (reason, sequence) = stop_reason(&ending);
+        let (stop_reason, stop_sequence) = stop_reason(&ending);
         let usage = match &self.usage {
-            Some(usage) => usage.to_messages(),
-            None => json!({"output_tokens": 0}),
+            Some(usage) => DeltaUsage::Reported(usage.to_messages()),
+            None => DeltaUsage::Unknown { output_tokens: 0 },
         };
-        out.push(event(&json!({
-            "type": "message_delta",
-            "delta": {"stop_reason": reason, "stop_sequence": sequence},
-            "usage": usage,
-        })));
-        out.push(event(&json!({"type": "message_stop"})));
+        let delta = Stop {
+            stop_reason,
+            stop_sequence,
+        };
+        emit(&mut out, &Event::MessageDelta { delta, usage })?;
+        emit(&mut out, &Event::MessageStop)?;
         Ok(out)
     }
 
@@ -164,7 +200,7 @@ impl Converter {
     pub fn fail(&mut self, error: &ApiError) -> Vec<String> {
         self.ended = true;
         self.pending_error = None;
-        vec![event(&error_event(error))]
+        vec![error_event(error).to_string()]
     }
 
     /// One chunk.
@@ -177,112 +213,94 @@ impl Converter {
         if let Some(error) = &chunk.error {
             return Err(bad_upstream(upstream_error_message(error)));
         }
-        self.start(out);
+        self.start(out)?;
         if chunk.usage.is_some() {
             self.usage = chunk.usage;
         }
-        for choice in chunk.choices.into_iter().filter(|c| c.index == 0) {
-            if let Some(delta) = choice.delta {
+        for choice in chunk.choices.iter().filter(|c| c.index == 0) {
+            if let Some(delta) = &choice.delta {
                 self.delta(delta, out)?;
             }
-            if let Some(reason) = choice.finish_reason {
+            if let Some(reason) = &choice.finish_reason {
                 self.stop_sequence = choice
                     .stop_reason
                     .as_ref()
                     .and_then(Value::as_str)
                     .map(str::to_owned);
-                self.finish_reason = Some(reason);
-                self.close_all(out);
+                self.finish_reason = Some(reason.to_string());
+                self.close_all(out)?;
             }
         }
         Ok(())
     }
 
     /// `message_start`, once.
-    fn start(&mut self, out: &mut Vec<String>) {
+    fn start(&mut self, out: &mut Vec<String>) -> Result<(), ApiError> {
         if self.started {
-            return;
+            return Ok(());
         }
         self.started = true;
-        out.push(event(&json!({
-            "type": "message_start",
-            "message": {
-                "id": self.id,
-                "type": "message",
-                "role": "assistant",
-                "model": self.model,
-                "content": [],
-                "stop_reason": null,
-                "stop_sequence": null,
-                "usage": {
-                    "input_tokens": 0,
-                    "cache_creation_input_tokens": 0,
-                    "cache_read_input_tokens": 0,
-                    "output_tokens": 0
-                }
-            }
-        })));
+        let message = Message::start(&self.id, &self.model);
+        emit(out, &Event::MessageStart { message })
     }
 
     /// One delta, its parts in the order thinking, text, tool calls.
-    fn delta(&mut self, delta: Delta, out: &mut Vec<String>) -> Result<(), ApiError> {
-        let reasoning = delta.reasoning_content.or(delta.reasoning);
+    fn delta(&mut self, delta: &Delta<'_>, out: &mut Vec<String>) -> Result<(), ApiError> {
+        let reasoning = delta
+            .reasoning_content
+            .as_ref()
+            .or(delta.reasoning.as_ref());
         if let Some(thinking) = reasoning.filter(|r| !r.is_empty()) {
-            self.thinking_text(&thinking, out);
+            self.thinking_text(thinking, out)?;
         }
-        for block in delta.thinking_blocks.into_iter().flatten() {
-            self.whole_thinking(block, out);
+        for block in delta.thinking_blocks.iter().flatten() {
+            self.whole_thinking(block, out)?;
         }
-        if let Some(text) = delta.content.filter(|t| !t.is_empty()) {
-            self.text(&text, out);
+        if let Some(text) = delta.content.as_ref().filter(|t| !t.is_empty()) {
+            self.text(text, out)?;
         }
-        if let Some(refusal) = delta.refusal.filter(|r| !r.is_empty()) {
+        if let Some(refusal) = delta.refusal.as_ref().filter(|r| !r.is_empty()) {
             self.refused = true;
-            self.text(&refusal, out);
+            self.text(refusal, out)?;
         }
-        for call in delta.tool_calls.into_iter().flatten() {
+        for call in delta.tool_calls.iter().flatten() {
             self.tool_fragment(call, out)?;
         }
         Ok(())
     }
 
     /// Reasoning text: into the open thinking block, or a new one.
-    fn thinking_text(&mut self, thinking: &str, out: &mut Vec<String>) {
+    fn thinking_text(&mut self, thinking: &str, out: &mut Vec<String>) -> Result<(), ApiError> {
         let index = match self.open {
             Some(Open::Thinking(index)) => index,
             _ => {
-                let index = self.open_block(
-                    out,
-                    json!({"type": "thinking", "thinking": "", "signature": ""}),
-                );
+                let index = self.open_block(out, EMPTY_THINKING)?;
                 self.open = Some(Open::Thinking(index));
                 index
             }
         };
-        out.push(block_delta(
-            index,
-            json!({"type": "thinking_delta", "thinking": thinking}),
-        ));
+        block_delta(out, index, BlockDelta::Thinking { thinking })
     }
 
     /// Answer text: into the open text block, or a new one.
-    fn text(&mut self, text: &str, out: &mut Vec<String>) {
+    fn text(&mut self, text: &str, out: &mut Vec<String>) -> Result<(), ApiError> {
         let index = match self.open {
             Some(Open::Text(index)) => index,
             _ => {
-                let index = self.open_block(out, json!({"type": "text", "text": ""}));
+                let index = self.open_block(out, Block::Text { text: "" })?;
                 self.open = Some(Open::Text(index));
                 index
             }
         };
-        out.push(block_delta(
-            index,
-            json!({"type": "text_delta", "text": text}),
-        ));
+        block_delta(out, index, BlockDelta::Text { text })
     }
 
     /// A whole thinking block from `thinking_blocks`.
-    fn whole_thinking(&mut self, block: ThinkingBlock, out: &mut Vec<String>) {
+    fn whole_thinking(
+        &mut self,
+        block: &ThinkingBlock<'_>,
+        out: &mut Vec<String>,
+    ) -> Result<(), ApiError> {
         match block {
             ThinkingBlock::Thinking {
                 thinking,
@@ -290,102 +308,75 @@ impl Converter {
             } => {
                 if let Some(Open::Thinking(index)) = self.open {
                     if !signature.is_empty() {
-                        out.push(block_delta(
-                            index,
-                            json!({"type": "signature_delta", "signature": signature}),
-                        ));
+                        block_delta(out, index, BlockDelta::Signature { signature })?;
                     }
-                    out.push(block_stop(index));
+                    block_stop(out, index)?;
                     self.open = None;
                 } else if !self.unsigned_thinking_closed {
-                    let index = self.open_block(
-                        out,
-                        json!({"type": "thinking", "thinking": "", "signature": ""}),
-                    );
+                    let index = self.open_block(out, EMPTY_THINKING)?;
                     if !thinking.is_empty() {
-                        out.push(block_delta(
-                            index,
-                            json!({"type": "thinking_delta", "thinking": thinking}),
-                        ));
+                        block_delta(out, index, BlockDelta::Thinking { thinking })?;
                     }
                     if !signature.is_empty() {
-                        out.push(block_delta(
-                            index,
-                            json!({"type": "signature_delta", "signature": signature}),
-                        ));
+                        block_delta(out, index, BlockDelta::Signature { signature })?;
                     }
-                    out.push(block_stop(index));
+                    block_stop(out, index)?;
                 }
                 self.unsigned_thinking_closed = false;
             }
             ThinkingBlock::RedactedThinking { data } => {
-                let index =
-                    self.open_block(out, json!({"type": "redacted_thinking", "data": data}));
-                out.push(block_stop(index));
+                let index = self.open_block(out, Block::RedactedThinking { data })?;
+                block_stop(out, index)?;
             }
             ThinkingBlock::Other => {}
         }
+        Ok(())
     }
 
     /// Stops every block (the open one and waiting tool calls), then starts a block
     /// with the next index; the caller records it as open when it stays open.
-    fn open_block(&mut self, out: &mut Vec<String>, content_block: Value) -> u32 {
-        self.close_all(out);
-        self.start_block(out, content_block)
-    }
-
-    /// Starts a block with the next index, the open one being stopped already.
-    fn start_block(&mut self, out: &mut Vec<String>, content_block: Value) -> u32 {
-        let index = self.next_index;
-        self.next_index = self.next_index.saturating_add(1);
-        out.push(event(&json!({
-            "type": "content_block_start",
-            "index": index,
-            "content_block": content_block,
-        })));
-        index
+    fn open_block(&mut self, out: &mut Vec<String>, block: Block<'_>) -> Result<u32, ApiError> {
+        self.close_all(out)?;
+        let index = self.next_index.take();
+        block_start(out, index, block)?;
+        Ok(index)
     }
 
     /// Stops the open block, then starts and stops each waiting tool call.
-    fn close_all(&mut self, out: &mut Vec<String>) {
-        self.close_open(out);
+    fn close_all(&mut self, out: &mut Vec<String>) -> Result<(), ApiError> {
+        self.close_open(out)?;
         while let Some(position) = self.tools.next_waiting() {
-            self.open_tool(position, out);
-            self.close_open(out);
+            self.open_tool(position, out)?;
+            self.close_open(out)?;
         }
+        Ok(())
     }
 
     /// Stops the open block, if any.
-    fn close_open(&mut self, out: &mut Vec<String>) {
+    fn close_open(&mut self, out: &mut Vec<String>) -> Result<(), ApiError> {
         match self.open.take() {
-            None => {}
-            Some(Open::Text(index)) => out.push(block_stop(index)),
+            None => Ok(()),
+            Some(Open::Text(index)) => block_stop(out, index),
             Some(Open::Thinking(index)) => {
                 self.unsigned_thinking_closed = true;
-                out.push(block_stop(index));
+                block_stop(out, index)
             }
             Some(Open::Tool(index, position)) => {
                 if self.tools.close(position) {
-                    out.push(block_delta(
-                        index,
-                        json!({"type": "input_json_delta", "partial_json": "{}"}),
-                    ));
+                    let partial_json = "{}";
+                    block_delta(out, index, BlockDelta::InputJson { partial_json })?;
                 }
-                out.push(block_stop(index));
+                block_stop(out, index)
             }
         }
     }
 }
 
-/// A `content_block_delta` event.
-fn block_delta(index: u32, delta: Value) -> String {
-    event(&json!({"type": "content_block_delta", "index": index, "delta": delta}))
-}
-
-/// A `content_block_stop` event.
-fn block_stop(index: u32) -> String {
-    event(&json!({"type": "content_block_stop", "index": index}))
-}
+/// The start of a thinking block: its text and signature come in deltas.
+const EMPTY_THINKING: Block<'static> = Block::Thinking {
+    thinking: "",
+    signature: "",
+};
 
 #[cfg(test)]
 mod tests;

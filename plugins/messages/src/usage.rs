@@ -10,8 +10,7 @@
 //! | `cache_creation_input_tokens` | 0 (chat does not report cache writes) |
 //! | `output_tokens` | `completion_tokens` (reasoning included) |
 
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
 /// A chat `usage` object.
 #[derive(Debug, Default, Clone, Copy, Deserialize)]
@@ -49,18 +48,33 @@ impl ChatUsage {
     }
 
     /// The Messages `usage` object.
-    pub fn to_messages(&self) -> Value {
-        json!({
-            "input_tokens": self.input_tokens(),
-            "cache_creation_input_tokens": 0,
-            "cache_read_input_tokens": self.cached(),
-            "output_tokens": self.completion_tokens,
-        })
+    pub fn to_messages(&self) -> MessagesUsage {
+        MessagesUsage {
+            input_tokens: self.input_tokens(),
+            cache_creation_input_tokens: 0,
+            cache_read_input_tokens: self.cached(),
+            output_tokens: self.completion_tokens,
+        }
     }
+}
+
+/// A Messages `usage` object.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct MessagesUsage {
+    /// Uncached prompt tokens.
+    pub input_tokens: u64,
+    /// Prompt tokens written to a cache (chat does not say: 0).
+    pub cache_creation_input_tokens: u64,
+    /// Prompt tokens read from a cache.
+    pub cache_read_input_tokens: u64,
+    /// Completion tokens.
+    pub output_tokens: u64,
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]
@@ -71,7 +85,7 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(
-            usage.to_messages(),
+            serde_json::to_value(usage.to_messages()).unwrap(),
             json!({"input_tokens": 200, "cache_creation_input_tokens": 0,
                    "cache_read_input_tokens": 1000, "output_tokens": 30})
         );

@@ -25,11 +25,20 @@
 //! thinking block in a user turn) cannot be expressed in chat and is answered 400,
 //! naming the block. `cache_control` and `citations` are dropped.
 
-use serde::Deserialize;
-use serde_json::{Value, json};
+use std::borrow::Cow;
 
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::chat::{
+    AssistantMessage, ChatMessage, FUNCTION, File, FunctionCall, ImageUrl, Part, ToolCall,
+    UserContent,
+};
+use super::param::Param;
 use crate::bindings::ApiError;
 use crate::error::bad_request;
+use crate::message;
+use crate::text::{Text, TextOr};
 
 /// Put before the text of a `tool_result` whose `is_error` is true.
 pub const ERROR_PREFIX: &str = "Error: ";
@@ -42,340 +51,348 @@ pub const DEFAULT_PDF_NAME: &str = "document.pdf";
 
 /// One Messages `messages[]` entry.
 #[derive(Debug, Deserialize)]
-pub struct Message {
-    role: String,
-    content: Content,
-}
-
-/// A message's `content`: a string or blocks.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum Content {
-    Text(String),
-    Blocks(Vec<Block>),
+pub struct Message<'a> {
+    #[serde(borrow)]
+    role: Text<'a>,
+    #[serde(borrow)]
+    content: TextOr<'a, Block<'a>>,
 }
 
 /// One content block; the fields a type does not use stay `None`.
 #[derive(Debug, Deserialize)]
-pub struct Block {
-    #[serde(rename = "type")]
-    kind: String,
-    #[serde(default)]
-    text: Option<String>,
-    #[serde(default)]
-    source: Option<Source>,
-    #[serde(default)]
-    title: Option<String>,
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    input: Option<Value>,
-    #[serde(default)]
-    tool_use_id: Option<String>,
-    #[serde(default)]
-    content: Option<ToolResultContent>,
+pub struct Block<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Text<'a>,
+    #[serde(default, borrow)]
+    text: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    source: Option<Source<'a>>,
+    #[serde(default, borrow)]
+    title: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    id: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    name: Option<Text<'a>>,
+    /// A `tool_use`'s input, passed on as the client wrote it.
+    #[serde(default, borrow)]
+    input: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    tool_use_id: Option<Text<'a>>,
+    /// A `tool_result`'s content.
+    #[serde(default, borrow)]
+    content: Option<TextOr<'a, Block<'a>>>,
     #[serde(default)]
     is_error: Option<bool>,
-    #[serde(default)]
-    thinking: Option<String>,
-    #[serde(default)]
-    signature: Option<String>,
-    #[serde(default)]
-    data: Option<String>,
+    #[serde(default, borrow)]
+    thinking: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    signature: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    data: Option<Text<'a>>,
 }
 
 /// A system text block (`system[]`); same shape as a content block.
-pub type SystemBlock = Block;
+pub type SystemBlock<'a> = Block<'a>;
 
 /// An image or document `source`.
 #[derive(Debug, Deserialize)]
-struct Source {
-    #[serde(rename = "type")]
-    kind: String,
-    #[serde(default)]
-    media_type: Option<String>,
-    #[serde(default)]
-    data: Option<String>,
-    #[serde(default)]
-    url: Option<String>,
-    #[serde(default)]
-    content: Option<ToolResultContent>,
+struct Source<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Text<'a>,
+    #[serde(default, borrow)]
+    media_type: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    data: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    url: Option<Text<'a>>,
+    /// A `content` document's blocks.
+    #[serde(default, borrow)]
+    content: Option<TextOr<'a, Block<'a>>>,
 }
 
-/// `tool_result.content` (and a document's `content` source): a string or blocks.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum ToolResultContent {
-    Text(String),
-    Blocks(Vec<Block>),
-}
-
-impl Block {
+impl Block<'_> {
     /// The text of a block that must be a `text` block (system, tool results).
-    pub fn text(&self, at: &str) -> Result<&str, ApiError> {
-        match self.kind.as_str() {
+    pub fn text(&self, at: Param<'_>) -> Result<&str, ApiError> {
+        match &*self.kind {
             "text" => Ok(self.text.as_deref().unwrap_or("")),
             other => Err(unsupported(other, at)),
         }
     }
 }
 
-/// Translates the conversation.
-pub fn convert(messages: Vec<Message>) -> Result<Vec<Value>, ApiError> {
-    let mut out = Vec::with_capacity(messages.len());
-    for (i, message) in messages.into_iter().enumerate() {
-        let at = format!("messages[{i}].content");
-        match (message.role.as_str(), message.content) {
-            ("system", Content::Text(text)) => {
-                out.push(json!({"role": "system", "content": text}));
-            }
-            ("system", Content::Blocks(blocks)) => {
+/// Translates the conversation, adding it to `out`.
+pub fn convert<'a>(
+    messages: &'a [Message<'a>],
+    out: &mut Vec<ChatMessage<'a>>,
+) -> Result<(), ApiError> {
+    let root = Param::root("messages");
+    for (i, message) in messages.iter().enumerate() {
+        let here = root.element(i);
+        let at = here.member("content");
+        match (&*message.role, &message.content) {
+            ("system", TextOr::Text(content)) => out.push(ChatMessage::System { content }),
+            ("system", TextOr::List(blocks)) => {
                 for (j, block) in blocks.iter().enumerate() {
-                    let text = block.text(&format!("{at}[{j}]"))?;
-                    out.push(json!({"role": "system", "content": text}));
+                    let content = block.text(at.element(j))?;
+                    out.push(ChatMessage::System { content });
                 }
             }
-            ("user", Content::Text(text)) => out.push(json!({"role": "user", "content": text})),
-            ("user", Content::Blocks(blocks)) => user_turn(&blocks, &at, &mut out)?,
-            ("assistant", Content::Text(text)) => {
-                out.push(json!({"role": "assistant", "content": text}));
+            ("user", TextOr::Text(text)) => out.push(ChatMessage::User {
+                content: UserContent::Text(text),
+            }),
+            ("user", TextOr::List(blocks)) => user_turn(blocks, at, out)?,
+            ("assistant", TextOr::Text(text)) => {
+                out.push(ChatMessage::Assistant(AssistantMessage {
+                    content: Some(Cow::Borrowed(text)),
+                    ..AssistantMessage::default()
+                }));
             }
-            ("assistant", Content::Blocks(blocks)) => out.push(assistant_turn(&blocks, &at)?),
+            ("assistant", TextOr::List(blocks)) => out.push(assistant_turn(blocks, at)?),
             (other, _) => {
                 return Err(bad_request(
                     format!(
                         "unsupported message role {other:?}; expected user, assistant or system"
                     ),
-                    Some(&format!("messages[{i}].role")),
+                    Some(&here.member("role").to_string()),
                 ));
             }
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// A user turn: its tool messages first, then one user message with the other parts.
-fn user_turn(blocks: &[Block], at: &str, out: &mut Vec<Value>) -> Result<(), ApiError> {
+fn user_turn<'a>(
+    blocks: &'a [Block<'a>],
+    at: Param<'_>,
+    out: &mut Vec<ChatMessage<'a>>,
+) -> Result<(), ApiError> {
     let mut parts = Vec::new();
     let mut moved_images = Vec::new();
     for (j, block) in blocks.iter().enumerate() {
-        let at = format!("{at}[{j}]");
-        match block.kind.as_str() {
-            "tool_result" => out.push(tool_message(block, &at, &mut moved_images)?),
-            _ => parts.extend(user_parts(block, &at)?),
+        let at = at.element(j);
+        match &*block.kind {
+            "tool_result" => out.push(tool_message(block, at, &mut moved_images)?),
+            _ => user_parts(block, at, &mut parts)?,
         }
     }
     moved_images.append(&mut parts);
     let parts = moved_images;
-    match parts.as_slice() {
-        [] => {}
-        [only] if only.get("type").and_then(Value::as_str) == Some("text") => {
-            out.push(
-                json!({"role": "user", "content": only.get("text").cloned().unwrap_or_default()}),
-            );
-        }
-        _ => out.push(json!({"role": "user", "content": parts})),
+    let content = match parts.as_slice() {
+        [] => return Ok(()),
+        [Part::Text { text }] => UserContent::Text(text),
+        _ => UserContent::Parts(parts),
+    };
+    out.push(ChatMessage::User { content });
+    Ok(())
+}
+
+/// Adds the chat content parts of one user block to `parts`.
+fn user_parts<'a>(
+    block: &'a Block<'a>,
+    at: Param<'_>,
+    parts: &mut Vec<Part<'a>>,
+) -> Result<(), ApiError> {
+    match &*block.kind {
+        "text" => parts.push(Part::Text {
+            text: block.text.as_deref().unwrap_or(""),
+        }),
+        "image" => parts.push(image_part(block, at)?),
+        "document" => document_parts(block, at, parts)?,
+        other => return Err(unsupported(other, at)),
     }
     Ok(())
 }
 
-/// The chat content parts of one user block.
-fn user_parts(block: &Block, at: &str) -> Result<Vec<Value>, ApiError> {
-    match block.kind.as_str() {
-        "text" => Ok(vec![text_part(block.text.as_deref().unwrap_or(""))]),
-        "image" => Ok(vec![image_part(block, at)?]),
-        "document" => document_parts(block, at),
-        other => Err(unsupported(other, at)),
-    }
-}
-
-fn text_part(text: &str) -> Value {
-    json!({"type": "text", "text": text})
-}
-
 /// An `image` block as an `image_url` part.
-fn image_part(block: &Block, at: &str) -> Result<Value, ApiError> {
-    let source_at = format!("{at}.source");
-    let source = block
-        .source
-        .as_ref()
-        .ok_or_else(|| bad_request("an image needs a `source`", Some(&source_at)))?;
-    let url = match (source.kind.as_str(), &source.url) {
-        ("base64", _) => data_url(source, &source_at)?,
-        ("url", Some(url)) => url.clone(),
+fn image_part<'a>(block: &'a Block<'a>, at: Param<'_>) -> Result<Part<'a>, ApiError> {
+    let at = at.member("source");
+    let Some(source) = &block.source else {
+        return Err(bad_request(
+            "an image needs a `source`",
+            Some(&at.to_string()),
+        ));
+    };
+    let url = match (&*source.kind, &source.url) {
+        ("base64", _) => Cow::Owned(data_url(source, at)?),
+        ("url", Some(url)) => Cow::Borrowed(&**url),
         (kind, _) => {
             return Err(bad_request(
                 format!(
                     "image source type {kind:?} cannot be translated; send base64 data or a URL"
                 ),
-                Some(&source_at),
+                Some(&at.to_string()),
             ));
         }
     };
-    Ok(json!({"type": "image_url", "image_url": {"url": url}}))
+    Ok(Part::ImageUrl {
+        image_url: ImageUrl { url },
+    })
 }
 
 /// `data:<media_type>;base64,<data>` of a base64 source.
-fn data_url(source: &Source, at: &str) -> Result<String, ApiError> {
+fn data_url(source: &Source<'_>, at: Param<'_>) -> Result<String, ApiError> {
     match (&source.media_type, &source.data) {
-        (Some(media_type), Some(data)) => Ok(format!("data:{media_type};base64,{data}")),
+        (Some(media_type), Some(data)) => Ok(["data:", media_type, ";base64,", data].concat()),
         _ => Err(bad_request(
             "a base64 source needs `media_type` and `data`",
-            Some(at),
+            Some(&at.to_string()),
         )),
     }
 }
 
-/// A `document` block as a `file` part (PDF) or text parts.
-fn document_parts(block: &Block, at: &str) -> Result<Vec<Value>, ApiError> {
-    let source_at = format!("{at}.source");
-    let source = block
-        .source
-        .as_ref()
-        .ok_or_else(|| bad_request("a document needs a `source`", Some(&source_at)))?;
-    match source.kind.as_str() {
+/// Adds a `document` block to `parts`, as a `file` part (PDF) or text parts.
+fn document_parts<'a>(
+    block: &'a Block<'a>,
+    at: Param<'_>,
+    parts: &mut Vec<Part<'a>>,
+) -> Result<(), ApiError> {
+    let at = at.member("source");
+    let Some(source) = &block.source else {
+        return Err(bad_request(
+            "a document needs a `source`",
+            Some(&at.to_string()),
+        ));
+    };
+    match &*source.kind {
         "base64" => {
-            let name = block.title.as_deref().unwrap_or(DEFAULT_PDF_NAME);
-            let data = data_url(source, &source_at)?;
-            Ok(vec![
-                json!({"type": "file", "file": {"file_data": data, "filename": name}}),
-            ])
+            let file = File {
+                file_data: data_url(source, at)?,
+                filename: block.title.as_deref().unwrap_or(DEFAULT_PDF_NAME),
+            };
+            parts.push(Part::File { file });
         }
-        "text" => Ok(vec![text_part(source.data.as_deref().unwrap_or(""))]),
+        "text" => parts.push(Part::Text {
+            text: source.data.as_deref().unwrap_or(""),
+        }),
         "content" => match &source.content {
-            Some(ToolResultContent::Text(text)) => Ok(vec![text_part(text)]),
-            Some(ToolResultContent::Blocks(blocks)) => blocks
-                .iter()
-                .enumerate()
-                .map(|(k, b)| Ok(text_part(b.text(&format!("{source_at}.content[{k}]"))?)))
-                .collect(),
-            None => Ok(Vec::new()),
+            Some(TextOr::Text(text)) => parts.push(Part::Text { text }),
+            Some(TextOr::List(blocks)) => {
+                let at = at.member("content");
+                for (k, block) in blocks.iter().enumerate() {
+                    let text = block.text(at.element(k))?;
+                    parts.push(Part::Text { text });
+                }
+            }
+            None => {}
         },
-        kind => Err(bad_request(
-            format!(
-                "document source type {kind:?} cannot be translated; send the document inline (base64 PDF or text)"
-            ),
-            Some(&source_at),
-        )),
+        kind => {
+            return Err(bad_request(
+                format!(
+                    "document source type {kind:?} cannot be translated; send the document inline (base64 PDF or text)"
+                ),
+                Some(&at.to_string()),
+            ));
+        }
     }
+    Ok(())
 }
 
 /// A `tool_result` block as a `tool` message; its images go to `images`.
-fn tool_message(block: &Block, at: &str, images: &mut Vec<Value>) -> Result<Value, ApiError> {
+fn tool_message<'a>(
+    block: &'a Block<'a>,
+    at: Param<'_>,
+    images: &mut Vec<Part<'a>>,
+) -> Result<ChatMessage<'a>, ApiError> {
     let Some(id) = &block.tool_use_id else {
         return Err(bad_request(
             "a tool_result needs its `tool_use_id`",
-            Some(&format!("{at}.tool_use_id")),
+            Some(&at.member("tool_use_id").to_string()),
         ));
     };
     let mut texts = Vec::new();
     match &block.content {
         None => {}
-        Some(ToolResultContent::Text(text)) => texts.push(text.clone()),
-        Some(ToolResultContent::Blocks(blocks)) => {
+        Some(TextOr::Text(text)) => texts.push(&**text),
+        Some(TextOr::List(blocks)) => {
+            let at = at.member("content");
             for (k, inner) in blocks.iter().enumerate() {
-                let inner_at = format!("{at}.content[{k}]");
-                match inner.kind.as_str() {
-                    "text" => texts.push(inner.text.clone().unwrap_or_default()),
-                    "image" => {
-                        images.push(image_part(inner, &inner_at)?);
-                        texts.push(IMAGE_MOVED_NOTE.to_owned());
-                    }
-                    "document" => {
-                        for part in document_parts(inner, &inner_at)? {
-                            match part.get("text").and_then(Value::as_str) {
-                                Some(text) => texts.push(text.to_owned()),
-                                None => {
-                                    images.push(part);
-                                    texts.push(IMAGE_MOVED_NOTE.to_owned());
-                                }
-                            }
+                let at = at.element(k);
+                let mut parts = Vec::new();
+                match &*inner.kind {
+                    "text" => texts.push(inner.text.as_deref().unwrap_or("")),
+                    "image" => parts.push(image_part(inner, at)?),
+                    "document" => document_parts(inner, at, &mut parts)?,
+                    other => return Err(unsupported(other, at)),
+                }
+                for part in parts {
+                    match part {
+                        Part::Text { text } => texts.push(text),
+                        moved => {
+                            images.push(moved);
+                            texts.push(IMAGE_MOVED_NOTE);
                         }
                     }
-                    other => return Err(unsupported(other, &inner_at)),
                 }
             }
         }
     }
-    let mut text = texts.join("\n");
+    let mut content = texts.join("\n");
     if block.is_error == Some(true) {
-        text.insert_str(0, ERROR_PREFIX);
+        content.insert_str(0, ERROR_PREFIX);
     }
-    Ok(json!({"role": "tool", "tool_call_id": id, "content": text}))
+    Ok(ChatMessage::Tool {
+        tool_call_id: id,
+        content,
+    })
 }
 
 /// An assistant turn as one assistant message.
-fn assistant_turn(blocks: &[Block], at: &str) -> Result<Value, ApiError> {
+fn assistant_turn<'a>(blocks: &'a [Block<'a>], at: Param<'_>) -> Result<ChatMessage<'a>, ApiError> {
     let mut text = String::new();
-    let mut reasoning = String::new();
-    let mut thinking_blocks = Vec::new();
-    let mut tool_calls = Vec::new();
+    let mut message = AssistantMessage::default();
     for (j, block) in blocks.iter().enumerate() {
-        let at = format!("{at}[{j}]");
-        match block.kind.as_str() {
+        let at = at.element(j);
+        match &*block.kind {
             "text" => text.push_str(block.text.as_deref().unwrap_or("")),
             "thinking" => {
                 let thinking = block.thinking.as_deref().unwrap_or("");
-                reasoning.push_str(thinking);
+                message.reasoning_content.push_str(thinking);
                 if let Some(signature) = block.signature.as_deref().filter(|s| !s.is_empty()) {
-                    thinking_blocks.push(
-                        json!({"type": "thinking", "thinking": thinking, "signature": signature}),
-                    );
+                    message.thinking_blocks.push(message::Block::Thinking {
+                        thinking,
+                        signature,
+                    });
                 }
             }
             "redacted_thinking" => {
                 let data = block.data.as_deref().unwrap_or("");
-                thinking_blocks.push(json!({"type": "redacted_thinking", "data": data}));
+                message
+                    .thinking_blocks
+                    .push(message::Block::RedactedThinking { data });
             }
-            "tool_use" => tool_calls.push(tool_call(block, &at)?),
-            other => return Err(unsupported(other, &at)),
+            "tool_use" => message.tool_calls.push(tool_call(block, at)?),
+            other => return Err(unsupported(other, at)),
         }
     }
-    let content = if text.is_empty() && !tool_calls.is_empty() {
-        Value::Null
-    } else {
-        json!(text)
-    };
-    let mut message = json!({"role": "assistant", "content": content});
-    if let Some(object) = message.as_object_mut() {
-        if !reasoning.is_empty() {
-            object.insert("reasoning_content".into(), json!(reasoning));
-        }
-        if !thinking_blocks.is_empty() {
-            object.insert("thinking_blocks".into(), Value::Array(thinking_blocks));
-        }
-        if !tool_calls.is_empty() {
-            object.insert("tool_calls".into(), Value::Array(tool_calls));
-        }
+    if !text.is_empty() || message.tool_calls.is_empty() {
+        message.content = Some(Cow::Owned(text));
     }
-    Ok(message)
+    Ok(ChatMessage::Assistant(message))
 }
 
 /// A `tool_use` block as a chat tool call.
-fn tool_call(block: &Block, at: &str) -> Result<Value, ApiError> {
+fn tool_call<'a>(block: &'a Block<'a>, at: Param<'_>) -> Result<ToolCall<'a>, ApiError> {
     let (Some(id), Some(name)) = (&block.id, &block.name) else {
         return Err(bad_request(
             "a tool_use block needs `id` and `name`",
-            Some(at),
+            Some(&at.to_string()),
         ));
     };
-    let arguments = match &block.input {
-        None | Some(Value::Null) => "{}".to_owned(),
-        Some(input) => input.to_string(),
-    };
-    Ok(json!({
-        "id": id,
-        "type": "function",
-        "function": {"name": name, "arguments": arguments}
-    }))
+    Ok(ToolCall {
+        id,
+        kind: FUNCTION,
+        function: FunctionCall {
+            name,
+            arguments: block.input.map_or("{}", RawValue::get),
+        },
+    })
 }
 
 /// The 400 for a block of a type that cannot be translated where it stands.
-fn unsupported(kind: &str, at: &str) -> ApiError {
+fn unsupported(kind: &str, at: Param<'_>) -> ApiError {
     bad_request(
         format!("content block type {kind:?} cannot be translated to chat completions here"),
-        Some(at),
+        Some(&at.to_string()),
     )
 }

@@ -11,42 +11,47 @@
 //! | `disable_parallel_tool_use: true` | `parallel_tool_calls: false` |
 
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::value::RawValue;
 
+use super::chat::{self, FUNCTION, FunctionDef, Name, Parameters};
+use super::param::Param;
 use crate::bindings::ApiError;
 use crate::error::bad_request;
+use crate::text::Text;
 
 /// One `tools[]` entry.
 #[derive(Debug, Deserialize)]
-pub struct Tool {
-    #[serde(default, rename = "type")]
-    kind: Option<String>,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    description: Option<String>,
-    #[serde(default)]
-    input_schema: Option<Value>,
+pub struct Tool<'a> {
+    #[serde(default, rename = "type", borrow)]
+    kind: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    name: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    description: Option<Text<'a>>,
+    /// Passed on as the client wrote it.
+    #[serde(default, borrow)]
+    input_schema: Option<&'a RawValue>,
     #[serde(default)]
     strict: Option<bool>,
 }
 
 /// `tool_choice`.
 #[derive(Debug, Deserialize)]
-pub struct ToolChoice {
-    #[serde(rename = "type")]
-    kind: String,
-    #[serde(default)]
-    name: Option<String>,
+pub struct ToolChoice<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Text<'a>,
+    #[serde(default, borrow)]
+    name: Option<Text<'a>>,
     #[serde(default)]
     disable_parallel_tool_use: Option<bool>,
 }
 
 /// The chat `tools`.
-pub fn convert(tools: Vec<Tool>) -> Result<Value, ApiError> {
+pub fn convert<'a>(tools: &'a [Tool<'a>]) -> Result<Vec<chat::Tool<'a>>, ApiError> {
+    let root = Param::root("tools");
     let mut out = Vec::with_capacity(tools.len());
-    for (i, tool) in tools.into_iter().enumerate() {
-        let name = tool.name.unwrap_or_default();
+    for (i, tool) in tools.iter().enumerate() {
+        let name = tool.name.as_deref().unwrap_or("");
         match tool.kind.as_deref() {
             None | Some("custom") => {}
             Some(kind) => {
@@ -54,40 +59,44 @@ pub fn convert(tools: Vec<Tool>) -> Result<Value, ApiError> {
                     format!(
                         "server tool {name:?} (type {kind:?}) cannot be served through chat completions; remove it or use a platform that speaks the Messages API"
                     ),
-                    Some(&format!("tools[{i}]")),
+                    Some(&root.element(i).to_string()),
                 ));
             }
         }
         if name.is_empty() {
             return Err(bad_request(
                 "a tool needs a `name`",
-                Some(&format!("tools[{i}].name")),
+                Some(&root.element(i).member("name").to_string()),
             ));
         }
-        let mut function = Map::new();
-        function.insert("name".into(), json!(name));
-        if let Some(description) = tool.description {
-            function.insert("description".into(), json!(description));
-        }
-        let parameters = tool
-            .input_schema
-            .unwrap_or_else(|| json!({"type": "object", "properties": {}}));
-        function.insert("parameters".into(), parameters);
-        if let Some(strict) = tool.strict {
-            function.insert("strict".into(), json!(strict));
-        }
-        out.push(json!({"type": "function", "function": function}));
+        let function = FunctionDef {
+            name,
+            description: tool.description.as_deref(),
+            parameters: tool
+                .input_schema
+                .map_or(Parameters::None, Parameters::Schema),
+            strict: tool.strict,
+        };
+        out.push(chat::Tool {
+            kind: FUNCTION,
+            function,
+        });
     }
-    Ok(Value::Array(out))
+    Ok(out)
 }
 
 /// The chat `tool_choice`, and `parallel_tool_calls` when the choice sets it.
-pub fn choice(choice: &ToolChoice) -> Result<(Value, Option<bool>), ApiError> {
-    let value = match (choice.kind.as_str(), &choice.name) {
-        ("auto", _) => json!("auto"),
-        ("any", _) => json!("required"),
-        ("none", _) => json!("none"),
-        ("tool", Some(name)) => json!({"type": "function", "function": {"name": name}}),
+pub fn choice<'a>(
+    choice: &'a ToolChoice<'a>,
+) -> Result<(chat::ToolChoice<'a>, Option<bool>), ApiError> {
+    let value = match (&*choice.kind, &choice.name) {
+        ("auto", _) => chat::ToolChoice::Mode("auto"),
+        ("any", _) => chat::ToolChoice::Mode("required"),
+        ("none", _) => chat::ToolChoice::Mode("none"),
+        ("tool", Some(name)) => chat::ToolChoice::Named {
+            kind: FUNCTION,
+            function: Name { name },
+        },
         ("tool", None) => {
             return Err(bad_request(
                 "`tool_choice` of type tool needs a `name`",

@@ -44,12 +44,13 @@ fn a_whole_answer_with_thinking_text_and_tools() {
 
 #[test]
 fn tool_input_is_always_an_object() {
-    assert_eq!(tool_input(""), json!({}));
-    assert_eq!(tool_input("  "), json!({}));
-    assert_eq!(tool_input("{\"x\": [1]}"), json!({"x": [1]}));
-    assert_eq!(tool_input("[1,2]"), json!({"_raw": "[1,2]"}));
-    assert_eq!(tool_input("\"s\""), json!({"_raw": "\"s\""}));
-    assert_eq!(tool_input("{\"cut"), json!({"_raw": "{\"cut"}));
+    let input = |arguments| serde_json::to_value(tool_input(arguments)).unwrap();
+    assert_eq!(input(""), json!({}));
+    assert_eq!(input("  "), json!({}));
+    assert_eq!(input("{\"x\": [1]}"), json!({"x": [1]}));
+    assert_eq!(input("[1,2]"), json!({"_raw": "[1,2]"}));
+    assert_eq!(input("\"s\""), json!({"_raw": "\"s\""}));
+    assert_eq!(input("{\"cut"), json!({"_raw": "{\"cut"}));
     let out = message(completion(
         json!({"role": "assistant", "content": null, "tool_calls": [
             {"id": "a", "type": "function", "function": {"name": "f", "arguments": ""}},
@@ -112,27 +113,4 @@ fn answers_that_are_not_completions_are_502() {
         assert_eq!(error.status, 502, "{body}");
         assert_eq!(error.error_type, "api_error");
     }
-}
-
-#[test]
-fn zz_timing_probe() {
-    let ctx = crate::fixtures::ctx();
-    let body = br#"{"id":"chatcmpl-1","object":"chat.completion","created":1755133856,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hello, Hola, Bonjour, Hallo, Ciao","refusal":null,"annotations":[]},"finish_reason":"stop"}],"usage":{"prompt_tokens":21,"completion_tokens":12,"total_tokens":33}}"#;
-    let req = br#"{"model":"bench","max_tokens":64,"system":"You are a benchmark.","messages":[{"role":"user","content":"Say hello in five words."}]}"#;
-    let t = std::time::Instant::now();
-    for _ in 0..20000 { let _ = from_chat(&ctx, body).unwrap(); }
-    eprintln!("from_chat {:?}/call", t.elapsed() / 20000);
-    let t = std::time::Instant::now();
-    for _ in 0..20000 { let _ = crate::request::to_chat(req).unwrap(); }
-    eprintln!("to_chat {:?}/call", t.elapsed() / 20000);
-    let chunks: Vec<String> = serde_json::from_str::<Vec<Value>>(include_str!("/tmp/bench-chunks.json")).unwrap().iter().map(Value::to_string).collect();
-    let t = std::time::Instant::now();
-    for _ in 0..20000 {
-        let mut c = crate::stream::Converter::new(&ctx);
-        let mut n = 0;
-        for ch in &chunks { n += c.push(std::slice::from_ref(ch)).unwrap().len(); }
-        n += c.finish().unwrap().len();
-        assert_eq!(n, 10);
-    }
-    eprintln!("stream {:?}/stream", t.elapsed() / 20000);
 }

@@ -4,14 +4,15 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::response::ThinkingBlock;
+use crate::text::Text;
 use crate::usage::ChatUsage;
 
 /// One chunk.
 #[derive(Debug, Deserialize)]
-pub struct Chunk {
+pub struct Chunk<'a> {
     /// The choices; empty in the final usage chunk.
-    #[serde(default)]
-    pub choices: Vec<Choice>,
+    #[serde(default, borrow)]
+    pub choices: Vec<Choice<'a>>,
     /// Cumulative usage (the final chunk of a stream asked with `include_usage`).
     #[serde(default)]
     pub usage: Option<ChatUsage>,
@@ -22,16 +23,16 @@ pub struct Chunk {
 
 /// `choices[]`.
 #[derive(Debug, Deserialize)]
-pub struct Choice {
+pub struct Choice<'a> {
     /// Which choice; only 0 is translated.
     #[serde(default)]
     pub index: u64,
     /// What this chunk adds.
-    #[serde(default)]
-    pub delta: Option<Delta>,
+    #[serde(default, borrow)]
+    pub delta: Option<Delta<'a>>,
     /// Set on the choice's last chunk.
-    #[serde(default)]
-    pub finish_reason: Option<String>,
+    #[serde(default, borrow)]
+    pub finish_reason: Option<Text<'a>>,
     /// vLLM: the stop string that matched.
     #[serde(default)]
     pub stop_reason: Option<Value>,
@@ -39,50 +40,50 @@ pub struct Choice {
 
 /// `choices[].delta`.
 #[derive(Debug, Default, Deserialize)]
-pub struct Delta {
+pub struct Delta<'a> {
     /// Answer text.
-    #[serde(default)]
-    pub content: Option<String>,
+    #[serde(default, borrow)]
+    pub content: Option<Text<'a>>,
     /// Refusal text.
-    #[serde(default)]
-    pub refusal: Option<String>,
+    #[serde(default, borrow)]
+    pub refusal: Option<Text<'a>>,
     /// Reasoning text (DeepSeek's name, and this gateway's).
-    #[serde(default)]
-    pub reasoning_content: Option<String>,
+    #[serde(default, borrow)]
+    pub reasoning_content: Option<Text<'a>>,
     /// Reasoning text (OpenRouter's and some servers' name).
-    #[serde(default)]
-    pub reasoning: Option<String>,
+    #[serde(default, borrow)]
+    pub reasoning: Option<Text<'a>>,
     /// Whole thinking blocks with their signatures (this gateway's Anthropic adapter
     /// sends one when a thinking block ends).
-    #[serde(default)]
-    pub thinking_blocks: Option<Vec<ThinkingBlock>>,
+    #[serde(default, borrow)]
+    pub thinking_blocks: Option<Vec<ThinkingBlock<'a>>>,
     /// Tool call fragments.
-    #[serde(default)]
-    pub tool_calls: Option<Vec<ToolCallDelta>>,
+    #[serde(default, borrow)]
+    pub tool_calls: Option<Vec<ToolCallDelta<'a>>>,
 }
 
 /// `delta.tool_calls[]`: the first fragment of a call has `id` and `function.name`,
 /// later ones only `function.arguments`.
 #[derive(Debug, Deserialize)]
-pub struct ToolCallDelta {
+pub struct ToolCallDelta<'a> {
     /// Which call this fragment belongs to.
     #[serde(default)]
     pub index: Option<u64>,
     /// The call id (first fragment).
-    #[serde(default)]
-    pub id: Option<String>,
+    #[serde(default, borrow)]
+    pub id: Option<Text<'a>>,
     /// Name and arguments.
-    #[serde(default)]
-    pub function: Option<FunctionDelta>,
+    #[serde(default, borrow)]
+    pub function: Option<FunctionDelta<'a>>,
 }
 
 /// `tool_calls[].function`.
 #[derive(Debug, Default, Deserialize)]
-pub struct FunctionDelta {
+pub struct FunctionDelta<'a> {
     /// The function name (first fragment).
-    #[serde(default)]
-    pub name: Option<String>,
+    #[serde(default, borrow)]
+    pub name: Option<Text<'a>>,
     /// A fragment of the JSON arguments.
-    #[serde(default)]
-    pub arguments: Option<String>,
+    #[serde(default, borrow)]
+    pub arguments: Option<Text<'a>>,
 }

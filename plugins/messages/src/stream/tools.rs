@@ -2,12 +2,13 @@
 //! parent module).
 
 use serde::de::IgnoredAny;
-use serde_json::json;
 
 use super::chunk::ToolCallDelta;
-use super::{Converter, Open, block_delta};
+use super::event::BlockDelta;
+use super::{Converter, Open, block_delta, block_start};
 use crate::bindings::ApiError;
 use crate::error::bad_upstream;
+use crate::message::{Block, ToolInput};
 
 /// Where a tool call's block stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,21 +98,22 @@ impl Converter {
     /// One `tool_calls[]` fragment.
     pub(super) fn tool_fragment(
         &mut self,
-        call: ToolCallDelta,
+        call: &ToolCallDelta<'_>,
         out: &mut Vec<String>,
     ) -> Result<(), ApiError> {
         let chat_index = call
             .index
             .unwrap_or_else(|| self.tools.implied_index(call.id.is_some()));
         let position = self.tools.position(chat_index);
-        let function = call.function.unwrap_or_default();
-        let fragment = function.arguments.unwrap_or_default();
+        let function = call.function.as_ref();
+        let name = function.and_then(|f| f.name.as_deref());
+        let fragment = function.and_then(|f| f.arguments.as_deref()).unwrap_or("");
         let Some(state) = self.tools.calls.get_mut(position).map(|entry| {
             if entry.id.is_none() {
-                entry.id = call.id;
+                entry.id = call.id.as_deref().map(str::to_owned);
             }
             if entry.name.is_none() {
-                entry.name = function.name.filter(|n| !n.is_empty());
+                entry.name = name.filter(|n| !n.is_empty()).map(str::to_owned);
             }
             entry.state
         }) else {
@@ -121,13 +123,13 @@ impl Converter {
             State::Open => {
                 if !fragment.is_empty() {
                     if let Some(entry) = self.tools.calls.get_mut(position) {
-                        entry.arguments.push_str(&fragment);
+                        entry.arguments.push_str(fragment);
                     }
                     if let Some(Open::Tool(index, _)) = self.open {
-                        out.push(block_delta(
-                            index,
-                            json!({"type": "input_json_delta", "partial_json": fragment}),
-                        ));
+                        let delta = BlockDelta::InputJson {
+                            partial_json: fragment,
+                        };
+                        block_delta(out, index, delta)?;
                     }
                 }
             }
@@ -140,7 +142,7 @@ impl Converter {
             }
             State::Waiting => {
                 let named = self.tools.calls.get_mut(position).is_some_and(|entry| {
-                    entry.arguments.push_str(&fragment);
+                    entry.arguments.push_str(fragment);
                     entry.name.is_some()
                 });
                 let may_start = match self.open {
@@ -148,8 +150,8 @@ impl Converter {
                     _ => true,
                 };
                 if named && may_start {
-                    self.close_open(out);
-                    self.open_tool(position, out);
+                    self.close_open(out)?;
+                    self.open_tool(position, out)?;
                 }
             }
         }
@@ -158,27 +160,37 @@ impl Converter {
 
     /// Starts the block of a waiting call, with its buffered arguments; the open block
     /// has been stopped.
-    pub(super) fn open_tool(&mut self, position: usize, out: &mut Vec<String>) {
+    pub(super) fn open_tool(
+        &mut self,
+        position: usize,
+        out: &mut Vec<String>,
+    ) -> Result<(), ApiError> {
         let Some(call) = self.tools.calls.get_mut(position) else {
-            return;
+            return Ok(());
         };
         call.state = State::Open;
-        let id = call
-            .id
-            .clone()
-            .unwrap_or_else(|| format!("toolu_{}_{}", self.call_id, call.chat_index));
-        let name = call.name.clone().unwrap_or_default();
-        let buffered = (!call.arguments.is_empty()).then(|| call.arguments.clone());
-        let index = self.start_block(
-            out,
-            json!({"type": "tool_use", "id": id, "name": name, "input": {}}),
-        );
-        if let Some(arguments) = buffered {
-            out.push(block_delta(
-                index,
-                json!({"type": "input_json_delta", "partial_json": arguments}),
-            ));
+        let implied_id;
+        let id = match &call.id {
+            Some(id) => id.as_str(),
+            None => {
+                implied_id = format!("toolu_{}_{}", self.call_id, call.chat_index);
+                &implied_id
+            }
+        };
+        let block = Block::ToolUse {
+            id,
+            name: call.name.as_deref().unwrap_or(""),
+            input: ToolInput::Empty,
+        };
+        let index = self.next_index.take();
+        block_start(out, index, block)?;
+        if !call.arguments.is_empty() {
+            let delta = BlockDelta::InputJson {
+                partial_json: &call.arguments,
+            };
+            block_delta(out, index, delta)?;
         }
         self.open = Some(Open::Tool(index, position));
+        Ok(())
     }
 }
