@@ -29,6 +29,9 @@ pub struct AdapterStatus {
     pub last_error: Option<String>,
     /// The contract version it targets (`null` when none loaded).
     pub contract: Option<String>,
+    /// `optimized`, or `baseline` for a file swapped in moments ago whose optimized
+    /// code is still compiling (`null` when none loaded).
+    pub tier: Option<&'static str>,
 }
 
 /// One deployment's circuit.
@@ -84,6 +87,7 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>)
                 path: active.and_then(|a| file(&a.source)),
                 last_error: registry.errors.get(name).cloned(),
                 contract: active.map(|a| a.contract.clone()),
+                tier: active.map(|a| a.tier.name()),
             }
         })
         .collect();
@@ -97,6 +101,7 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>)
             path: file(&dialect.source),
             last_error: registry.errors.get(name).cloned(),
             contract: Some(dialect.contract.clone()),
+            tier: Some(dialect.tier.name()),
         })
         .collect();
     let ready = state.plugins.is_ready();

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use wasmtime::component::Linker;
-use wasmtime::{Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+use wasmtime::{Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Strategy};
 
 use super::session::PluginState;
 
@@ -47,6 +47,39 @@ pub struct PluginEngine {
     pub metered: bool,
     /// Where compiled adapters are kept between starts; `None` compiles every time.
     pub cache: Option<super::cache::CompileCache>,
+    /// The baseline tier hot swaps serve with first (`None` for a metered engine).
+    pub baseline: Option<Baseline>,
+}
+
+/// Which compiler made a component's code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tier {
+    /// Winch: compiles in a fraction of Cranelift's time, to slower code. A file that
+    /// changes while the gateway runs serves from this tier at once.
+    Baseline,
+    /// Cranelift: the code every component ends up running.
+    Optimized,
+}
+
+impl Tier {
+    /// `baseline` or `optimized`, as `/health` shows it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Baseline => "baseline",
+            Self::Optimized => "optimized",
+        }
+    }
+}
+
+/// The baseline compiler's engine and linker. Its instances are allocated on demand
+/// (they serve for the second or two until the optimized code replaces them), with
+/// the same memory ceiling and deadlines as the main engine's.
+#[derive(Clone)]
+pub struct Baseline {
+    /// The Winch engine.
+    pub engine: Engine,
+    /// Its linker, with the same empty WASI context.
+    pub linker: Arc<Linker<PluginState>>,
 }
 
 impl PluginEngine {
@@ -93,15 +126,27 @@ impl PluginEngine {
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pool))
             .consume_fuel(metered);
         let engine = Engine::new(&config)?;
-
-        let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        let baseline = if metered {
+            None
+        } else {
+            let mut config = wasmtime::Config::new();
+            config
+                .strategy(Strategy::Winch)
+                .wasm_component_model(true)
+                .epoch_interruption(true)
+                .memory_reservation(limits.memory_limit as u64)
+                .memory_reservation_for_growth(0);
+            let engine = Engine::new(&config)?;
+            let linker = linker_for(&engine)?;
+            Some(Baseline { engine, linker })
+        };
         Ok(Self {
+            linker: linker_for(&engine)?,
             engine,
-            linker: Arc::new(linker),
             limits,
             metered,
             cache: None,
+            baseline,
         })
     }
 
@@ -111,20 +156,33 @@ impl PluginEngine {
         self
     }
 
-    /// Advances the epoch every [`EPOCH_TICK`] on a dedicated thread for as long as
-    /// the engine lives. A thread, not a task: a busy runtime must not delay deadlines.
+    /// Advances the epochs (of both tiers) every [`EPOCH_TICK`] on a dedicated thread
+    /// for as long as the engine lives. A thread, not a task: a busy runtime must not
+    /// delay deadlines.
     pub fn start_epoch_ticker(&self) -> std::io::Result<()> {
         let weak = self.engine.weak();
+        let baseline = self.baseline.as_ref().map(|b| b.engine.weak());
         std::thread::Builder::new()
             .name("switchyard-epoch".into())
             .spawn(move || {
                 while let Some(engine) = weak.upgrade() {
                     engine.increment_epoch();
                     drop(engine);
+                    if let Some(engine) = baseline.as_ref().and_then(|b| b.upgrade()) {
+                        engine.increment_epoch();
+                    }
                     #[allow(clippy::disallowed_methods)] // a dedicated timer thread
                     std::thread::sleep(EPOCH_TICK);
                 }
             })
             .map(|_| ())
     }
+}
+
+/// A linker for `engine` with an empty WASI context: guests' std imports resolve, but
+/// reach nothing.
+fn linker_for(engine: &Engine) -> wasmtime::Result<Arc<Linker<PluginState>>> {
+    let mut linker = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    Ok(Arc::new(linker))
 }

@@ -10,7 +10,7 @@ use wasmtime::component::Component;
 use wasmtime::component::types::ComponentItem;
 
 use super::bindings::{CONTRACT_PACKAGE, CONTRACT_VERSIONS, PluginInfo, v0_1, v0_2};
-use super::engine::PluginEngine;
+use super::engine::{PluginEngine, Tier};
 use super::pool::InstancePool;
 use super::registry::{Adapter, AdapterSource, Dialect};
 use super::session::{PluginFault, Pre, Session};
@@ -73,6 +73,14 @@ pub enum Loaded {
 }
 
 impl Loaded {
+    /// Which compiler made its code.
+    pub fn tier(&self) -> Tier {
+        match self {
+            Self::Adapter(adapter) => adapter.tier,
+            Self::Dialect(dialect) => dialect.tier,
+        }
+    }
+
     /// The component's declared version.
     pub fn version(&self) -> &str {
         match self {
@@ -82,21 +90,40 @@ impl Loaded {
     }
 }
 
-/// Compiles and validates an adapter or dialect component. `expected_name`, when
-/// given, must equal the name the component declares (a file's stem).
+/// Compiles (optimized) and validates an adapter or dialect component.
+/// `expected_name`, when given, must equal the name the component declares (a file's
+/// stem).
 pub async fn load_component(
     engine: &PluginEngine,
     bytes: Vec<u8>,
     source: AdapterSource,
     expected_name: Option<&str>,
 ) -> Result<Loaded, LoadError> {
+    load_tier(engine, Tier::Optimized, bytes, source, expected_name).await
+}
+
+/// Like [`load_component`], compiled by `tier`'s compiler (the baseline tier when the
+/// engine has one; the optimized one otherwise).
+pub async fn load_tier(
+    engine: &PluginEngine,
+    tier: Tier,
+    bytes: Vec<u8>,
+    source: AdapterSource,
+    expected_name: Option<&str>,
+) -> Result<Loaded, LoadError> {
+    let tier = if engine.baseline.is_some() {
+        tier
+    } else {
+        Tier::Optimized
+    };
     let digest = digest(&bytes);
     let digest_for_cache = digest.clone();
     let compile_engine = engine.clone();
-    let (pre, contract) =
-        tokio::task::spawn_blocking(move || compile(&compile_engine, &bytes, &digest_for_cache))
-            .await
-            .map_err(|err| LoadError::Task(err.to_string()))??;
+    let (pre, contract) = tokio::task::spawn_blocking(move || {
+        compile(&compile_engine, tier, &bytes, &digest_for_cache)
+    })
+    .await
+    .map_err(|err| LoadError::Task(err.to_string()))??;
 
     let mut session = Session::start_with_fuel(
         &pre,
@@ -122,6 +149,7 @@ pub async fn load_component(
             version: Arc::from(info.version.as_str()),
             info,
             contract,
+            tier,
             source,
             digest,
             pre,
@@ -138,6 +166,7 @@ pub async fn load_component(
         version: Arc::from(info.version.as_str()),
         info,
         contract,
+        tier,
         source,
         digest,
         pre,
@@ -162,16 +191,25 @@ pub async fn load(
 }
 
 /// The CPU-heavy part: compile, find the world and contract, type-check against the
-/// linker. Returns the linked component and the contract version it targets.
-fn compile(engine: &PluginEngine, bytes: &[u8], digest: &str) -> Result<(Pre, String), LoadError> {
-    let component = match &engine.cache {
-        Some(cache) => cache.component(&engine.engine, bytes, digest),
-        None => Component::new(&engine.engine, bytes),
+/// linker. Returns the linked component and the contract version it targets. Only
+/// optimized code is cached on disk.
+fn compile(
+    engine: &PluginEngine,
+    tier: Tier,
+    bytes: &[u8],
+    digest: &str,
+) -> Result<(Pre, String), LoadError> {
+    let (wasm_engine, linker) = match (&engine.baseline, tier) {
+        (Some(baseline), Tier::Baseline) => (&baseline.engine, &baseline.linker),
+        _ => (&engine.engine, &engine.linker),
+    };
+    let component = match (&engine.cache, tier) {
+        (Some(cache), Tier::Optimized) => cache.component(wasm_engine, bytes, digest),
+        _ => Component::new(wasm_engine, bytes),
     }
     .map_err(|err| LoadError::Compile(format!("{err:#}")))?;
-    let (kind, contract) = check_contract(engine, &component)?;
-    let instance_pre = engine
-        .linker
+    let (kind, contract) = check_contract(wasm_engine, &component)?;
+    let instance_pre = linker
         .instantiate_pre(&component)
         .map_err(|err| LoadError::Link(format!("{err:#}")))?;
     let link = |err: wasmtime::Error| LoadError::Link(format!("{err:#}"));
@@ -221,12 +259,12 @@ fn minor(version: &str) -> Option<&str> {
 /// Finds the exported adapter or dialect interface and checks its version is one the
 /// host implements; returns the kind and the version.
 fn check_contract(
-    engine: &PluginEngine,
+    engine: &wasmtime::Engine,
     component: &Component,
 ) -> Result<(Kind, String), LoadError> {
     let ty = component.component_type();
     let mut export_names = Vec::new();
-    for (name, item) in ty.exports(&engine.engine) {
+    for (name, item) in ty.exports(engine) {
         if !matches!(item.ty, ComponentItem::ComponentInstance(_)) {
             export_names.push(name.to_string());
             continue;

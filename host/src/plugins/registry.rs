@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::bindings::{DialectInfo, Endpoint, PluginInfo};
+use super::engine::Tier;
 use super::pool::InstancePool;
 use super::session::Pre;
 
@@ -39,6 +40,8 @@ pub struct Adapter {
     pub default_base: Option<reqwest::Url>,
     /// The contract version the component targets (`0.1.0`), from its export name.
     pub contract: String,
+    /// Which compiler made its code.
+    pub tier: Tier,
     /// Where it came from.
     pub source: AdapterSource,
     /// SHA-256 of its bytes.
@@ -60,6 +63,8 @@ pub struct Dialect {
     pub version: Arc<str>,
     /// The contract version the component targets, from its export name.
     pub contract: String,
+    /// Which compiler made its code.
+    pub tier: Tier,
     /// Where it came from.
     pub source: AdapterSource,
     /// SHA-256 of its bytes.

@@ -1,6 +1,12 @@
 //! Hot reload: watch the plugin folder, debounce, and reconcile it with the registry.
 //! A reconcile re-reads the folder as a whole, so missed or coalesced file events
 //! cannot leave the registry out of step with the disk.
+//!
+//! While the gateway runs, a changed file is compiled twice: by the baseline compiler
+//! (Winch, a fraction of Cranelift's time), whose code serves at once, and then by
+//! Cranelift in the background, whose code replaces it when done, unless the file
+//! changed again meanwhile. Files present at start are compiled optimized (or loaded
+//! from the compile cache) before the gateway reports ready.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -11,8 +17,16 @@ use notify::{RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 
 use super::Plugins;
+use super::engine::Tier;
 use super::load::{self, LoadError, Loaded};
 use super::registry::{AdapterSource, Registry};
+
+/// The optimized build of a file, finished in the background.
+pub struct Upgrade {
+    name: String,
+    digest: String,
+    loaded: Result<Loaded, LoadError>,
+}
 
 /// What the reconciler remembers about one file.
 struct FileSlot {
@@ -29,6 +43,9 @@ pub struct Reconciler {
     plugins: Arc<Plugins>,
     dir: PathBuf,
     files: HashMap<String, FileSlot>,
+    /// Where background optimized builds report; `None` until the watcher runs (files
+    /// found at start are compiled optimized at once).
+    upgrades: Option<mpsc::UnboundedSender<Upgrade>>,
 }
 
 impl Reconciler {
@@ -39,6 +56,7 @@ impl Reconciler {
             plugins,
             dir,
             files: HashMap::new(),
+            upgrades: None,
         }
     }
 
@@ -70,8 +88,19 @@ impl Reconciler {
                 continue;
             }
             let source = AdapterSource::File(path.clone());
-            let result =
-                load::load_component(&self.plugins.engine, bytes, source, Some(&name)).await;
+            let tier = if self.upgrades.is_some() {
+                Tier::Baseline
+            } else {
+                Tier::Optimized
+            };
+            let result = load::load_tier(
+                &self.plugins.engine,
+                tier,
+                bytes.clone(),
+                source.clone(),
+                Some(&name),
+            )
+            .await;
             let slot = self.files.entry(name.clone()).or_insert(FileSlot {
                 tried: String::new(),
                 good: None,
@@ -84,8 +113,21 @@ impl Reconciler {
                         component = %name,
                         version = %loaded.version(),
                         path = %path.display(),
+                        tier = loaded.tier().name(),
                         "component loaded from file"
                     );
+                    if loaded.tier() == Tier::Baseline
+                        && let Some(upgrades) = &self.upgrades
+                    {
+                        optimize_later(
+                            Arc::clone(&self.plugins),
+                            upgrades.clone(),
+                            &name,
+                            &slot.tried,
+                            bytes,
+                            source,
+                        );
+                    }
                     slot.good = Some(Arc::new(loaded));
                     slot.error = None;
                     crate::record::metrics::record_reload(&name, true);
@@ -103,6 +145,29 @@ impl Reconciler {
             }
         }
         self.publish();
+    }
+
+    /// Puts an optimized build in place of its baseline build, unless the file changed
+    /// (or went) since; a failed optimized build leaves the baseline serving.
+    pub fn upgrade(&mut self, upgrade: Upgrade) {
+        let Some(slot) = self.files.get_mut(&upgrade.name) else {
+            return;
+        };
+        if slot.tried != upgrade.digest {
+            return;
+        }
+        match upgrade.loaded {
+            Ok(loaded) => {
+                tracing::info!(component = %upgrade.name, "optimized code now serving");
+                slot.good = Some(Arc::new(loaded));
+                self.publish();
+            }
+            Err(err) => tracing::warn!(
+                component = %upgrade.name,
+                error = %err,
+                "optimized compile failed; the baseline code keeps serving"
+            ),
+        }
     }
 
     /// Builds the registry from built-ins overlaid with file adapters and swaps it in.
@@ -133,6 +198,26 @@ impl Reconciler {
             errors,
         });
     }
+}
+
+/// Compiles `bytes` optimized on its own task and reports to `upgrades`.
+fn optimize_later(
+    plugins: Arc<Plugins>,
+    upgrades: mpsc::UnboundedSender<Upgrade>,
+    name: &str,
+    digest: &str,
+    bytes: Vec<u8>,
+    source: AdapterSource,
+) {
+    let (name, digest) = (name.to_string(), digest.to_string());
+    tokio::spawn(async move {
+        let loaded = load::load_component(&plugins.engine, bytes, source, Some(&name)).await;
+        let _ = upgrades.send(Upgrade {
+            name,
+            digest,
+            loaded,
+        });
+    });
 }
 
 fn describe(path: &Path, err: &LoadError) -> String {
@@ -167,6 +252,10 @@ pub fn spawn_watcher(
     debounce: Duration,
 ) -> notify::Result<notify::RecommendedWatcher> {
     let (tx, mut rx) = mpsc::unbounded_channel();
+    let (upgrades, mut optimized) = mpsc::unbounded_channel();
+    if reconciler.plugins.engine.baseline.is_some() {
+        reconciler.upgrades = Some(upgrades);
+    }
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         if event.is_ok_and(|event| !event.kind.is_access()) {
             let _ = tx.send(());
@@ -174,16 +263,24 @@ pub fn spawn_watcher(
     })?;
     watcher.watch(&reconciler.dir, RecursiveMode::NonRecursive)?;
     tokio::spawn(async move {
-        while rx.recv().await.is_some() {
-            // Debounce: wait until no event arrived for `debounce`.
-            loop {
-                match tokio::time::timeout(debounce, rx.recv()).await {
-                    Ok(Some(())) => continue,
-                    Ok(None) => return,
-                    Err(_) => break,
+        loop {
+            tokio::select! {
+                event = rx.recv() => {
+                    if event.is_none() {
+                        return;
+                    }
+                    // Debounce: wait until no event arrived for `debounce`.
+                    loop {
+                        match tokio::time::timeout(debounce, rx.recv()).await {
+                            Ok(Some(())) => continue,
+                            Ok(None) => return,
+                            Err(_) => break,
+                        }
+                    }
+                    reconciler.reconcile().await;
                 }
+                Some(upgrade) = optimized.recv() => reconciler.upgrade(upgrade),
             }
-            reconciler.reconcile().await;
             // A reload compiles: give back what the compile freed.
             tokio::task::spawn_blocking(crate::memory::release_free_memory);
         }
