@@ -18,8 +18,9 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{Method, Uri};
+use axum::http::{HeaderMap, Method, Uri};
 use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 use crate::access::{auth, limits};
@@ -37,6 +38,13 @@ pub fn router(state: AppState) -> Router {
     let proxied = Router::new()
         .route("/v1/chat/completions", post(chat::completions))
         .route("/v1/embeddings", post(embeddings::create))
+        .route_layer(from_fn_with_state(
+            Arc::clone(&state.limits),
+            limits::enforce,
+        ))
+        .route_layer(from_fn_with_state(Arc::clone(&state.auth), auth::clients))
+        .route_layer(from_fn(track::keep_in_log));
+    let anthropic = Router::new()
         .route("/v1/messages", post(messages::create))
         .route("/v1/messages/count_tokens", post(messages::count_tokens))
         .route_layer(from_fn_with_state(
@@ -44,7 +52,8 @@ pub fn router(state: AppState) -> Router {
             limits::enforce,
         ))
         .route_layer(from_fn_with_state(Arc::clone(&state.auth), auth::clients))
-        .route_layer(from_fn(track::keep_in_log));
+        .route_layer(from_fn(track::keep_in_log))
+        .route_layer(from_fn(messages::render::errors));
     let api = Router::new()
         .route("/v1/models", get(models::list))
         .route("/v1/models/{*id}", get(models::show))
@@ -58,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         admin::router().route_layer(from_fn_with_state(Arc::clone(&state.auth), auth::admin));
     Router::new()
         .merge(proxied)
+        .merge(anthropic)
         .merge(api)
         .merge(admin)
         .route("/", get(root))
@@ -69,7 +79,6 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))
         .layer(from_fn_with_state(limit, oversized::refuse))
-        .layer(from_fn(messages::render::errors))
         .layer(from_fn_with_state(Arc::clone(&state.ledger), track::track))
         .with_state(state)
 }
@@ -83,15 +92,30 @@ async fn root() -> axum::Json<serde_json::Value> {
     }))
 }
 
-async fn not_found(method: Method, uri: Uri) -> GatewayError {
-    GatewayError::RouteNotFound {
+async fn not_found(method: Method, uri: Uri, headers: HeaderMap) -> Response {
+    let error = GatewayError::RouteNotFound {
         method: method.to_string(),
         path: uri.path().to_string(),
-    }
+    };
+    in_dialect(&uri, &headers, error)
 }
 
-async fn method_not_allowed(method: Method) -> GatewayError {
-    GatewayError::MethodNotAllowed(method.to_string())
+async fn method_not_allowed(method: Method, uri: Uri, headers: HeaderMap) -> Response {
+    in_dialect(
+        &uri,
+        &headers,
+        GatewayError::MethodNotAllowed(method.to_string()),
+    )
+}
+
+/// A fallback's error in the dialect of the path asked for.
+fn in_dialect(uri: &Uri, headers: &HeaderMap, error: GatewayError) -> Response {
+    let response = error.into_response();
+    if messages::render::is_messages_path(uri.path()) {
+        messages::render::in_anthropic_shape(response, messages::render::request_id(headers))
+    } else {
+        response
+    }
 }
 
 /// A query string that does not parse is a 400 naming the problem.

@@ -323,3 +323,70 @@ async fn the_server_still_answers_after_bad_input() {
     let health = gateway.health().await.expect("/health answers");
     assert_eq!(health["status"], "ok", "{health}");
 }
+
+/// Errors on the Messages paths are Anthropic-shaped whichever layer refuses them:
+/// the announced-size check, the body extractor, the route fallbacks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_paths_refuse_in_anthropics_shape_at_every_layer() {
+    let (mock, gateway) = gateway().await;
+    let huge = "a".repeat(BODY_LIMIT * 2);
+    let oversized = json!({"model": "gpt-test", "max_tokens": 5,
+        "messages": [{"role": "user", "content": huge}]});
+    let cases = [
+        (
+            "POST",
+            "/v1/messages",
+            oversized.to_string(),
+            413,
+            "request_too_large",
+        ),
+        (
+            "POST",
+            "/v1/messages",
+            "{not json".to_string(),
+            400,
+            "invalid_request_error",
+        ),
+        (
+            "POST",
+            "/v1/messages/nope",
+            "{}".to_string(),
+            404,
+            "not_found_error",
+        ),
+        (
+            "GET",
+            "/v1/messages",
+            String::new(),
+            405,
+            "invalid_request_error",
+        ),
+    ];
+    for (method, path, body, status, kind) in cases {
+        let request = match method {
+            "GET" => gateway.client().get(gateway.endpoint(path)),
+            _ => gateway.client().post(gateway.endpoint(path)),
+        };
+        let response = request
+            .header("content-type", "application/json")
+            .header("anthropic-version", "2023-06-01")
+            .body(body)
+            .send()
+            .await
+            .expect("the gateway answers");
+        assert_eq!(response.status().as_u16(), status, "{method} {path}");
+        assert!(
+            response.headers().contains_key("request-id"),
+            "{method} {path}: Anthropic's request-id header"
+        );
+        let body: serde_json::Value = response.json().await.expect("a JSON error body");
+        assert_eq!(body["type"], "error", "{method} {path}: {body}");
+        assert_eq!(body["error"]["type"], kind, "{method} {path}: {body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty())
+        );
+    }
+    assert!(mock.requests().is_empty(), "nothing reaches the upstream");
+}

@@ -34,6 +34,8 @@ pub async fn refuse(State(limit): State<usize>, request: Request, next: Next) ->
     if length <= u64::try_from(limit).unwrap_or(u64::MAX) {
         return next.run(request).await;
     }
+    let anthropic = super::messages::render::is_messages_path(request.uri().path())
+        .then(|| super::messages::render::request_id(request.headers()));
     // A client waiting for `100 Continue` has sent nothing yet: answering now
     // spares it the upload.
     if !expects_continue(request.headers()) && length <= DRAIN_MAX_BYTES {
@@ -46,7 +48,10 @@ pub async fn refuse(State(limit): State<usize>, request: Request, next: Next) ->
     response
         .headers_mut()
         .insert(header::CONNECTION, HeaderValue::from_static("close"));
-    response
+    match anthropic {
+        Some(id) => super::messages::render::in_anthropic_shape(response, id),
+        None => response,
+    }
 }
 
 fn content_length(headers: &HeaderMap) -> Option<u64> {

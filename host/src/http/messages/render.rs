@@ -67,15 +67,23 @@ pub fn error_json(status: StatusCode, error: &GatewayError) -> serde_json::Value
     })
 }
 
-/// Middleware for the Messages routes (`/v1/messages...`; other paths pass untouched):
-/// every error response, from whichever layer, in Anthropic's shape, and the request
-/// id under Anthropic's header name too.
+/// Whether `path` is one of the Messages routes, whose errors are Anthropic-shaped.
+pub fn is_messages_path(path: &str) -> bool {
+    path.starts_with("/v1/messages")
+}
+
+/// Middleware for the Messages routes: every error response of the layers inside it
+/// and of the handlers in Anthropic's shape, and the request id under Anthropic's
+/// header name too. (The layers outside the routes, the announced-size check and the
+/// unknown-path fallbacks, call [`in_anthropic_shape`] themselves for these paths, so
+/// other routes pay nothing for this dialect.)
 pub async fn errors(request: Request, next: Next) -> Response {
-    if !request.uri().path().starts_with("/v1/messages") {
-        return next.run(request).await;
-    }
     let request_id = request.headers().get(REQUEST_ID).cloned();
-    let mut response = next.run(request).await;
+    in_anthropic_shape(next.run(request).await, request_id)
+}
+
+/// `response` with its error (if it is one) in Anthropic's shape, and `request-id`.
+pub fn in_anthropic_shape(mut response: Response, request_id: Option<HeaderValue>) -> Response {
     if let Some(report) = response.extensions_mut().remove::<ErrorReport>() {
         response = reshape(response, &report, request_id.as_ref());
     }
@@ -83,6 +91,11 @@ pub async fn errors(request: Request, next: Next) -> Response {
         response.headers_mut().insert(ANTHROPIC_REQUEST_ID, id);
     }
     response
+}
+
+/// The request id a request carries (set by the outermost layer).
+pub fn request_id(headers: &http::HeaderMap) -> Option<HeaderValue> {
+    headers.get(REQUEST_ID).cloned()
 }
 
 /// An OpenAI-shaped error response rebuilt in Anthropic's shape, status and headers kept.
