@@ -119,9 +119,11 @@ fn main() {
         let proxy_lat = load(&proxy_url, 1, secs).await;
         let direct = load(&direct_url, conns, secs).await;
         let proxy = load(&proxy_url, conns, secs).await;
+        // Right after the chat phase on the same gateway, before the recording
+        // gateway's writer (still flushing after its phase) shares the cores.
+        let translated = messages(conns, secs).run().await;
         let fresh = load(&fresh_url, conns, secs).await;
         let recording = load(&recording_url, conns, secs).await;
-        let translated = messages(conns, secs).run().await;
         Arc::new((
             direct_lat, proxy_lat, direct, proxy, fresh, recording, translated,
         ))
