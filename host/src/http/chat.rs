@@ -26,10 +26,18 @@ pub(crate) struct ChatHead {
     stream_options: Option<StreamOptions>,
 }
 
+/// `stream_options`, as far as the host reads it.
 #[derive(Deserialize)]
-struct StreamOptions {
+pub(crate) struct StreamOptions {
     #[serde(default)]
     include_usage: Option<bool>,
+}
+
+impl StreamOptions {
+    /// Whether a streamed answer ends with a usage chunk.
+    pub(crate) fn include_usage(stream: bool, options: Option<Self>) -> bool {
+        stream && options.and_then(|o| o.include_usage).unwrap_or(false)
+    }
 }
 
 /// Proxies a chat completion, streamed or not, and stores the exchange when the
@@ -51,11 +59,7 @@ pub(crate) async fn completions(
     let call = CallHead {
         model: head.model,
         stream,
-        include_usage: stream
-            && head
-                .stream_options
-                .and_then(|o| o.include_usage)
-                .unwrap_or(false),
+        include_usage: StreamOptions::include_usage(stream, head.stream_options),
         dialect_headers: Vec::new(),
     };
     let (capture, body) = conversation::begin(

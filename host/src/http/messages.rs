@@ -18,6 +18,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::chat::StreamOptions;
 use super::request::{self, JsonBody};
 use crate::access::auth::Principal;
 use crate::dispatch::relay::{Started, Step};
@@ -51,12 +52,6 @@ struct ChatHead {
     stream: Option<bool>,
     #[serde(default)]
     stream_options: Option<StreamOptions>,
-}
-
-#[derive(Deserialize)]
-struct StreamOptions {
-    #[serde(default)]
-    include_usage: Option<bool>,
 }
 
 /// `POST /v1/messages`: a Message, whole or streamed.
@@ -111,11 +106,7 @@ pub(crate) async fn create(
     let call = CallHead {
         model: chat_head.model,
         stream,
-        include_usage: stream
-            && chat_head
-                .stream_options
-                .and_then(|o| o.include_usage)
-                .unwrap_or(false),
+        include_usage: StreamOptions::include_usage(stream, chat_head.stream_options),
         dialect_headers: Vec::new(),
     };
     let forwarded = dispatch::forward(

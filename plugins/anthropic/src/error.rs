@@ -38,16 +38,16 @@ pub const STREAM_ERROR_STATUS: u16 = 502;
 
 /// `{"type":"error","error":{"type","message"},"request_id"}`.
 #[derive(Deserialize)]
-struct Envelope {
-    error: Option<ErrorObject>,
+pub(crate) struct Envelope {
+    pub(crate) error: Option<ErrorObject>,
 }
 
 /// The inside of an Anthropic error body.
 #[derive(Deserialize)]
-struct ErrorObject {
+pub(crate) struct ErrorObject {
     #[serde(rename = "type")]
-    error_type: Option<String>,
-    message: Option<String>,
+    pub(crate) error_type: Option<String>,
+    pub(crate) message: Option<String>,
 }
 
 /// A non-2xx upstream answer as the client should see it (a status that is no error

@@ -20,7 +20,7 @@ use switchyard_guest_kit::{
     UpstreamResponse,
 };
 
-use crate::error::SNIPPET_CHARS;
+use crate::error::{Envelope, SNIPPET_CHARS};
 use crate::request::{MESSAGES_PATH, headers};
 use crate::usage::AnthropicUsage;
 
@@ -105,19 +105,6 @@ pub fn response(response: UpstreamResponse) -> Result<TranslatedResponse, ApiErr
         usage: answer.usage.map(|usage| usage.to_wit()),
         body: response.body,
     })
-}
-
-/// `{"type":"error","error":{"type","message"}}`.
-#[derive(Deserialize)]
-struct Envelope {
-    error: Option<ErrorObject>,
-}
-
-#[derive(Deserialize)]
-struct ErrorObject {
-    #[serde(rename = "type")]
-    error_type: Option<String>,
-    message: Option<String>,
 }
 
 /// An Anthropic error answer with its own status and type; a foreign body (a proxy's
