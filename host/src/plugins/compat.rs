@@ -157,4 +157,107 @@ mod tests {
         assert_eq!(endpoint(now::Endpoint::Messages), None);
         assert_eq!(endpoint(now::Endpoint::Responses), None);
     }
+
+    #[test]
+    fn a_0_1_adapters_answers_keep_every_field() {
+        let request = upstream_request(old::UpstreamRequest {
+            method: old::Method::Patch,
+            path_and_query: "/v1/x?y=1".into(),
+            headers: vec![("a".into(), "b".into())],
+            body: b"{}".to_vec(),
+            response_framing: Some(old::StreamFraming::Ndjson),
+            credential: Some(old::CredentialPlacement::Query("key".into())),
+        });
+        assert_eq!(request.method, now::Method::Patch);
+        assert_eq!(request.path_and_query, "/v1/x?y=1");
+        assert_eq!(request.response_framing, Some(now::StreamFraming::Ndjson));
+        assert!(matches!(
+            request.credential,
+            Some(now::CredentialPlacement::Query(ref name)) if name == "key"
+        ));
+
+        let usage = old::Usage {
+            prompt_tokens: 3,
+            completion_tokens: 4,
+            cached_tokens: Some(1),
+            reasoning_tokens: Some(2),
+        };
+        let output = stream_output(old::StreamOutput {
+            chunks: vec!["{}".into()],
+            usage: Some(usage),
+        });
+        assert_eq!(output.chunks, vec!["{}".to_string()]);
+        let converted = output.usage.expect("usage");
+        assert_eq!(
+            (converted.prompt_tokens, converted.completion_tokens),
+            (3, 4)
+        );
+        assert_eq!(
+            (converted.cached_tokens, converted.reasoning_tokens),
+            (Some(1), Some(2))
+        );
+
+        let failed: Result<(), now::ApiError> = result(
+            Err(old::ApiError {
+                status: 429,
+                message: "slow down".into(),
+                error_type: "rate_limit_exceeded".into(),
+                param: None,
+                code: Some("rate_limit_exceeded".into()),
+                retry_after: Some(7),
+            }),
+            |()| (),
+        );
+        let error = failed.expect_err("the error passes");
+        assert_eq!((error.status, error.retry_after), (429, Some(7)));
+
+        let info = plugin_info(old::PluginInfo {
+            name: "acme".into(),
+            version: "1.0.0".into(),
+            description: "d".into(),
+            endpoints: vec![old::Endpoint::ChatCompletions, old::Endpoint::Embeddings],
+            credential: old::CredentialPlacement::Bearer,
+            default_base_url: String::new(),
+        });
+        assert_eq!(
+            info.endpoints,
+            vec![now::Endpoint::ChatCompletions, now::Endpoint::Embeddings]
+        );
+        assert!(matches!(info.credential, now::CredentialPlacement::Bearer));
+    }
+
+    #[test]
+    fn a_0_1_adapter_gets_the_call_and_events_it_knows() {
+        let ctx = now::CallContext {
+            endpoint: now::Endpoint::Embeddings,
+            public_model: "m".into(),
+            upstream_model: "u".into(),
+            streaming: true,
+            include_usage: true,
+            client_id: "c".into(),
+            options: vec![("k".into(), "v".into())],
+        };
+        let old_ctx = call_context(&ctx).expect("0.1 knows embeddings");
+        assert_eq!(old_ctx.endpoint, old::Endpoint::Embeddings);
+        assert_eq!(old_ctx.options, ctx.options);
+        let messages = now::CallContext {
+            endpoint: now::Endpoint::Messages,
+            ..ctx
+        };
+        assert!(call_context(&messages).is_none());
+        let events = stream_events(&[now::StreamEvent {
+            event: Some("e".into()),
+            data: "d".into(),
+        }]);
+        assert_eq!(events[0].event.as_deref(), Some("e"));
+        let response = upstream_response(&now::UpstreamResponse {
+            status: 200,
+            headers: Vec::new(),
+            body: b"x".to_vec(),
+        });
+        assert_eq!(
+            (response.status, response.body.as_slice()),
+            (200, &b"x"[..])
+        );
+    }
 }
