@@ -24,6 +24,7 @@ const GUESTS: &[(&str, &str, &str)] = &[
     ("SPIN", "test-adapter-spin", "test_adapter_spin"),
     ("HOG", "test-adapter-hog", "test_adapter_hog"),
     ("FUTURE", "test-adapter-future", "test_adapter_future"),
+    ("LEGACY", "test-adapter-legacy", "test_adapter_legacy"),
     ("HOSTILE", "test-adapter-hostile", "test_adapter_hostile"),
     ("BLOAT", "test-adapter-bloat", "test_adapter_bloat"),
     ("LONGNAME", "test-adapter-longname", "test_adapter_longname"),

@@ -386,3 +386,49 @@ async fn an_override_present_at_start_serves_until_removed() {
     assert_eq!(ask(&gateway, false).await.as_deref(), Ok(LOWER));
     assert_eq!(ask(&gateway, true).await.as_deref(), Ok(LOWER));
 }
+
+/// An adapter built for contract 0.1 (before dialects) loads and serves unchanged,
+/// whole and streamed, through the host's 0.1 bindings; `/health` names its contract.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contract_0_1_adapter_keeps_serving() {
+    let mock = MockUpstream::start().await.expect("mock upstream starts");
+    let config = TestConfig::new().model("old", "legacy", "mock-echo", &mock.base_url());
+    let gateway =
+        TestGateway::start_with_plugins(&config.to_toml(), &[("legacy.wasm", wasm::LEGACY)])
+            .await
+            .expect("gateway starts");
+    let entry = gateway
+        .adapter_health("legacy")
+        .await
+        .expect("/health answers")
+        .expect("/health lists the legacy adapter");
+    assert_eq!(entry["contract"], "0.1.0", "{entry}");
+    assert_eq!(entry["source"], "file", "{entry}");
+
+    let answer = read_json(
+        gateway
+            .chat(&chat_body("old", "hello"))
+            .await
+            .expect("answers"),
+    )
+    .await
+    .expect("a completion");
+    assert_eq!(completion_text(&answer), Some(LOWER), "{answer}");
+
+    let mut body = chat_body("old", "hello");
+    body["stream"] = json!(true);
+    let stream = read_stream(gateway.chat(&body).await.expect("answers"))
+        .await
+        .expect("a stream");
+    assert!(
+        stream.errors().is_empty() && stream.ends_with_done(),
+        "{:?}",
+        stream.items
+    );
+    assert_eq!(stream.content(), LOWER);
+    let sent = mock.requests();
+    assert!(
+        sent.len() == 2 && sent.iter().all(|r| r.path == "/v1/chat/completions"),
+        "the 0.1 adapter's own path reached the upstream: {sent:?}"
+    );
+}
