@@ -16,12 +16,13 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use serde::Deserialize;
 
 use super::chat::StreamOptions;
 use super::request::{self, JsonBody};
 use crate::access::auth::Principal;
-use crate::dispatch::relay::{Started, Step};
+use crate::dispatch::relay::Step;
 use crate::dispatch::{self, CallHead, Forwarded, Outcome};
 use crate::error::GatewayError;
 use crate::plugins::bindings::{DialectContext, Endpoint};
@@ -221,36 +222,24 @@ fn native(forwarded: Forwarded) -> Response {
         Ok(Outcome::Chunks(events)) => {
             render::event_stream(Body::from(render::encode_events(&events)))
         }
-        Ok(Outcome::Stream(started)) => render::event_stream(native_stream(*started)),
+        Ok(Outcome::Stream(started)) => {
+            render::event_stream(super::render::relay_body(*started, encode_native))
+        }
         Err(err) => err.into_response(),
     };
     super::render::pass_headers(&mut response, passed);
     response
 }
 
-/// The body of a relayed native stream.
-fn native_stream(started: Started) -> Body {
-    let Started { relay, first } = started;
-    let steps = futures_util::stream::unfold((Some(relay), first), |(relay, pending)| async move {
-        let mut relay = relay?;
-        let step = match pending {
-            Some(step) => step,
-            None => relay.advance().await?,
-        };
-        let (bytes, ended) = match step {
-            Step::Chunks(events) => (render::encode_events(&events), false),
-            Step::End(events) => (render::encode_events(&events), true),
-            Step::Failed(events, err) => {
-                let mut bytes = render::encode_events(&events).to_vec();
-                bytes.extend_from_slice(&render::error_event(&err));
-                (bytes.into(), true)
-            }
-        };
-        if ended {
-            relay.release();
-            return Some((Ok::<_, std::convert::Infallible>(bytes), (None, None)));
+/// SSE bytes for a step of a native stream: the platform's events, and after a
+/// failure the gateway's `error` event.
+fn encode_native(step: Step) -> Bytes {
+    match step {
+        Step::Chunks(events) | Step::End(events) => render::encode_events(&events),
+        Step::Failed(events, err) => {
+            let mut bytes = render::encode_events(&events).to_vec();
+            bytes.extend_from_slice(&render::error_event(&err));
+            bytes.into()
         }
-        Some((Ok(bytes), (Some(relay), None)))
-    });
-    Body::from_stream(steps)
+    }
 }

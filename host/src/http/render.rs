@@ -52,21 +52,29 @@ pub fn json(body: Bytes) -> Response {
 /// The body of a relayed stream: each step's chunks as they come, then `[DONE]` or
 /// the error event.
 fn stream(started: Started) -> Body {
+    relay_body(started, encode)
+}
+
+/// The body of a relayed stream in some dialect: each step as `encode` writes it, as
+/// it comes. A stream that ended normally gives its instance back; one that failed
+/// drops it.
+pub fn relay_body(started: Started, encode: fn(Step) -> Bytes) -> Body {
     let Started { relay, first } = started;
-    let steps = futures_util::stream::unfold((Some(relay), first), |(relay, pending)| async move {
-        let mut relay = relay?;
-        let step = match pending {
-            Some(step) => step,
-            None => relay.advance().await?,
-        };
-        let ended = matches!(step, Step::End(_));
-        let bytes = encode(step);
-        if ended {
-            relay.release();
-            return Some((Ok::<_, Infallible>(bytes), (None, None)));
-        }
-        Some((Ok(bytes), (Some(relay), None)))
-    });
+    let steps =
+        futures_util::stream::unfold((Some(relay), first), move |(relay, pending)| async move {
+            let mut relay = relay?;
+            let step = match pending {
+                Some(step) => step,
+                None => relay.advance().await?,
+            };
+            let ended = matches!(step, Step::End(_));
+            let bytes = encode(step);
+            if ended {
+                relay.release();
+                return Some((Ok::<_, Infallible>(bytes), (None, None)));
+            }
+            Some((Ok(bytes), (Some(relay), None)))
+        });
     Body::from_stream(steps)
 }
 
