@@ -11,6 +11,8 @@ mod estimate;
 pub mod render;
 mod translate;
 
+use std::sync::Arc;
+
 use axum::Extension;
 use axum::body::Body;
 use axum::extract::State;
@@ -22,6 +24,7 @@ use serde::Deserialize;
 use super::chat::StreamOptions;
 use super::request::{self, JsonBody};
 use crate::access::auth::Principal;
+use crate::dispatch::models::Model;
 use crate::dispatch::relay::Step;
 use crate::dispatch::{self, CallHead, Forwarded, Outcome};
 use crate::error::GatewayError;
@@ -67,7 +70,8 @@ pub(crate) async fn create(
     if let Some(session) = headers.get(SESSION_HEADER).and_then(|v| v.to_str().ok()) {
         record.session(session);
     }
-    if served_natively(&state, &head.model, Endpoint::Messages) {
+    let resolved = state.models.resolve(&head.model).ok();
+    if served_natively(&state, resolved.as_ref(), Endpoint::Messages) {
         let call = CallHead {
             model: head.model,
             stream,
@@ -87,9 +91,7 @@ pub(crate) async fn create(
                 "the `messages` dialect component is not loaded; see /health for why".into(),
             )
         })?;
-    let platform = state
-        .models
-        .resolve(&head.model)
+    let platform = resolved
         .map(|model| model.primary_adapter().to_string())
         .unwrap_or_default();
     let ctx = DialectContext {
@@ -131,7 +133,8 @@ pub(crate) async fn count_tokens(
     headers: HeaderMap,
     JsonBody { head, raw }: JsonBody<MessagesHead>,
 ) -> Result<Response, GatewayError> {
-    if served_natively(&state, &head.model, Endpoint::MessagesCountTokens) {
+    let resolved = state.models.resolve(&head.model).ok();
+    if served_natively(&state, resolved.as_ref(), Endpoint::MessagesCountTokens) {
         let call = CallHead {
             model: head.model,
             stream: false,
@@ -149,7 +152,10 @@ pub(crate) async fn count_tokens(
         .await;
         return Ok(native(forwarded));
     }
-    let model = state.models.resolve(&head.model)?;
+    let model = match resolved {
+        Some(model) => model,
+        None => state.models.resolve(&head.model)?,
+    };
     principal.check_model(&model.name)?;
     record.requested(&head.model, false);
     record.resolved(&model.name);
@@ -176,14 +182,14 @@ fn call_id(headers: &HeaderMap) -> String {
 }
 
 /// Whether every deployment that could serve `model` (its fallbacks' included) uses an
-/// adapter that speaks `endpoint` natively. An unknown model counts as native: the
-/// call then fails with the same 404 it would anywhere.
-fn served_natively(state: &AppState, model: &str, endpoint: Endpoint) -> bool {
-    let Ok(model) = state.models.resolve(model) else {
+/// adapter that speaks `endpoint` natively. An unknown model (`None`) counts as native:
+/// the call then fails with the same 404 it would anywhere.
+fn served_natively(state: &AppState, model: Option<&Arc<Model>>, endpoint: Endpoint) -> bool {
+    let Some(model) = model else {
         return true;
     };
     let registry = state.plugins.snapshot();
-    let chain = std::iter::once(Ok(model.clone())).chain(
+    let chain = std::iter::once(Ok(Arc::clone(model))).chain(
         model
             .fallbacks
             .iter()
@@ -192,6 +198,7 @@ fn served_natively(state: &AppState, model: &str, endpoint: Endpoint) -> bool {
     chain.flatten().all(|model| {
         model.deployments.iter().all(|deployment| {
             registry
+                .active
                 .get(&deployment.adapter)
                 .is_some_and(|adapter| adapter.supports(endpoint))
         })
