@@ -1,144 +1,74 @@
-//! OpenAI-shaped errors: for input this adapter refuses, for the platform's error
-//! answers, and for answers it cannot read.
+//! The platform's errors → OpenAI-shaped errors.
 //!
 //! The gateway sends an [`ApiError`] to the client as
 //! `{"error":{"message","type","param","code"}}` with `status` (and `retry-after`).
-//! When the platform says nothing useful, type and code follow the status, so a client
-//! SDK (which picks its exception class from the status) sees a consistent error.
+//! When the platform says nothing useful, the kit's [`from_status`] fills type and
+//! code from the status, so a client SDK (which picks its exception class from the
+//! status) sees a consistent error. Errors about the client's own request come from
+//! the kit too (`bad_request`, or `ChatRequest::parse`).
 
-use crate::wire::ErrorBody;
-use crate::{ApiError, UpstreamResponse};
+use serde_json::Value;
+use switchyard_guest_kit::error::{error_status, from_status, snippet};
+use switchyard_guest_kit::headers::retry_after;
+use switchyard_guest_kit::{ApiError, UpstreamResponse};
 
-/// `type` of an error the caller must fix.
-pub const INVALID_REQUEST: &str = "invalid_request_error";
-/// `type` of a failure on the platform's side (or of an answer the adapter cannot read).
-pub const SERVER: &str = "server_error";
+use crate::PLATFORM;
+use crate::wire::{ErrorBody, ErrorDetail};
 
 /// Characters of a foreign body quoted in a message.
 const SNIPPET_CHARS: usize = 200;
 
-/// A 400 about the client's request; `param` names the field at fault.
-pub fn bad_request(message: impl Into<String>, param: Option<&str>) -> ApiError {
-    ApiError {
-        status: 400,
-        message: message.into(),
-        error_type: INVALID_REQUEST.to_owned(),
-        param: param.map(str::to_owned),
-        code: None,
-        retry_after: None,
-    }
-}
-
-/// A 502: the platform answered something this adapter cannot use.
-pub fn bad_gateway(message: impl Into<String>) -> ApiError {
-    ApiError {
-        status: 502,
-        message: message.into(),
-        error_type: SERVER.to_owned(),
-        param: None,
-        code: None,
-        retry_after: None,
-    }
-}
-
-/// The OpenAI error `type` that goes with an HTTP status.
-pub fn default_type(status: u16) -> &'static str {
-    match status {
-        401 => "authentication_error",
-        403 => "permission_error",
-        404 => "not_found_error",
-        429 => "rate_limit_exceeded",
-        400..=499 => INVALID_REQUEST,
-        _ => SERVER,
-    }
-}
-
-/// The OpenAI error `code` that goes with an HTTP status, where one is conventional.
-pub fn default_code(status: u16) -> Option<&'static str> {
-    match status {
-        401 => Some("invalid_api_key"),
-        404 => Some("model_not_found"),
-        429 => Some("rate_limit_exceeded"),
-        _ => None,
-    }
-}
-
-/// A non-2xx answer as the client should see it: the platform's status, with its
-/// message, type, param and code when the body is an error object, else a message
-/// quoting the start of the body; `retry-after` from the headers.
+/// A non-2xx answer: the platform's error when its body is one, else the status with
+/// the start of the body; `retry-after` kept.
 pub fn from_upstream(response: &UpstreamResponse) -> ApiError {
-    let status = response.status;
+    let status = error_status(response.status);
     let mut error = match serde_json::from_slice::<ErrorBody>(&response.body) {
-        Ok(body) if !body.error.message.is_empty() => {
-            let detail = body.error;
-            let known_type = detail.kind.filter(|kind| !kind.is_empty());
-            ApiError {
-                status,
-                message: detail.message,
-                // A platform that names a type but no code meant "no code".
-                code: match (&known_type, detail.code) {
-                    (_, Some(code)) => Some(code.into_text()),
-                    (None, None) => default_code(status).map(str::to_owned),
-                    (Some(_), None) => None,
-                },
-                error_type: known_type.unwrap_or_else(|| default_type(status).to_owned()),
-                param: detail.param,
-                retry_after: None,
-            }
-        }
-        _ => ApiError {
+        Ok(ErrorBody { error }) if !error.message.is_empty() => from_detail(status, error),
+        _ => from_status(
             status,
-            message: format!(
-                "upstream answered HTTP {status}: {}",
-                snippet(&response.body)
+            format!(
+                "{PLATFORM} answered HTTP {}: {}",
+                response.status,
+                snippet(&response.body, SNIPPET_CHARS)
             ),
-            error_type: default_type(status).to_owned(),
-            param: None,
-            code: default_code(status).map(str::to_owned),
-            retry_after: None,
-        },
+            None,
+            None,
+        ),
     };
     error.retry_after = retry_after(&response.headers);
     error
 }
 
-/// An error event in a stream that had already begun: the platform failed after
-/// answering 200, so the status is 502 unless the error names a rate limit.
+/// An `{"error": …}` event after the stream began: 429 when the platform says it is a
+/// rate limit, else 502 (the upstream failed mid-answer).
 pub fn from_stream_error(body: ErrorBody) -> ApiError {
-    let detail = body.error;
-    let code = detail.code.map(|code| code.into_text());
-    let rate_limited = code.as_deref() == Some("rate_limit_exceeded");
-    ApiError {
-        status: if rate_limited { 429 } else { 502 },
-        message: if detail.message.is_empty() {
-            "the upstream stream failed".to_owned()
-        } else {
-            detail.message
-        },
-        error_type: detail.kind.unwrap_or_else(|| SERVER.to_owned()),
-        param: detail.param,
-        code,
-        retry_after: None,
+    let rate_limited =
+        matches!(&body.error.code, Some(Value::String(code)) if code == "rate_limit_exceeded");
+    let mut detail = body.error;
+    if detail.message.is_empty() {
+        detail.message = format!("the {PLATFORM} stream failed");
     }
+    let mut error = from_detail(if rate_limited { 429 } else { 502 }, detail);
+    if !rate_limited && error.error_type == "invalid_request_error" {
+        "server_error".clone_into(&mut error.error_type);
+    }
+    error
 }
 
-/// Seconds from a `retry-after` header given in seconds (the host lower-cases names).
-fn retry_after(headers: &[(String, String)]) -> Option<u32> {
-    let (_, value) = headers.iter().find(|(name, _)| name == "retry-after")?;
-    let seconds: f64 = value.trim().parse().ok()?;
-    // `as` saturates, which is what an absurd value deserves.
-    (seconds.is_finite() && seconds >= 0.0).then(|| seconds.ceil() as u32)
-}
-
-/// The start of a body for a message: lossy UTF-8, whitespace folded, cut with `…`.
-pub fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    match folded.char_indices().nth(SNIPPET_CHARS) {
-        Some((cut, _)) => format!("{}…", folded.get(..cut).unwrap_or_default()),
-        None if folded.is_empty() => "(empty body)".to_owned(),
-        None => folded,
-    }
+fn from_detail(status: u16, detail: ErrorDetail) -> ApiError {
+    let code = detail.code.as_ref().and_then(|code| match code {
+        Value::String(text) => Some(text.clone()),
+        Value::Number(number) => Some(number.to_string()),
+        _ => None,
+    });
+    let mut error = from_status(
+        status,
+        detail.message,
+        detail.kind.as_deref(),
+        code.as_deref(),
+    );
+    error.param = detail.param;
+    error
 }
 
 #[cfg(test)]
@@ -190,32 +120,25 @@ mod tests {
         assert_eq!(e.code.as_deref(), Some("invalid_api_key"));
 
         let e = from_upstream(&answer(503, &[], "<html>\n  down  for maintenance</html>"));
-        assert_eq!((e.status, e.error_type.as_str()), (503, SERVER));
-        assert_eq!(
-            e.message,
-            "upstream answered HTTP 503: <html> down for maintenance</html>"
-        );
+        assert_eq!((e.status, e.error_type.as_str()), (503, "server_error"));
         assert!(
-            from_upstream(&answer(500, &[], ""))
-                .message
-                .ends_with("(empty body)")
+            e.message
+                .ends_with("HTTP 503: <html> down for maintenance</html>"),
+            "{}",
+            e.message
         );
-    }
 
-    #[test]
-    fn numeric_codes_become_text() {
         let e = from_upstream(&answer(
             400,
             &[],
             r#"{"error":{"message":"no","code":400}}"#,
         ));
-        assert_eq!(e.code.as_deref(), Some("400"));
-        assert_eq!(e.error_type, INVALID_REQUEST);
+        assert_eq!(e.code.as_deref(), Some("400"), "numeric codes become text");
     }
 
     #[test]
     fn stream_errors_are_502_unless_rate_limited() {
-        let body = |json: &str| serde_json::from_str::<ErrorBody>(json).unwrap();
+        let body = |json: &str| serde_json::from_str::<ErrorBody>(json).expect("an error body");
         let e = from_stream_error(body(
             r#"{"error":{"message":"boom","type":"server_error"}}"#,
         ));
@@ -224,14 +147,6 @@ mod tests {
             r#"{"error":{"message":"","code":"rate_limit_exceeded"}}"#,
         ));
         assert_eq!(e.status, 429);
-        assert_eq!(e.message, "the upstream stream failed");
-    }
-
-    #[test]
-    fn snippets_are_cut_on_characters() {
-        let long = "é".repeat(SNIPPET_CHARS + 5);
-        let cut = snippet(long.as_bytes());
-        assert_eq!(cut.chars().count(), SNIPPET_CHARS + 1);
-        assert!(cut.ends_with('…'));
+        assert!(e.message.ends_with("stream failed"), "{}", e.message);
     }
 }

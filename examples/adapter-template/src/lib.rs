@@ -1,37 +1,34 @@
-//! A Switchyard adapter, ready to copy: it translates OpenAI chat requests for an
-//! OpenAI-compatible chat platform (a local inference server, say) and the platform's
-//! answers back, plain and streamed, errors included.
+//! A Switchyard adapter, ready to copy: it translates OpenAI chat requests, tools
+//! included, for an OpenAI-compatible chat platform (a local inference server, say) and
+//! the platform's answers back, plain and streamed, errors included.
 //!
-//! This file only wires the translation to the component's exports. The translation
-//! is plain Rust, tested natively with `cargo test`:
+//! The client side comes from the kit (`switchyard_guest_kit::openai`): the request
+//! types, the completion and chunk writers, the error helpers. This crate holds the
+//! platform's side only, as plain Rust tested natively with `cargo test`:
 //!
-//! - [`request`]: OpenAI request body → the platform's request ([`wire`] types);
+//! - [`wire`]: the platform's JSON;
+//! - [`request`]: the OpenAI request → the platform's request;
 //! - [`response`]: the platform's whole answer → an OpenAI `chat.completion`;
 //! - [`stream`]: the platform's stream events → OpenAI `chat.completion.chunk`s;
 //! - [`error`]: the platform's error bodies → OpenAI-shaped errors.
 //!
-//! To adapt another platform, change [`wire`] to its JSON and the three conversions to
-//! match; [`openai`] (the client side) stays as it is.
+//! To adapt another platform, change [`wire`] to its JSON and the four translations to
+//! match; this file only names them.
 
-use std::cell::RefCell;
-
-mod bindings;
 pub mod error;
-pub mod openai;
 pub mod request;
 pub mod response;
 pub mod stream;
 pub mod wire;
 
-use bindings::exports::switchyard::adapter::adapter::{Guest, GuestStreamTransformer};
-pub use bindings::switchyard::adapter::types::{
-    ApiError, CallContext, CredentialPlacement, Endpoint, Method, PluginInfo, StreamEvent,
-    StreamFraming, StreamOutput, TranslatedResponse, UpstreamRequest, UpstreamResponse, Usage,
-};
+use switchyard_guest_kit::{CredentialPlacement, Endpoint, PluginInfo};
 
 /// Base URL when a model's configuration names none. Like the OpenAI SDKs' `base_url`,
 /// it includes `/v1`; request paths are relative to it.
 pub const DEFAULT_BASE_URL: &str = "http://localhost:8000/v1";
+
+/// How errors and logs name the platform.
+pub const PLATFORM: &str = "the template platform";
 
 /// The adapter's name: the package name without `plugin-`. Models select the adapter
 /// with `adapter = "<name>"`, and the gateway loads it from `<name>.wasm`.
@@ -58,71 +55,19 @@ pub fn info() -> PluginInfo {
 /// The component's exports.
 pub struct Adapter;
 
-impl Guest for Adapter {
-    type StreamTransformer = StreamResource;
+switchyard_guest_kit::impl_guest!(Adapter {
+    info: info,
+    transform_request: request::from_openai,
+    transform_response: response::to_openai,
+    stream: stream::Transformer,
+});
 
-    fn info() -> PluginInfo {
-        info()
-    }
-
-    fn transform_request(ctx: CallContext, body: Vec<u8>) -> Result<UpstreamRequest, ApiError> {
-        request::from_openai(&ctx, &body)
-    }
-
-    fn transform_response(
-        _ctx: CallContext,
-        response: UpstreamResponse,
-    ) -> Result<TranslatedResponse, ApiError> {
-        response::to_openai(&response)
-    }
-}
-
-/// The exported `stream-transformer` resource: one per streamed call. The bindings
-/// call it through `&self`, the translation state wants `&mut self`; a `RefCell`
-/// bridges the two (the gateway never calls one stream re-entrantly).
-pub struct StreamResource(RefCell<stream::Transformer>);
-
-impl StreamResource {
-    fn with(
-        &self,
-        f: impl FnOnce(&mut stream::Transformer) -> Result<StreamOutput, ApiError>,
-    ) -> Result<StreamOutput, ApiError> {
-        let mut state = self
-            .0
-            .try_borrow_mut()
-            .map_err(|_| error::bad_gateway("stream transformer called re-entrantly"))?;
-        f(&mut state)
-    }
-}
-
-impl GuestStreamTransformer for StreamResource {
-    fn new(ctx: CallContext, _status: u16, _headers: Vec<(String, String)>) -> Self {
-        StreamResource(RefCell::new(stream::Transformer::new(&ctx)))
-    }
-
-    fn push(&self, events: Vec<StreamEvent>) -> Result<StreamOutput, ApiError> {
-        self.with(|state| state.push(&events))
-    }
-
-    fn finish(&self) -> Result<StreamOutput, ApiError> {
-        self.with(stream::Transformer::finish)
-    }
-}
-
-// Only a wasm build defines the component's exports: a native build (for `cargo test`)
-// cannot carry their names, and its tests call the functions above directly. The
-// generated export glue is the crate's only unsafe code.
-#[cfg(target_arch = "wasm32")]
-#[allow(unsafe_code)]
-mod export {
-    use super::Adapter;
-    crate::bindings::export!(Adapter with_types_in crate::bindings);
-}
+switchyard_guest_kit::export_adapter!(Adapter);
 
 /// A call context for tests.
 #[cfg(test)]
-pub(crate) fn test_ctx(streaming: bool, include_usage: bool) -> CallContext {
-    CallContext {
+pub(crate) fn test_ctx(streaming: bool, include_usage: bool) -> switchyard_guest_kit::CallContext {
+    switchyard_guest_kit::CallContext {
         endpoint: Endpoint::ChatCompletions,
         public_model: "my-model".into(),
         upstream_model: "upstream-model".into(),

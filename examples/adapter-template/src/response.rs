@@ -1,126 +1,77 @@
 //! The platform's whole answer → what the client receives: a 2xx body becomes an
-//! OpenAI `chat.completion`, anything else an OpenAI-shaped error.
+//! OpenAI `chat.completion` (written by the kit), anything else an OpenAI-shaped error.
 
-use crate::error::{bad_gateway, from_upstream, snippet};
-use crate::openai::{AssistantMessage, ChatCompletion, Choice, CompletionUsage};
-use crate::{ApiError, TranslatedResponse, UpstreamResponse, wire};
+use switchyard_guest_kit::error::unusable_answer;
+use switchyard_guest_kit::openai::ids::{completion_id, now, tool_call_id};
+use switchyard_guest_kit::openai::{Answer, FinishReason, FunctionCall, completion};
+use switchyard_guest_kit::{ApiError, CallContext, TranslatedResponse, UpstreamResponse, Usage};
+
+use crate::wire::{self, ChatResponse};
+use crate::{PLATFORM, error};
+
+/// How much of an unreadable answer an error quotes.
+const SNIPPET_CHARS: usize = 200;
 
 /// Translates a complete answer.
-pub fn to_openai(response: &UpstreamResponse) -> Result<TranslatedResponse, ApiError> {
+pub fn to_openai(
+    ctx: &CallContext,
+    response: UpstreamResponse,
+) -> Result<TranslatedResponse, ApiError> {
     if !(200..300).contains(&response.status) {
-        return Err(from_upstream(response));
+        return Err(error::from_upstream(&response));
     }
-    let answer: wire::ChatResponse = serde_json::from_slice(&response.body).map_err(|e| {
-        bad_gateway(format!(
-            "upstream answered HTTP {} with a body this adapter cannot read ({e}): {}",
-            response.status,
-            snippet(&response.body)
-        ))
+    let answer: ChatResponse = serde_json::from_slice(&response.body).map_err(|e| {
+        let reason = format!("is not a chat completion ({e})");
+        unusable_answer(PLATFORM, &response, &reason, SNIPPET_CHARS)
     })?;
-    let completion = ChatCompletion::from(answer);
-    let usage = completion.usage.map(crate::Usage::from);
-    let body = serde_json::to_vec(&completion)
-        .map_err(|e| bad_gateway(format!("cannot encode the completion: {e}")))?;
-    Ok(TranslatedResponse { body, usage })
+    let answers: Vec<Answer> = answer.choices.into_iter().map(choice).collect();
+    completion(
+        &completion_id(answer.id.as_deref()),
+        answer.created.unwrap_or_else(now),
+        answer.model.as_deref().unwrap_or(&ctx.upstream_model),
+        &answers,
+        answer.usage.map(usage),
+    )
 }
 
-impl From<wire::ChatResponse> for ChatCompletion {
-    fn from(answer: wire::ChatResponse) -> Self {
-        ChatCompletion {
-            id: answer.id,
-            object: "chat.completion",
-            created: answer.created,
-            model: answer.model,
-            choices: answer
-                .choices
-                .into_iter()
-                .map(|choice| Choice {
-                    index: choice.index,
-                    message: AssistantMessage {
-                        role: "assistant",
-                        content: choice.message.content,
-                    },
-                    finish_reason: choice.finish_reason,
-                })
-                .collect(),
-            usage: answer
-                .usage
-                .map(|u| CompletionUsage::new(u.prompt_tokens, u.completion_tokens)),
-        }
+fn choice(choice: wire::Choice) -> Answer {
+    let message = choice.message;
+    Answer {
+        content: message.content,
+        reasoning: message.reasoning_content,
+        refusal: None,
+        tool_calls: message
+            .tool_calls
+            .into_iter()
+            .map(|call| FunctionCall {
+                id: call.id.unwrap_or_else(tool_call_id),
+                name: call.function.name.unwrap_or_default(),
+                arguments: call.function.arguments.unwrap_or_default(),
+            })
+            .collect(),
+        finish_reason: finish_reason(choice.finish_reason.as_deref()),
+    }
+}
+
+/// The platform's finish reason in OpenAI's terms.
+pub fn finish_reason(reason: Option<&str>) -> FinishReason {
+    match reason {
+        Some("length") => FinishReason::Length,
+        Some("tool_calls" | "function_call") => FinishReason::ToolCalls,
+        Some("content_filter") => FinishReason::ContentFilter,
+        _ => FinishReason::Stop,
+    }
+}
+
+/// The platform's counts for the gateway's accounting.
+pub fn usage(usage: wire::Usage) -> Usage {
+    Usage {
+        prompt_tokens: usage.prompt_tokens,
+        completion_tokens: usage.completion_tokens,
+        cached_tokens: None,
+        reasoning_tokens: None,
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::{Value, json};
-
-    fn ok(body: Value) -> UpstreamResponse {
-        UpstreamResponse {
-            status: 200,
-            headers: vec![("content-type".into(), "application/json".into())],
-            body: body.to_string().into_bytes(),
-        }
-    }
-
-    #[test]
-    fn an_answer_becomes_a_chat_completion_with_usage() {
-        let translated = to_openai(&ok(json!({
-            "id": "chatcmpl-1",
-            "object": "chat.completion",
-            "created": 1700000000,
-            "model": "upstream-model",
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hi!", "refusal": null}, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7},
-            "system_fingerprint": "fp"
-        })))
-        .expect("translates");
-        let body: Value = serde_json::from_slice(&translated.body).unwrap();
-        assert_eq!(
-            body,
-            json!({
-                "id": "chatcmpl-1",
-                "object": "chat.completion",
-                "created": 1700000000,
-                "model": "upstream-model",
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hi!"}, "finish_reason": "stop"}],
-                "usage": {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7}
-            })
-        );
-        let usage = translated.usage.expect("usage for accounting");
-        assert_eq!((usage.prompt_tokens, usage.completion_tokens), (5, 2));
-    }
-
-    #[test]
-    fn an_answer_without_usage_has_none() {
-        let translated = to_openai(&ok(json!({"choices": []}))).expect("translates");
-        assert!(translated.usage.is_none());
-    }
-
-    #[test]
-    fn a_2xx_that_is_not_a_completion_is_a_502() {
-        let mut response = ok(json!(null));
-        response.body = b"<html>maintenance</html>".to_vec();
-        let e = to_openai(&response).expect_err("refused");
-        assert_eq!((e.status, e.error_type.as_str()), (502, "server_error"));
-        assert!(
-            e.message.ends_with("<html>maintenance</html>"),
-            "{}",
-            e.message
-        );
-    }
-
-    #[test]
-    fn a_non_2xx_is_the_platforms_error() {
-        let response = UpstreamResponse {
-            status: 404,
-            headers: Vec::new(),
-            body: br#"{"error":{"message":"no such model","type":"invalid_request_error","code":"model_not_found"}}"#.to_vec(),
-        };
-        let e = to_openai(&response).expect_err("an error");
-        assert_eq!(
-            (e.status, e.code.as_deref()),
-            (404, Some("model_not_found"))
-        );
-    }
-}
+mod tests;

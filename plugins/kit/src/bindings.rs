@@ -10,7 +10,9 @@
 
 wit_bindgen::generate!({
     world: "adapter-world",
-    path: "../../wit/0.2",
+    // `wit` links to `wit/0.2` of the repository; `switchyard plugin new` copies the
+    // files themselves.
+    path: "wit",
     // The macro is used from adapter crates, which depend on the kit only: paths in the
     // expansion must therefore go through the kit, not through `wit_bindgen` or `self`.
     pub_export_macro: true,

@@ -1,8 +1,9 @@
 //! The Switchyard guest kit: the `switchyard:adapter@0.2.0` bindings, re-exported, plus
 //! the few helpers every platform adapter needs (OpenAI-shaped errors, `retry-after`,
-//! per-model options, OpenAI usage, writing OpenAI chunks, the rules every stream
-//! keeps: how it ends and where its errors go), and the translation shared by
-//! platforms that speak OpenAI's own wire format ([`openai_wire`]).
+//! per-model options, OpenAI usage, the rules every stream keeps: how it ends and where
+//! its errors go), the client side every adapter shares ([`openai`]: the chat request
+//! read, the completion and chunks written), and the translation shared by platforms
+//! that speak OpenAI's own wire format ([`openai_wire`]).
 //!
 //! An adapter crate writes its translation as plain functions and a [`StreamState`],
 //! implements [`Guest`] with [`impl_guest!`] and exports it with
@@ -24,6 +25,7 @@ pub mod chunk;
 pub mod error;
 pub mod headers;
 pub mod no_stream;
+pub mod openai;
 pub mod openai_wire;
 pub mod options;
 pub mod stream;

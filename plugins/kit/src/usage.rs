@@ -1,6 +1,7 @@
 //! OpenAI `usage` JSON into the WIT [`Usage`].
 
-use serde::Deserialize;
+use serde::ser::{SerializeStruct, Serializer};
+use serde::{Deserialize, Serialize};
 
 use crate::Usage;
 
@@ -69,6 +70,44 @@ pub fn parse(json: &str) -> Option<Usage> {
         .map(Usage::from)
 }
 
+/// A [`Usage`] written as OpenAI's `usage` object: the three counts, and the cached
+/// and reasoning details when the platform reported them.
+#[derive(Clone, Copy, Debug)]
+pub struct UsageJson<'a>(pub &'a Usage);
+
+impl Serialize for UsageJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let usage = self.0;
+        let details = usize::from(usage.cached_tokens.is_some())
+            + usize::from(usage.reasoning_tokens.is_some());
+        let mut object = serializer.serialize_struct("Usage", 3 + details)?;
+        object.serialize_field("prompt_tokens", &usage.prompt_tokens)?;
+        object.serialize_field("completion_tokens", &usage.completion_tokens)?;
+        let total = u64::from(usage.prompt_tokens) + u64::from(usage.completion_tokens);
+        object.serialize_field("total_tokens", &total)?;
+        if let Some(cached_tokens) = usage.cached_tokens {
+            object.serialize_field("prompt_tokens_details", &Details { cached_tokens })?;
+        }
+        if let Some(reasoning_tokens) = usage.reasoning_tokens {
+            object.serialize_field(
+                "completion_tokens_details",
+                &ReasoningDetails { reasoning_tokens },
+            )?;
+        }
+        object.end()
+    }
+}
+
+#[derive(serde::Serialize)]
+struct Details {
+    cached_tokens: u32,
+}
+
+#[derive(serde::Serialize)]
+struct ReasoningDetails {
+    reasoning_tokens: u32,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,6 +136,30 @@ mod tests {
         assert!(parse("null").is_none());
         assert!(parse(r#""lots""#).is_none());
         assert!(parse(r#"{"prompt_tokens":-1}"#).is_none());
+    }
+
+    #[test]
+    fn usage_is_written_with_its_total_and_only_the_details_reported() {
+        let plain = Usage {
+            prompt_tokens: 3,
+            completion_tokens: 4,
+            cached_tokens: None,
+            reasoning_tokens: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&UsageJson(&plain)).expect("writes"),
+            r#"{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}"#
+        );
+        let detailed = Usage {
+            cached_tokens: Some(1),
+            reasoning_tokens: Some(2),
+            ..plain
+        };
+        let json = serde_json::to_string(&UsageJson(&detailed)).expect("writes");
+        assert!(json.ends_with(
+            r#""prompt_tokens_details":{"cached_tokens":1},"completion_tokens_details":{"reasoning_tokens":2}}"#
+        ));
+        assert_eq!(parse(&json).map(|u| u.reasoning_tokens), Some(Some(2)));
     }
 
     #[test]
