@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod keys;
+pub mod new;
 
 use std::path::PathBuf;
 
@@ -42,6 +43,8 @@ pub enum PluginCommand {
     /// Load an adapter the way the gateway does, print what it declares, and replay
     /// golden fixtures through it (see docs/plugin-check.md).
     Check(CheckArgs),
+    /// Write a new adapter crate from the template, with the guest kit beside it.
+    New(crate::cli::new::NewArgs),
 }
 
 /// `switchyard plugin check <file.wasm> [fixtures-dir]`

@@ -284,8 +284,16 @@ async fn models_are_listed_and_fetched_one_by_one() {
 }
 
 #[tokio::test]
-async fn an_unreachable_upstream_is_a_502_that_names_the_model() {
-    let config = TestConfig::new().model("ops-down", "openai", "x", "http://127.0.0.1:9/v1");
+async fn an_unreachable_upstream_is_a_502_that_names_the_model_and_the_url_tried() {
+    let config = TestConfig::new()
+        .model("ops-down", "openai", "x", "http://127.0.0.1:9/v1")
+        .model_with_key(
+            "ops-down-query",
+            "gemini",
+            "g",
+            "http://127.0.0.1:9",
+            "query-secret-123",
+        );
     let gateway = TestGateway::start(&config.to_toml())
         .await
         .expect("gateway starts");
@@ -298,5 +306,50 @@ async fn an_unreachable_upstream_is_a_502_that_names_the_model() {
         assert_eq!(error.status, 502, "stream={stream}");
         assert_eq!(error.code_str(), Some("upstream_unreachable"));
         assert!(error.message.contains("ops-down"), "{}", error.message);
+        assert!(
+            error
+                .message
+                .contains("http://127.0.0.1:9/v1/chat/completions")
+                && error.message.contains("base_url"),
+            "says what it tried and what to check: {}",
+            error.message
+        );
     }
+    // Gemini's key travels in the query: the URL is named without it.
+    let error = read_error(
+        gateway
+            .chat(&chat_body("ops-down-query", "hi"))
+            .await
+            .unwrap(),
+    )
+    .await
+    .expect("an OpenAI error");
+    assert!(
+        error.message.contains("http://127.0.0.1:9/v1beta/models/"),
+        "{}",
+        error.message
+    );
+    assert!(
+        !error.message.contains("query-secret-123") && !error.message.contains("key="),
+        "{}",
+        error.message
+    );
+}
+
+#[tokio::test]
+async fn a_model_whose_adapter_is_missing_says_which_file_to_add_and_where_to_look() {
+    let config = TestConfig::new().model("ops-orphan", "acme", "x", "http://127.0.0.1:9/v1");
+    let gateway = TestGateway::start(&config.to_toml())
+        .await
+        .expect("gateway starts");
+    let error = read_error(gateway.chat(&chat_body("ops-orphan", "hi")).await.unwrap())
+        .await
+        .expect("an OpenAI error");
+    assert_eq!(error.status, 503);
+    assert_eq!(error.code_str(), Some("adapter_unavailable"));
+    assert!(
+        error.message.contains("`acme.wasm`") && error.message.contains("/health"),
+        "{}",
+        error.message
+    );
 }

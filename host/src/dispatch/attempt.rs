@@ -112,7 +112,9 @@ async fn prepare(
         .get(&route.adapter)
         .ok_or_else(|| {
             GatewayError::AdapterUnavailable(format!(
-                "adapter `{}` for model `{}` is not loaded; see /health for why",
+                "adapter `{0}` for model `{1}` is not loaded: put `{0}.wasm` in the \
+                 gateway's plugins.dir, or see the adapter's `last_error` \
+                 on GET /health for why it failed to load",
                 route.adapter, route.name
             ))
         })?;

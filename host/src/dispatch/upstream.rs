@@ -151,19 +151,29 @@ pub fn header_pairs(headers: &http::HeaderMap) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Maps a transport error without its URL, which may carry a query-string key.
+/// Maps a transport error. The URL it tried is named without its query (which may
+/// carry a key) and user info, so an operator can tell a wrong `base_url` from a
+/// platform that is down.
 pub fn transport_error(model: &str, err: reqwest::Error) -> GatewayError {
     if err.is_timeout() {
         return GatewayError::UpstreamTimeout {
             model: model.to_string(),
         };
     }
+    let target = err.url().map(|url| {
+        let host = url.host_str().unwrap_or_default();
+        match url.port() {
+            Some(port) => format!(" {}://{host}:{port}{}", url.scheme(), url.path()),
+            None => format!(" {}://{host}{}", url.scheme(), url.path()),
+        }
+    });
+    let target = target.as_deref().unwrap_or_default();
     let kind = if err.is_connect() {
-        "cannot connect"
+        format!("cannot connect to{target}; check the model's base_url and that the platform is up")
     } else if err.is_body() || err.is_decode() {
-        "connection broke while reading the answer"
+        format!("connection to{target} broke while reading the answer")
     } else {
-        "request failed"
+        format!("request to{target} failed")
     };
     let err = err.without_url();
     let mut detail = err.to_string();
