@@ -35,8 +35,11 @@ pub enum KeysCommand {
         #[arg(long)]
         expires_in_days: Option<u32>,
         /// Print the key as JSON.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "quiet")]
         json: bool,
+        /// Print only the secret, for scripts: `export KEY=$(switchyard keys create -q --name ci)`.
+        #[arg(short, long)]
+        quiet: bool,
     },
     /// Lists keys (never their secrets).
     List {
@@ -78,6 +81,7 @@ pub fn run(command: KeysCommand, config: &Config, out: &mut dyn Write) -> anyhow
             max_concurrent,
             expires_in_days,
             json,
+            quiet,
         } => {
             let expires_at =
                 expires_in_days.map(|days| store::now_secs() + i64::from(days) * 86_400);
@@ -99,6 +103,8 @@ pub fn run(command: KeysCommand, config: &Config, out: &mut dyn Write) -> anyhow
             let issued = keys::create(store.as_ref(), new)?;
             if json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&issued)?)?;
+            } else if quiet {
+                writeln!(out, "{}", issued.secret)?;
             } else {
                 writeln!(out, "created key {} ({})", issued.key.id, issued.key.name)?;
                 writeln!(out, "secret (shown only now): {}", issued.secret)?;
