@@ -3,6 +3,10 @@ folder of the real `switchyard` binary and called with the official `openai` cli
 
 - `template` (examples/adapter-template) and `js-openai` (examples/js-adapter, built with
   componentize-js) against the OpenAI-compatible `mock-upstream`;
+- `js-openai` against a bare OpenAI-compatible platform, here, that sends no `id`,
+  `object` or `created`: the ones the component fills in come from a live clock;
+- `py-openai` (examples/python-adapter, built with componentize-py, when it is
+  installed) the same way, in a gateway of its own;
 - `ollama` (examples/ollama) against a strict mock of Ollama's native `/api/chat`, here;
 - every checker fixture of the Rust examples replayed through the gateway: the mock
   checks the request the adapter built and answers the recorded upstream answer;
@@ -10,7 +14,8 @@ folder of the real `switchyard` binary and called with the official `openai` cli
   restart, a broken replacement leaves the last good version serving.
 
 The `.wasm` files are built beforehand by `bash examples/build.sh` (as
-`tests/run_tests.sh` does) into `target/examples/wasm/`.
+`tests/run_tests.sh` does) into `target/examples/wasm/`; it skips `py-openai.wasm` when
+componentize-py is missing, and so do its tests here.
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ FIXTURE_DIRS = {
 }
 # Compiling the JS engine (12 MB of wasm) takes tens of seconds on a busy 2-core machine.
 LOAD_TIMEOUT_S = 240.0
+# Seconds between two calls whose `created` (whole seconds) must differ.
+CLOCK_GAP_S = 1.1
 PROXY_KEY = "sk-ollama-proxy"
 
 
@@ -46,6 +53,17 @@ def built(name: str) -> Path:
     path = WASM_DIR / f"{name}.wasm"
     if not path.is_file():
         pytest.fail(f"{path} is missing: build the example adapters first with `bash examples/build.sh`")
+    return path
+
+
+def built_python() -> Path:
+    """py-openai.wasm, or a skip: examples/build.sh builds it only where componentize-py is."""
+    path = WASM_DIR / "py-openai.wasm"
+    if not path.is_file():
+        pytest.skip(
+            f"{path} is missing: examples/build.sh skips the Python adapter without componentize-py "
+            "(pip install componentize-py==0.25.1)"
+        )
     return path
 
 
@@ -174,6 +192,8 @@ class MockHandler(BaseHTTPRequestHandler):
         self.server.requests.append({"path": self.path, "headers": headers, "body": body})
         if self.path.startswith("/fx/"):
             self.replay(headers, body)
+        elif self.path == "/bare/v1/chat/completions":
+            self.bare(body)
         elif self.path == "/api/chat":
             self.ollama(body)
         else:
@@ -207,6 +227,26 @@ class MockHandler(BaseHTTPRequestHandler):
             lines.append({**base, "message": {"role": "assistant", "content": "", "tool_calls": calls}, "done": False})
         lines.append({**final, "message": {"role": "assistant", "content": ""}})
         self.send_chunked(200, "application/x-ndjson", [json.dumps(line) + "\n" for line in lines])
+
+    # --- a bare OpenAI-compatible platform ---
+
+    def bare(self, body) -> None:
+        """Chat completions without `id`, `object` or `created` (some small servers send
+        none): whatever the client gets there, the adapter made."""
+        user = next((m["content"] for m in reversed(body["messages"]) if m["role"] == "user"), "")
+        text = f"echo: {user}"
+        usage = {"prompt_tokens": words(user) + 1, "completion_tokens": words(text), "total_tokens": 0}
+        usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+        if not body.get("stream"):
+            message = {"role": "assistant", "content": text}
+            return self.send_json(200, {"choices": [{"index": 0, "message": message, "finish_reason": "stop"}], "usage": usage})
+        deltas = [{"role": "assistant", "content": piece} for piece in re.findall(r"\S+\s*", text)]
+        chunks = [{"choices": [{"index": 0, "delta": d, "finish_reason": None}]} for d in deltas]
+        chunks.append({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+        if (body.get("stream_options") or {}).get("include_usage"):
+            chunks.append({"choices": [], "usage": usage})
+        events = [f"data: {json.dumps(c)}\n\n" for c in chunks] + ["data: [DONE]\n\n"]
+        self.send_chunked(200, "text/event-stream", events)
 
     # --- fixture replay ---
 
@@ -348,6 +388,7 @@ def examples_gateway(mock: MockServer, mock_upstream: Process, tmp_path_factory:
     models = model_toml("tpl", "template", "mock-echo", f"{mock_upstream.url}/v1", MOCK_KEY)
     models += model_toml("js", "js-openai", "mock-echo", f"{mock_upstream.url}/v1", MOCK_KEY)
     models += model_toml("js-404", "js-openai", "mock-404", f"{mock_upstream.url}/v1", MOCK_KEY)
+    models += model_toml("js-bare", "js-openai", "bare-model", f"{mock.url}/bare/v1", "sk-bare")
     models += model_toml("llama", "ollama", "llama3.2", mock.url, "sk-never-sent")
     models += model_toml("llama-missing", "ollama", "missing", mock.url)
     models += model_toml("llama-proxied", "ollama", "llama3.2", mock.url, PROXY_KEY, {"auth": "bearer"})
@@ -457,13 +498,21 @@ def check_chat_and_streams(client: openai.OpenAI, model: str, echo_prefix: str) 
 
 def test_template_adapter_answers_the_openai_client(client: openai.OpenAI):
     check_chat_and_streams(client, "tpl", "echo: ")
+    # The template's platform takes text and images (and tools): audio is refused.
     with pytest.raises(openai.BadRequestError) as info:
         client.chat.completions.create(
             model="tpl",
-            messages=[{"role": "user", "content": "Weather?"}],
-            tools=[{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}],
+            messages=[
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "text", "text": "What is said?"},
+                        {"type": "input_audio", "input_audio": {"data": "AAAA", "format": "wav"}},
+                    ],
+                }
+            ],
         )
-    assert info.value.param == "tools"
+    assert info.value.param == "messages[0].content[1]"
 
 
 def test_js_adapter_answers_the_openai_client(client: openai.OpenAI):
@@ -471,6 +520,30 @@ def test_js_adapter_answers_the_openai_client(client: openai.OpenAI):
     with pytest.raises(openai.NotFoundError) as info:
         client.chat.completions.create(model="js-404", messages=[{"role": "user", "content": "hi"}])
     assert info.value.code == "model_not_found", "a thrown api-error record keeps its fields"
+
+
+def check_live_clock(client: openai.OpenAI, model: str) -> None:
+    """The `id` and `created` an adapter fills in for a platform that sends none come
+    from the host's clock and randomness at the time of the call, not from the snapshot
+    the component was built from (componentize-js with `--disable clocks random` answers
+    its build time, forever)."""
+    first = client.chat.completions.create(model=model, messages=[{"role": "user", "content": "one"}])
+    time.sleep(CLOCK_GAP_S)
+    second = client.chat.completions.create(model=model, messages=[{"role": "user", "content": "two"}])
+    now = time.time()
+    assert first.choices[0].message.content == "echo: one" and first.object == "chat.completion"
+    assert second.created - first.created >= 1, f"created did not move: {first.created}, {second.created}"
+    assert abs(second.created - now) <= 5, f"created {second.created} is not now ({now:.0f})"
+    assert first.id.startswith("chatcmpl-") and first.id != second.id
+
+    chunks = list(client.chat.completions.create(model=model, messages=[{"role": "user", "content": "go on"}], stream=True))
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "echo: go on"
+    assert len({c.id for c in chunks}) == 1 and chunks[0].id not in (first.id, second.id), "one new id per stream"
+    assert {c.created for c in chunks} == {chunks[0].created} and abs(chunks[0].created - time.time()) <= 5
+
+
+def test_js_adapter_stamps_answers_with_a_live_clock(client: openai.OpenAI):
+    check_live_clock(client, "js-bare")
 
 
 def test_ollama_adapter_answers_the_openai_client(client: openai.OpenAI, mock: MockServer):
@@ -568,6 +641,57 @@ def test_ollama_errors_and_bearer_option(client: openai.OpenAI, mock: MockServer
     assert ollama_requests(mock)[-1]["headers"].get("authorization") == f"Bearer {PROXY_KEY}"
 
 
+# === the Python adapter (componentize-py), in a gateway of its own ===
+
+
+@pytest.fixture(scope="module")
+def python_client(mock: MockServer, mock_upstream: Process, tmp_path_factory: pytest.TempPathFactory):
+    wasm = built_python()
+    workdir = tmp_path_factory.mktemp("python-example")
+    (workdir / "plugins").mkdir()
+    install(wasm, workdir / "plugins", "py-openai")
+    models = model_toml("py", "py-openai", "mock-echo", f"{mock_upstream.url}/v1", MOCK_KEY)
+    models += model_toml("py-404", "py-openai", "mock-404", f"{mock_upstream.url}/v1", MOCK_KEY)
+    models += model_toml("py-bare", "py-openai", "bare-model", f"{mock.url}/bare/v1", "sk-bare")
+    proc = start_gateway(workdir, models)
+    try:
+        started = time.monotonic()
+        wait_loaded(proc, ["py-openai"])
+        print(f"py-openai.wasm loaded in {time.monotonic() - started:.1f}s")
+    except BaseException:
+        proc.stop()
+        raise
+    yield openai.OpenAI(base_url=f"{proc.url}/v1", api_key="sk-client", max_retries=0, timeout=60)
+    proc.stop()
+
+
+def test_python_adapter_answers_the_openai_client(python_client: openai.OpenAI):
+    resp = python_client.chat.completions.create(model="py", messages=[{"role": "user", "content": "Hello, Python!"}])
+    assert resp.choices[0].message.content == "echo: Hello, Python!" and resp.choices[0].finish_reason == "stop"
+    assert resp.usage.prompt_tokens > 0 and resp.usage.completion_tokens > 0
+
+    chunks = list(
+        python_client.chat.completions.create(
+            model="py",
+            messages=[{"role": "user", "content": "Tell me a story"}],
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+    )
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "echo: Tell me a story"
+    assert [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason] == ["stop"]
+    assert chunks[-1].choices == [] and chunks[-1].usage.total_tokens > 0, "the usage chunk comes last"
+    assert len({c.id for c in chunks}) == 1
+
+    with pytest.raises(openai.NotFoundError) as info:
+        python_client.chat.completions.create(model="py-404", messages=[{"role": "user", "content": "hi"}])
+    assert info.value.code == "model_not_found", "a raised Err(ApiError) keeps its fields"
+
+
+def test_python_adapter_stamps_answers_with_a_live_clock(python_client: openai.OpenAI):
+    check_live_clock(python_client, "py-bare")
+
+
 # === hot reload ===
 
 
@@ -612,9 +736,10 @@ def test_a_dropped_in_adapter_serves_without_a_restart(mock_upstream: Process, t
 def test_vendored_contracts_match_the_gateways():
     """Each example builds against its own copy of a contract version in `wit/`; a
     drifted copy would build adapters for a contract this gateway does not implement.
-    The template targets 0.2; Ollama and the JavaScript adapter stay on 0.1, which
-    still loads."""
-    for example, version in (("adapter-template", "0.2"), ("ollama", "0.1"), ("js-adapter", "0.1")):
+    The Python adapter targets 0.2; Ollama and the JavaScript adapter stay on 0.1,
+    which still loads. (The template builds on plugins/kit, which carries the
+    contract.)"""
+    for example, version in (("python-adapter", "0.2"), ("ollama", "0.1"), ("js-adapter", "0.1")):
         contract = sorted((REPO / "wit" / version).glob("*.wit"))
         assert [w.name for w in contract] == ["types.wit", "world.wit"], contract
         for wit in contract:

@@ -10,13 +10,14 @@
 // The translation lives in the other modules, which are plain functions tested with
 // `node --test` (see `test/`).
 
+import { NAME, VERSION } from "./package.js";
 import { fromOpenAi } from "./request.js";
 import { toOpenAi } from "./response.js";
 import { Transformer } from "./stream.js";
 
-/** Models select the adapter by this name; the file must be `<NAME>.wasm`. */
-export const NAME = "js-openai";
-export const VERSION = "0.1.0";
+// The name and version are package.json's: src/package.js is generated from it (by
+// package-module.mjs, which build.sh and `npm test` run), so a rename is one edit.
+export { NAME, VERSION };
 
 export const adapter = {
   info() {

@@ -1,9 +1,12 @@
 // The platform's whole answer → the client's: a 2xx body passes through as it came
-// (read once for `usage`); anything else becomes an OpenAI-shaped error.
+// (read once for `usage`), unless it lacks `id`, `object` or `created`, which are then
+// filled in (see stamp.js); anything else becomes an OpenAI-shaped error.
 
 import { badGateway, fromUpstream, snippet } from "./errors.js";
+import { defaults, filled } from "./stamp.js";
 import { toUsage } from "./usage.js";
 
+const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** `transform-response`: returns a `translated-response` record or throws an `api-error`. */
@@ -21,5 +24,7 @@ export function toOpenAi(response) {
   if (answer === null || typeof answer !== "object" || Array.isArray(answer)) {
     throw badGateway(`upstream answered HTTP ${response.status} with a body that is not a JSON object: ${snippet(text)}`);
   }
-  return { body: response.body, usage: toUsage(answer.usage) };
+  const complete = filled(answer, defaults("chat.completion"));
+  const body = complete === undefined ? response.body : encoder.encode(JSON.stringify(complete));
+  return { body, usage: toUsage(answer.usage) };
 }

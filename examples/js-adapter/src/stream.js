@@ -1,7 +1,10 @@
 // The platform's SSE events → OpenAI chunks, for one stream. The gateway frames the
-// events and sends its own `data: [DONE]`, so the platform's is dropped.
+// events and sends its own `data: [DONE]`, so the platform's is dropped. Chunks that
+// lack `id`, `object` or `created` get them (see stamp.js), the same for the whole
+// stream, as OpenAI's chunks have.
 
 import { badGateway, fromStreamError, snippet } from "./errors.js";
+import { defaults, filled } from "./stamp.js";
 import { toUsage } from "./usage.js";
 
 /** The state of one stream (the exported `stream-transformer` resource). */
@@ -10,6 +13,8 @@ export class Transformer {
     this.includeUsage = ctx.includeUsage;
     this.usage = undefined;
     this.pendingError = undefined;
+    // Taken when the stream starts: every chunk of a stream has the same id and time.
+    this.defaults = defaults("chat.completion.chunk");
   }
 
   /** Translates complete events; an error after other chunks waits for the next call. */
@@ -53,12 +58,16 @@ export class Transformer {
     }
     if (chunk.error) throw fromStreamError(chunk.error);
     if (chunk.usage) this.usage = toUsage(chunk.usage);
-    if (this.includeUsage) return trimmed;
-    // Usage was forced on upstream: hide it from a client that did not ask.
-    const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
-    if (chunk.usage && choices.length === 0) return undefined;
-    if (!("usage" in chunk)) return trimmed;
-    delete chunk.usage;
-    return JSON.stringify(chunk);
+    let changed = false;
+    if (!this.includeUsage && "usage" in chunk) {
+      // Usage was forced on upstream: hide it from a client that did not ask.
+      const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
+      if (chunk.usage && choices.length === 0) return undefined;
+      delete chunk.usage;
+      changed = true;
+    }
+    const complete = filled(chunk, this.defaults);
+    if (complete !== undefined) return JSON.stringify(complete);
+    return changed ? JSON.stringify(chunk) : trimmed;
   }
 }
