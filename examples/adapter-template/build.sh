@@ -9,8 +9,10 @@
 # never reads half a file. CARGO_TARGET_DIR is honoured.
 set -euo pipefail
 
+# A relative DIR is relative to where the script is called from; without one, the
+# adapter's own folder.
+out_dir=$(cd "${1:-$(dirname "${BASH_SOURCE[0]}")}" && pwd)
 cd "$(dirname "${BASH_SOURCE[0]}")"
-out_dir=$(cd "${1:-.}" && pwd)
 
 package=$(sed -n 's/^name *= *"\(.*\)"$/\1/p' Cargo.toml | head -n 1)
 name=${package#plugin-}

@@ -18,8 +18,10 @@
 #   with an empty context): the host's clocks and randomness.
 set -euo pipefail
 
+# A relative DIR is relative to where the script is called from; without one, the
+# adapter's own folder.
+out_dir=$(cd "${1:-$(dirname "${BASH_SOURCE[0]}")}" && pwd)
 cd "$(dirname "${BASH_SOURCE[0]}")"
-out_dir=$(cd "${1:-.}" && pwd)
 name=$(node -p 'require("./package.json").name')
 
 if [[ ! -d node_modules/@bytecodealliance/componentize-js ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then

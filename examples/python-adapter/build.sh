@@ -14,8 +14,10 @@
 # name and renamed, so a gateway watching DIR never reads half a file.
 set -euo pipefail
 
+# A relative DIR is relative to where the script is called from; without one, the
+# adapter's own folder.
+out_dir=$(cd "${1:-$(dirname "${BASH_SOURCE[0]}")}" && pwd)
 cd "$(dirname "${BASH_SOURCE[0]}")"
-out_dir=$(cd "${1:-.}" && pwd)
 tool=${COMPONENTIZE_PY:-componentize-py}
 
 if ! command -v "$tool" >/dev/null; then
