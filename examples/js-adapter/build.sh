@@ -18,8 +18,9 @@
 #   with an empty context): the host's clocks and randomness.
 set -euo pipefail
 
-# A relative DIR is relative to where the script is called from; without one, the
-# adapter's own folder.
+# A relative DIR is relative to where the script is called from, and is created if
+# missing; without one, the adapter's own folder.
+if [[ -n ${1:-} ]]; then mkdir -p "$1"; fi
 out_dir=$(cd "${1:-$(dirname "${BASH_SOURCE[0]}")}" && pwd)
 cd "$(dirname "${BASH_SOURCE[0]}")"
 name=$(node -p 'require("./package.json").name')

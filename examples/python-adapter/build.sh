@@ -14,8 +14,9 @@
 # name and renamed, so a gateway watching DIR never reads half a file.
 set -euo pipefail
 
-# A relative DIR is relative to where the script is called from; without one, the
-# adapter's own folder.
+# A relative DIR is relative to where the script is called from, and is created if
+# missing; without one, the adapter's own folder.
+if [[ -n ${1:-} ]]; then mkdir -p "$1"; fi
 out_dir=$(cd "${1:-$(dirname "${BASH_SOURCE[0]}")}" && pwd)
 cd "$(dirname "${BASH_SOURCE[0]}")"
 tool=${COMPONENTIZE_PY:-componentize-py}

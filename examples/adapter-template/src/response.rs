@@ -65,12 +65,7 @@ pub fn finish_reason(reason: Option<&str>) -> FinishReason {
 
 /// The platform's counts for the gateway's accounting.
 pub fn usage(usage: wire::Usage) -> Usage {
-    Usage {
-        prompt_tokens: usage.prompt_tokens,
-        completion_tokens: usage.completion_tokens,
-        cached_tokens: None,
-        reasoning_tokens: None,
-    }
+    switchyard_guest_kit::usage::counts(usage.prompt_tokens.into(), usage.completion_tokens.into())
 }
 
 #[cfg(test)]

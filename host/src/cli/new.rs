@@ -72,8 +72,8 @@ pub fn run(args: &NewArgs, out: &mut impl Write) -> anyhow::Result<()> {
 
 next:
   cd {shown}
-  cargo test                       # the translation, natively (the first build takes a few minutes)
-  ./build.sh PLUGINS_DIR           # builds {name}.wasm into the gateway's plugins.dir
+  cargo test                       # the translation, natively (first build: about 30 s on 2 cores)
+  ./build.sh PLUGINS_DIR           # {name}.wasm into the gateway's plugins.dir (first build: about a minute)
   switchyard plugin check PLUGINS_DIR/{name}.wasm fixtures
 
 then route a model to it in config.toml and call it (the gateway loads the file within a second):

@@ -29,6 +29,7 @@ pub mod openai;
 pub mod openai_wire;
 pub mod options;
 pub mod stream;
+pub mod transcript;
 pub mod url;
 pub mod usage;
 

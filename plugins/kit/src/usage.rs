@@ -62,6 +62,17 @@ pub fn saturate(count: u64) -> u32 {
     u32::try_from(count).unwrap_or(u32::MAX)
 }
 
+/// Usage from a platform's input and output counts (cached and reasoning tokens
+/// unknown); counts beyond `u32` saturate.
+pub fn counts(prompt_tokens: u64, completion_tokens: u64) -> Usage {
+    Usage {
+        prompt_tokens: saturate(prompt_tokens),
+        completion_tokens: saturate(completion_tokens),
+        cached_tokens: None,
+        reasoning_tokens: None,
+    }
+}
+
 /// Parses one `usage` object; `None` for `null` or anything that is not a usage object.
 pub fn parse(json: &str) -> Option<Usage> {
     serde_json::from_str::<Option<OpenAiUsage>>(json)
@@ -160,6 +171,16 @@ mod tests {
             r#""prompt_tokens_details":{"cached_tokens":1},"completion_tokens_details":{"reasoning_tokens":2}}"#
         ));
         assert_eq!(parse(&json).map(|u| u.reasoning_tokens), Some(Some(2)));
+    }
+
+    #[test]
+    fn counts_saturate_instead_of_wrapping() {
+        let usage = counts(7, u64::MAX);
+        assert_eq!(
+            (usage.prompt_tokens, usage.completion_tokens),
+            (7, u32::MAX)
+        );
+        assert_eq!((usage.cached_tokens, usage.reasoning_tokens), (None, None));
     }
 
     #[test]

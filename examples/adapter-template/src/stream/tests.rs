@@ -85,6 +85,22 @@ fn tool_call_deltas_are_announced_once_then_continue_by_index() {
 }
 
 #[test]
+fn the_recorded_tool_stream_replays_natively() {
+    // The transcript `switchyard plugin check` replays for fixtures/stream_tools.json.
+    let events =
+        switchyard_guest_kit::transcript::sse(include_str!("../../fixtures/stream_tools.sse"));
+    let mut stream = Driver::<Transformer>::new(&test_ctx(true, true));
+    let mut chunks = parsed(&stream.push(events).expect("translates"));
+    chunks.extend(parsed(&stream.finish().expect("ends")));
+    let names: Vec<&Value> = chunks
+        .iter()
+        .filter_map(|c| c["choices"][0]["delta"]["tool_calls"][0]["function"].get("name"))
+        .collect();
+    assert_eq!(names, [&json!("get_weather"), &json!("get_time")]);
+    assert_eq!(chunks.last().expect("chunks")["usage"]["total_tokens"], 42);
+}
+
+#[test]
 fn an_error_after_chunks_waits_for_the_next_call() {
     let error =
         r#"{"error":{"message":"overloaded","type":"server_error","param":null,"code":null}}"#;
