@@ -15,6 +15,8 @@ use super::pool::InstancePool;
 use super::registry::{Adapter, AdapterSource, Dialect};
 use super::session::{PluginFault, Pre, Session};
 
+mod header;
+
 /// Deadline for `info()` during validation.
 const INFO_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -209,7 +211,7 @@ fn compile(
     bytes: &[u8],
     digest: &str,
 ) -> Result<(Pre, String), LoadError> {
-    check_header(bytes)?;
+    header::check(bytes)?;
     let (wasm_engine, linker) = match (&engine.baseline, tier) {
         (Some(baseline), Tier::Baseline) => (&baseline.engine, &baseline.linker),
         _ => (&engine.engine, &engine.linker),
@@ -218,7 +220,7 @@ fn compile(
         (Some(cache), Tier::Optimized) => cache.component(wasm_engine, bytes, digest),
         _ => Component::new(wasm_engine, bytes),
     }
-    .map_err(|err| LoadError::Compile(one_line(&format!("{err:#}"))))?;
+    .map_err(|err| LoadError::Compile(header::one_line(&format!("{err:#}"))))?;
     let (kind, contract) = check_contract(wasm_engine, &component)?;
     let instance_pre = linker
         .instantiate_pre(&component)
@@ -236,40 +238,6 @@ fn compile(
         }
     };
     Ok((pre, contract))
-}
-
-/// Refuses, with advice, what is not a component before the compiler reports it as a
-/// dump of header bytes.
-fn check_header(bytes: &[u8]) -> Result<(), LoadError> {
-    const MAGIC: &[u8] = b"\0asm";
-    /// Version 1, layer 0: a core module; components have layer 1.
-    const CORE_MODULE: [u8; 4] = [1, 0, 0, 0];
-    if !bytes.starts_with(MAGIC) {
-        let start: String = String::from_utf8_lossy(&bytes[..bytes.len().min(16)])
-            .chars()
-            .map(|c| if c.is_control() { '.' } else { c })
-            .collect();
-        let start = if bytes.is_empty() {
-            "nothing: the file is empty".to_owned()
-        } else {
-            format!("`{start}`")
-        };
-        return Err(LoadError::NotWasm(start));
-    }
-    if bytes.get(4..8) == Some(&CORE_MODULE[..]) {
-        return Err(LoadError::CoreModule);
-    }
-    Ok(())
-}
-
-/// A compiler message on one line, at most about 400 characters.
-fn one_line(message: &str) -> String {
-    let mut line = message.split_whitespace().collect::<Vec<_>>().join(" ");
-    if let Some((cut, _)) = line.char_indices().nth(400) {
-        line.truncate(cut);
-        line.push('…');
-    }
-    line
 }
 
 /// Which world a component implements.
@@ -388,31 +356,6 @@ mod tests {
         assert_eq!(
             supported_range_of(Kind::Dialect.versions()),
             "switchyard:adapter@0.2.x"
-        );
-    }
-
-    #[test]
-    fn what_is_not_a_component_is_refused_in_one_line_with_advice() {
-        let text = check_header(b"hello world, not wasm at all")
-            .expect_err("text")
-            .to_string();
-        assert!(text.contains("starts with `hello world, not`"), "{text}");
-        assert!(text.contains("build.sh"), "{text}");
-        assert!(!text.contains('\n'));
-        let empty = check_header(b"").expect_err("empty").to_string();
-        assert!(empty.contains("the file is empty"), "{empty}");
-        let core = check_header(b"\0asm\x01\0\0\0")
-            .expect_err("a core module")
-            .to_string();
-        assert!(core.contains("wasm32-wasip2"), "{core}");
-        assert!(
-            check_header(b"\0asm\x0d\0\x01\0").is_ok(),
-            "a component header"
-        );
-        let long = one_line(&format!("a\n   b{}", "x".repeat(1000)));
-        assert!(
-            long.starts_with("a b") && long.chars().count() == 401,
-            "{long}"
         );
     }
 
