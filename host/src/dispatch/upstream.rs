@@ -160,20 +160,21 @@ pub fn transport_error(model: &str, err: reqwest::Error) -> GatewayError {
             model: model.to_string(),
         };
     }
+    // " to http://host:port/path", or nothing when the error carries no URL.
     let target = err.url().map(|url| {
         let host = url.host_str().unwrap_or_default();
         match url.port() {
-            Some(port) => format!(" {}://{host}:{port}{}", url.scheme(), url.path()),
-            None => format!(" {}://{host}{}", url.scheme(), url.path()),
+            Some(port) => format!(" to {}://{host}:{port}{}", url.scheme(), url.path()),
+            None => format!(" to {}://{host}{}", url.scheme(), url.path()),
         }
     });
     let target = target.as_deref().unwrap_or_default();
     let kind = if err.is_connect() {
-        format!("cannot connect to{target}; check the model's base_url and that the platform is up")
+        format!("cannot connect{target}; check the model's base_url and that the platform is up")
     } else if err.is_body() || err.is_decode() {
-        format!("connection to{target} broke while reading the answer")
+        format!("connection{target} broke while reading the answer")
     } else {
-        format!("request to{target} failed")
+        format!("request{target} failed")
     };
     let err = err.without_url();
     let mut detail = err.to_string();
