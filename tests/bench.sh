@@ -7,6 +7,7 @@
 #
 #   bash tests/bench.sh                  # ~1 minute
 #   BENCH_SECS=2 bash tests/bench.sh     # quick
+#   BENCH_MILLION=1 bash tests/bench.sh  # instead: RSS after 100,000 and 1,000,000 requests (minutes)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -35,5 +36,6 @@ echo "==> baselines: nginx=${BENCH_NGINX} litellm=${BENCH_LITELLM}"
 echo "==> cargo bench -p switchyard --bench suite --no-run"
 cargo bench -p switchyard --bench suite --no-run
 limit=$((secs * 20 + 300))
+if [[ ${BENCH_MILLION:-} == 1 ]]; then limit=1900; fi
 echo "==> suite (${secs}s per phase, stops within ${limit}s)"
 timeout --kill-after=10 "$limit" cargo bench -p switchyard --bench suite

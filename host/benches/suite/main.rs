@@ -11,7 +11,8 @@
 //!
 //! Knobs: BENCH_SECS (5), BENCH_CONNS (32), BENCH_RATE (1000), BENCH_STREAMS (1000),
 //! BENCH_STREAM_EVENTS (10), BENCH_STREAM_GAP_MS (20), BENCH_SWAPS (3),
-//! BENCH_NGINX / BENCH_LITELLM (path or `off`), SWITCHYARD_BIN.
+//! BENCH_NGINX / BENCH_LITELLM (path or `off`), SWITCHYARD_BIN. `BENCH_MILLION=1` runs
+//! the million-request memory check instead ([`million`]).
 
 // Blocking sleeps only run on threads of their own (watchdog, RSS sampler, process start).
 #![allow(
@@ -27,6 +28,7 @@ mod common;
 
 mod baselines;
 mod gateway;
+mod million;
 mod mock;
 mod report;
 
@@ -58,6 +60,10 @@ struct Settings {
 }
 
 fn main() {
+    if std::env::var("BENCH_MILLION").is_ok_and(|v| v == "1") {
+        million::main();
+        return;
+    }
     let settings = Settings {
         secs: env_num("BENCH_SECS", 5).max(1) as f64,
         conns: env_num("BENCH_CONNS", 32).max(1) as usize,
