@@ -6,10 +6,9 @@
 //! event means; the kit's [`ChatStream`] writes the chunks (role first, tool calls by
 //! index, finish, usage when asked) and its driver keeps the error rules.
 
+use switchyard_guest_kit::error::{bad_gateway, snippet};
 use switchyard_guest_kit::openai::ChatStream;
-use switchyard_guest_kit::{
-    ApiError, CallContext, StreamEnd, StreamEvent, StreamState, Usage, error::snippet,
-};
+use switchyard_guest_kit::{ApiError, CallContext, StreamEnd, StreamEvent, StreamState, Usage};
 
 use crate::response::{finish_reason, usage};
 use crate::wire::{Chunk, StreamData};
@@ -47,7 +46,7 @@ impl StreamState for Transformer {
         match serde_json::from_str::<StreamData>(data) {
             Ok(StreamData::Chunk(chunk)) => self.chunk(chunk, out),
             Ok(StreamData::Error(body)) => Err(error::from_stream_error(body)),
-            Err(e) => Err(switchyard_guest_kit::error::bad_gateway(format!(
+            Err(e) => Err(bad_gateway(format!(
                 "{PLATFORM} sent a stream event this adapter cannot read ({e}): {}",
                 snippet(data.as_bytes(), SNIPPET_CHARS)
             ))),
