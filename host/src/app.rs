@@ -178,17 +178,26 @@ fn create_default_key(store: &dyn store::Store) -> store::StoreResult<Option<Iss
     Ok(Some(key))
 }
 
-/// Deletes conversations past their retention, now and then every hour, until the
-/// store is dropped.
+/// Deletes conversations and stored responses past their retention, now and then every
+/// hour, until the store is dropped.
 async fn sweep_conversations(store: std::sync::Weak<dyn store::Store>, days: u32) {
     let mut tick = tokio::time::interval(RETENTION_SWEEP);
     loop {
         tick.tick().await;
         let Some(store) = store.upgrade() else { break };
         let cutoff = store::now_millis() - i64::from(days) * 86_400_000;
-        match store::blocking(&store, move |s| s.purge_conversations(cutoff)).await {
-            Ok(0) => {}
-            Ok(purged) => tracing::info!(purged, days, "expired conversations deleted"),
+        let purged = store::blocking(&store, move |s| {
+            Ok((s.purge_conversations(cutoff)?, s.purge_responses(cutoff)?))
+        })
+        .await;
+        match purged {
+            Ok((0, 0)) => {}
+            Ok((conversations, responses)) => tracing::info!(
+                conversations,
+                responses,
+                days,
+                "expired conversations and stored responses deleted"
+            ),
             Err(err) => tracing::warn!(error = %err, "cannot delete expired conversations"),
         }
     }

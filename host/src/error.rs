@@ -20,6 +20,17 @@ pub enum GatewayError {
         /// The offending parameter.
         param: Option<String>,
     },
+    /// A request names something the gateway does not have for this client, such as
+    /// a `previous_response_id` (400, with the parameter and a code).
+    #[error("{message}")]
+    BadReference {
+        /// What is wrong, for the client.
+        message: String,
+        /// The parameter that names it.
+        param: &'static str,
+        /// Machine-readable reason.
+        code: &'static str,
+    },
     /// No key, or a key that is unknown, disabled or expired (401).
     #[error("{message}")]
     Unauthorized {
@@ -173,7 +184,7 @@ impl GatewayError {
     /// The HTTP status the client receives.
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::BadRequest { .. } | Self::BadReference { .. } => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::ModelNotFound(_) | Self::RouteNotFound { .. } | Self::NotFound { .. } => {
@@ -205,6 +216,7 @@ impl GatewayError {
             Self::Forbidden { .. } => "permission_error",
             Self::NotFound { .. }
             | Self::BadRequest { .. }
+            | Self::BadReference { .. }
             | Self::PayloadTooLarge { .. }
             | Self::UnsupportedMediaType(_)
             | Self::ModelNotFound(_)
@@ -228,7 +240,8 @@ impl GatewayError {
         match self {
             Self::Unauthorized { code, .. }
             | Self::Forbidden { code, .. }
-            | Self::NotFound { code, .. } => Some(code),
+            | Self::NotFound { code, .. }
+            | Self::BadReference { code, .. } => Some(code),
             Self::PayloadTooLarge { .. } => Some("request_too_large"),
             Self::UnsupportedMediaType(_) => Some("unsupported_media_type"),
             Self::ModelNotFound(_) => Some("model_not_found"),
@@ -252,6 +265,7 @@ impl GatewayError {
     fn param(&self) -> Option<&str> {
         match self {
             Self::BadRequest { param, .. } => param.as_deref(),
+            Self::BadReference { param, .. } => Some(param),
             Self::Upstream(err) => err.param.as_deref(),
             Self::ModelNotFound(_) => Some("model"),
             _ => None,

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod chat;
 pub mod connections;
 pub mod conversations;
+pub mod dialect;
 pub mod embeddings;
 pub mod health;
 pub mod messages;
@@ -13,6 +14,7 @@ pub mod models;
 mod oversized;
 pub mod render;
 mod request;
+pub mod responses;
 
 use std::sync::Arc;
 
@@ -54,8 +56,24 @@ pub fn router(state: AppState) -> Router {
         .route_layer(from_fn_with_state(Arc::clone(&state.auth), auth::clients))
         .route_layer(from_fn(track::keep_in_log))
         .route_layer(from_fn(messages::render::errors));
+    let openai_responses = Router::new()
+        .route("/v1/responses", post(responses::create))
+        .route_layer(from_fn_with_state(
+            Arc::clone(&state.limits),
+            limits::enforce,
+        ))
+        .route_layer(from_fn_with_state(Arc::clone(&state.auth), auth::clients))
+        .route_layer(from_fn(track::keep_in_log));
     let api = Router::new()
         .route("/v1/models", get(models::list))
+        .route(
+            "/v1/responses/{id}",
+            get(responses::stored::show).delete(responses::stored::delete),
+        )
+        .route(
+            "/v1/responses/{id}/input_items",
+            get(responses::stored::input_items),
+        )
         .route("/v1/models/{*id}", get(models::show))
         .route("/v1/conversations", get(conversations::list))
         .route(
@@ -68,6 +86,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(proxied)
         .merge(anthropic)
+        .merge(openai_responses)
         .merge(api)
         .merge(admin)
         .route("/", get(root))

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 pub use model::{
     ClientKey, Conversation, ConversationPage, ConversationSummary, Exchange, KeyLimits, KeyPatch,
-    NewKey, RequestRecord, StoredMessage, UsageGroup, UsageQuery, UsageRow,
+    NewKey, RequestRecord, StoredMessage, StoredResponse, UsageGroup, UsageQuery, UsageRow,
 };
 
 /// A storage failure. Each keeps its cause as its `source`.
@@ -63,12 +63,12 @@ impl StoreError {
 /// Result of a storage call.
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// Everything the gateway keeps: its keys, its request log, its conversations.
-/// Implementations must be safe to call from many threads; writes are durable when the
-/// method returns.
-pub trait Store: KeyStore + RequestLog + ConversationStore {}
+/// Everything the gateway keeps: its keys, its request log, its conversations and
+/// stored responses. Implementations must be safe to call from many threads; writes
+/// are durable when the method returns.
+pub trait Store: KeyStore + RequestLog + ConversationStore + ResponseStore {}
 
-impl<T: KeyStore + RequestLog + ConversationStore> Store for T {}
+impl<T: KeyStore + RequestLog + ConversationStore + ResponseStore> Store for T {}
 
 /// Client keys: created, looked up by secret hash, changed, rotated and revoked.
 pub trait KeyStore: Send + Sync + 'static {
@@ -132,6 +132,27 @@ pub trait ConversationStore: Send + Sync + 'static {
     fn delete_conversation(&self, client: &str, id: &str) -> StoreResult<bool>;
     /// Deletes conversations not updated since `before_ms`; returns how many.
     fn purge_conversations(&self, before_ms: i64) -> StoreResult<usize>;
+}
+
+/// Responses kept for the Responses API (`store: true`), per client, so that
+/// `previous_response_id` works on every platform.
+pub trait ResponseStore: Send + Sync + 'static {
+    /// Keeps a response; one with the same id is replaced.
+    fn save_response(&self, response: &StoredResponse) -> StoreResult<()>;
+    /// One of a client's responses.
+    fn get_response(&self, client: &str, id: &str) -> StoreResult<Option<StoredResponse>>;
+    /// The chain of a client's responses that ends at `id`, oldest first, following
+    /// `previous_id` for at most `max` responses; empty when `id` is not the client's.
+    fn response_chain(
+        &self,
+        client: &str,
+        id: &str,
+        max: usize,
+    ) -> StoreResult<Vec<StoredResponse>>;
+    /// Deletes one of a client's responses; `false` when there is none.
+    fn delete_response(&self, client: &str, id: &str) -> StoreResult<bool>;
+    /// Deletes responses created before `before_ms`; returns how many.
+    fn purge_responses(&self, before_ms: i64) -> StoreResult<usize>;
 }
 
 /// A shared store.

@@ -19,6 +19,7 @@ mod coze;
 pub mod dishonest;
 mod embeddings;
 mod gemini;
+mod responses;
 mod wire;
 
 use std::collections::BTreeMap;
@@ -260,6 +261,7 @@ async fn api(
     match (method.as_str(), uri.path()) {
         ("POST", "/v1/chat/completions") => chat::completions(&state, &json).await,
         ("POST", "/v1/embeddings") => embeddings::create(&json),
+        ("POST", "/v1/responses") => responses::create(&state, &json),
         ("GET", "/v1/models") => wire::model_list(),
         (method, path) => wire::error_response(
             StatusCode::NOT_FOUND,

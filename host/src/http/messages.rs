@@ -5,13 +5,10 @@
 //! Messages natively is served by pass-through: the adapter changes the model name,
 //! the host places the credential and forwards the client's `anthropic-version` and
 //! `anthropic-beta`; everything else in the body and the answer is kept. Any other
-//! model is served through the `messages` dialect component ([`translate`]).
+//! model is served through the `messages` dialect component ([`super::dialect`]).
 
 mod estimate;
 pub mod render;
-mod translate;
-
-use std::sync::Arc;
 
 use axum::Extension;
 use axum::body::Body;
@@ -22,16 +19,15 @@ use bytes::Bytes;
 use serde::Deserialize;
 
 use super::chat::StreamOptions;
+use super::dialect::{Translator, call_id, created_now, served_natively};
 use super::request::{self, JsonBody};
 use crate::access::auth::Principal;
-use crate::dispatch::models::Model;
 use crate::dispatch::relay::Step;
 use crate::dispatch::{self, CallHead, Forwarded, Outcome};
 use crate::error::GatewayError;
 use crate::plugins::bindings::{DialectContext, Endpoint};
 use crate::record::call_record::CallRecord;
 use crate::state::AppState;
-use translate::Translator;
 
 /// Claude Code's session id, kept on the request log.
 const SESSION_HEADER: &str = "x-claude-code-session-id";
@@ -100,9 +96,9 @@ pub(crate) async fn create(
         streaming: stream,
         // The request id is already unique per call (a UUID unless the client sent one).
         call_id: call_id(&headers),
-        created: crate::store::now_millis().max(0).unsigned_abs() / 1000,
+        created: created_now(),
     };
-    let mut translator = Translator::new(&state, dialect, ctx).await?;
+    let mut translator = Translator::new(&state, dialect, ctx, anthropic_error).await?;
     let chat = translator.chat_request(&raw).await?;
     let chat_head: ChatHead = request::parse(&chat)?;
     let stream = chat_head.stream.unwrap_or(false);
@@ -163,48 +159,6 @@ pub(crate) async fn count_tokens(
     Ok(axum::Json(serde_json::json!({ "input_tokens": tokens })).into_response())
 }
 
-/// The id the dialect derives its answer ids from: the request's id, as letters and
-/// digits (ids such as `msg_...` must not carry a client's punctuation), or a new one.
-fn call_id(headers: &HeaderMap) -> String {
-    let id: String = headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .take(64)
-        .collect();
-    if id.is_empty() {
-        uuid::Uuid::new_v4().simple().to_string()
-    } else {
-        id
-    }
-}
-
-/// Whether every deployment that could serve `model` (its fallbacks' included) uses an
-/// adapter that speaks `endpoint` natively. An unknown model (`None`) counts as native:
-/// the call then fails with the same 404 it would anywhere.
-fn served_natively(state: &AppState, model: Option<&Arc<Model>>, endpoint: Endpoint) -> bool {
-    let Some(model) = model else {
-        return true;
-    };
-    let registry = state.plugins.snapshot();
-    let chain = std::iter::once(Ok(Arc::clone(model))).chain(
-        model
-            .fallbacks
-            .iter()
-            .map(|name| state.models.resolve(name)),
-    );
-    chain.flatten().all(|model| {
-        model.deployments.iter().all(|deployment| {
-            registry
-                .active
-                .get(&deployment.adapter)
-                .is_some_and(|adapter| adapter.supports(endpoint))
-        })
-    })
-}
-
 /// The client's `anthropic-*` headers a native call forwards.
 fn dialect_headers(headers: &HeaderMap) -> Vec<(String, String)> {
     DIALECT_HEADERS
@@ -218,6 +172,11 @@ fn dialect_headers(headers: &HeaderMap) -> Vec<(String, String)> {
             (!values.is_empty()).then(|| ((*name).to_string(), values.join(",")))
         })
         .collect()
+}
+
+/// Anthropic's error event, when the dialect cannot write one.
+fn anthropic_error(err: &GatewayError) -> String {
+    render::error_json(err.status(), err).to_string()
 }
 
 /// Renders a pass-through call: bodies and events as the platform sent them, a

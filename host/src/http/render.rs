@@ -7,8 +7,9 @@ use std::convert::Infallible;
 
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
-use bytes::{Bytes, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 use http::{HeaderName, HeaderValue, StatusCode, header};
+use serde::Deserialize;
 
 use crate::dispatch::relay::{Started, Step};
 use crate::dispatch::sse;
@@ -112,4 +113,51 @@ pub fn event_stream(body: Body) -> Response {
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
     response
+}
+
+/// An event's `type`, which names its SSE event.
+#[derive(Deserialize)]
+struct Typed<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Option<&'a str>,
+}
+
+/// SSE bytes for dialect events: `event: <type>` and `data: <json>` each.
+pub fn encode_events(events: &[String]) -> Bytes {
+    let len = events.iter().map(|e| e.len() + 40).sum();
+    let mut out = BytesMut::with_capacity(len);
+    for event in events {
+        let kind = serde_json::from_str::<Typed<'_>>(event)
+            .ok()
+            .and_then(|typed| typed.kind)
+            .filter(|kind| !kind.contains(['\n', '\r']));
+        if let Some(kind) = kind {
+            out.put_slice(b"event: ");
+            out.put_slice(kind.as_bytes());
+            out.put_slice(b"\n");
+        }
+        out.put_slice(b"data: ");
+        out.put_slice(event.as_bytes());
+        out.put_slice(b"\n\n");
+    }
+    out.freeze()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_are_named_after_their_type() {
+        let encoded = encode_events(&[
+            r#"{"type":"message_start","message":{}}"#.to_owned(),
+            r#"{"no_type":1}"#.to_owned(),
+        ]);
+        assert_eq!(
+            encoded,
+            Bytes::from_static(
+                b"event: message_start\ndata: {\"type\":\"message_start\",\"message\":{}}\n\ndata: {\"no_type\":1}\n\n"
+            )
+        );
+    }
 }

@@ -5,7 +5,7 @@
 use rusqlite::{Connection, TransactionBehavior};
 
 /// Every migration, oldest first.
-const ALL: &[&str] = &[V1, V2];
+const ALL: &[&str] = &[V1, V2, V3];
 
 /// Why the schema could not be brought up to date.
 #[derive(Debug, thiserror::Error)]
@@ -126,6 +126,20 @@ CREATE TABLE conversation_messages (
 
 /// The client's session id on each log row (Claude Code's `x-claude-code-session-id`).
 const V2: &str = "ALTER TABLE request_log ADD COLUMN session_id TEXT;";
+
+/// Stored responses (the Responses API's `store: true`), chained by `previous_id`.
+const V3: &str = r#"
+CREATE TABLE responses (
+    id            TEXT PRIMARY KEY,
+    client_id     TEXT NOT NULL,
+    previous_id   TEXT,
+    model         TEXT NOT NULL,
+    created_at_ms INTEGER NOT NULL,
+    input         TEXT NOT NULL,
+    response      TEXT NOT NULL
+);
+CREATE INDEX responses_age ON responses (created_at_ms);
+"#;
 
 #[cfg(test)]
 mod tests {

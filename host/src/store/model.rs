@@ -184,6 +184,25 @@ pub struct Exchange {
     pub reply: Value,
 }
 
+/// A response kept for the Responses API: what went in and what came out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResponse {
+    /// The response's id (`resp_...`).
+    pub id: String,
+    /// Owner (key id or `anonymous`): only its owner can read or continue it.
+    pub client_id: String,
+    /// The response it continued, if any.
+    pub previous_id: Option<String>,
+    /// The model asked for.
+    pub model: String,
+    /// When it completed, unix milliseconds.
+    pub created_at_ms: i64,
+    /// The request's own input items (a JSON array), each with an `id`.
+    pub input: String,
+    /// The Response object as the client received it (JSON).
+    pub response: String,
+}
+
 /// A conversation in a listing.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ConversationSummary {

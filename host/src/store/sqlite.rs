@@ -13,9 +13,11 @@ mod connect;
 mod conversations;
 mod keys;
 mod log;
+mod responses;
 
-/// SQLite behind [`super::Store`]: keys ([`keys`]), the request log ([`log`]) and
-/// conversations ([`conversations`]), each its own file.
+/// SQLite behind [`super::Store`]: keys ([`keys`]), the request log ([`log`]),
+/// conversations ([`conversations`]) and stored responses ([`responses`]), each its own
+/// file.
 pub struct SqliteStore {
     writer: Mutex<Connection>,
     reader: Mutex<Connection>,

@@ -5,9 +5,8 @@
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::Bytes;
 use http::{HeaderName, HeaderValue, StatusCode, header};
-use serde::Deserialize;
 use serde_json::json;
 
 use crate::error::{ErrorReport, GatewayError};
@@ -120,41 +119,13 @@ fn reshape(response: Response, report: &ErrorReport, id: Option<&HeaderValue>) -
     rebuilt
 }
 
-/// An event's `type`, which names its SSE event.
-#[derive(Deserialize)]
-struct Typed<'a> {
-    #[serde(rename = "type", borrow)]
-    kind: Option<&'a str>,
-}
-
-/// SSE bytes for dialect events: `event: <type>` and `data: <json>` each.
-pub fn encode_events(events: &[String]) -> Bytes {
-    let len = events.iter().map(|e| e.len() + 40).sum();
-    let mut out = BytesMut::with_capacity(len);
-    for event in events {
-        let kind = serde_json::from_str::<Typed<'_>>(event)
-            .ok()
-            .and_then(|typed| typed.kind)
-            .filter(|kind| !kind.contains(['\n', '\r']));
-        if let Some(kind) = kind {
-            out.put_slice(b"event: ");
-            out.put_slice(kind.as_bytes());
-            out.put_slice(b"\n");
-        }
-        out.put_slice(b"data: ");
-        out.put_slice(event.as_bytes());
-        out.put_slice(b"\n\n");
-    }
-    out.freeze()
-}
-
 /// The SSE error event that ends a stream after it started.
 pub fn error_event(error: &GatewayError) -> Bytes {
     let body = error_json(error.status(), error);
     Bytes::from(format!("event: error\ndata: {body}\n\n"))
 }
 
-pub use crate::http::render::{event_stream, json};
+pub use crate::http::render::{encode_events, event_stream, json};
 
 #[cfg(test)]
 mod tests {
@@ -188,20 +159,6 @@ mod tests {
         assert_eq!(
             error_type(StatusCode::SERVICE_UNAVAILABLE, "server_error"),
             "overloaded_error"
-        );
-    }
-
-    #[test]
-    fn events_are_named_after_their_type() {
-        let encoded = encode_events(&[
-            r#"{"type":"message_start","message":{}}"#.to_owned(),
-            r#"{"no_type":1}"#.to_owned(),
-        ]);
-        assert_eq!(
-            encoded,
-            Bytes::from_static(
-                b"event: message_start\ndata: {\"type\":\"message_start\",\"message\":{}}\n\ndata: {\"no_type\":1}\n\n"
-            )
         );
     }
 }

@@ -1,7 +1,12 @@
-//! A Messages call on a platform that does not speak Messages: the dialect component
-//! turns the request into chat, and chat answers (whole, told as chunks, or streamed)
-//! back into Messages bodies and events. The chat call itself is an ordinary one
-//! (`dispatch::forward`), with its retries, fallbacks, limits and record.
+//! A call in a dialect other than chat (Anthropic Messages, OpenAI Responses) on a
+//! platform that does not speak it: the dialect component turns the request into chat,
+//! and chat answers (whole, told as chunks, or streamed) back into the dialect's bodies
+//! and events. The chat call itself is an ordinary one (`dispatch::forward`), with its
+//! retries, fallbacks, limits and record.
+//!
+//! One instance serves the whole call, `to-chat` first, then `from-chat` or the stream
+//! converter, and nothing else in between: a dialect may carry what the answer needs
+//! from the request (the Responses dialect does, for custom tools and echoed fields).
 
 use std::sync::Arc;
 
@@ -14,6 +19,8 @@ use tokio::sync::OwnedSemaphorePermit;
 use wasmtime::component::ResourceAny;
 
 use super::render;
+use super::responses::keep::Keeper;
+use crate::dispatch::models::Model;
 use crate::dispatch::relay::{Started, Step};
 use crate::dispatch::{Forwarded, Outcome};
 use crate::error::GatewayError;
@@ -26,6 +33,9 @@ use crate::state::AppState;
 /// must not grow without bound).
 const MAX_EVENTS: usize = 100_000;
 
+/// The event that ends a stream with an error, when the dialect cannot say it.
+pub type Fallback = fn(&GatewayError) -> String;
+
 /// A dialect instance serving one call.
 pub struct Translator {
     dialect: Arc<Dialect>,
@@ -33,14 +43,18 @@ pub struct Translator {
     _permit: OwnedSemaphorePermit,
     /// The context of every call.
     pub ctx: DialectContext,
+    fallback: Fallback,
+    keeper: Option<Keeper>,
 }
 
 impl Translator {
-    /// An instance of `dialect` for a call with `ctx`.
+    /// An instance of `dialect` for a call with `ctx`; `fallback` writes the error
+    /// event when the dialect faults.
     pub async fn new(
         state: &AppState,
         dialect: Arc<Dialect>,
         ctx: DialectContext,
+        fallback: Fallback,
     ) -> Result<Self, GatewayError> {
         let (session, permit) = state.plugins.dialect_session(&dialect).await?;
         Ok(Self {
@@ -48,7 +62,14 @@ impl Translator {
             session,
             _permit: permit,
             ctx,
+            fallback,
+            keeper: None,
         })
+    }
+
+    /// Keeps the answer (a stored response) before the client sees its end.
+    pub fn keep(&mut self, keeper: Option<Keeper>) {
+        self.keeper = keeper;
     }
 
     /// The dialect's answer, or the error it returned, or its fault as a 502.
@@ -74,6 +95,9 @@ impl Translator {
                 let result = self.session.from_chat(&self.ctx, &body).await;
                 match self.checked(result) {
                     Ok(body) => {
+                        if let Some(keeper) = self.keeper.take() {
+                            keeper.body(&body).await;
+                        }
                         self.recycle();
                         render::json(Bytes::from(body))
                     }
@@ -170,18 +194,26 @@ impl Converter {
                 let mut events = self.push(&chunks).await.unwrap_or_default();
                 events.extend(self.fail(&err).await);
                 self.ended = true;
-                return render::encode_events(&events);
+                return self.deliver(events).await;
             }
         };
-        match converted {
-            Ok(events) => render::encode_events(&events),
+        let events = match converted {
+            Ok(events) => events,
             Err(err) => {
                 self.ended = true;
                 self.clean = false;
-                let events = self.fail(&err).await;
-                render::encode_events(&events)
+                self.fail(&err).await
             }
+        };
+        self.deliver(events).await
+    }
+
+    /// SSE bytes for events, once the keeper (if any) has seen them.
+    async fn deliver(&mut self, events: Vec<String>) -> Bytes {
+        if let Some(keeper) = self.translator.keeper.as_mut() {
+            keeper.events(&events).await;
         }
+        render::encode_events(&events)
     }
 
     /// Chat chunks through `push`.
@@ -218,7 +250,7 @@ impl Converter {
             .await;
         match result {
             Ok(events) if !events.is_empty() && events.len() <= MAX_EVENTS => events,
-            _ => vec![render::error_json(err.status(), err).to_string()],
+            _ => vec![(self.translator.fallback)(err)],
         }
     }
 
@@ -245,4 +277,56 @@ impl Converter {
             self.translator.recycle();
         }
     }
+}
+
+/// The id a dialect derives its answer ids from: the request's id, as letters and
+/// digits (ids such as `msg_...` must not carry a client's punctuation), or a new one.
+pub fn call_id(headers: &axum::http::HeaderMap) -> String {
+    let id: String = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(64)
+        .collect();
+    if id.is_empty() { new_call_id() } else { id }
+}
+
+/// A fresh call id, for answers whose ids must be unique (stored responses).
+pub fn new_call_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// Whether every deployment that could serve `model` (its fallbacks' included) uses an
+/// adapter that speaks `endpoint` natively. An unknown model (`None`) counts as native:
+/// the call then fails with the same 404 it would anywhere.
+pub fn served_natively(
+    state: &AppState,
+    model: Option<&Arc<Model>>,
+    endpoint: crate::plugins::bindings::Endpoint,
+) -> bool {
+    let Some(model) = model else {
+        return true;
+    };
+    let registry = state.plugins.snapshot();
+    let chain = std::iter::once(Ok(Arc::clone(model))).chain(
+        model
+            .fallbacks
+            .iter()
+            .map(|name| state.models.resolve(name)),
+    );
+    chain.flatten().all(|model| {
+        model.deployments.iter().all(|deployment| {
+            registry
+                .active
+                .get(&deployment.adapter)
+                .is_some_and(|adapter| adapter.supports(endpoint))
+        })
+    })
+}
+
+/// Unix time in seconds, for a dialect's `created` fields.
+pub fn created_now() -> u64 {
+    crate::store::now_millis().max(0).unsigned_abs() / 1000
 }
