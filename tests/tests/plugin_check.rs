@@ -256,7 +256,7 @@ fn broken_fixture_files_fail_by_name_and_an_empty_folder_checks_nothing() {
 
     let run = switchyard(&["plugin", "check", wasm::OPENAI]);
     run.assert_code(0)
-        .assert_stdout_has("  endpoints:    chat-completions, embeddings\n")
+        .assert_stdout_has("  endpoints:    chat-completions, embeddings, responses\n")
         .assert_stdout_has("  credential:   bearer");
 }
 

@@ -17,6 +17,12 @@ fixtures![
     "azure-chat.response.json",
     "azure-error-400-content-filter.json",
     "azure-error-429.json",
+    "azure-responses-error-400-model-not-found.json",
+    "azure-responses-stream-failed.sse",
+    "azure-responses-stream-truncated.sse",
+    "azure-responses-stream.sse",
+    "azure-responses.request.json",
+    "azure-responses.response.json",
     "azure-stream-content-filter-async.sse",
 ];
 

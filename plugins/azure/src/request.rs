@@ -3,10 +3,19 @@
 //! The body is OpenAI's ([`openai_wire::request`]): untouched except `model`, which
 //! becomes the configured deployment (the v1 API reads it; the deployments path ignores
 //! it), and, on a streamed chat call, `stream_options.include_usage`, forced on so usage
-//! is always accounted (the stream transformer hides the extra usage chunk again). The
-//! work here is the URL and where the credential goes.
+//! is always accounted (the stream transformer hides the extra usage chunk again). A
+//! Responses body changes in `model` only ([`openai_wire::responses::body`]; the
+//! Responses API rejects `stream_options`), and there `model` is what names the
+//! deployment in both URL shapes. The work here is the URL and where the credential
+//! goes.
+//!
+//! Azure serves the Responses API without a deployment in the path, unlike chat and
+//! embeddings: `POST /openai/responses?api-version=…` (the preview API, from
+//! `2025-03-01-preview`; the default version here serves it) or `POST
+//! /openai/v1/responses` (the v1 API). This is also how the OpenAI SDKs' `AzureOpenAI`
+//! client builds it: `/responses` is not among its deployment-path operations.
 
-use switchyard_guest_kit::openai_wire::{self, request::streams};
+use switchyard_guest_kit::openai_wire::{self, request::streams, responses};
 use switchyard_guest_kit::options::option;
 use switchyard_guest_kit::url::encode;
 use switchyard_guest_kit::{
@@ -34,7 +43,8 @@ pub const DEFAULT_API_VERSION: &str = "2025-04-01-preview";
 /// The two URL shapes Azure OpenAI serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ApiStyle {
-    /// `/openai/deployments/{deployment}/{operation}?api-version=…`.
+    /// `/openai/deployments/{deployment}/{operation}?api-version=…`; Responses at
+    /// `/openai/responses?api-version=…`, deployment in the body's `model`.
     Deployments,
     /// `/openai/v1/{operation}`, deployment in the body's `model`.
     V1,
@@ -44,12 +54,17 @@ pub enum ApiStyle {
 pub fn from_openai(ctx: &CallContext, body: &[u8]) -> Result<UpstreamRequest, ApiError> {
     let style = api_style(ctx)?;
     let credential = credential(ctx)?;
+    let path_and_query = path_and_query(ctx, style)?;
+    let (body, streams) = match ctx.endpoint {
+        Endpoint::Responses => (responses::body(ctx, body)?, ctx.streaming),
+        _ => (openai_wire::request::body(ctx, body)?, streams(ctx)),
+    };
     Ok(UpstreamRequest {
         method: Method::Post,
-        path_and_query: path_and_query(ctx, style)?,
+        path_and_query,
         headers: Vec::new(),
-        body: openai_wire::request::body(ctx, body)?,
-        response_framing: streams(ctx).then_some(StreamFraming::Sse),
+        body,
+        response_framing: streams.then_some(StreamFraming::Sse),
         credential: Some(credential),
     })
 }
@@ -89,10 +104,16 @@ pub fn path_and_query(ctx: &CallContext, style: ApiStyle) -> Result<String, ApiE
     let operation = match ctx.endpoint {
         Endpoint::ChatCompletions => "chat/completions",
         Endpoint::Embeddings => "embeddings",
+        Endpoint::Responses => "responses",
         other => return Err(switchyard_guest_kit::error::unsupported_endpoint(other)),
     };
     let version = option(ctx, OPTION_API_VERSION).map(str::trim);
     Ok(match style {
+        // The deployment is the body's `model`, as on the v1 API.
+        ApiStyle::Deployments if ctx.endpoint == Endpoint::Responses => format!(
+            "/openai/{operation}?api-version={}",
+            encode(version.unwrap_or(DEFAULT_API_VERSION))
+        ),
         ApiStyle::Deployments => format!(
             "/openai/deployments/{}/{operation}?api-version={}",
             encode(&ctx.upstream_model),

@@ -15,15 +15,20 @@
 //! The host also hands over the whole answer when a streamed request was answered
 //! without `text/event-stream`: the same rules apply, and a completion goes back to
 //! the host, which streams it.
+//!
+//! A Responses call's 2xx answer is a Response object, with Azure's `content_filters`
+//! among its members; it passes through the same way, read once for `usage`
+//! ([`openai_wire::responses::to_openai`]), and errors are read as above.
 
 use switchyard_guest_kit::openai_wire;
-use switchyard_guest_kit::{ApiError, CallContext, TranslatedResponse, UpstreamResponse};
+use switchyard_guest_kit::{ApiError, CallContext, Endpoint, TranslatedResponse, UpstreamResponse};
 
 use super::Azure;
 use super::request;
 
-/// Translates a complete upstream answer (chat completion or embeddings), by the rules
-/// every OpenAI-wire platform shares ([`openai_wire::to_openai`]) with Azure's errors.
+/// Translates a complete upstream answer (chat completion, embeddings or Response), by
+/// the rules every OpenAI-wire platform shares ([`openai_wire::to_openai`],
+/// [`openai_wire::responses::to_openai`]) with Azure's errors.
 ///
 /// Azure's bare 404 "Resource not found" (a deployment name or `api-version` this
 /// resource does not have, where a missing deployment says `DeploymentNotFound`)
@@ -35,7 +40,11 @@ pub fn to_openai(
 ) -> Result<TranslatedResponse, ApiError> {
     let bare_not_found = response.status == 404
         && !String::from_utf8_lossy(&response.body).contains("DeploymentNotFound");
-    openai_wire::to_openai::<Azure>(response).map_err(|mut error| {
+    let translated = match ctx.endpoint {
+        Endpoint::Responses => openai_wire::responses::to_openai::<Azure>(response),
+        _ => openai_wire::to_openai::<Azure>(response),
+    };
+    translated.map_err(|mut error| {
         if bare_not_found {
             let tried = request::api_style(ctx)
                 .and_then(|style| request::path_and_query(ctx, style))
@@ -57,7 +66,6 @@ mod tests {
     use super::*;
 
     use super::super::fixtures;
-    use switchyard_guest_kit::Endpoint;
 
     fn ctx() -> CallContext {
         CallContext {

@@ -2,8 +2,10 @@
 //! the few helpers every platform adapter needs (OpenAI-shaped errors, `retry-after`,
 //! per-model options, OpenAI usage, the rules every stream keeps: how it ends and where
 //! its errors go), the client side every adapter shares ([`openai`]: the chat request
-//! read, the completion and chunks written), and the translation shared by platforms
-//! that speak OpenAI's own wire format ([`openai_wire`]).
+//! read, the completion and chunks written), the translation shared by platforms
+//! that speak OpenAI's own wire format ([`openai_wire`], its Responses API included),
+//! and the body rule of every pass-through endpoint ([`passthrough`]: only `model`
+//! changes).
 //!
 //! An adapter crate writes its translation as plain functions and a [`StreamState`],
 //! implements [`Guest`] with [`impl_guest!`] and exports it with
@@ -28,6 +30,7 @@ pub mod no_stream;
 pub mod openai;
 pub mod openai_wire;
 pub mod options;
+pub mod passthrough;
 pub mod stream;
 pub mod transcript;
 pub mod url;

@@ -8,7 +8,8 @@
 //! - [`request::body`]: the upstream body (`model`, forced stream usage);
 //! - [`to_openai`]: a complete answer, passed through or turned into an error;
 //! - [`error`]: non-2xx answers, errors inside a 2xx body, mid-stream errors;
-//! - [`stream`]: where a stream ends (`[DONE]`) and which events hold chunks.
+//! - [`stream`]: where a stream ends (`[DONE]`) and which events hold chunks;
+//! - [`responses`]: OpenAI's Responses API passed through (body, answer, stream).
 //!
 //! What the platforms do not share stays in their adapters: URLs, credentials, headers,
 //! and what their streams do with each chunk.
@@ -17,6 +18,7 @@ pub mod answer;
 pub mod error;
 pub mod object;
 pub mod request;
+pub mod responses;
 pub mod stream;
 
 use crate::error::unusable_answer;

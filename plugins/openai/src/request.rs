@@ -1,10 +1,12 @@
 //! OpenAI request body → OpenAI upstream request.
 //!
 //! The body is the kit's OpenAI-wire body ([`openai_wire::request`]): untouched except
-//! `model` and, on streams, `stream_options.include_usage`. What is OpenAI's own is the
-//! path and the organization and project headers.
+//! `model` and, on chat streams, `stream_options.include_usage`. A Responses body
+//! ([`openai_wire::responses::body`]) changes in `model` only: the Responses API
+//! rejects `stream_options`. What is OpenAI's own is the path and the organization and
+//! project headers, the same for every endpoint.
 
-use switchyard_guest_kit::openai_wire::{self, request::streams};
+use switchyard_guest_kit::openai_wire::{self, request::streams, responses};
 use switchyard_guest_kit::options::option;
 use switchyard_guest_kit::{
     ApiError, CallContext, Endpoint, Method, StreamFraming, UpstreamRequest,
@@ -18,6 +20,8 @@ pub use switchyard_guest_kit::openai_wire::request::{
 pub const CHAT_COMPLETIONS_PATH: &str = "/chat/completions";
 /// Upstream path of the embeddings endpoint.
 pub const EMBEDDINGS_PATH: &str = "/embeddings";
+/// Upstream path of the Responses endpoint.
+pub const RESPONSES_PATH: &str = "/responses";
 
 /// Option: sent as the `OpenAI-Organization` header.
 pub const OPTION_ORGANIZATION: &str = "organization";
@@ -26,12 +30,17 @@ pub const OPTION_PROJECT: &str = "project";
 
 /// Builds the upstream request for one call.
 pub fn from_openai(ctx: &CallContext, body: &[u8]) -> Result<UpstreamRequest, ApiError> {
+    let path = path(ctx.endpoint)?;
+    let (body, streams) = match ctx.endpoint {
+        Endpoint::Responses => (responses::body(ctx, body)?, ctx.streaming),
+        _ => (openai_wire::request::body(ctx, body)?, streams(ctx)),
+    };
     Ok(UpstreamRequest {
         method: Method::Post,
-        path_and_query: path(ctx.endpoint)?.to_owned(),
+        path_and_query: path.to_owned(),
         headers: headers(ctx),
-        body: openai_wire::request::body(ctx, body)?,
-        response_framing: streams(ctx).then_some(StreamFraming::Sse),
+        body,
+        response_framing: streams.then_some(StreamFraming::Sse),
         credential: None,
     })
 }
@@ -41,6 +50,7 @@ pub fn path(endpoint: Endpoint) -> Result<&'static str, ApiError> {
     match endpoint {
         Endpoint::ChatCompletions => Ok(CHAT_COMPLETIONS_PATH),
         Endpoint::Embeddings => Ok(EMBEDDINGS_PATH),
+        Endpoint::Responses => Ok(RESPONSES_PATH),
         other => Err(switchyard_guest_kit::error::unsupported_endpoint(other)),
     }
 }

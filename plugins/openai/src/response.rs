@@ -2,16 +2,33 @@
 //!
 //! OpenAI already speaks OpenAI: a 2xx completion or embeddings list passes through as
 //! it came, anything else becomes an OpenAI-shaped error, by the kit's rules for every
-//! OpenAI-wire platform ([`openai_wire::to_openai`]).
+//! OpenAI-wire platform ([`openai_wire::to_openai`]). A Response object (a Responses
+//! call) passes through the same way ([`openai_wire::responses::to_openai`]).
 
 use switchyard_guest_kit::openai_wire;
-use switchyard_guest_kit::{ApiError, TranslatedResponse, UpstreamResponse};
+use switchyard_guest_kit::{ApiError, CallContext, Endpoint, TranslatedResponse, UpstreamResponse};
 
 use super::OpenAi;
+
+/// Translates a complete upstream answer in the call's dialect.
+pub fn for_call(
+    ctx: &CallContext,
+    response: UpstreamResponse,
+) -> Result<TranslatedResponse, ApiError> {
+    match ctx.endpoint {
+        Endpoint::Responses => from_responses(response),
+        _ => to_openai(response),
+    }
+}
 
 /// Translates a complete upstream answer (chat completion or embeddings).
 pub fn to_openai(response: UpstreamResponse) -> Result<TranslatedResponse, ApiError> {
     openai_wire::to_openai::<OpenAi>(response)
+}
+
+/// A complete answer to a Responses call: the Response as it came, with its usage.
+pub fn from_responses(response: UpstreamResponse) -> Result<TranslatedResponse, ApiError> {
+    openai_wire::responses::to_openai::<OpenAi>(response)
 }
 
 #[cfg(test)]

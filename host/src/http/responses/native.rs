@@ -1,7 +1,9 @@
 //! A Responses call on a platform that speaks Responses (pass-through): the platform's
 //! body and events as they came, kept when asked. A failure after the stream started
 //! ends it with `response.failed`, the event Responses clients (Codex) wait for: a
-//! stream never ends without a terminal event.
+//! stream never ends without a terminal event. An upstream `error` event with no
+//! `response.failed` after it gets one too, carrying the error's code and message
+//! (Codex ignores `error` events).
 
 use std::convert::Infallible;
 
@@ -75,6 +77,8 @@ struct Trail {
     sequence: Option<u64>,
     /// A terminal event went out.
     ended: bool,
+    /// The code and message of an upstream `error` event.
+    error: Option<(String, String)>,
 }
 
 /// The members of an event the trail reads.
@@ -84,6 +88,8 @@ struct Seen {
     kind: Option<String>,
     sequence_number: Option<u64>,
     response: Option<Value>,
+    code: Option<String>,
+    message: Option<String>,
 }
 
 impl Trail {
@@ -93,6 +99,7 @@ impl Trail {
             created: None,
             sequence: None,
             ended: false,
+            error: None,
         }
     }
 
@@ -110,7 +117,11 @@ impl Trail {
         if let Some(err) = failure
             && !self.ended
         {
-            let err = err.unwrap_or_else(truncated);
+            let err = match (err, self.error.take()) {
+                (Some(err), _) => err,
+                (None, Some((code, message))) => reported(code, message),
+                (None, None) => truncated(),
+            };
             let next = self.sequence.map_or(0, |n| n + 1);
             events.push(failed_event(&err, next, self.created.as_ref()));
             self.ended = true;
@@ -131,8 +142,12 @@ impl Trail {
         }
         match seen.kind.as_deref() {
             Some("response.created") => self.created = seen.response,
-            Some("response.completed" | "response.incomplete" | "response.failed" | "error") => {
+            Some("response.completed" | "response.incomplete" | "response.failed") => {
                 self.ended = true;
+            }
+            Some("error") => {
+                let code = seen.code.unwrap_or_else(|| "server_error".into());
+                self.error = Some((code, seen.message.unwrap_or_default()));
             }
             _ => {}
         }
@@ -147,6 +162,23 @@ fn truncated() -> GatewayError {
         error_type: "server_error".into(),
         param: None,
         code: Some("upstream_stream_truncated".into()),
+        retry_after: None,
+    })
+}
+
+/// What an upstream `error` event said, as an error to close the stream with.
+fn reported(code: String, message: String) -> GatewayError {
+    let status = match code.as_str() {
+        "rate_limit_exceeded" => 429,
+        "context_length_exceeded" | "invalid_prompt" => 400,
+        _ => 502,
+    };
+    GatewayError::Upstream(crate::plugins::bindings::ApiError {
+        status,
+        message,
+        error_type: "server_error".into(),
+        param: None,
+        code: Some(code),
         retry_after: None,
     })
 }
@@ -256,6 +288,23 @@ mod tests {
         assert!(text.starts_with("event: response.failed\n"), "{text}");
         assert!(text.contains(r#""sequence_number":1"#), "{text}");
         assert!(text.contains(r#""id":"resp_1""#), "{text}");
+    }
+
+    #[tokio::test]
+    async fn an_error_event_alone_is_closed_by_response_failed_with_its_code() {
+        let mut trail = Trail::new(None);
+        let error = r#"{"type":"error","sequence_number":4,"code":"insufficient_quota","message":"You exceeded your current quota."}"#;
+        let bytes = trail.step(Step::End(vec![error.into()])).await;
+        let text = String::from_utf8(bytes.to_vec()).unwrap();
+        let last = text.rsplit("data: ").next().unwrap().trim();
+        let event: Value = serde_json::from_str(last).unwrap();
+        assert_eq!(event["type"], "response.failed");
+        assert_eq!(event["sequence_number"], 5);
+        assert_eq!(event["response"]["error"]["code"], "insufficient_quota");
+        assert_eq!(
+            event["response"]["error"]["message"],
+            "You exceeded your current quota."
+        );
     }
 
     #[tokio::test]
