@@ -32,9 +32,10 @@ cargo test --workspace --no-fail-fast || status=$?
 step "example adapters: fmt, clippy, native tests, node --test"
 bash examples/test.sh || status=$?
 
-# Claude Code, driven offline by tests/e2e/test_claude_code.py (pinned by its lockfile).
-if [[ ! -x tests/agents/node_modules/.bin/claude ]]; then
-    step "npm ci tests/agents (Claude Code)"
+# Claude Code and Codex, driven offline by tests/e2e/test_claude_code.py and
+# tests/e2e/test_codex.py (pinned by their lockfile).
+if [[ ! -x tests/agents/node_modules/.bin/claude || ! -x tests/agents/node_modules/.bin/codex ]]; then
+    step "npm ci tests/agents (Claude Code, Codex)"
     npm ci --prefix tests/agents --no-audit --no-fund
 fi
 

@@ -21,9 +21,28 @@ use axum::Router;
 use axum::routing::post;
 use common::{Load, RESPONSE, any_body, env_num, spawn_server};
 
+use switchyard::{App, Config};
+
 /// The bench's chat request as Anthropic's Messages API puts it.
 const MESSAGES_REQUEST: &str = r#"{"model":"bench","max_tokens":64,"system":"You are a benchmark.","messages":[{"role":"user","content":"Say hello in five words."}]}"#;
-use switchyard::{App, Config};
+/// The bench's chat request for the Anthropic-platform model, in chat and in the
+/// Responses API (not stored: the phase measures translation, not the store).
+const CLAUDE_CHAT_REQUEST: &str = r#"{"model":"bench-claude","max_tokens":64,"messages":[{"role":"system","content":"You are a benchmark."},{"role":"user","content":"Say hello in five words."}]}"#;
+const CLAUDE_RESPONSES_REQUEST: &str = r#"{"model":"bench-claude","max_output_tokens":64,"store":false,"instructions":"You are a benchmark.","input":"Say hello in five words."}"#;
+/// A Message as Anthropic answers it.
+const ANTHROPIC_RESPONSE: &str = r#"{"id":"msg_01","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[{"type":"text","text":"Hello, Hola, Bonjour, Hallo, Ciao"}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":21,"output_tokens":12}}"#;
+
+/// `conns` loops sending `body` to the Anthropic-platform model for `secs`.
+fn claude<'a>(url: &'a str, body: &'static str, conns: usize, secs: u64) -> Load<'a> {
+    Load {
+        url,
+        body,
+        headers: &[],
+        conns,
+        secs: secs as f64,
+        check: any_body,
+    }
+}
 
 /// `conns` loops sending requests back to back for `secs`.
 async fn load(url: &str, conns: usize, secs: u64) -> common::Outcome {
@@ -36,10 +55,15 @@ fn main() {
 
     let upstream = spawn_server(1, |listener| {
         Box::pin(async move {
-            let app = Router::new().route(
-                "/v1/chat/completions",
-                post(|| async { ([("content-type", "application/json")], RESPONSE) }),
-            );
+            let app = Router::new()
+                .route(
+                    "/v1/chat/completions",
+                    post(|| async { ([("content-type", "application/json")], RESPONSE) }),
+                )
+                .route(
+                    "/v1/messages",
+                    post(|| async { ([("content-type", "application/json")], ANTHROPIC_RESPONSE) }),
+                );
             axum::serve(listener, app).await.unwrap();
         })
     });
@@ -66,6 +90,12 @@ fn main() {
         adapter = "openai"
         upstream_model = "gpt-4o-mini"
         base_url = "http://{upstream}/v1"
+        api_key = "sk-bench"
+        [[models]]
+        name = "bench-claude"
+        adapter = "anthropic"
+        upstream_model = "claude-sonnet-4-5"
+        base_url = "http://{upstream}"
         api_key = "sk-bench"
         "#,
             dir = std::env::temp_dir().join("switchyard-bench-none").display(),
@@ -108,6 +138,9 @@ fn main() {
         secs: secs as f64,
         check: any_body,
     };
+    let chat_url = proxy_url.as_str();
+    let responses_url = format!("http://{gateway}/v1/responses");
+    let responses_url = responses_url.as_str();
     let results = rt.block_on(async {
         // Warm connections and the adapter code paths.
         load(&direct_url, 4, 1).await;
@@ -115,6 +148,10 @@ fn main() {
         load(&fresh_url, 4, 1).await;
         load(&recording_url, 4, 1).await;
         messages(4, 1).run().await;
+        claude(chat_url, CLAUDE_CHAT_REQUEST, 4, 1).run().await;
+        claude(responses_url, CLAUDE_RESPONSES_REQUEST, 4, 1)
+            .run()
+            .await;
         let direct_lat = load(&direct_url, 1, secs).await;
         let proxy_lat = load(&proxy_url, 1, secs).await;
         let direct = load(&direct_url, conns, secs).await;
@@ -122,13 +159,23 @@ fn main() {
         // Right after the chat phase on the same gateway, before the recording
         // gateway's writer (still flushing after its phase) shares the cores.
         let translated = messages(conns, secs).run().await;
+        let claude_chat = claude(chat_url, CLAUDE_CHAT_REQUEST, conns, secs)
+            .run()
+            .await;
+        let claude_responses = claude(responses_url, CLAUDE_RESPONSES_REQUEST, conns, secs)
+            .run()
+            .await;
         let fresh = load(&fresh_url, conns, secs).await;
         let recording = load(&recording_url, conns, secs).await;
         Arc::new((
-            direct_lat, proxy_lat, direct, proxy, fresh, recording, translated,
+            (direct_lat, proxy_lat, direct, proxy, fresh, recording),
+            (translated, claude_chat, claude_responses),
         ))
     });
-    let (direct_lat, proxy_lat, direct, proxy, fresh, recording, translated) = &*results;
+    let (
+        (direct_lat, proxy_lat, direct, proxy, fresh, recording),
+        (translated, claude_chat, claude_responses),
+    ) = &*results;
 
     println!(
         "\nSwitchyard proxy benchmark ({secs}s per phase, loopback, {} cores)",
@@ -155,6 +202,11 @@ fn main() {
         (
             &*format!("messages -> openai (dialect), {conns} conns"),
             translated,
+        ),
+        (&*format!("chat -> anthropic, {conns} conns"), claude_chat),
+        (
+            &*format!("responses -> anthropic (dialect), {conns} conns"),
+            claude_responses,
         ),
     ] {
         println!(
@@ -184,6 +236,10 @@ fn main() {
     println!(
         "Messages translated by the dialect vs the same call in chat: {:.2}x throughput",
         translated.rps() / proxy.rps()
+    );
+    println!(
+        "Responses translated by the dialect vs the same call in chat (anthropic): {:.2}x throughput",
+        claude_responses.rps() / claude_chat.rps()
     );
     println!("note: client, gateway and upstream share this machine's cores.");
 }

@@ -1,8 +1,9 @@
 //! `mock-agent`: the model behind a coding agent (Claude Code through the gateway's
-//! Messages translation). It calls the client's own `Glob` tool once, for `*.md`, as
-//! a real model would (a tool call streamed as id and name first, then the arguments);
-//! after the tool's result it answers with text quoting it. Without a `Glob` tool on
-//! offer it says so in text.
+//! Messages translation, Codex through its Responses translation). It calls the
+//! client's own tool once, as a real model would (a tool call streamed as id and name
+//! first, then the arguments): Claude Code's `Glob` for `*.md`, or Codex's
+//! `exec_command` running `ls`. After the tool's result it answers with text quoting
+//! it. Without either tool on offer it says so in text.
 
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -11,9 +12,11 @@ use serde_json::{Value, json};
 use super::chat::{Ask, message_text, text_answer};
 use super::wire;
 
-/// The tool the mock calls, and its arguments.
-const TOOL: &str = "Glob";
-const ARGUMENTS: &str = r#"{"pattern":"*.md"}"#;
+/// The tools the mock knows how to call (the first one offered wins), with arguments.
+pub(super) const TOOLS: &[(&str, &str)] = &[
+    ("Glob", r#"{"pattern":"*.md"}"#),
+    ("exec_command", r#"{"cmd":"ls"}"#),
+];
 
 /// Answers one chat request of the agent.
 pub(super) fn answer(ask: &Ask<'_>, body: &Value, messages: &[Value]) -> Response {
@@ -22,15 +25,16 @@ pub(super) fn answer(ask: &Ask<'_>, body: &Value, messages: &[Value]) -> Respons
         let result = last.map(message_text).unwrap_or_default();
         return text_answer(ask, messages, &format!("The tool returned: {result}"));
     }
-    let offered = body
+    let offered: Vec<&str> = body
         .get("tools")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .any(|tool| tool.pointer("/function/name").and_then(Value::as_str) == Some(TOOL));
-    if !offered {
-        return text_answer(ask, messages, "no Glob tool was offered");
-    }
+        .filter_map(|tool| tool.pointer("/function/name").and_then(Value::as_str))
+        .collect();
+    let Some(&(tool, arguments)) = TOOLS.iter().find(|(name, _)| offered.contains(name)) else {
+        return text_answer(ask, messages, "no Glob or exec_command tool was offered");
+    };
     let call_id = format!("call_{}", ask.id);
     let usage = wire::chat_usage(120, 9);
     if !ask.stream {
@@ -42,7 +46,7 @@ pub(super) fn answer(ask: &Ask<'_>, body: &Value, messages: &[Value]) -> Respons
                 "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {
                     "role": "assistant", "content": null,
                     "tool_calls": [{"id": call_id, "type": "function",
-                        "function": {"name": TOOL, "arguments": ARGUMENTS}}]}}],
+                        "function": {"name": tool, "arguments": arguments}}]}}],
                 "usage": usage,
             }),
         );
@@ -58,11 +62,11 @@ pub(super) fn answer(ask: &Ask<'_>, body: &Value, messages: &[Value]) -> Respons
     let mut payloads = vec![
         chunk(
             json!({"role": "assistant", "content": null, "tool_calls": [{"index": 0,
-                "id": call_id, "type": "function", "function": {"name": TOOL, "arguments": ""}}]}),
+                "id": call_id, "type": "function", "function": {"name": tool, "arguments": ""}}]}),
             Value::Null,
         ),
         chunk(
-            json!({"tool_calls": [{"index": 0, "function": {"arguments": ARGUMENTS}}]}),
+            json!({"tool_calls": [{"index": 0, "function": {"arguments": arguments}}]}),
             Value::Null,
         ),
         chunk(json!({}), json!("tool_calls")),

@@ -13,6 +13,7 @@
 //! | model | answer |
 //! |---|---|
 //! | `claude-echo` (and any other name) | `echo: <last user text>` |
+//! | `claude-agent` | a coding agent's model (Codex through the Responses translation): calls `exec_command` with `{"cmd":"ls"}`; after its result, `The tool returned: <result>` |
 //! | `claude-tools` | the recorded `get_weather` tool call (streamed: `anthropic-stream-tool.sse`); after a tool result, `The tool returned: <result>` |
 //! | `claude-text-tool` | streamed: `anthropic-stream-text-tool.sse` (text block, then `tool_use` at index 1) |
 //! | `claude-thinking` | streamed: `anthropic-stream-thinking.sse`; not streamed: thinking + text |
@@ -173,13 +174,14 @@ pub async fn answer(request: PlatformRequest<'_>) -> Response {
             wire::fixture_error(ERROR_529, None)
         }
         ("claude-midstream-error", true) => midstream_error(&id, pacing),
-        ("claude-tools", _) if last_tool_result.is_some() => {
+        ("claude-tools" | "claude-agent", _) if last_tool_result.is_some() => {
             let text = format!(
                 "The tool returned: {}",
                 last_tool_result.unwrap_or_default()
             );
             text_answer(&id, model, messages, &text, stream, pacing)
         }
+        ("claude-agent", _) => agent_call(&id, model, stream, pacing),
         ("claude-tools", false) => recorded_message(TOOL_RESPONSE, &id),
         ("claude-tools", true) => replay(TOOL_STREAM, pacing),
         ("claude-text-tool", true) => replay(TEXT_TOOL_STREAM, pacing),
@@ -472,6 +474,53 @@ fn text_answer(
         "usage": {"output_tokens": output}}),
     ));
     events.push(("message_stop", json!({"type": "message_stop"})));
+    sse(&encode(&events), pacing)
+}
+
+/// A call of Codex's `exec_command` tool, whole or streamed as Anthropic streams tool use.
+fn agent_call(id: &str, model: &str, stream: bool, pacing: Pacing) -> Response {
+    let (name, arguments) = super::agent::TOOLS[1];
+    let input: Value = serde_json::from_str(arguments).unwrap_or_default();
+    let tool_id = format!("toolu_{id}");
+    if !stream {
+        return message(
+            id,
+            model,
+            json!([{"type": "tool_use", "id": tool_id, "name": name, "input": input}]),
+            "tool_use",
+            120,
+            9,
+        );
+    }
+    let events = [
+        (
+            "message_start",
+            json!({"type": "message_start", "message": {
+            "id": id, "type": "message", "role": "assistant", "model": model, "content": [],
+            "stop_reason": null, "stop_sequence": null, "usage": usage(120, 1)}}),
+        ),
+        (
+            "content_block_start",
+            json!({"type": "content_block_start", "index": 0,
+            "content_block": {"type": "tool_use", "id": tool_id, "name": name, "input": {}}}),
+        ),
+        (
+            "content_block_delta",
+            json!({"type": "content_block_delta", "index": 0,
+            "delta": {"type": "input_json_delta", "partial_json": arguments}}),
+        ),
+        (
+            "content_block_stop",
+            json!({"type": "content_block_stop", "index": 0}),
+        ),
+        (
+            "message_delta",
+            json!({"type": "message_delta",
+            "delta": {"stop_reason": "tool_use", "stop_sequence": null},
+            "usage": {"output_tokens": 9}}),
+        ),
+        ("message_stop", json!({"type": "message_stop"})),
+    ];
     sse(&encode(&events), pacing)
 }
 

@@ -5,6 +5,7 @@
 //! |---|---|
 //! | `mock-echo` (and any other name) | a message `echo: <last user text>`; with `include: ["reasoning.encrypted_content"]`, a reasoning item before it |
 //! | `mock-tools` | a `function_call` of the first function tool (`{"city":"Paris"}`); after a `function_call_output`, text quoting it |
+//! | `mock-agent` | a coding agent's model: calls Codex's `exec_command` tool (`ls`); after its output, `The tool returned: <output>` |
 //! | `mock-429` | 429 `rate_limit_exceeded` with `retry-after` |
 //! | `mock-cut` | streamed: the text's first events, then the connection ends (no terminal event) |
 //! | `mock-failed` | streamed: `response.failed` with `server_error` |
@@ -195,7 +196,7 @@ fn output(body: &Value, model: &str, id: &str) -> Vec<Value> {
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or_default();
-    if model == "mock-tools" {
+    if model == "mock-tools" || model == "mock-agent" {
         if let Some(result) = items
             .iter()
             .rev()
@@ -205,10 +206,15 @@ fn output(body: &Value, model: &str, id: &str) -> Vec<Value> {
                 .get("output")
                 .and_then(Value::as_str)
                 .unwrap_or_default();
-            output.push(message(id, &format!("the tool said: {said}")));
+            let text = if model == "mock-agent" {
+                format!("The tool returned: {said}")
+            } else {
+                format!("the tool said: {said}")
+            };
+            output.push(message(id, &text));
             return output;
         }
-        let tool = body
+        let first_function = body
             .get("tools")
             .and_then(Value::as_array)
             .and_then(|tools| {
@@ -219,12 +225,16 @@ fn output(body: &Value, model: &str, id: &str) -> Vec<Value> {
             .and_then(|t| t.get("name"))
             .and_then(Value::as_str)
             .unwrap_or("get_weather");
+        let (tool, arguments) = match model {
+            "mock-agent" => super::agent::TOOLS[1],
+            _ => (first_function, r#"{"city":"Paris"}"#),
+        };
         output.push(json!({
             "type": "function_call",
             "id": format!("fc_{id}"),
             "call_id": format!("call_{id}"),
             "name": tool,
-            "arguments": "{\"city\":\"Paris\"}",
+            "arguments": arguments,
             "status": "completed",
         }));
         return output;
