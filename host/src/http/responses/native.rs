@@ -216,6 +216,7 @@ pub fn failure_code(err: &GatewayError) -> &'static str {
         (_, Some("context_length_exceeded")) => "context_length_exceeded",
         (_, Some("insufficient_quota")) => "insufficient_quota",
         (429, _) => "rate_limit_exceeded",
+        (503 | 529, _) => "server_is_overloaded",
         (400..=499, _) => "invalid_prompt",
         _ => "server_error",
     }
@@ -267,6 +268,7 @@ mod tests {
             "insufficient_quota"
         );
         assert_eq!(failure_code(&api(502, None, None)), "server_error");
+        assert_eq!(failure_code(&api(529, None, None)), "server_is_overloaded");
         let event: Value =
             serde_json::from_str(&failed_event(&api(429, None, Some(7)), 9, None)).unwrap();
         assert_eq!(event["sequence_number"], 9);
