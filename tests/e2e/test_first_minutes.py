@@ -193,7 +193,7 @@ def test_a_restart_loads_compiled_adapters_from_the_cache(mock_upstream: Process
         finally:
             proc.stop()
     entries = sorted(p.name for p in cache.iterdir())
-    # Five adapters and the messages dialect.
-    assert len(entries) == 6 and all(e.endswith(".cwasm") for e in entries), entries
+    # Five adapters and the messages and responses dialects.
+    assert len(entries) == 7 and all(e.endswith(".cwasm") for e in entries), entries
     # Printed, not asserted: timings belong to benchmarks, not tests.
     print(f"start to ready: cold {timings[0]:.3f} s, cached {timings[1]:.3f} s")
