@@ -8,30 +8,36 @@
 //! converter, and nothing else in between: a dialect may carry what the answer needs
 //! from the request (the Responses dialect does, for custom tools and echoed fields).
 
+mod converter;
+
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
-use std::convert::Infallible;
 
 use bytes::Bytes;
+use serde::Deserialize;
 use tokio::sync::OwnedSemaphorePermit;
-use wasmtime::component::ResourceAny;
 
+use super::chat::StreamOptions;
 use super::render;
+use super::request;
 use super::responses::keep::Keeper;
+use crate::access::auth::Principal;
 use crate::dispatch::models::Model;
-use crate::dispatch::relay::{Started, Step};
-use crate::dispatch::{Forwarded, Outcome};
+use crate::dispatch::relay::Step;
+use crate::dispatch::{self, CallHead, Forwarded, Outcome};
 use crate::error::GatewayError;
-use crate::plugins::bindings::DialectContext;
+use crate::plugins::bindings::{DialectContext, Endpoint};
 use crate::plugins::registry::Dialect;
-use crate::plugins::session::{CallResult, PluginFault, Session};
+use crate::plugins::session::{CallResult, Session};
+use crate::record::call_record::CallRecord;
 use crate::state::AppState;
+use converter::Converter;
 
 /// Largest event list a dialect may return for one call (a runaway guest's output
 /// must not grow without bound).
-const MAX_EVENTS: usize = 100_000;
+pub(super) const MAX_EVENTS: usize = 100_000;
 
 /// The event that ends a stream with an error, when the dialect cannot say it.
 pub type Fallback = fn(&GatewayError) -> String;
@@ -47,15 +53,62 @@ pub struct Translator {
     keeper: Option<Keeper>,
 }
 
+/// What the host reads of the translated chat request.
+#[derive(Deserialize)]
+struct ChatHead {
+    model: String,
+    #[serde(default)]
+    stream: Option<bool>,
+    #[serde(default)]
+    stream_options: Option<StreamOptions>,
+}
+
+/// The call a dialect translates: who asked for what.
+pub struct Call {
+    /// The inbound endpoint, whose dialect component translates.
+    pub endpoint: Endpoint,
+    /// The model the client asked for.
+    pub model: String,
+    /// The model it resolves to, if any (its primary platform goes to the dialect).
+    pub resolved: Option<Arc<Model>>,
+    /// Whether the client asked for a stream.
+    pub streaming: bool,
+    /// The id the dialect derives answer ids from.
+    pub call_id: String,
+}
+
 impl Translator {
-    /// An instance of `dialect` for a call with `ctx`; `fallback` writes the error
-    /// event when the dialect faults.
+    /// An instance of the loaded dialect for `call`'s endpoint; `fallback` writes the
+    /// error event when the dialect faults.
     pub async fn new(
         state: &AppState,
-        dialect: Arc<Dialect>,
-        ctx: DialectContext,
+        call: Call,
         fallback: Fallback,
     ) -> Result<Self, GatewayError> {
+        let name = match call.endpoint {
+            Endpoint::Messages => "messages",
+            Endpoint::Responses => "responses",
+            _ => "dialect",
+        };
+        let dialect = state
+            .plugins
+            .snapshot()
+            .dialect_for(call.endpoint)
+            .ok_or_else(|| {
+                GatewayError::AdapterUnavailable(format!(
+                    "the `{name}` dialect component is not loaded; see /health for why"
+                ))
+            })?;
+        let ctx = DialectContext {
+            public_model: call.model,
+            platform: call
+                .resolved
+                .map(|model| model.primary_adapter().to_string())
+                .unwrap_or_default(),
+            streaming: call.streaming,
+            call_id: call.call_id,
+            created: created_now(),
+        };
         let (session, permit) = state.plugins.dialect_session(&dialect).await?;
         Ok(Self {
             dialect,
@@ -81,10 +134,34 @@ impl Translator {
         }
     }
 
-    /// The client's request as a chat completions body.
-    pub async fn chat_request(&mut self, body: &[u8]) -> Result<Bytes, GatewayError> {
+    /// The client's request translated to chat and forwarded as an ordinary chat call
+    /// (retries, fallbacks, limits, record).
+    pub async fn forward(
+        &mut self,
+        state: &AppState,
+        body: &[u8],
+        principal: &Principal,
+        record: &CallRecord,
+    ) -> Result<Forwarded, GatewayError> {
         let result = self.session.to_chat(&self.ctx, body).await;
-        self.checked(result).map(Bytes::from)
+        let chat = Bytes::from(self.checked(result)?);
+        let head: ChatHead = request::parse(&chat)?;
+        let stream = head.stream.unwrap_or(false);
+        let call = CallHead {
+            model: head.model,
+            stream,
+            include_usage: StreamOptions::include_usage(stream, head.stream_options),
+            dialect_headers: Vec::new(),
+        };
+        Ok(dispatch::forward(
+            state,
+            Endpoint::ChatCompletions,
+            call,
+            principal,
+            chat,
+            record,
+        )
+        .await)
     }
 
     /// Renders a chat call's outcome in the dialect.
@@ -143,142 +220,6 @@ impl Translator {
     }
 }
 
-/// One stream being converted, chat chunks in, dialect events out.
-struct Converter {
-    translator: Translator,
-    resource: ResourceAny,
-    /// No more steps: the answer is complete or failed.
-    ended: bool,
-    /// The answer completed normally (the instance may serve again).
-    clean: bool,
-    /// Events produced so far (bounded by [`MAX_EVENTS`]).
-    events: usize,
-}
-
-impl Converter {
-    /// The response body: each relay step converted as it comes.
-    fn body(self, started: Started) -> Body {
-        let Started { relay, first } = started;
-        let steps = futures_util::stream::unfold(
-            (Some(self), Some(relay), first),
-            |(converter, mut relay, pending)| async move {
-                let mut converter = converter?;
-                let step = match pending {
-                    Some(step) => Some(step),
-                    None => match relay.as_mut() {
-                        Some(relay) => relay.advance().await,
-                        None => None,
-                    },
-                };
-                let bytes = converter.step(step).await;
-                if converter.ended {
-                    if let Some(relay) = relay.take() {
-                        relay.release();
-                    }
-                    tokio::spawn(converter.close());
-                    return Some((Ok::<_, Infallible>(bytes), (None, None, None)));
-                }
-                Some((Ok(bytes), (Some(converter), relay, None)))
-            },
-        );
-        Body::from_stream(steps)
-    }
-
-    /// Converts one relay step (`None`: the relay has nothing more) into SSE bytes.
-    async fn step(&mut self, step: Option<Step>) -> Bytes {
-        let converted = match step {
-            Some(Step::Chunks(chunks)) => self.push(&chunks).await,
-            Some(Step::End(chunks)) => self.end(&chunks).await,
-            None => self.end(&[]).await,
-            Some(Step::Failed(chunks, err)) => {
-                let mut events = self.push(&chunks).await.unwrap_or_default();
-                events.extend(self.fail(&err).await);
-                self.ended = true;
-                return self.deliver(events).await;
-            }
-        };
-        let events = match converted {
-            Ok(events) => events,
-            Err(err) => {
-                self.ended = true;
-                self.clean = false;
-                self.fail(&err).await
-            }
-        };
-        self.deliver(events).await
-    }
-
-    /// SSE bytes for events, once the keeper (if any) has seen them.
-    async fn deliver(&mut self, events: Vec<String>) -> Bytes {
-        if let Some(keeper) = self.translator.keeper.as_mut() {
-            keeper.events(&events).await;
-        }
-        render::encode_events(&events)
-    }
-
-    /// Chat chunks through `push`.
-    async fn push(&mut self, chunks: &[String]) -> Result<Vec<String>, GatewayError> {
-        if chunks.is_empty() {
-            return Ok(Vec::new());
-        }
-        let result = self.translator.session.convert(self.resource, chunks).await;
-        let events = self.translator.checked(result)?;
-        self.count(events)
-    }
-
-    /// The last chunks, then `finish`.
-    async fn end(&mut self, chunks: &[String]) -> Result<Vec<String>, GatewayError> {
-        let mut events = self.push(chunks).await?;
-        let result = self
-            .translator
-            .session
-            .finish_conversion(self.resource)
-            .await;
-        events.extend(self.translator.checked(result)?);
-        self.ended = true;
-        self.clean = true;
-        self.count(events)
-    }
-
-    /// The dialect's events for a failure; the host's own error event when the dialect
-    /// cannot say it (it faulted, or returned nothing).
-    async fn fail(&mut self, err: &GatewayError) -> Vec<String> {
-        let result = self
-            .translator
-            .session
-            .fail_conversion(self.resource, &err.api_error())
-            .await;
-        match result {
-            Ok(events) if !events.is_empty() && events.len() <= MAX_EVENTS => events,
-            _ => vec![(self.translator.fallback)(err)],
-        }
-    }
-
-    fn count(&mut self, events: Vec<String>) -> Result<Vec<String>, GatewayError> {
-        self.events = self.events.saturating_add(events.len());
-        if self.events > MAX_EVENTS {
-            return Err(GatewayError::dialect(
-                &self.translator.dialect,
-                PluginFault::Contract(format!("more than {MAX_EVENTS} events for one answer")),
-            ));
-        }
-        Ok(events)
-    }
-
-    /// Closes the converter and gives the instance back after a clean end.
-    async fn close(mut self) {
-        let closed = self
-            .translator
-            .session
-            .close_stream(self.resource)
-            .await
-            .is_ok();
-        if closed && self.clean {
-            self.translator.recycle();
-        }
-    }
-}
-
 /// The id a dialect derives its answer ids from: the request's id, as letters and
 /// digits (ids such as `msg_...` must not carry a client's punctuation), or a new one.
 pub fn call_id(headers: &axum::http::HeaderMap) -> String {
@@ -301,11 +242,7 @@ pub fn new_call_id() -> String {
 /// Whether every deployment that could serve `model` (its fallbacks' included) uses an
 /// adapter that speaks `endpoint` natively. An unknown model (`None`) counts as native:
 /// the call then fails with the same 404 it would anywhere.
-pub fn served_natively(
-    state: &AppState,
-    model: Option<&Arc<Model>>,
-    endpoint: crate::plugins::bindings::Endpoint,
-) -> bool {
+pub fn served_natively(state: &AppState, model: Option<&Arc<Model>>, endpoint: Endpoint) -> bool {
     let Some(model) = model else {
         return true;
     };

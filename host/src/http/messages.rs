@@ -18,14 +18,13 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde::Deserialize;
 
-use super::chat::StreamOptions;
-use super::dialect::{Translator, call_id, created_now, served_natively};
-use super::request::{self, JsonBody};
+use super::dialect::{Call, Translator, call_id, served_natively};
+use super::request::JsonBody;
 use crate::access::auth::Principal;
 use crate::dispatch::relay::Step;
 use crate::dispatch::{self, CallHead, Forwarded, Outcome};
 use crate::error::GatewayError;
-use crate::plugins::bindings::{DialectContext, Endpoint};
+use crate::plugins::bindings::Endpoint;
 use crate::record::call_record::CallRecord;
 use crate::state::AppState;
 
@@ -42,16 +41,6 @@ pub(crate) struct MessagesHead {
     model: String,
     #[serde(default)]
     stream: Option<bool>,
-}
-
-/// The fields of the translated chat request the host reads.
-#[derive(Deserialize)]
-struct ChatHead {
-    model: String,
-    #[serde(default)]
-    stream: Option<bool>,
-    #[serde(default)]
-    stream_options: Option<StreamOptions>,
 }
 
 /// `POST /v1/messages`: a Message, whole or streamed.
@@ -78,45 +67,18 @@ pub(crate) async fn create(
             dispatch::forward(&state, Endpoint::Messages, call, &principal, raw, &record).await;
         return Ok(native(forwarded));
     }
-    let dialect = state
-        .plugins
-        .snapshot()
-        .dialect_for(Endpoint::Messages)
-        .ok_or_else(|| {
-            GatewayError::AdapterUnavailable(
-                "the `messages` dialect component is not loaded; see /health for why".into(),
-            )
-        })?;
-    let platform = resolved
-        .map(|model| model.primary_adapter().to_string())
-        .unwrap_or_default();
-    let ctx = DialectContext {
-        public_model: head.model,
-        platform,
+    let call = Call {
+        endpoint: Endpoint::Messages,
+        model: head.model,
+        resolved,
         streaming: stream,
         // The request id is already unique per call (a UUID unless the client sent one).
         call_id: call_id(&headers),
-        created: created_now(),
     };
-    let mut translator = Translator::new(&state, dialect, ctx, anthropic_error).await?;
-    let chat = translator.chat_request(&raw).await?;
-    let chat_head: ChatHead = request::parse(&chat)?;
-    let stream = chat_head.stream.unwrap_or(false);
-    let call = CallHead {
-        model: chat_head.model,
-        stream,
-        include_usage: StreamOptions::include_usage(stream, chat_head.stream_options),
-        dialect_headers: Vec::new(),
-    };
-    let forwarded = dispatch::forward(
-        &state,
-        Endpoint::ChatCompletions,
-        call,
-        &principal,
-        chat,
-        &record,
-    )
-    .await;
+    let mut translator = Translator::new(&state, call, anthropic_error).await?;
+    let forwarded = translator
+        .forward(&state, &raw, &principal, &record)
+        .await?;
     Ok(translator.render(forwarded).await)
 }
 

@@ -22,13 +22,12 @@ use axum::response::Response;
 use bytes::Bytes;
 use serde::Deserialize;
 
-use super::chat::StreamOptions;
-use super::dialect::{Translator, created_now, new_call_id, served_natively};
-use super::request::{self, JsonBody};
+use super::dialect::{Call, Translator, new_call_id, served_natively};
+use super::request::JsonBody;
 use crate::access::auth::Principal;
 use crate::dispatch::{self, CallHead};
 use crate::error::GatewayError;
-use crate::plugins::bindings::{DialectContext, Endpoint};
+use crate::plugins::bindings::Endpoint;
 use crate::record::call_record::CallRecord;
 use crate::state::AppState;
 use crate::store;
@@ -75,16 +74,6 @@ impl ToolHead {
     }
 }
 
-/// The fields of the translated chat request the host reads.
-#[derive(Deserialize)]
-struct ChatHead {
-    model: String,
-    #[serde(default)]
-    stream: Option<bool>,
-    #[serde(default)]
-    stream_options: Option<StreamOptions>,
-}
-
 /// `POST /v1/responses`: a Response, whole or streamed.
 pub(crate) async fn create(
     State(state): State<AppState>,
@@ -117,46 +106,23 @@ pub(crate) async fn create(
         return Ok(native::render(forwarded, keeper).await);
     }
 
-    let dialect = state
-        .plugins
-        .snapshot()
-        .dialect_for(Endpoint::Responses)
-        .ok_or_else(|| {
-            GatewayError::AdapterUnavailable(
-                "the `responses` dialect component is not loaded; see /health for why".into(),
-            )
-        })?;
     let platform = resolved
+        .as_ref()
         .map(|model| model.primary_adapter().to_string())
         .unwrap_or_default();
     let dropped = dropped_tools(&head, &platform);
-    let ctx = DialectContext {
-        public_model: head.model,
-        platform,
+    let call = Call {
+        endpoint: Endpoint::Responses,
+        model: head.model,
+        resolved,
         streaming: stream,
         call_id,
-        created: created_now(),
     };
-    let mut translator = Translator::new(&state, dialect, ctx, native::fallback).await?;
+    let mut translator = Translator::new(&state, call, native::fallback).await?;
     translator.keep(keeper);
-    let chat = translator.chat_request(&body).await?;
-    let chat_head: ChatHead = request::parse(&chat)?;
-    let stream = chat_head.stream.unwrap_or(false);
-    let call = CallHead {
-        model: chat_head.model,
-        stream,
-        include_usage: StreamOptions::include_usage(stream, chat_head.stream_options),
-        dialect_headers: Vec::new(),
-    };
-    let forwarded = dispatch::forward(
-        &state,
-        Endpoint::ChatCompletions,
-        call,
-        &principal,
-        chat,
-        &record,
-    )
-    .await;
+    let forwarded = translator
+        .forward(&state, &body, &principal, &record)
+        .await?;
     let mut response = translator.render(forwarded).await;
     if let Some(dropped) = dropped.and_then(|d| HeaderValue::from_str(&d).ok()) {
         response.headers_mut().insert(DROPPED_TOOLS_HEADER, dropped);
