@@ -18,6 +18,8 @@ use tracing::Level;
 
 use crate::access::auth::Auth;
 use crate::access::keys::{self, IssuedKey, KeyRing};
+use crate::access::limits::redis::RedisLimits;
+use crate::access::limits::{Limiter, MemoryLimits};
 use crate::config::Config;
 use crate::dispatch::models::ModelTable;
 use crate::dispatch::upstream::Upstream;
@@ -90,6 +92,16 @@ impl App {
         let ring_store = Arc::clone(&store);
         let ring = tokio::task::spawn_blocking(move || KeyRing::load(ring_store)).await??;
         ring.spawn_refresher();
+        if !config.storage.redis_url.is_empty() {
+            ring.broadcast_through(&config.storage.redis_url)
+                .map_err(|err| {
+                    let err = err.to_string();
+                    anyhow::anyhow!(
+                        "storage.redis_url is not usable: {}",
+                        crate::redact::url_password(&err)
+                    )
+                })?;
+        }
         let ledger = Ledger::start(
             Arc::clone(&store),
             config.storage.write_queue,
@@ -108,7 +120,7 @@ impl App {
             auth: Arc::new(Auth::new(&config.auth, ring)),
             store,
             ledger: Arc::new(ledger),
-            limits: Arc::new(crate::access::limits::MemoryLimits::new()),
+            limits: Arc::new(limiter(&config.storage)?),
             config: Arc::new(config),
         };
         tokio::spawn(load_adapters(plugins, Arc::clone(&state.config)));
@@ -176,6 +188,24 @@ fn create_default_key(store: &dyn store::Store) -> store::StoreResult<Option<Iss
         },
     )?;
     Ok(Some(key))
+}
+
+/// The rate limiter: shared through Redis when `storage.redis_url` names one.
+fn limiter(storage: &crate::config::StorageConfig) -> anyhow::Result<Limiter> {
+    if storage.redis_url.is_empty() {
+        return Ok(Limiter::Local(MemoryLimits::new()));
+    }
+    let shared = RedisLimits::new(&storage.redis_url, storage.redis_failure).map_err(|err| {
+        anyhow::anyhow!(
+            "storage.redis_url is not usable: {}",
+            crate::redact::url_password(&err.to_string())
+        )
+    })?;
+    tracing::info!(
+        redis = %crate::redact::url_password(&storage.redis_url),
+        "rate limits are shared through Redis"
+    );
+    Ok(Limiter::Shared(shared))
 }
 
 /// Deletes conversations and stored responses past their retention, now and then every

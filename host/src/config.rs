@@ -127,6 +127,22 @@ pub struct StorageConfig {
     pub request_log: bool,
     /// Entries waiting for the log writer at most; beyond, requests wait for room.
     pub write_queue: usize,
+    /// `redis://host:6379/0`: share rate limits and key changes with the other gateway
+    /// processes on this Redis; empty keeps them in this process.
+    pub redis_url: String,
+    /// What the limits do while Redis cannot be reached.
+    pub redis_failure: RedisFailure,
+}
+
+/// What shared limits do while Redis cannot be reached (`storage.redis_failure`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RedisFailure {
+    /// Admit by this process's own limits (each process enforces the whole limit).
+    #[default]
+    Open,
+    /// Refuse limited keys' requests with 503 `limits_unavailable`.
+    Closed,
 }
 
 impl Default for StorageConfig {
@@ -135,6 +151,8 @@ impl Default for StorageConfig {
             database_url: "sqlite://data/switchyard.db".into(),
             request_log: true,
             write_queue: 8192,
+            redis_url: String::new(),
+            redis_failure: RedisFailure::Open,
         }
     }
 }

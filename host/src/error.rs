@@ -133,6 +133,10 @@ pub enum GatewayError {
     /// Every adapter slot is busy (503).
     #[error("the gateway is at capacity; retry shortly")]
     Overloaded,
+    /// Rate limits are shared through Redis, Redis is unreachable, and the policy is
+    /// to refuse (503).
+    #[error("rate limits cannot be checked (Redis is unreachable); retry shortly")]
+    LimitsUnavailable,
     /// The store failed (500).
     #[error("internal error: {0}")]
     Store(#[source] crate::store::StoreError),
@@ -194,6 +198,7 @@ impl GatewayError {
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::AdapterUnavailable(_)
             | Self::Overloaded
+            | Self::LimitsUnavailable
             | Self::NoHealthyDeployment { .. }
             | Self::ModelNotConfigured { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
@@ -230,6 +235,7 @@ impl GatewayError {
             | Self::NoHealthyDeployment { .. }
             | Self::ModelNotConfigured { .. }
             | Self::Overloaded
+            | Self::LimitsUnavailable
             | Self::Store(_)
             | Self::Internal(_) => "server_error",
         }
@@ -252,6 +258,7 @@ impl GatewayError {
             Self::Plugin { .. } => Some("adapter_failure"),
             Self::AdapterUnavailable(_) => Some("adapter_unavailable"),
             Self::Overloaded => Some("overloaded"),
+            Self::LimitsUnavailable => Some("limits_unavailable"),
             Self::NoHealthyDeployment { .. } => Some("no_healthy_deployment"),
             Self::ModelNotConfigured { .. } => Some("model_not_configured"),
             Self::BadRequest { .. }
@@ -276,7 +283,9 @@ impl GatewayError {
     fn retry_after(&self) -> Option<u32> {
         match self {
             Self::Upstream(err) => err.retry_after,
-            Self::Overloaded | Self::NoHealthyDeployment { .. } => Some(1),
+            Self::Overloaded | Self::LimitsUnavailable | Self::NoHealthyDeployment { .. } => {
+                Some(1)
+            }
             _ => None,
         }
     }

@@ -124,12 +124,21 @@ NO_AUTH = "[auth]\nenable_client_auth = false\n"
 SHARED_ADAPTER_CACHE = Path(os.environ.get("TMPDIR", "/tmp")) / "switchyard-e2e-adapter-cache"
 
 
-def start_gateway(workdir: Path, models_toml: str, settings_toml: str = NO_AUTH) -> Process:
+def start_gateway(
+    workdir: Path,
+    models_toml: str,
+    settings_toml: str = NO_AUTH,
+    database_url: str | None = None,
+    storage_toml: str = "",
+) -> Process:
     """Writes a gateway config serving `models_toml` ([[models]] tables) under
     `workdir`, with its own plugin folder and database, and starts the binary.
-    `settings_toml` adds sections; by default client keys are not required."""
+    `settings_toml` adds sections; by default client keys are not required.
+    `database_url` names a database to share with other gateways; `storage_toml` adds
+    `[storage]` settings (`redis_url`, ...)."""
     (workdir / "plugins").mkdir(exist_ok=True)
     (workdir / "data").mkdir(exist_ok=True)
+    default_database = f"sqlite://{workdir / 'data' / 'switchyard.db'}"
     config = workdir / "config.toml"
     config.write_text(
         f"""[server]
@@ -138,7 +147,8 @@ port = 0
 log_level = "warn"
 
 [storage]
-database_url = "sqlite://{workdir / 'data' / 'switchyard.db'}"
+database_url = "{database_url or default_database}"
+{storage_toml}
 
 {settings_toml}
 [plugins]

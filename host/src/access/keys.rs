@@ -4,6 +4,7 @@
 //! working within a second; a secret the ring does not know is looked up in the store
 //! before it is refused, so a key created elsewhere works on its very first request.
 
+pub mod broadcast;
 mod misses;
 
 use std::collections::HashMap;
@@ -154,6 +155,8 @@ pub struct KeyRing {
     /// Secrets the store did not know a moment ago.
     misses: Misses,
     lookups: Semaphore,
+    /// Tells other processes about changes made here (with Redis).
+    broadcast: std::sync::OnceLock<broadcast::KeyBroadcast>,
 }
 
 impl KeyRing {
@@ -165,6 +168,7 @@ impl KeyRing {
             version: AtomicI64::new(i64::MIN),
             misses: Misses::new(misses::CAPACITY, misses::TTL),
             lookups: Semaphore::new(LOOKUPS_AT_ONCE),
+            broadcast: std::sync::OnceLock::new(),
         });
         ring.reload()?;
         Ok(ring)
@@ -206,6 +210,21 @@ impl KeyRing {
             self.reload()?;
         }
         Ok(())
+    }
+
+    /// Hears about key changes from other processes on the Redis at `url`, and tells
+    /// them about this one's ([`broadcast`]).
+    pub fn broadcast_through(self: &Arc<Self>, url: &str) -> Result<(), redis::RedisError> {
+        let broadcast = broadcast::KeyBroadcast::start(url, Arc::downgrade(self))?;
+        let _ = self.broadcast.set(broadcast);
+        Ok(())
+    }
+
+    /// Tells the other processes that keys changed here, when they listen.
+    pub async fn announce(&self) {
+        if let Some(broadcast) = self.broadcast.get() {
+            broadcast.announce().await;
+        }
     }
 
     /// Checks for changes every second until the ring is dropped elsewhere.

@@ -9,6 +9,7 @@
 //! [`Limited`], which renders as OpenAI's 429 (`rate_limit_exceeded`).
 
 mod memory;
+pub mod redis;
 mod requests;
 mod response;
 mod tokens;
@@ -40,8 +41,40 @@ pub trait LimitStore: Send + Sync + 'static {
     fn record(&self, key_id: &str, limits: KeyLimits, tokens: u64);
 }
 
-/// A shared limit store.
-pub type SharedLimits = Arc<dyn LimitStore>;
+/// Where the limits of client keys are enforced.
+pub enum Limiter {
+    /// In this process's memory: right for one gateway.
+    Local(MemoryLimits),
+    /// Shared through Redis by every gateway process (`storage.redis_url`).
+    Shared(redis::RedisLimits),
+}
+
+impl Limiter {
+    /// Admits one request of `key_id` under `limits`, or refuses it.
+    pub async fn admit(
+        &self,
+        key_id: &str,
+        limits: KeyLimits,
+    ) -> Result<Admission, redis::Refused> {
+        match self {
+            Self::Local(memory) => memory
+                .admit(key_id, limits)
+                .map_err(redis::Refused::Limited),
+            Self::Shared(shared) => shared.admit(key_id, limits).await,
+        }
+    }
+
+    /// Settles the tokens an answer of `key_id` used.
+    pub fn record(&self, key_id: &str, limits: KeyLimits, tokens: u64) {
+        match self {
+            Self::Local(memory) => memory.record(key_id, limits, tokens),
+            Self::Shared(shared) => shared.record(key_id, limits, tokens),
+        }
+    }
+}
+
+/// The limiter every request goes through.
+pub type SharedLimits = Arc<Limiter>;
 
 /// The limit that refused a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -234,7 +267,7 @@ pub async fn enforce(
         return GatewayError::Internal("the request has no record to hold its limits".into())
             .into_response();
     };
-    match limits.admit(&id, key_limits) {
+    match limits.admit(&id, key_limits).await {
         Ok(admission) => {
             let headers = admission.headers;
             if let Some(permit) = admission.permit {
@@ -247,6 +280,6 @@ pub async fn enforce(
             headers.write_to(response.headers_mut());
             response
         }
-        Err(limited) => limited.into_response(),
+        Err(refused) => refused.into_response(),
     }
 }

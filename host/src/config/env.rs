@@ -46,6 +46,9 @@ pub fn apply_seed(config: &mut Config, env: Lookup<'_>) -> Result<(), ConfigErro
         })?;
         config.storage.database_url = url.trim().to_string();
     }
+    if let Some(url) = var("REDIS_URL") {
+        config.storage.redis_url = url.trim().to_string();
+    }
     if let Some(value) = var("ENABLE_CLIENT_AUTH") {
         config.auth.enable_client_auth = boolean("ENABLE_CLIENT_AUTH", &value)?;
     }

@@ -34,6 +34,10 @@ pub const SESSIONS_IN_USE: &str = "switchyard_adapter_sessions_in_use";
 pub const SESSIONS_CAPACITY: &str = "switchyard_adapter_sessions_capacity";
 /// Idle warm instances, by adapter.
 pub const POOL_IDLE: &str = "switchyard_adapter_pool_idle";
+/// 1 while the Redis shared limits answer, 0 while the failure policy decides.
+pub const REDIS_UP: &str = "switchyard_redis_up";
+/// Redis calls that failed or timed out.
+pub const REDIS_FAILURES: &str = "switchyard_redis_failures_total";
 
 /// The response header carrying the gateway's overhead, in milliseconds.
 pub const OVERHEAD_HEADER: &str = "x-switchyard-overhead-ms";
@@ -122,6 +126,16 @@ pub fn record_tokens(model: &Arc<str>, key: &str, usage: &Usage) {
 pub fn record_first_token(platform: &Arc<str>, since: Instant) {
     histogram!(TIME_TO_FIRST_TOKEN, "platform" => SharedString::from_shared(Arc::clone(platform)))
         .record(since.elapsed().as_secs_f64());
+}
+
+/// Records whether Redis answers.
+pub fn redis_up(up: bool) {
+    gauge!(REDIS_UP).set(if up { 1.0 } else { 0.0 });
+}
+
+/// Counts a Redis call that failed.
+pub fn redis_failure() {
+    counter!(REDIS_FAILURES).increment(1);
 }
 
 /// Records an adapter load from the plugin folder.

@@ -193,11 +193,13 @@ pub async fn rotate(
     Ok(Json(issued))
 }
 
-/// Makes a change visible to this process's key ring at once.
+/// Makes a change visible to this process's key ring at once, and to the other
+/// processes' as soon as they hear of it.
 async fn refresh(state: &AppState) {
     let ring = std::sync::Arc::clone(state.auth.ring());
     let outcome = tokio::task::spawn_blocking(move || ring.reload()).await;
     if let Ok(Err(err)) = outcome {
         tracing::warn!(error = %err, "cannot reload client keys");
     }
+    state.auth.ring().announce().await;
 }
