@@ -29,6 +29,8 @@ MODELS = (
     Model("claude-resp-429", "claude-429", "anthropic"),
     Model("gem-resp", "gemini-echo", "gemini"),
     Model("gem-resp-tools", "gemini-tools", "gemini"),
+    Model("claude-resp-search", "claude-search", "anthropic"),
+    Model("gem-resp-search", "gemini-search", "gemini"),
 )
 
 TRANSLATED = ["claude-resp", "gem-resp"]
@@ -307,13 +309,43 @@ def test_unknown_ids_are_clear_errors(client: openai.OpenAI) -> None:
 
 
 def test_hosted_tools_are_left_out_and_said_so(client: openai.OpenAI, upstream: Upstream) -> None:
+    # Gemini cannot search beside function tools: the functions win.
     raw = client.responses.with_raw_response.create(
-        model="claude-resp", input="search the web", tools=[{"type": "web_search"}, WEATHER]
+        model="gem-resp", input="search the web", tools=[{"type": "web_search"}, {"type": "image_generation"}, WEATHER]
     )
-    assert raw.headers["x-switchyard-dropped-tools"] == "web_search"
+    assert raw.headers["x-switchyard-dropped-tools"] == "web_search,image_generation"
     assert raw.parse().output_text == "echo: search the web"
-    (sent,) = [r for r in upstream.requests() if r["path"].startswith("/v1/messages")]
-    assert [tool["name"] for tool in sent["body"]["tools"]] == ["get_weather"]
+    (sent,) = [r for r in upstream.requests() if "generateContent" in r["path"]]
+    assert [d["name"] for t in sent["body"]["tools"] for d in t.get("functionDeclarations", [])] == ["get_weather"]
+    assert not any("google_search" in t or "googleSearch" in t for t in sent["body"]["tools"])
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+@pytest.mark.parametrize(
+    ("model", "text"),
+    [
+        ("claude-resp-search", "Switchyard is a self-hosted LLM gateway that serves OpenAI clients on any platform."),
+        ("gem-resp-search", "Switchyard is a self-hosted LLM gateway \u2014 it serves OpenAI clients on any platform."),
+    ],
+)
+def test_web_search_runs_on_the_platforms_own_search(
+    client: openai.OpenAI, upstream: Upstream, model: str, text: str, streamed: bool
+) -> None:
+    ask = {"model": model, "input": "What is Switchyard?", "tools": [{"type": "web_search"}]}
+    if streamed:
+        response = check_events(stream_events(client, **ask))
+        headers = {}
+    else:
+        raw = client.responses.with_raw_response.create(**ask)
+        headers, response = raw.headers, raw.parse().model_dump()
+    assert "x-switchyard-dropped-tools" not in headers
+    (message,) = [item for item in response["output"] if item["type"] == "message"]
+    part = message["content"][0]
+    assert part["text"] == text
+    citations = [a for a in part["annotations"] if a["type"] == "url_citation"]
+    assert citations and all(a["url"].startswith("https://") for a in citations)
+    assert all(0 <= a["start_index"] < a["end_index"] <= len(text) for a in citations)
+    assert not [item for item in response["output"] if item["type"] == "function_call"], "a search is no tool call"
 
 
 def test_bad_input_is_a_400_naming_the_field(client: openai.OpenAI) -> None:

@@ -38,8 +38,14 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+pub use anthropic::search::{
+    NO_SEARCH_TEXT as CLAUDE_NO_SEARCH_TEXT, SEARCH_TEXT as CLAUDE_SEARCH_TEXT,
+};
 pub use chat::{RETRY_AFTER_SECS, SLOW_DELAY};
 pub use embeddings::DIMENSIONS as EMBEDDING_DIMENSIONS;
+pub use gemini::search::{
+    NO_SEARCH_TEXT as GEMINI_NO_SEARCH_TEXT, SEARCH_TEXT as GEMINI_SEARCH_TEXT,
+};
 
 /// The only upstream key the mock accepts (`Authorization: Bearer <key>`).
 pub const MOCK_API_KEY: &str = "sk-mock-upstream";

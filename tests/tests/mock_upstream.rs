@@ -1,6 +1,8 @@
 //! The mock upstream itself speaks the recorded OpenAI wire format: same fields as the
 //! recordings, same event order, same errors. The other suites rely on this.
 
+mod search;
+
 use std::collections::BTreeSet;
 
 use e2e::MockUpstream;

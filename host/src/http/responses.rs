@@ -42,6 +42,12 @@ const DROPPED_TOOLS_HEADER: &str = "x-switchyard-dropped-tools";
 /// Tool types a client runs itself; any other type is a hosted tool.
 const CLIENT_TOOLS: &[&str] = &["function", "custom", "namespace", "local_shell"];
 
+/// Platforms whose own web search the `responses` dialect maps `web_search` to
+/// (`plugins/responses/src/request/search.rs`); Gemini only in a call without client
+/// tools, which it cannot take beside a search.
+const SEARCHES_ITSELF: &str = "anthropic";
+const SEARCHES_WITHOUT_FUNCTIONS: &str = "gemini";
+
 /// The fields of a Responses request the host reads.
 #[derive(Deserialize)]
 pub(crate) struct ResponsesHead {
@@ -66,11 +72,18 @@ struct ToolHead {
 }
 
 impl ToolHead {
+    /// Whether the client runs this tool.
+    fn by_client(&self) -> bool {
+        self.kind
+            .as_deref()
+            .is_some_and(|kind| CLIENT_TOOLS.contains(&kind))
+            || self.execution.as_deref() == Some("client")
+    }
+
     /// The tool's type when the platform would have to run it.
     fn hosted(&self) -> Option<&str> {
         let kind = self.kind.as_deref()?;
-        let by_client = CLIENT_TOOLS.contains(&kind) || self.execution.as_deref() == Some("client");
-        (!by_client).then_some(kind)
+        (!self.by_client()).then_some(kind)
     }
 }
 
@@ -181,11 +194,14 @@ async fn prepare(
 
 /// The hosted tools a translated call leaves out, comma-separated, logged once per call.
 fn dropped_tools(head: &ResponsesHead, platform: &str) -> Option<String> {
-    let mut dropped: Vec<&str> = head
-        .tools
+    let tools = head.tools.as_deref().unwrap_or_default();
+    let functions = tools.iter().any(ToolHead::by_client);
+    let searches =
+        platform == SEARCHES_ITSELF || (platform == SEARCHES_WITHOUT_FUNCTIONS && !functions);
+    let mut dropped: Vec<&str> = tools
         .iter()
-        .flatten()
         .filter_map(ToolHead::hosted)
+        .filter(|kind| !(searches && kind.starts_with("web_search")))
         .collect();
     dropped.dedup();
     if dropped.is_empty() {

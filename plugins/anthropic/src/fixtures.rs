@@ -24,10 +24,12 @@ fixtures![
     "anthropic-stream-tool-result.sse",
     "anthropic-stream-tool.request.json",
     "anthropic-stream-tool.sse",
+    "anthropic-stream-web-search.sse",
     "anthropic-tool-result.request.json",
     "anthropic-tool-result.response.json",
     "anthropic-tool.request.json",
     "anthropic-tool.response.json",
+    "anthropic-web-search.response.json",
 ];
 
 /// The `body` of a wrapped fixture (one with `_status`/`_headers`), or the whole file.

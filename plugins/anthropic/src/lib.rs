@@ -16,6 +16,8 @@
 //! | `thinking` | by model name | `adaptive` (`thinking.type: adaptive` + `output_config.effort`) or `budget` (`enabled` + `budget_tokens`). |
 //! | `sampling` | by model name | `send` or `drop`: whether `temperature`, `top_p`, `top_k` are sent (never while thinking). |
 //! | `efforts` | by model name | The `output_config.effort` values the model accepts, e.g. `low,medium,high,max`. |
+//! | `web-search-tool` | `web_search_20250305` | The server tool `type` sent for `web_search_options`, e.g. `web_search_20260209` (dynamic filtering, Opus and Sonnet 4.6 and later). |
+//! | `web-search-max-uses` | `5` | The web search tool's `max_uses`: the searches one call may run. |
 //!
 //! # What maps to what
 //!
@@ -30,6 +32,10 @@
 //!   (they go first in the turn, unmodified).
 //! - `temperature`, `top_p` and `top_k` are dropped for models that refuse them (Opus
 //!   4.7 and later answer 400 to any of them) and whenever thinking is on.
+//! - `web_search_options` adds Anthropic's server tool `web_search` (see
+//!   [`request::search`]); its `server_tool_use` and `web_search_tool_result` blocks
+//!   never become tool calls, and the citations in the answer's text become
+//!   `url_citation` annotations ([`citations`]).
 //! - `response_format` `json_schema` becomes `output_config.format`; a tool's `strict`
 //!   and `cache_control` on parts and tools are kept; a `user` that looks like an email
 //!   or phone number is sent as an opaque hash.
@@ -38,6 +44,7 @@
 //! Anthropic Messages clients (`/v1/messages`, `/v1/messages/count_tokens`) are served
 //! by pass-through: see [`native`].
 
+pub mod citations;
 pub mod error;
 #[cfg(test)]
 mod fixtures;

@@ -1,7 +1,8 @@
 //! OpenAI chat request → Anthropic Messages request (`POST /v1/messages`).
 //!
 //! Top-level fields are mapped here; messages in [`messages`], tools and `tool_choice`
-//! in [`tools`], and what each Claude model accepts (thinking mode, efforts, sampling
+//! in [`tools`], `web_search_options` (Anthropic's own web search) in [`search`], and
+//! what each Claude model accepts (thinking mode, efforts, sampling
 //! settings) in [`rules`]. What Anthropic has no equivalent for (`presence_penalty`,
 //! `frequency_penalty`, `seed`, `logprobs`, `stream_options`, ...) is dropped, and so
 //! are `temperature`, `top_p` and `top_k` for a model that refuses them; what it cannot
@@ -9,6 +10,7 @@
 
 mod messages;
 pub mod rules;
+pub mod search;
 mod tools;
 
 use serde::Deserialize;
@@ -63,6 +65,9 @@ struct ChatRequest {
     tool_choice: Option<Value>,
     #[serde(default)]
     parallel_tool_calls: Option<bool>,
+    /// Chat's own web search, run by Anthropic's server tool ([`search`]).
+    #[serde(default)]
+    web_search_options: Option<search::WebSearchOptions>,
     #[serde(default)]
     reasoning_effort: Option<String>,
     /// Anthropic's own `thinking` object, sent through as is (e.g. via `extra_body`).
@@ -180,13 +185,19 @@ fn to_anthropic(ctx: &CallContext, request: ChatRequest) -> Result<Value, ApiErr
         }
     }
     let tools = request.tools.unwrap_or_default();
-    if !tools.is_empty() {
-        body.insert("tools".into(), tools::convert(&tools)?);
-        if let Some(choice) =
+    let mut anthropic_tools = tools::convert(&tools)?;
+    if let Some(options) = &request.web_search_options {
+        let names: Vec<&str> = tools.iter().filter_map(tools::Tool::name).collect();
+        anthropic_tools.extend(search::tool(ctx, options, &names)?);
+    }
+    if !anthropic_tools.is_empty() {
+        body.insert("tools".into(), Value::Array(anthropic_tools));
+    }
+    if !tools.is_empty()
+        && let Some(choice) =
             tools::choice(request.tool_choice.as_ref(), request.parallel_tool_calls)?
-        {
-            body.insert("tool_choice".into(), choice);
-        }
+    {
+        body.insert("tool_choice".into(), choice);
     }
     if ctx.streaming {
         body.insert("stream".into(), json!(true));

@@ -4,6 +4,10 @@
 //! Text blocks are concatenated into `content`, `tool_use` blocks become `tool_calls`
 //! (their `input` serialized as the `arguments` string), `thinking` blocks become
 //! `reasoning_content`; `stop_reason` becomes `finish_reason` ([`finish_reason`]).
+//! A web search's `server_tool_use` and `web_search_tool_result` blocks (and any other
+//! block type this adapter does not know) are skipped, never turned into tool calls;
+//! text resumed after them is set apart by a blank line, and the web citations of text
+//! blocks become `message.annotations` ([`crate::citations`]).
 //!
 //! A 2xx body is translated only when it is a message (`"type": "message"`, or no
 //! `type` but a `content` array). A 2xx `{"type": "error", ...}` is that error (the
@@ -20,6 +24,7 @@ use serde_json::{Value, json};
 use switchyard_guest_kit::error::{bad_gateway, unusable_answer};
 use switchyard_guest_kit::{ApiError, CallContext, TranslatedResponse, UpstreamResponse};
 
+use super::citations::{self, Citation, PARAGRAPH};
 use super::error::{SNIPPET_CHARS, from_error_in_answer, from_upstream};
 use super::usage::AnthropicUsage;
 
@@ -42,12 +47,15 @@ struct Message {
     usage: Option<AnthropicUsage>,
 }
 
-/// One content block of an answer; unknown types are ignored.
+/// One content block of an answer; unknown types (server tool blocks among them) are
+/// skipped.
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum Block {
     Text {
         text: String,
+        #[serde(default)]
+        citations: Option<Vec<Citation>>,
     },
     ToolUse {
         id: String,
@@ -102,9 +110,26 @@ pub fn to_openai(
     let mut reasoning = String::new();
     let mut thinking_blocks = Vec::new();
     let mut tool_calls = Vec::new();
+    let mut annotations = Vec::new();
+    // Characters in `text`, and whether a skipped block came since the last text.
+    let (mut chars, mut skipped) = (0, false);
     for block in content {
         match block {
-            Block::Text { text: t } => text.push_str(&t),
+            Block::Text { text: t, citations } => {
+                if t.is_empty() {
+                    continue;
+                }
+                if skipped && !text.is_empty() {
+                    text.push_str(PARAGRAPH);
+                    chars += citations::chars(PARAGRAPH);
+                }
+                skipped = false;
+                let start = chars;
+                chars += citations::chars(&t);
+                text.push_str(&t);
+                let cited = citations.iter().flatten();
+                annotations.extend(cited.filter_map(|c| c.annotation(start, chars)));
+            }
             Block::Thinking {
                 thinking,
                 signature,
@@ -128,7 +153,9 @@ pub fn to_openai(
                     "function": {"name": name, "arguments": arguments}
                 }));
             }
-            Block::Other => {}
+            // `server_tool_use` (the search Anthropic ran, which the client cannot run),
+            // `web_search_tool_result`, and anything newer.
+            Block::Other => skipped = true,
         }
     }
     let content = if text.is_empty() && !tool_calls.is_empty() {
@@ -148,6 +175,9 @@ pub fn to_openai(
         }
         if !tool_calls.is_empty() {
             object.insert("tool_calls".into(), Value::Array(tool_calls));
+        }
+        if !annotations.is_empty() {
+            object.insert("annotations".into(), Value::Array(annotations));
         }
     }
     let body = json!({

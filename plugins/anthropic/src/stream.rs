@@ -11,6 +11,8 @@
 //! | `content_block_stop` of a `tool_use` whose arguments streamed empty | `arguments: "{}"` |
 //! | `content_block_stop` of a `thinking` block | `thinking_blocks: [{type, thinking, signature}]`, the whole block, to echo back |
 //! | `content_block_start` of a `redacted_thinking` block | `thinking_blocks: [{type, data}]` |
+//! | `content_block_start` of a `server_tool_use` (a web search Anthropic runs), `web_search_tool_result` or any other block type, and their deltas (the search's `input_json_delta`s) | nothing: never a tool call; text after them starts with a blank line ([`crate::citations`]) |
+//! | `citations_delta` of a text block | kept; when the block stops, a chunk whose delta is `annotations` (its `url_citation`s, spanning the block's text) |
 //! | `ping`, `signature_delta` (kept for the block), other `content_block_stop`s, unknown events | nothing |
 //! | `error` | the error that ends the stream ([`super::error::from_stream_error`]) |
 //!
@@ -32,9 +34,13 @@ use switchyard_guest_kit::{
     ApiError, CallContext, ChunkWriter, Delta, StreamEnd, StreamEvent, StreamState, ToolCall, Usage,
 };
 
+use super::citations::Citation;
 use super::error::{SNIPPET_CHARS, from_stream_error};
 use super::response::{finish_reason, now_secs};
 use super::usage::AnthropicUsage;
+use text::Text;
+
+mod text;
 
 /// One Anthropic stream event, as far as the translation reads it.
 #[derive(Debug, Deserialize)]
@@ -81,6 +87,7 @@ struct StartMessage {
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum StartBlock {
+    Text {},
     ToolUse {
         id: String,
         name: String,
@@ -108,6 +115,8 @@ enum BlockDelta {
     Thinking { thinking: String },
     #[serde(rename = "signature_delta")]
     Signature { signature: String },
+    #[serde(rename = "citations_delta")]
+    Citations { citation: Citation },
     #[serde(other)]
     Other,
 }
@@ -140,6 +149,8 @@ pub struct Transformer {
     /// Thinking blocks being streamed, by block index: their text and signature, sent
     /// whole as a `thinking_blocks` delta when the block stops, for the client to echo.
     thinking: HashMap<u64, (String, String)>,
+    /// The answer text's length, skipped blocks and citations.
+    text: Text,
     /// The latest `stop_reason`.
     stop_reason: Option<String>,
     /// Cumulative usage.
@@ -164,6 +175,7 @@ impl StreamState for Transformer {
             tool_calls: 0,
             tool_index: HashMap::new(),
             thinking: HashMap::new(),
+            text: Text::default(),
             stop_reason: None,
             usage: AnthropicUsage::default(),
             has_usage: false,
@@ -234,6 +246,16 @@ impl Transformer {
             }
             Event::ContentBlockStart {
                 index,
+                content_block: StartBlock::Text {},
+            } => self.text.block_start(index),
+            // A web search's `server_tool_use` (which the client cannot run),
+            // `web_search_tool_result`, and anything newer: skipped whole, deltas too.
+            Event::ContentBlockStart {
+                content_block: StartBlock::Other,
+                ..
+            } => self.text.skipped_block(),
+            Event::ContentBlockStart {
+                index,
                 content_block: StartBlock::Thinking {},
             } => {
                 self.thinking.insert(index, (String::new(), String::new()));
@@ -254,15 +276,26 @@ impl Transformer {
                     sent.push_str(&signature);
                 }
             }
+            Event::ContentBlockDelta {
+                index,
+                delta: BlockDelta::Citations { citation },
+            } => self.text.cite(index, citation),
+            Event::ContentBlockDelta {
+                index,
+                delta: BlockDelta::Text { text },
+            } => {
+                self.start(chunks)?;
+                if !text.is_empty() {
+                    let content = self.text.delta(index, &text);
+                    chunks.push(self.writer().delta(0, &Delta::content(&content))?);
+                }
+            }
             Event::ContentBlockDelta { index, delta } => {
                 self.start(chunks)?;
                 let writer = self.writer();
                 let mut argued = None;
                 let mut thought = None;
                 match delta {
-                    BlockDelta::Text { text } if !text.is_empty() => {
-                        chunks.push(writer.delta(0, &Delta::content(&text))?);
-                    }
                     BlockDelta::Thinking { thinking } if !thinking.is_empty() => {
                         chunks.push(writer.delta(0, &Delta::reasoning(&thinking))?);
                         thought = Some(thinking);
@@ -298,6 +331,11 @@ impl Transformer {
                     let call = [ToolCall::arguments((*tool).into(), "{}")];
                     chunks.push(self.writer().delta(0, &Delta::tool_calls(&call))?);
                 }
+                let annotations = self.text.block_stop(index);
+                if !annotations.is_empty() {
+                    let delta = json!({"annotations": annotations});
+                    chunks.push(self.delta_only(&delta)?);
+                }
             }
             Event::MessageDelta { delta, usage } => {
                 if delta.stop_reason.is_some() {
@@ -312,16 +350,20 @@ impl Transformer {
                 self.start(chunks)?;
                 self.stop(chunks)?;
             }
-            Event::ContentBlockStart { .. } | Event::Other => {}
+            Event::Other => {}
         }
         Ok(())
     }
 
     /// A chunk whose delta is one whole thinking block, as `thinking_blocks`.
     fn thinking_blocks(&self, block: &Value) -> Result<String, ApiError> {
-        let delta = json!({"thinking_blocks": [block]});
+        self.delta_only(&json!({"thinking_blocks": [block]}))
+    }
+
+    /// A chunk with this delta, which [`Delta`] has no field for.
+    fn delta_only(&self, delta: &Value) -> Result<String, ApiError> {
         self.writer()
-            .choices(&[chunk::Choice::new(0, &delta, None::<&str>)])
+            .choices(&[chunk::Choice::new(0, delta, None::<&str>)])
     }
 
     /// The role chunk, once.

@@ -3,6 +3,10 @@
 //! Anthropic's `input_tokens` excludes cache reads and writes; OpenAI's `prompt_tokens`
 //! includes cached tokens, so the prompt count is the sum of the three, and
 //! `prompt_tokens_details.cached_tokens` is the cache reads.
+//!
+//! `server_tool_use.web_search_requests` (the searches a web search ran, which
+//! Anthropic bills per search) has no OpenAI or WIT counterpart and is not read; the
+//! search results Claude read are already in `input_tokens`.
 
 use serde::Deserialize;
 use serde_json::{Value, json};

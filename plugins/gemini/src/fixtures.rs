@@ -24,6 +24,8 @@ fixtures![
     "gemini-function-response.sse",
     "gemini-max-tokens-no-parts.request.json",
     "gemini-max-tokens-no-parts.response.json",
+    "gemini-search.response.json",
+    "gemini-stream-search.sse",
     "gemini-stream-thinking-max-tokens.request.json",
     "gemini-stream-thinking-max-tokens.sse",
     "gemini-stream-tool.request.json",

@@ -2,8 +2,8 @@
 //! (`generateContent`, `streamGenerateContent?alt=sse`, `batchEmbedContents`).
 //!
 //! This file is the bindings glue only; the translation lives in [`request`],
-//! [`embeddings`], [`response`], [`stream`] and [`error`], which are plain Rust and
-//! tested natively.
+//! [`embeddings`], [`response`], [`stream`], [`grounding`] (a Google Search's sources as
+//! `url_citation` annotations) and [`error`], which are plain Rust and tested natively.
 //!
 //! # Model options
 //!
@@ -27,6 +27,7 @@ pub mod embeddings;
 pub mod error;
 #[cfg(test)]
 mod fixtures;
+pub mod grounding;
 pub mod request;
 pub mod response;
 pub mod schema;

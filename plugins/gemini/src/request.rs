@@ -5,6 +5,16 @@
 //! `systemInstruction`; parameters go into `generationConfig`; tools into
 //! `functionDeclarations` with their schemas reduced ([`super::schema`]). Fields Gemini
 //! has no equivalent for (`user`, `logit_bias`, `parallel_tool_calls`, …) are dropped.
+//!
+//! `web_search_options` (chat's own web search, an object) becomes grounding with
+//! Google Search, `tools: [{"google_search": {}}]`, when the request declares no
+//! function; its `user_location` and `search_context_size` have no Gemini equivalent
+//! and are dropped. With functions, the functions win and the search is dropped:
+//! Gemini 2.x refuses the two together ("Tool use with function calling is
+//! unsupported"), and Gemini 3 takes them only with
+//! `toolConfig.includeServerSideToolInvocations`, whose answers carry server-side
+//! `toolCall`/`toolResponse` parts that must come back in the next turn's history,
+//! which chat messages cannot carry. The answer's sources are in [`super::grounding`].
 
 mod content;
 pub mod rules;
@@ -89,7 +99,7 @@ fn translate(ctx: &CallContext, request: &Map<String, Value>) -> Result<Value, A
     if let Some(system) = system {
         body.insert("systemInstruction".into(), system);
     }
-    if let Some(tools) = tools(request.get("tools"))? {
+    if let Some(tools) = tools(request.get("tools"), request.get("web_search_options"))? {
         body.insert("tools".into(), tools);
     }
     if let Some(config) = tool_config(request.get("tool_choice"))? {
@@ -251,8 +261,26 @@ fn unknown_effort(effort: &str) -> ApiError {
     )
 }
 
-/// `tools` → one `{"functionDeclarations": [...]}`.
-fn tools(tools: Option<&Value>) -> Result<Option<Value>, ApiError> {
+/// `tools` → one `{"functionDeclarations": [...]}`; without functions, a search (see
+/// the module doc) → `{"google_search": {}}`.
+fn tools(tools: Option<&Value>, search: Option<&Value>) -> Result<Option<Value>, ApiError> {
+    let search = match search {
+        None | Some(Value::Null) => false,
+        Some(Value::Object(_)) => true,
+        Some(_) => {
+            let param = Some("web_search_options");
+            return Err(bad_request("`web_search_options` must be an object", param));
+        }
+    };
+    match function_declarations(tools)? {
+        Some(declarations) => Ok(Some(json!([{ "functionDeclarations": declarations }]))),
+        None if search => Ok(Some(json!([{ "google_search": {} }]))),
+        None => Ok(None),
+    }
+}
+
+/// The function declarations of `tools`; `None` for none.
+fn function_declarations(tools: Option<&Value>) -> Result<Option<Vec<Value>>, ApiError> {
     let tools = match tools {
         None | Some(Value::Null) => return Ok(None),
         Some(Value::Array(tools)) if tools.is_empty() => return Ok(None),
@@ -294,7 +322,7 @@ fn tools(tools: Option<&Value>) -> Result<Option<Value>, ApiError> {
         }
         declarations.push(Value::Object(declaration));
     }
-    Ok(Some(json!([{ "functionDeclarations": declarations }])))
+    Ok(Some(declarations))
 }
 
 /// `tool_choice` → `toolConfig.functionCallingConfig`.

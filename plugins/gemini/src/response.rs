@@ -5,7 +5,8 @@
 //! `GenerateContentResponse` or the JSON array `streamGenerateContent` sends without
 //! `alt=sse` ([`fold`]). A 2xx carrying `{"error": …}` (alone or as an array element)
 //! is that error; a body that is no answer (an HTML page, a foreign JSON value) is a
-//! 502 naming the content type with the start of the body.
+//! 502 naming the content type with the start of the body. A Google Search's sources
+//! (`groundingMetadata`) become the message's `annotations` ([`super::grounding`]).
 
 mod fold;
 
@@ -17,6 +18,7 @@ use super::candidate::{
     blocked_message, completion_id, emits_reasoning, finish_reason, id_seed, now, tool_call,
 };
 use super::error::{SNIPPET_CHARS, error_in, from_error_json};
+use super::grounding;
 use super::wire::{Candidate, GenerateContentResponse};
 
 /// Translates a 2xx answer to a chat call.
@@ -123,6 +125,11 @@ fn choice(
     )?;
     let mut message = Map::new();
     message.insert("role".into(), json!("assistant"));
+    let annotations = candidate
+        .grounding_metadata
+        .as_ref()
+        .map(|metadata| grounding::annotations(metadata, &text))
+        .unwrap_or_default();
     let content = if text.is_empty() && !calls.is_empty() {
         Value::Null
     } else {
@@ -134,6 +141,9 @@ fn choice(
     }
     if !calls.is_empty() {
         message.insert("tool_calls".into(), Value::Array(calls));
+    }
+    if !annotations.is_empty() {
+        message.insert("annotations".into(), Value::Array(annotations));
     }
     let mut choice = json!({
         "index": index,

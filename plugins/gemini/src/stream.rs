@@ -13,10 +13,16 @@
 //! which has no candidate). A stream that closes earlier was cut, and
 //! [`Transformer::finish`] says so (502 `upstream_stream_truncated`) instead of
 //! letting the client take a partial answer for a whole one.
+//!
+//! A Google Search's sources (`groundingMetadata`, on any event of a candidate) are
+//! gathered, and go out as one chunk whose delta is `annotations` just before the
+//! candidate's finish chunk, their indices pointing into the text streamed
+//! ([`super::grounding`]).
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
+use serde_json::{Value, json};
+use switchyard_guest_kit::chunk;
 use switchyard_guest_kit::error::{bad_gateway, snippet};
 use switchyard_guest_kit::{
     ApiError, CallContext, ChunkWriter, Delta, StreamEnd, StreamEvent, StreamState, ToolCall, Usage,
@@ -26,8 +32,9 @@ use super::candidate::{
     arguments, blocked_message, completion_id, emits_reasoning, finish_reason, id_seed, now,
 };
 use super::error::{SNIPPET_CHARS, from_error_json};
+use super::grounding;
 use super::tool_id;
-use super::wire::{Candidate, GenerateContentResponse, UsageMetadata};
+use super::wire::{Candidate, GenerateContentResponse, GroundingMetadata, UsageMetadata};
 
 /// What is known about one choice so far.
 #[derive(Debug, Default)]
@@ -36,6 +43,10 @@ struct ChoiceState {
     tool_calls: usize,
     /// Its `finishReason` arrived.
     finished: bool,
+    /// The answer text sent, which grounding indices point into.
+    text: String,
+    /// The grounding of its events so far.
+    grounding: Option<GroundingMetadata>,
 }
 
 /// What a complete Gemini stream ends with.
@@ -180,6 +191,7 @@ impl Transformer {
                 out.push(self.writer().delta(choice, &Delta::tool_calls(&call))?);
             } else if let Some(text) = part.text.as_deref().filter(|t| !t.is_empty()) {
                 if !part.thought {
+                    self.state(index).text.push_str(text);
                     let delta = Delta::content(text);
                     out.push(match logprobs.take() {
                         Some(values) => {
@@ -192,12 +204,32 @@ impl Transformer {
                 }
             }
         }
+        if let Some(more) = &candidate.grounding_metadata {
+            grounding::append(&mut self.state(index).grounding, more.clone());
+        }
         if let Some(reason) = candidate.finish_reason.as_deref() {
+            self.annotations(index, out)?;
             let has_calls = self.state(index).tool_calls > 0;
             let finish = finish_reason(reason, has_calls, candidate.finish_message.as_deref())?;
             out.push(self.writer().finish(choice, finish)?);
             self.state(index).finished = true;
         }
+        Ok(())
+    }
+
+    /// The chunk of a choice's grounding annotations, if it has any (once).
+    fn annotations(&mut self, index: usize, out: &mut Vec<String>) -> Result<(), ApiError> {
+        let state = self.state(index);
+        let Some(metadata) = state.grounding.take() else {
+            return Ok(());
+        };
+        let annotations = grounding::annotations(&metadata, &state.text);
+        if annotations.is_empty() {
+            return Ok(());
+        }
+        let delta = json!({ "annotations": annotations });
+        let choice = chunk::Choice::new(index as u64, &delta, None::<&str>);
+        out.push(self.writer().choices(&[choice])?);
         Ok(())
     }
 

@@ -46,6 +46,66 @@ pub struct Candidate {
     /// Token log probabilities, when `responseLogprobs` asked for them.
     #[serde(default)]
     pub logprobs_result: Option<LogprobsResult>,
+    /// The web pages a Google Search grounded the answer on ([`crate::grounding`]).
+    #[serde(default)]
+    pub grounding_metadata: Option<GroundingMetadata>,
+}
+
+/// `candidates[].groundingMetadata`, as far as it is read (`webSearchQueries`,
+/// `searchEntryPoint` and the rest are not).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroundingMetadata {
+    /// The sources, which supports point to by position.
+    #[serde(default)]
+    pub grounding_chunks: Vec<GroundingChunk>,
+    /// Which span of the answer which sources support.
+    #[serde(default)]
+    pub grounding_supports: Vec<GroundingSupport>,
+}
+
+/// `groundingChunks[]`: a web page (other kinds, such as maps, are not read).
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct GroundingChunk {
+    /// The page, for a web source.
+    #[serde(default)]
+    pub web: Option<WebSource>,
+}
+
+/// `groundingChunks[].web`.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct WebSource {
+    /// The page's address (a Google redirect URL).
+    #[serde(default)]
+    pub uri: Option<String>,
+    /// Its title (often the domain).
+    #[serde(default)]
+    pub title: Option<String>,
+}
+
+/// `groundingSupports[]`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroundingSupport {
+    /// The span of the answer.
+    #[serde(default)]
+    pub segment: Option<Segment>,
+    /// The `groundingChunks` that support it.
+    #[serde(default)]
+    pub grounding_chunk_indices: Vec<u64>,
+}
+
+/// `groundingSupports[].segment`: a span in UTF-8 bytes (`startIndex` is left out
+/// when 0).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Segment {
+    /// The first byte.
+    #[serde(default)]
+    pub start_index: Option<u64>,
+    /// The byte after the span.
+    #[serde(default)]
+    pub end_index: Option<u64>,
 }
 
 /// `candidates[].logprobsResult`: the chosen token at each step, and the top candidates

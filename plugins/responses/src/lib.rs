@@ -5,16 +5,18 @@
 //! This file is the bindings glue only; the translation lives in [`request`]
 //! (Responses request → chat request), [`response`] (chat completion → Response),
 //! [`stream`] (chat chunks → Responses events), with [`output`] (the Response and its
-//! items), [`calls`] (tool calls as items), [`usage`] and [`error`]. [`state`] is what
-//! `to-chat` remembers for the answer of the same call (custom tools, namespaces, the
-//! echoed request fields). Each module's doc has its mapping table. Bodies are read
-//! into types that borrow from them ([`text`]) and written from types that borrow what
-//! they carry, never through `serde_json::Value` trees.
+//! items), [`calls`] (tool calls as items), [`citations`] (a web search's sources),
+//! [`usage`] and [`error`]. [`state`] is what `to-chat` remembers for the answer of the
+//! same call (custom tools, namespaces, the echoed request fields). Each module's doc
+//! has its mapping table. Bodies are read into types that borrow from them ([`text`])
+//! and written from types that borrow what they carry, never through
+//! `serde_json::Value` trees.
 //!
 //! Pure translation: no I/O, no clock, no randomness; ids come from the call context.
 
 pub mod bindings;
 pub mod calls;
+pub mod citations;
 pub mod custom_input;
 pub mod error;
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! | item | members |
 //! |---|---|
 //! | `reasoning` | `id`, `type`, `summary` (`[{type: summary_text, text}]`, or `[]`), `encrypted_content` when there is some |
-//! | `message` | `id`, `type`, `status`, `role: assistant`, `content` (`output_text` with `annotations: []`, `logprobs: []`; `refusal`) |
+//! | `message` | `id`, `type`, `status`, `role: assistant`, `content` (`output_text` with `annotations` (the sources a web search cited, [`crate::citations`], else `[]`) and `logprobs: []`; `refusal`) |
 //! | `function_call` | `id`, `type`, `status`, `arguments`, `call_id`, `name`, `namespace` when namespaced |
 //! | `custom_tool_call` | `id`, `type`, `call_id`, `name`, `input`, `namespace` when namespaced |
 //! | `tool_search_call` | `id`, `type`, `status`, `call_id`, `execution: client`, `arguments` (an object) |
@@ -21,6 +21,7 @@ use std::borrow::Cow;
 use serde::ser::{self, Serialize, SerializeMap, Serializer};
 use serde_json::value::RawValue;
 
+use crate::citations::UrlCitation;
 use crate::state::{Echo, ToolKind};
 use crate::usage::Usage;
 
@@ -60,7 +61,12 @@ pub fn tool_prefix(kind: ToolKind) -> &'static str {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Part<'a> {
     /// `output_text`.
-    Text(Cow<'a, str>),
+    Text {
+        /// The text.
+        text: Cow<'a, str>,
+        /// The sources it cites.
+        annotations: Vec<UrlCitation>,
+    },
     /// `refusal`.
     Refusal(Cow<'a, str>),
 }
@@ -125,14 +131,24 @@ impl ToolCall<'_> {
     }
 }
 
+impl<'a> Part<'a> {
+    /// An `output_text` part citing nothing.
+    pub fn text(text: impl Into<Cow<'a, str>>) -> Self {
+        Self::Text {
+            text: text.into(),
+            annotations: Vec::new(),
+        }
+    }
+}
+
 impl Serialize for Part<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            Self::Text(text) => {
+            Self::Text { text, annotations } => {
                 let mut map = serializer.serialize_map(Some(4))?;
                 map.serialize_entry("type", "output_text")?;
                 map.serialize_entry("text", text)?;
-                map.serialize_entry("annotations", &[(); 0])?;
+                map.serialize_entry("annotations", annotations)?;
                 map.serialize_entry("logprobs", &[(); 0])?;
                 map.end()
             }

@@ -8,6 +8,7 @@
 //! | `input` items | see [`input`] |
 //! | `tools`, `tool_choice` (and `additional_tools` / `tool_search_output` items) | see [`tools`] |
 //! | `parallel_tool_calls` | as is (with `tool_choice`, left out when no tool reaches chat) |
+//! | a `web_search` tool, on a platform that searches | `web_search_options` (see [`search`]) |
 //! | `max_output_tokens` | `max_completion_tokens` (the name the guest kit prefers) |
 //! | `temperature`, `top_p` | copied |
 //! | `reasoning.effort` | `reasoning_effort` (what the Anthropic and Gemini adapters read) |
@@ -37,6 +38,7 @@ pub mod content;
 pub mod input;
 pub mod item;
 mod param;
+pub mod search;
 pub mod tools;
 
 use std::borrow::Cow;
@@ -251,6 +253,9 @@ fn translate<'a>(
         Some(raw) => Some(choice::choice(raw, toolbox.map(), &ctx.platform)?),
         None => None,
     };
+    if search::platform_searches(&ctx.platform) {
+        chat.web_search_options = toolbox.take_web_search();
+    }
     let (chat_tools, map) = toolbox.finish();
     // Chat refuses `tool_choice` and `parallel_tool_calls` without tools (all of them
     // hosted, for instance).

@@ -7,6 +7,7 @@
 //! | `id`, `object`, `created_at`, `model` | `resp_<call>`, `response`, the call's start, the model the client asked for |
 //! | `output[]`, first | a `reasoning` item when the message has `reasoning_content` (or `reasoning`) or `thinking_blocks` ([`crate::thinking`]) |
 //! | then | a `message` item: `content` as `output_text`, `refusal` as a `refusal` part; also when the answer is empty and calls no tool |
+//! | `message.annotations` (`url_citation`s of a web search) | the `output_text` part's `annotations` ([`crate::citations`]) |
 //! | then | one item per tool call ([`crate::calls`]) |
 //! | `status`, `incomplete_details` | `finish_reason` `length` → `incomplete`, `max_output_tokens`; `content_filter` → `incomplete`, `content_filter`; else `completed` ([`ending`]) |
 //! | `usage` | [`crate::usage`] |
@@ -24,6 +25,7 @@ use serde_json::value::RawValue;
 
 use crate::bindings::{ApiError, DialectContext};
 use crate::calls;
+use crate::citations::{self, ChatAnnotation};
 use crate::error::bad_upstream;
 use crate::output::{COMPLETED, INCOMPLETE, Item, Part, Response, item_id, response_id};
 use crate::state;
@@ -66,6 +68,8 @@ struct ChatMessage<'a> {
     thinking_blocks: Option<Vec<&'a RawValue>>,
     #[serde(default, borrow)]
     tool_calls: Option<Vec<ToolCall<'a>>>,
+    #[serde(default, borrow)]
+    annotations: Option<Vec<ChatAnnotation<'a>>>,
 }
 
 /// `message.content`: a string, or parts whose text counts.
@@ -140,14 +144,15 @@ pub fn from_chat(ctx: &DialectContext, body: &[u8]) -> Result<Vec<u8>, ApiError>
     let calls = chat.tool_calls.as_deref().unwrap_or_default();
     let mut content = Vec::new();
     if !text.is_empty() {
-        content.push(Part::Text(text));
+        let annotations = citations::from_chat(chat.annotations.as_deref().unwrap_or_default());
+        content.push(Part::Text { text, annotations });
     }
     if let Some(refusal) = chat.refusal.as_deref().filter(|r| !r.is_empty()) {
         content.push(Part::Refusal(Cow::Borrowed(refusal)));
     }
     if !content.is_empty() || calls.is_empty() {
         if content.is_empty() {
-            content.push(Part::Text(Cow::Borrowed("")));
+            content.push(Part::text(""));
         }
         items.push(Item::Message {
             id: Cow::Owned(item_id("msg", &ctx.call_id, None)),

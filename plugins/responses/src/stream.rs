@@ -9,6 +9,7 @@
 //! | `thinking_blocks` | kept for the open (or a new) reasoning item's `encrypted_content` ([`crate::thinking`]) |
 //! | `content` | a `message` item: `output_item.added` (`content: []`), `content_part.added` (`output_text`, `text: ""`), `output_text.delta`s (`logprobs: []`) |
 //! | `refusal` | a `refusal` part in the message: `content_part.added`, `refusal.delta`s |
+//! | `annotations` (`url_citation`s) | kept for the open text part ([`crate::citations`]): its `content_part.done`, the message's `output_item.done` and the terminal response carry them (`output_text.done` has no place for them in the SDK's type); dropped when no text part is open |
 //! | `tool_calls` fragments, by `index` | one item per call (`stream/tools.rs`) |
 //! | `finish_reason` | every open item closes (`length` and `content_filter` leave them `incomplete`) |
 //! | `usage` (the `choices: []` chunk after the finish) | kept for the terminal event |
@@ -35,6 +36,7 @@ mod items;
 mod tools;
 
 use crate::bindings::{ApiError, DialectContext};
+use crate::citations;
 use crate::error::{bad_upstream, failure, truncated};
 use crate::output::{
     COMPLETED, FAILED, IN_PROGRESS, INCOMPLETE, Item, Response, ResponseError, item_id, response_id,
@@ -248,6 +250,9 @@ impl Converter {
         }
         if let Some(refusal) = delta.refusal.as_ref().filter(|r| !r.is_empty()) {
             self.text(refusal, true, out)?;
+        }
+        if let Some(annotations) = delta.annotations.as_deref().filter(|a| !a.is_empty()) {
+            self.cite(citations::from_chat(annotations));
         }
         for call in delta.tool_calls.iter().flatten() {
             self.close_open(COMPLETED, out)?;

@@ -4,8 +4,9 @@
 //! Checks `x-api-key` (must be [`MOCK_API_KEY`](super::MOCK_API_KEY)) and
 //! `anthropic-version`, and validates the body strictly (the older API's rules):
 //! `max_tokens` required, roles alternating from `user`, no empty text blocks, every
-//! `tool_use` answered by a `tool_result` in the next user turn; and each generation's
-//! own refusals by model name (sampling settings and budget thinking on Opus 4.7 and
+//! `tool_use` answered by a `tool_result` in the next user turn, no tool `type` the API
+//! does not know and well-formed web search tools ([`search::check_tools`]); and each
+//! generation's own refusals by model name (sampling settings and budget thinking on Opus 4.7 and
 //! later, adaptive thinking before 4.6, efforts a model lacks).
 //!
 //! The body's `model` picks the behaviour:
@@ -17,6 +18,7 @@
 //! | `claude-tools` | the recorded `get_weather` tool call (streamed: `anthropic-stream-tool.sse`); after a tool result, `The tool returned: <result>` |
 //! | `claude-text-tool` | streamed: `anthropic-stream-text-tool.sse` (text block, then `tool_use` at index 1) |
 //! | `claude-thinking` | streamed: `anthropic-stream-thinking.sse`; not streamed: thinking + text |
+//! | `claude-search` | with a `web_search_*` server tool offered: a `server_tool_use`, a `web_search_tool_result` with one result, then the text `Switchyard is a self-hosted LLM gateway that serves OpenAI clients on any platform.` citing `https://example.com/switchyard` (`anthropic-web-search.response.json`; streamed: `anthropic-stream-web-search.sse`); without: the text `no web search tool was offered` ([`search`]) |
 //! | `claude-midstream-error` | streamed: some text, then `event: error` (overloaded); not streamed: 529 |
 //! | `claude-400` / `-401` / `-403` / `-404` / `-413` / `-429` / `-500` / `-529` | that error (429 with `retry-after: 7`) |
 //!
@@ -33,6 +35,8 @@ use futures_util::StreamExt;
 use serde_json::{Value, json};
 
 use super::{MOCK_API_KEY, PlatformRequest, wire};
+
+pub mod search;
 
 /// Seconds the `claude-429` answer asks the client to wait.
 pub const RETRY_AFTER_SECS: u32 = 7;
@@ -196,6 +200,7 @@ pub async fn answer(request: PlatformRequest<'_>) -> Response {
             377,
             65,
         ),
+        ("claude-search", _) => search::answer(body, &id, model, stream, pacing),
         ("claude-thinking", true) => replay(THINKING_STREAM, pacing),
         ("claude-thinking", false) => message(
             &id,
@@ -243,6 +248,7 @@ fn validate(body: &Value) -> Result<(), String> {
         return Err("temperature: Input should be less than or equal to 1".into());
     }
     model_rules(body)?;
+    search::check_tools(body)?;
     let mut pending_tools: Vec<String> = Vec::new();
     for (i, message) in messages.iter().enumerate() {
         let role = message["role"].as_str().unwrap_or("");

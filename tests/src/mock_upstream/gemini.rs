@@ -5,7 +5,7 @@
 //! `tests/fixtures/gemini`: `x-goog-api-key` must be [`MOCK_API_KEY`] (else the recorded
 //! 400 `API_KEY_INVALID`), bodies are checked the way Gemini checks them (unknown
 //! fields, roles, JSON-Schema-only keywords in `parameters`, function responses
-//! without a name), streams are `data: …\r\n\r\n` with no `[DONE]` and cumulative
+//! without a name, search tools Gemini refuses: [`search::check_tools`]), streams are `data: …\r\n\r\n` with no `[DONE]` and cumulative
 //! `usageMetadata` on every event. The model in the path picks the behaviour:
 //!
 //! | model | answer |
@@ -13,6 +13,7 @@
 //! | `gemini-echo` (and any other name) | `echo: <last user text>` |
 //! | `gemini-tools` | a function call to the first declared function, with a `thoughtSignature`; after a function response, text quoting it. A history whose first `functionCall` in a model turn lacks the signature (or Google's bypass value) is refused with the recorded 400, like Gemini 3 |
 //! | `gemini-thinking` | a thought part, then the echo; `thoughtsTokenCount` set |
+//! | `gemini-search` | with a `google_search` tool: the text `Switchyard is a self-hosted LLM gateway — it serves OpenAI clients on any platform.` with `groundingMetadata` (`gemini-search.response.json`; streamed: `gemini-stream-search.sse`); without: the text `no google_search tool was offered` ([`search`]) |
 //! | `gemini-max-tokens` | the recorded `MAX_TOKENS` answer with no parts |
 //! | `gemini-blocked` | the recorded blocked prompt (`promptFeedback.blockReason`) |
 //! | `gemini-malformed` | `finishReason: MALFORMED_FUNCTION_CALL` |
@@ -34,6 +35,8 @@ use serde_json::{Map, Value, json};
 
 use super::wire::Pacing;
 use super::{MOCK_API_KEY, PlatformRequest, embeddings, wire};
+
+pub mod search;
 
 /// Recorded invalid-key answer (HTTP 400, `API_KEY_INVALID`).
 const ERROR_API_KEY: &str = include_str!("../../fixtures/gemini/gemini-error-400-api-key.json");
@@ -155,7 +158,7 @@ async fn generate(model: &str, body: &Value, stream: bool) -> Response {
     if let Err(response) = validate(body) {
         return *response;
     }
-    if let Err(message) = model_rules(model, body) {
+    if let Err(message) = model_rules(model, body).and_then(|()| search::check_tools(body)) {
         return invalid_argument(&message);
     }
     let prompt_tokens = words(&all_text(body)).max(1);
@@ -178,6 +181,7 @@ async fn generate(model: &str, body: &Value, stream: bool) -> Response {
                 whole(event(vec![thought, answer], Some("STOP"), &usage))
             }
         }
+        "gemini-search" => search::answer(body, prompt_tokens, model, stream),
         "gemini-max-tokens" => recorded(MAX_TOKENS, stream),
         "gemini-blocked" => recorded(BLOCKED, stream),
         "gemini-malformed" => {

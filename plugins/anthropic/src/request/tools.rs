@@ -31,8 +31,15 @@ struct Function {
     strict: Option<bool>,
 }
 
+impl Tool {
+    /// The function's name, if the tool has one.
+    pub fn name(&self) -> Option<&str> {
+        self.function.as_ref().map(|f| f.name.as_str())
+    }
+}
+
 /// Function tools as Anthropic tools (`parameters` → `input_schema`).
-pub fn convert(tools: &[Tool]) -> Result<Value, ApiError> {
+pub fn convert(tools: &[Tool]) -> Result<Vec<Value>, ApiError> {
     let mut out = Vec::with_capacity(tools.len());
     for (i, tool_def) in tools.iter().enumerate() {
         let (Some("function") | None, Some(function)) =
@@ -61,7 +68,7 @@ pub fn convert(tools: &[Tool]) -> Result<Value, ApiError> {
         }
         out.push(Value::Object(tool));
     }
-    Ok(Value::Array(out))
+    Ok(out)
 }
 
 /// The Anthropic `tool_choice`, if one is needed.

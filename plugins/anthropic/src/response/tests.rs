@@ -226,3 +226,58 @@ fn a_message_without_type_but_with_content_is_still_translated() {
     let (completion, _) = translate(&body);
     assert_eq!(completion["choices"][0]["message"]["content"], "hi");
 }
+
+#[test]
+fn a_web_search_answer_is_its_text_with_url_citations() {
+    let (completion, usage) = translate(&fixture("anthropic-web-search.response.json"));
+    let message = &completion["choices"][0]["message"];
+    let text =
+        "Switchyard is a self-hosted LLM gateway that serves OpenAI clients on any platform.";
+    assert_eq!(message["content"], text);
+    assert!(
+        message.get("tool_calls").is_none(),
+        "server_tool_use is no tool call: {message}"
+    );
+    assert_eq!(
+        message["annotations"],
+        json!([{"type": "url_citation", "url_citation": {"url": "https://example.com/switchyard",
+            "title": "Switchyard: a self-hosted LLM gateway", "start_index": 0, "end_index": 83}}])
+    );
+    assert_eq!(completion["choices"][0]["finish_reason"], "stop");
+    assert_eq!((usage.prompt_tokens, usage.completion_tokens), (2154, 41));
+}
+
+#[test]
+fn text_around_a_search_is_kept_apart_and_citations_point_into_the_whole_text() {
+    let web = |url: &str| {
+        json!({"type": "web_search_result_location", "url": url, "title": "T",
+        "cited_text": "c", "encrypted_index": "e"})
+    };
+    let (completion, _) = translate(&json!({
+        "type": "message", "id": "msg_1", "role": "assistant", "model": "claude-x", "stop_reason": "tool_use",
+        "content": [
+            {"type": "text", "text": "I'll search."},
+            {"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {"query": "née"}},
+            {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_1",
+             "content": {"type": "web_search_tool_result_error", "error_code": "max_uses_exceeded"}},
+            {"type": "text", "text": "Née in "},
+            {"type": "text", "text": "Paris.", "citations": [web("https://a.test"),
+                {"type": "char_location", "cited_text": "x", "document_index": 0}]},
+            {"type": "some_future_block", "data": 1},
+            {"type": "text", "text": "", "citations": [web("https://empty.test")]},
+            {"type": "tool_use", "id": "toolu_1", "name": "lookup", "input": {}}
+        ],
+        "usage": {"input_tokens": 5, "output_tokens": 6, "server_tool_use": {"web_search_requests": 1}}
+    }));
+    let message = &completion["choices"][0]["message"];
+    assert_eq!(message["content"], "I'll search.\n\nNée in Paris.");
+    let calls = message["tool_calls"].as_array().expect("the client's call");
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0]["function"]["name"], "lookup");
+    assert_eq!(
+        message["annotations"],
+        json!([{"type": "url_citation", "url_citation": {"url": "https://a.test", "title": "T",
+            "start_index": 21, "end_index": 27}}]),
+        "characters, not bytes: \"I'll search.\\n\\nNée in \" is 21 long"
+    );
+}

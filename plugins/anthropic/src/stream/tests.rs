@@ -29,7 +29,7 @@ fn events(name: &str) -> Vec<StreamEvent> {
         .collect()
 }
 
-fn ctx(include_usage: bool) -> CallContext {
+pub(super) fn ctx(include_usage: bool) -> CallContext {
     CallContext {
         endpoint: Endpoint::ChatCompletions,
         public_model: "claude".into(),
@@ -42,7 +42,7 @@ fn ctx(include_usage: bool) -> CallContext {
 }
 
 /// Runs a fixture through one transformer, `batch` events per push.
-fn run(
+pub(super) fn run(
     name: &str,
     include_usage: bool,
     batch: usize,
@@ -62,14 +62,14 @@ fn run(
     (chunks, end.usage)
 }
 
-fn deltas(chunks: &[Value]) -> Vec<&Value> {
+pub(super) fn deltas(chunks: &[Value]) -> Vec<&Value> {
     chunks
         .iter()
         .filter_map(|c| c.pointer("/choices/0/delta"))
         .collect()
 }
 
-fn joined(chunks: &[Value], field: &str) -> String {
+pub(super) fn joined(chunks: &[Value], field: &str) -> String {
     deltas(chunks)
         .iter()
         .filter_map(|d| d.get(field).and_then(Value::as_str))
@@ -77,7 +77,7 @@ fn joined(chunks: &[Value], field: &str) -> String {
 }
 
 /// An Anthropic event, named by its `type` as Anthropic names it.
-fn event(data: Value) -> StreamEvent {
+pub(super) fn event(data: Value) -> StreamEvent {
     StreamEvent {
         event: data["type"].as_str().map(str::to_owned),
         data: data.to_string(),
@@ -85,7 +85,7 @@ fn event(data: Value) -> StreamEvent {
 }
 
 /// The chunks one push of `events` produces, parsed.
-fn push_all(events: Vec<StreamEvent>) -> Vec<Value> {
+pub(super) fn push_all(events: Vec<StreamEvent>) -> Vec<Value> {
     let mut transformer = Transformer::new(&ctx(false));
     transformer
         .push(events)

@@ -11,11 +11,13 @@
 use switchyard_guest_kit::ApiError;
 use switchyard_guest_kit::stream::end::truncated;
 
+use super::super::grounding::append;
 use super::super::stream::TERMINAL;
 use super::super::wire::{Content, GenerateContentResponse};
 
 /// The events of one answer, in order, as one answer: parts appended per candidate
-/// index, the first id, model and prompt feedback, the last usage and finish reason.
+/// index, the first id, model and prompt feedback, the last usage and finish reason,
+/// the grounding of every event ([`append`]).
 ///
 /// Every candidate must have finished, as in a stream ([`TERMINAL`]): a complete array
 /// whose candidates did not is an answer the upstream never finished writing.
@@ -44,6 +46,9 @@ pub fn fold(events: Vec<GenerateContentResponse>) -> Result<GenerateContentRespo
                     if candidate.finish_reason.is_some() {
                         known.finish_reason = candidate.finish_reason;
                         known.finish_message = candidate.finish_message;
+                    }
+                    if let Some(grounding) = candidate.grounding_metadata {
+                        append(&mut known.grounding_metadata, grounding);
                     }
                 }
                 None => {

@@ -9,6 +9,7 @@ use serde::ser::{Error as _, SerializeMap, Serializer};
 use serde_json::Number;
 use serde_json::value::RawValue;
 
+use super::search::WebSearchOptions;
 use crate::local_shell;
 
 /// The `type` of chat tools, tool calls and named tool choices.
@@ -32,6 +33,8 @@ pub struct ChatRequest<'a> {
     pub tool_choice: Option<ToolChoice<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parallel_tool_calls: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub web_search_options: Option<WebSearchOptions<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reasoning_effort: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -5,6 +5,7 @@
 //! | `auto`, `none`, `required` | as is |
 //! | `{type: function\|custom, name}` | `{type: function, function: {name}}` (the chat name) |
 //! | `{type: allowed_tools, mode}` | `auto` or `required`, by `mode` |
+//! | `{type: web_search\|web_search_preview}` (or a dated type) on a platform that searches ([`super::search`]) | `auto`: chat cannot force a search (its `tool_choice` names functions only), and `required` would force a call of a client function instead; the search stays offered |
 //! | any other type (a hosted tool forced) | 400, `param: tool_choice`: the platform cannot run it |
 
 use std::borrow::Cow;
@@ -15,6 +16,7 @@ use serde_json::value::RawValue;
 use super::chat::{self, FUNCTION, Name};
 use super::param::Param;
 use super::parse_member;
+use super::search;
 use crate::bindings::ApiError;
 use crate::error::bad_request;
 use crate::state::ToolMap;
@@ -70,6 +72,9 @@ pub fn choice<'a>(
             Some("required") => Ok(chat::ToolChoice::Mode("required")),
             _ => Ok(chat::ToolChoice::Mode("auto")),
         },
+        (kind, _) if search::is_web_search(kind) && search::platform_searches(platform) => {
+            Ok(chat::ToolChoice::Mode("auto"))
+        }
         (other, _) => Err(bad_request(
             format!(
                 "`tool_choice` forces the hosted tool {other:?}, which platform {platform:?} cannot run; use a function tool or auto"

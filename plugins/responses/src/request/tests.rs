@@ -39,7 +39,7 @@ fn codex_turn_translates() {
         "client_metadata",
         "store",
         "verbosity",
-        "web_search",
+        "external_web_access",
         "gAAAAAB",
         "phase",
     ] {
@@ -48,6 +48,11 @@ fn codex_turn_translates() {
             "{dropped} reached the chat request"
         );
     }
+    assert_eq!(
+        out["web_search_options"],
+        json!({}),
+        "the hosted web_search becomes chat's search on anthropic"
+    );
     let call = state::take("call1");
     let origin = call
         .tools
@@ -114,6 +119,7 @@ fn sdk_requests_translate() {
         r#"{"run":"42"}"#
     );
     golden("request-sdk-parts.json");
+    golden("request-search.json");
 }
 
 #[test]
@@ -233,7 +239,12 @@ fn tool_choices_map() {
         choice(json!({"type": "allowed_tools", "mode": "required", "tools": []})).unwrap()["tool_choice"],
         "required"
     );
-    let error = choice(json!({"type": "web_search_preview"})).unwrap_err();
+    assert_eq!(
+        choice(json!({"type": "web_search_preview"})).unwrap()["tool_choice"],
+        "auto",
+        "anthropic searches: a forced search is offered, not forced"
+    );
+    let error = choice(json!({"type": "file_search"})).unwrap_err();
     assert_eq!(error.param.as_deref(), Some("tool_choice"));
     assert!(error.message.contains("\"anthropic\""), "{}", error.message);
 }

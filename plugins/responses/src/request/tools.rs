@@ -15,7 +15,8 @@
 //! | `local_shell` | function `local_shell` ([`crate::local_shell`]) |
 //! | `defer_loading: true` | left out while a client `tool_search` is offered, until a `tool_search_output` loads it; offered otherwise |
 //! | a `tool_search_output`'s tools | offered; the tool message names them ([`loaded_message`]) |
-//! | hosted tools (`web_search`, `web_search_preview`, `file_search`, `code_interpreter`, `image_generation`, `computer_use_preview`, `mcp`, `tool_search` run by the server, `shell`, `apply_patch`, any other type) | left out: the platform cannot run them (the host tells the client which, in a header) |
+//! | `web_search`, `web_search_preview` (and their dated types) | not a chat tool: the first one is kept for `web_search_options` on the platforms that search ([`super::search`]); left out elsewhere |
+//! | other hosted tools (`file_search`, `code_interpreter`, `image_generation`, `computer_use_preview`, `mcp`, `tool_search` run by the server, `shell`, `apply_patch`, any other type) | left out: the platform cannot run them (the host tells the client which, in a header) |
 
 use std::borrow::Cow;
 
@@ -24,6 +25,7 @@ use serde_json::value::RawValue;
 
 use super::chat::{self, FUNCTION, FunctionDef, Parameters};
 use super::param::Param;
+use super::search::{self, Location, WebSearchOptions};
 use crate::bindings::ApiError;
 use crate::error::bad_request;
 use crate::local_shell;
@@ -57,6 +59,12 @@ pub struct Tool<'a> {
     execution: Option<Text<'a>>,
     #[serde(default)]
     defer_loading: Option<bool>,
+    /// A web search's `search_context_size`.
+    #[serde(default, borrow)]
+    search_context_size: Option<Text<'a>>,
+    /// A web search's `user_location`.
+    #[serde(default, borrow)]
+    user_location: Option<Location<'a>>,
 }
 
 /// A custom tool's `format`.
@@ -92,6 +100,8 @@ pub struct Toolbox<'a> {
     entries: Vec<Entry<'a>>,
     map: ToolMap,
     client_search: bool,
+    /// The first web search tool offered, as chat's `web_search_options`.
+    web_search: Option<WebSearchOptions<'a>>,
 }
 
 impl<'a> Toolbox<'a> {
@@ -164,7 +174,15 @@ impl<'a> Toolbox<'a> {
                 );
                 Ok(())
             }
-            // Hosted tools: the platform cannot run them.
+            kind if search::is_web_search(kind) => {
+                if self.web_search.is_none() {
+                    let size = tool.search_context_size.clone();
+                    let location = tool.user_location.clone();
+                    self.web_search = Some(WebSearchOptions::new(size, location));
+                }
+                Ok(())
+            }
+            // Other hosted tools: the platform cannot run them.
             _ => Ok(()),
         }
     }
@@ -251,6 +269,11 @@ impl<'a> Toolbox<'a> {
     /// The tool map, for translating the conversation and for the answer.
     pub fn map(&self) -> &ToolMap {
         &self.map
+    }
+
+    /// The first web search tool offered, as `web_search_options` (once).
+    pub fn take_web_search(&mut self) -> Option<WebSearchOptions<'a>> {
+        self.web_search.take()
     }
 
     /// The chat tools (`None` for none) and the map.

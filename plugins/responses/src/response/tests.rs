@@ -84,6 +84,20 @@ fn namespaced_and_tool_search_calls_come_back_as_the_client_knows_them() {
 }
 
 #[test]
+fn a_web_search_answer_carries_its_citations() {
+    let out = golden("answer-search.json");
+    let annotations = &out["output"][0]["content"][0]["annotations"];
+    assert_eq!(annotations.as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        annotations[0],
+        json!({"type": "url_citation", "url": "https://example.com/switchyard",
+               "title": "Switchyard - a self-hosted LLM gateway", "start_index": 0, "end_index": 40})
+    );
+    assert_eq!(annotations[1]["title"], "");
+    assert_eq!(out["tools"][0]["type"], "web_search", "the tool is echoed");
+}
+
+#[test]
 fn a_cut_answer_is_incomplete() {
     let out = golden("answer-length.json");
     assert_eq!(out["status"], "incomplete");

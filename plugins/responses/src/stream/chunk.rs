@@ -4,6 +4,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use crate::citations::ChatAnnotation;
 use crate::text::Text;
 use crate::usage::ChatUsage;
 
@@ -57,6 +58,10 @@ pub struct Delta<'a> {
     /// Tool call fragments.
     #[serde(default, borrow)]
     pub tool_calls: Option<Vec<ToolCallDelta<'a>>>,
+    /// Sources a web search cited, with indices into the whole message text (OpenAI
+    /// sends them in a late delta of their own).
+    #[serde(default, borrow)]
+    pub annotations: Option<Vec<ChatAnnotation<'a>>>,
 }
 
 /// `delta.tool_calls[]`: the first fragment of a call has `id` and `function.name`,

@@ -8,6 +8,7 @@ use serde_json::value::RawValue;
 use super::event::{Event, SummaryPart};
 use super::{Converter, Out};
 use crate::bindings::ApiError;
+use crate::citations::UrlCitation;
 use crate::output::{COMPLETED, IN_PROGRESS, Item, Part};
 use crate::thinking;
 
@@ -27,6 +28,8 @@ pub(super) enum Open {
         parts: Vec<Part<'static>>,
         /// The part being written: whether it is a refusal, and its text.
         current: Option<(bool, String)>,
+        /// The sources the text part being written cites.
+        annotations: Vec<UrlCitation>,
     },
 }
 
@@ -114,6 +117,7 @@ impl Converter {
                 id,
                 parts: Vec::new(),
                 current: None,
+                annotations: Vec::new(),
             });
         }
         let Some(Open::Message {
@@ -121,12 +125,13 @@ impl Converter {
             id,
             parts,
             current,
+            annotations,
         }) = &mut self.open
         else {
             return Ok(());
         };
         if current.as_ref().is_some_and(|(r, _)| *r != refusal) {
-            close_part(id, *index, parts, current, out)?;
+            close_part(id, *index, parts, current, annotations, out)?;
         }
         let content_index = parts.len();
         let (_, text) = match current {
@@ -163,6 +168,19 @@ impl Converter {
                 logprobs: [],
             }
         })
+    }
+
+    /// Sources cited by the text being written: kept for its part, dropped when no
+    /// text part is open.
+    pub(super) fn cite(&mut self, citations: Vec<UrlCitation>) {
+        if let Some(Open::Message {
+            current: Some((false, _)),
+            annotations,
+            ..
+        }) = &mut self.open
+        {
+            annotations.extend(citations);
+        }
     }
 
     /// Closes the open reasoning or message item.
@@ -208,8 +226,9 @@ impl Converter {
                 id,
                 mut parts,
                 mut current,
+                mut annotations,
             }) => {
-                close_part(&id, index, &mut parts, &mut current, out)?;
+                close_part(&id, index, &mut parts, &mut current, &mut annotations, out)?;
                 let item = Item::Message {
                     id: Cow::Owned(id),
                     status,
@@ -227,16 +246,18 @@ fn empty_part(refusal: bool) -> Part<'static> {
     if refusal {
         Part::Refusal(Cow::Borrowed(""))
     } else {
-        Part::Text(Cow::Borrowed(""))
+        Part::text("")
     }
 }
 
-/// Closes a message's current part: its `.done` events, then it joins `parts`.
+/// Closes a message's current part: its `.done` events, then it joins `parts`; a text
+/// part takes the `annotations` kept for it.
 fn close_part(
     id: &str,
     output_index: usize,
     parts: &mut Vec<Part<'static>>,
     current: &mut Option<(bool, String)>,
+    annotations: &mut Vec<UrlCitation>,
     out: &mut Out,
 ) -> Result<(), ApiError> {
     let Some((refusal, text)) = current.take() else {
@@ -259,7 +280,10 @@ fn close_part(
             text: &text,
             logprobs: [],
         })?;
-        Part::Text(Cow::Owned(text))
+        Part::Text {
+            text: Cow::Owned(text),
+            annotations: std::mem::take(annotations),
+        }
     };
     out.emit(&Event::PartDone {
         item_id: id,

@@ -94,6 +94,51 @@ fn text_streams_as_one_message() {
 }
 
 #[test]
+fn a_web_search_answer_streams_its_citations_on_the_done_events() {
+    let events = golden("stream-search.json");
+    let citation = json!([{"type": "url_citation", "url": "https://example.com/switchyard",
+        "title": "Switchyard - a self-hosted LLM gateway", "start_index": 0, "end_index": 40}]);
+    let find = |kind: &str| events.iter().find(|e| e["type"] == kind).expect(kind);
+    assert!(
+        find("response.output_text.done")
+            .get("annotations")
+            .is_none()
+    );
+    assert_eq!(
+        find("response.content_part.done")["part"]["annotations"],
+        citation
+    );
+    assert_eq!(
+        find("response.output_item.done")["item"]["content"][0]["annotations"],
+        citation
+    );
+    assert_eq!(
+        last(&events)["output"][0]["content"][0]["annotations"],
+        citation
+    );
+}
+
+#[test]
+fn citations_with_no_text_part_open_are_dropped() {
+    let cite = json!({"annotations": [{"type": "url_citation", "url_citation":
+        {"url": "https://a.test", "title": "A", "start_index": 0, "end_index": 1}}]});
+    let chunks = [
+        json!({"choices": [{"index": 0, "delta": cite}]}),
+        json!({"choices": [{"index": 0, "delta": {"refusal": "No."}}]}),
+        json!({"choices": [{"index": 0, "delta": cite}]}),
+        json!({"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "id": "c1",
+            "function": {"name": "f", "arguments": "{}"}}]}}]}),
+        json!({"choices": [{"index": 0, "delta": cite, "finish_reason": "tool_calls"}]}),
+    ];
+    let events = run(&chunks, 1);
+    assert!(
+        !pretty(&events).contains("https://a.test"),
+        "{}",
+        pretty(&events)
+    );
+}
+
+#[test]
 fn interleaved_tool_calls_stream_side_by_side() {
     let events = golden("stream-interleaved-tools.json");
     let output = &last(&events)["output"];

@@ -8,8 +8,8 @@ struct Tracked {
     kind: String,
     id: String,
     done: Option<Value>,
-    /// Message parts: (type, text, closed).
-    parts: Vec<(String, String, bool)>,
+    /// Message parts: (type, text, closed, the annotations of its `content_part.done`).
+    parts: Vec<(String, String, bool, Value)>,
     /// Reasoning summary parts: (text, closed).
     summary: Vec<(String, bool)>,
     /// Function arguments or custom input streamed so far.
@@ -203,10 +203,12 @@ fn part_event(tracked: &mut Tracked, kind: &str, event: &Value) -> Result<(), St
         if !empty {
             return Err(format!("bad added part {part}"));
         }
-        tracked.parts.push((part_kind, String::new(), false));
+        tracked
+            .parts
+            .push((part_kind, String::new(), false, json!([])));
         return Ok(());
     }
-    let Some((part_kind, text, closed)) = tracked.parts.get_mut(content_index) else {
+    let Some((part_kind, text, closed, annotations)) = tracked.parts.get_mut(content_index) else {
         return Err(format!("part {content_index} was not added"));
     };
     if *closed {
@@ -238,6 +240,12 @@ fn part_event(tracked: &mut Tracked, kind: &str, event: &Value) -> Result<(), St
                     "part done {} does not match {text:?}",
                     event["part"]
                 ));
+            }
+            if part_kind == "output_text" {
+                if !event["part"]["annotations"].is_array() {
+                    return Err(format!("part done {} has no annotations", event["part"]));
+                }
+                *annotations = event["part"]["annotations"].clone();
             }
             *closed = true;
         }
@@ -295,9 +303,9 @@ fn item_done(tracked: &mut Tracked, item: &Value) -> Result<(), String> {
             let parts: Vec<Value> = tracked
                 .parts
                 .iter()
-                .map(|(kind, text, _)| match kind.as_str() {
+                .map(|(kind, text, _, annotations)| match kind.as_str() {
                     "refusal" => json!({"type": "refusal", "refusal": text}),
-                    _ => json!({"type": "output_text", "text": text, "annotations": [], "logprobs": []}),
+                    _ => json!({"type": "output_text", "text": text, "annotations": annotations, "logprobs": []}),
                 })
                 .collect();
             if item["content"] != json!(parts) || item["status"] == "in_progress" {
