@@ -78,12 +78,14 @@ impl App {
             );
         }
         let url = config.storage.database_url.clone();
-        let store: SharedStore = tokio::task::spawn_blocking(move || store::open(&url))
-            .await?
-            .map_err(|err| {
-                let message = format!("cannot open {}: {err}", config.storage.database_url);
-                anyhow::anyhow!("{}", crate::redact::url_password(&message))
-            })?;
+        let options = config.storage.open_options();
+        let store: SharedStore =
+            tokio::task::spawn_blocking(move || store::open_with(&url, &options))
+                .await?
+                .map_err(|err| {
+                    let message = format!("cannot open {}: {err}", config.storage.database_url);
+                    anyhow::anyhow!("{}", crate::redact::url_password(&message))
+                })?;
         let default_key = if config.auth.enable_client_auth {
             store::blocking(&store, create_default_key).await?
         } else {
@@ -410,17 +412,22 @@ mod tests {
 
     #[tokio::test]
     async fn a_database_url_password_never_reaches_the_startup_error() {
+        // Port 1: nothing listens, so the store cannot connect.
         let config = Config::from_toml_str(
-            "[storage]\ndatabase_url = \"postgres://app:hunter2-secret@db.internal:5432/gw\"\n",
+            "[storage]\ndatabase_url = \"postgres://app:hunter2-secret@127.0.0.1:1/gw\"\n",
         )
         .unwrap();
         let Err(err) = App::build(config).await else {
-            panic!("this build has no Postgres store yet; the URL is refused");
+            panic!("no Postgres server listens on port 1");
         };
         let message = format!("{err:#}");
         assert!(!message.contains("hunter2-secret"), "{message}");
         assert!(
-            message.contains("postgres://app:[REDACTED]@db.internal"),
+            message.contains("postgres://app:[REDACTED]@127.0.0.1:1/gw"),
+            "{message}"
+        );
+        assert!(
+            message.contains("cannot reach the Postgres server at 127.0.0.1:1/gw"),
             "{message}"
         );
     }

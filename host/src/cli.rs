@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod keys;
+pub mod migrate;
 pub mod new;
 
 use std::path::PathBuf;
@@ -35,6 +36,9 @@ pub enum Command {
     /// Manage client keys in the configured database.
     #[command(subcommand)]
     Keys(crate::cli::keys::KeysCommand),
+    /// Bring the configured database's schema up to date (the gateway also does this
+    /// when it starts) and print its version.
+    Migrate,
 }
 
 /// `switchyard plugin ...`
@@ -101,6 +105,12 @@ mod tests {
         let cli = parse(&["switchyard", "plugin", "check", "a.wasm", "-c", "c.toml"]);
         assert_eq!(cli.config, Some(PathBuf::from("c.toml")), "-c is global");
         assert!(Cli::try_parse_from(["switchyard", "plugin", "check"]).is_err());
+    }
+
+    #[test]
+    fn migrate_is_a_subcommand() {
+        let cli = parse(&["switchyard", "-c", "x.toml", "migrate"]);
+        assert!(matches!(cli.command(), Command::Migrate));
     }
 
     #[test]

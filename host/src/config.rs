@@ -121,8 +121,12 @@ impl Default for ServerConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StorageConfig {
-    /// `sqlite://path/to/file.db` (relative to the working directory).
+    /// `sqlite://path/to/file.db` (relative to the working directory), or
+    /// `postgres://user:password@host:5432/database` for a database several gateways
+    /// share.
     pub database_url: String,
+    /// Connections to a Postgres server at most, per gateway process.
+    pub pool_size: usize,
     /// Keep one row per proxied request (time, client, model, status, latency, tokens).
     pub request_log: bool,
     /// Entries waiting for the log writer at most; beyond, requests wait for room.
@@ -149,10 +153,20 @@ impl Default for StorageConfig {
     fn default() -> Self {
         Self {
             database_url: "sqlite://data/switchyard.db".into(),
+            pool_size: crate::store::postgres::DEFAULT_POOL_SIZE,
             request_log: true,
             write_queue: 8192,
             redis_url: String::new(),
             redis_failure: RedisFailure::Open,
+        }
+    }
+}
+
+impl StorageConfig {
+    /// The store's opening options these settings give.
+    pub fn open_options(&self) -> crate::store::OpenOptions {
+        crate::store::OpenOptions {
+            pool_size: self.pool_size,
         }
     }
 }

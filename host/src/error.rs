@@ -210,6 +210,10 @@ impl GatewayError {
                 .unwrap_or(StatusCode::BAD_GATEWAY),
             Self::UpstreamUnreachable { .. } | Self::Plugin { .. } => StatusCode::BAD_GATEWAY,
             Self::UpstreamTimeout { .. } => StatusCode::GATEWAY_TIMEOUT,
+            // The shared database is down or restarting: worth retrying shortly.
+            Self::Store(crate::store::StoreError::PostgresUnavailable { .. }) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::Store(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::Parser;
 
 use switchyard::cli::{Cli, Command, PluginCommand};
-use switchyard::cli::{check, keys, new};
+use switchyard::cli::{check, keys, migrate, new};
 use switchyard::{App, Config, telemetry};
 
 #[tokio::main]
@@ -25,6 +25,11 @@ async fn main() -> anyhow::Result<ExitCode> {
         Command::Keys(command) => {
             let mut stdout = std::io::stdout().lock();
             keys::run(command.clone(), &config, &mut stdout)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let mut stdout = std::io::stdout().lock();
+            migrate::run(&config, &mut stdout)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Plugin(PluginCommand::New(args)) => {

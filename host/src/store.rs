@@ -1,12 +1,17 @@
 //! Durable state: client keys, the request log, conversations. One trait, [`Store`],
-//! so a server database can stand in for the embedded SQLite ([`sqlite::SqliteStore`])
-//! when several gateways share one state. Methods block; async callers run them on
-//! the blocking pool ([`blocking`]).
+//! so a server database ([`postgres::PostgresStore`]) can stand in for the embedded
+//! SQLite ([`sqlite::SqliteStore`]) when several gateways share one state; [`open`]
+//! picks one by the `database_url`. Methods block; async callers run them on the
+//! blocking pool ([`blocking`]).
 
 pub mod migrations;
 pub mod model;
+pub mod postgres;
 pub mod sqlite;
 pub mod url;
+
+#[cfg(test)]
+mod conformance;
 
 use std::sync::Arc;
 
@@ -40,11 +45,43 @@ pub enum StoreError {
     /// A pagination cursor names no conversation of the caller's.
     #[error("`after` names no conversation: {0}")]
     UnknownCursor(String),
-    /// The `database_url` names no supported backend.
+    /// The `database_url` names no supported backend (its password redacted).
     #[error(
-        "unsupported database_url `{0}`: use sqlite://<path> (or SQLAlchemy's sqlite:///<relative path>, sqlite:////<absolute path>)"
+        "unsupported database_url `{0}`: use sqlite://<path> (or SQLAlchemy's sqlite:///<relative path>, sqlite:////<absolute path>) or postgres://<user>:<password>@<host>:<port>/<database>"
     )]
     UnsupportedUrl(String),
+    /// The `database_url` names Postgres but cannot be used as written.
+    #[error("invalid database_url `{url}`: {reason}")]
+    InvalidUrl {
+        /// The URL, its password redacted.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The Postgres server refused or failed a statement.
+    #[error("postgres error: {}", url::postgres::chain(.0))]
+    Postgres(#[from] tokio_postgres::Error),
+    /// The Postgres server could not be reached, or stopped answering: down, restarting,
+    /// unreachable, or every pooled connection busy for too long. Calls succeed again
+    /// once it is back; nothing needs reopening.
+    #[error("cannot reach the Postgres server at {server}: {source}")]
+    PostgresUnavailable {
+        /// Where the server is (`host:port/database`, no credentials).
+        server: String,
+        /// Why.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The database was migrated by a newer build of the gateway.
+    #[error(
+        "the database has schema version {found}, newer than this build's {latest}: upgrade the gateway"
+    )]
+    SchemaTooNew {
+        /// The database's version.
+        found: usize,
+        /// The last migration this build knows.
+        latest: usize,
+    },
 }
 
 impl StoreError {
@@ -158,10 +195,54 @@ pub trait ResponseStore: Send + Sync + 'static {
 /// A shared store.
 pub type SharedStore = Arc<dyn Store>;
 
-/// Opens the store named by `database_url`.
+/// How to open a store, beyond its URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenOptions {
+    /// Connections to a database server at most (`storage.pool_size`); SQLite keeps
+    /// its own two.
+    pub pool_size: usize,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        Self {
+            pool_size: postgres::DEFAULT_POOL_SIZE,
+        }
+    }
+}
+
+/// The schema versions around a migration: equal when there was nothing to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Migrated {
+    /// The version found.
+    pub from: usize,
+    /// The version now (this build's latest).
+    pub to: usize,
+}
+
+/// Opens (and migrates) the store named by `database_url`, with default options.
 pub fn open(database_url: &str) -> StoreResult<SharedStore> {
-    let path = url::sqlite_path(database_url)?;
-    Ok(Arc::new(sqlite::SqliteStore::open(&path)?))
+    open_with(database_url, &OpenOptions::default())
+}
+
+/// Opens (and migrates) the store named by `database_url`: an SQLite file, or a
+/// Postgres database for `postgres://` and `postgresql://` URLs.
+pub fn open_with(database_url: &str, options: &OpenOptions) -> StoreResult<SharedStore> {
+    Ok(match url::parse(database_url)? {
+        url::DatabaseUrl::Sqlite(path) => Arc::new(sqlite::SqliteStore::open(&path)?),
+        url::DatabaseUrl::Postgres(url) => {
+            Arc::new(postgres::PostgresStore::open(&url, options.pool_size)?)
+        }
+    })
+}
+
+/// Brings the schema of the database named by `database_url` up to date (what
+/// [`open`] does first) and says which versions it went between.
+pub fn migrate(database_url: &str) -> StoreResult<Migrated> {
+    match url::parse(database_url)? {
+        url::DatabaseUrl::Sqlite(path) => sqlite::migrate(&path),
+        url::DatabaseUrl::Postgres(url) => postgres::migrate(&url),
+    }
 }
 
 /// Runs a blocking store call on the blocking pool.

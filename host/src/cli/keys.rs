@@ -70,8 +70,9 @@ pub enum KeysCommand {
 
 /// Runs `command` against the configured database, writing the result to `out`.
 pub fn run(command: KeysCommand, config: &Config, out: &mut dyn Write) -> anyhow::Result<()> {
-    let store = store::open(&config.storage.database_url)
-        .with_context(|| format!("cannot open {}", config.storage.database_url))?;
+    let url = &config.storage.database_url;
+    let store = store::open_with(url, &config.storage.open_options())
+        .with_context(|| format!("cannot open {}", crate::redact::url_password(url)))?;
     match command {
         KeysCommand::Create {
             name,

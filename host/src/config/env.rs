@@ -37,7 +37,7 @@ pub fn apply_seed(config: &mut Config, env: Lookup<'_>) -> Result<(), ConfigErro
         config.server.log_level = log_filter(&level)?;
     }
     if let Some(url) = var("DATABASE_URL") {
-        crate::store::url::sqlite_path(url.trim()).map_err(|err| {
+        crate::store::url::parse(url.trim()).map_err(|err| {
             let err = err.to_string();
             ConfigError::Invalid(format!(
                 "DATABASE_URL is not understood: {}",
@@ -204,10 +204,22 @@ mod tests {
             let err = applied(&[(name, value)]).unwrap_err().to_string();
             assert!(err.contains(name), "{name}={value}: {err}");
         }
-        let err = applied(&[("DATABASE_URL", "postgres://app:hunter2-secret@db/gw")])
+        let err = applied(&[("DATABASE_URL", "postgres://app:hunter2-secret@db/gw?ssl=1")])
             .unwrap_err()
             .to_string();
         assert!(!err.contains("hunter2-secret"), "{err}");
+        assert!(err.contains("unknown option `ssl`"), "{err}");
+    }
+
+    #[test]
+    fn a_postgres_database_url_is_taken() {
+        for url in [
+            "postgres://app:secret@db.internal:5432/gw",
+            "postgresql://app@db/gw?connect_timeout=3",
+        ] {
+            let config = applied(&[("DATABASE_URL", url)]).unwrap();
+            assert_eq!(config.storage.database_url, url);
+        }
     }
 
     #[test]

@@ -84,9 +84,9 @@ impl Config {
                     .into(),
             ));
         }
-        if self.storage.write_queue == 0 {
+        if self.storage.write_queue == 0 || self.storage.pool_size == 0 {
             return Err(ConfigError::Invalid(
-                "storage.write_queue must be positive".into(),
+                "storage.write_queue and pool_size must be positive".into(),
             ));
         }
         if self

@@ -62,3 +62,14 @@ fn unknown_model_names_the_model_and_the_param() {
     assert_eq!(body["error"]["param"], "model");
     assert!(body["error"]["message"].as_str().unwrap().contains("gpt-9"));
 }
+
+#[test]
+fn a_database_that_is_down_is_503_and_other_store_failures_500() {
+    let down = GatewayError::from(crate::store::StoreError::PostgresUnavailable {
+        server: "db:5432/gw".into(),
+        source: "connection refused".into(),
+    });
+    assert_eq!(down.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let broken = GatewayError::from(crate::store::StoreError::Inconsistent("x"));
+    assert_eq!(broken.status(), StatusCode::INTERNAL_SERVER_ERROR);
+}

@@ -1,8 +1,11 @@
-//! The schema, as ordered migrations. A released migration is never edited: add a
+//! The SQLite schema, as ordered migrations (Postgres has its own:
+//! `postgres/migrations.rs`). A released migration is never edited: add a
 //! new one. The applied version is SQLite's `user_version`: the number of migrations
 //! applied (the numbering `rusqlite_migration` used before, so older files carry on).
 
 use rusqlite::{Connection, TransactionBehavior};
+
+use super::Migrated;
 
 /// Every migration, oldest first.
 const ALL: &[&str] = &[V1, V2, V3];
@@ -23,28 +26,39 @@ pub enum MigrationError {
     Sqlite(#[from] rusqlite::Error),
 }
 
-/// Brings the schema up to date. The version check and the migrations run in one
-/// `BEGIN IMMEDIATE` transaction, so two processes starting together on a fresh file
-/// do not both migrate: the second waits (busy timeout) for the first to commit and
-/// then finds nothing to do. An up-to-date file takes no write lock.
-pub fn to_latest(conn: &mut Connection) -> Result<(), MigrationError> {
-    if version(conn)? == ALL.len() {
-        return Ok(());
+/// Brings the schema up to date and says from which version. The version check and
+/// the migrations run in one `BEGIN IMMEDIATE` transaction, so two processes starting
+/// together on a fresh file do not both migrate: the second waits (busy timeout) for
+/// the first to commit and then finds nothing to do. An up-to-date file takes no
+/// write lock.
+pub fn to_latest(conn: &mut Connection) -> Result<Migrated, MigrationError> {
+    let latest = ALL.len();
+    let current = version(conn)?;
+    if current == latest {
+        return Ok(Migrated {
+            from: current,
+            to: latest,
+        });
     }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let found = version(&tx)?;
-    if found > ALL.len() {
-        return Err(MigrationError::TooNew {
-            found,
-            latest: ALL.len(),
-        });
+    if found > latest {
+        return Err(MigrationError::TooNew { found, latest });
     }
     for migration in ALL.iter().skip(found) {
         tx.execute_batch(migration)?;
     }
-    tx.pragma_update(None, "user_version", ALL.len())?;
+    tx.pragma_update(None, "user_version", latest)?;
     tx.commit()?;
-    Ok(())
+    Ok(Migrated {
+        from: found,
+        to: latest,
+    })
+}
+
+/// The version a file has once migrated by this build.
+pub fn latest() -> usize {
+    ALL.len()
 }
 
 fn version(conn: &Connection) -> rusqlite::Result<usize> {
@@ -148,9 +162,22 @@ mod tests {
     #[test]
     fn migrating_twice_is_a_no_op_and_newer_files_are_refused() {
         let mut conn = Connection::open_in_memory().unwrap();
-        to_latest(&mut conn).unwrap();
-        to_latest(&mut conn).unwrap();
-        assert_eq!(version(&conn).unwrap(), ALL.len());
+        let latest = ALL.len();
+        assert_eq!(
+            to_latest(&mut conn).unwrap(),
+            Migrated {
+                from: 0,
+                to: latest
+            }
+        );
+        assert_eq!(
+            to_latest(&mut conn).unwrap(),
+            Migrated {
+                from: latest,
+                to: latest
+            }
+        );
+        assert_eq!(version(&conn).unwrap(), latest);
         conn.pragma_update(None, "user_version", ALL.len() + 1)
             .unwrap();
         let err = to_latest(&mut conn).unwrap_err().to_string();

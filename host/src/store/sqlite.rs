@@ -7,13 +7,19 @@ use std::sync::Mutex;
 
 use rusqlite::Connection;
 
-use super::{StoreError, StoreResult};
+use super::{Migrated, StoreError, StoreResult};
 
 mod connect;
 mod conversations;
 mod keys;
 mod log;
 mod responses;
+
+/// Creates or migrates the file at `path`, as opening it does, and says which schema
+/// versions it went between.
+pub fn migrate(path: &Path) -> StoreResult<Migrated> {
+    connect::open_migrated(path).map(|(_, migrated)| migrated)
+}
 
 /// SQLite behind [`super::Store`]: keys ([`keys`]), the request log ([`log`]),
 /// conversations ([`conversations`]) and stored responses ([`responses`]), each its own
@@ -27,7 +33,7 @@ impl SqliteStore {
     /// Opens (creating it and its folder if needed) and migrates the database at
     /// `path`; safe when other processes open the same file at the same moment.
     pub fn open(path: &Path) -> StoreResult<Self> {
-        let writer = connect::open_migrated(path)?;
+        let (writer, _) = connect::open_migrated(path)?;
         let reader = connect::connect(path)?;
         Ok(Self {
             writer: Mutex::new(writer),

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, ErrorCode};
 
-use crate::store::{StoreError, StoreResult, migrations};
+use crate::store::{Migrated, StoreError, StoreResult, migrations};
 
 /// How long a statement waits for another connection's lock before failing.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -18,18 +18,19 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const WAL_RETRY_FIRST_PAUSE: Duration = Duration::from_millis(2);
 const WAL_RETRY_MAX_PAUSE: Duration = Duration::from_millis(50);
 
-/// Opens the file at `path` (creating it and its folder), migrated, for writing;
-/// call [`connect`] for further connections.
-pub fn open_migrated(path: &Path) -> StoreResult<Connection> {
+/// Opens the file at `path` (creating it and its folder), migrated, for writing,
+/// with the versions the migration went between; call [`connect`] for further
+/// connections.
+pub fn open_migrated(path: &Path) -> StoreResult<(Connection, Migrated)> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|err| {
             StoreError::unavailable(format!("cannot create {}", dir.display()), err)
         })?;
     }
     let mut conn = connect(path)?;
-    migrations::to_latest(&mut conn)
+    let migrated = migrations::to_latest(&mut conn)
         .map_err(|err| StoreError::unavailable(format!("migrating {}", path.display()), err))?;
-    Ok(conn)
+    Ok((conn, migrated))
 }
 
 /// One connection: busy timeout first (so every statement after it waits for a lock

@@ -1,0 +1,207 @@
+//! The request log in Postgres: batches from the request path (log rows, key last-use
+//! times, conversation exchanges) in one transaction, and the admin API's reads. A
+//! batch's rows go in as one statement over arrays, so a batch costs the same few
+//! round trips whatever its size.
+
+use std::collections::BTreeMap;
+
+use deadpool_postgres::GenericClient;
+use tokio_postgres::Row;
+
+use super::PostgresStore;
+use super::conversations::append_exchange;
+use crate::store::model::{Exchange, RequestRecord, UsageGroup, UsageQuery, UsageRow};
+use crate::store::{RequestLog, StoreError, StoreResult};
+
+/// The log rows, column by column, in the batch's order (`WITH ORDINALITY`), so that
+/// their ids, which break ties of `at_ms`, follow it as SQLite's do.
+const INSERT_ROWS: &str = "INSERT INTO request_log (at_ms, request_id, client_id, endpoint, \
+     model, platform, adapter_version, status, latency_ms, upstream_ms, prompt_tokens, \
+     completion_tokens, total_tokens, streamed, error_type, session_id) \
+     SELECT at_ms, request_id, client_id, endpoint, model, platform, adapter_version, status, \
+       latency_ms, upstream_ms, prompt_tokens, completion_tokens, total_tokens, streamed, \
+       error_type, session_id \
+     FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], \
+       $7::TEXT[], $8::INTEGER[], $9::DOUBLE PRECISION[], $10::DOUBLE PRECISION[], \
+       $11::BIGINT[], $12::BIGINT[], $13::BIGINT[], $14::BOOLEAN[], $15::TEXT[], $16::TEXT[]) \
+       WITH ORDINALITY AS r (at_ms, request_id, client_id, endpoint, model, platform, \
+         adapter_version, status, latency_ms, upstream_ms, prompt_tokens, completion_tokens, \
+         total_tokens, streamed, error_type, session_id, n) \
+     ORDER BY n";
+
+/// The keys' last use. Rows are locked in id order first, so two gateways' batches
+/// touching the same keys wait for each other instead of deadlocking.
+const TOUCH_KEYS: &str = "WITH locked AS MATERIALIZED ( \
+       SELECT id FROM client_keys WHERE id = ANY($1) ORDER BY id FOR UPDATE) \
+     UPDATE client_keys k SET last_used_at = GREATEST(COALESCE(k.last_used_at, 0), u.at) \
+     FROM UNNEST($1::TEXT[], $2::BIGINT[]) AS u (id, at), locked \
+     WHERE k.id = u.id AND locked.id = u.id";
+
+impl RequestLog for PostgresStore {
+    fn write_batch(&self, requests: &[RequestRecord], exchanges: &[Exchange]) -> StoreResult<()> {
+        self.call(async |conn| {
+            let tx = conn.transaction().await?;
+            if !requests.is_empty() {
+                insert_rows(&tx, requests).await?;
+                touch_keys(&tx, requests).await?;
+            }
+            // Conversations in a fixed order (the batch's order within each one), for
+            // the same reason as the keys: concurrent batches lock them alike.
+            let mut ordered: Vec<&Exchange> = exchanges.iter().collect();
+            ordered.sort_by(|a, b| {
+                (&a.client_id, &a.conversation_id).cmp(&(&b.client_id, &b.conversation_id))
+            });
+            for exchange in ordered {
+                append_exchange(&tx, exchange).await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    fn request_log(
+        &self,
+        since_ms: i64,
+        until_ms: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<RequestRecord>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.call(async |conn| {
+            let statement = conn
+                .prepare_cached(
+                    "SELECT at_ms, request_id, client_id, endpoint, model, platform, \
+                     adapter_version, status, latency_ms, upstream_ms, prompt_tokens, \
+                     completion_tokens, total_tokens, streamed, error_type, session_id \
+                     FROM request_log WHERE at_ms >= $1 AND at_ms < $2 \
+                     ORDER BY at_ms, id LIMIT $3",
+                )
+                .await?;
+            let rows = conn
+                .query(&statement, &[&since_ms, &until_ms, &limit])
+                .await?;
+            rows.iter().map(record_from_row).collect()
+        })
+    }
+
+    fn usage_summary(&self, query: &UsageQuery) -> StoreResult<Vec<UsageRow>> {
+        let column = match query.group {
+            UsageGroup::Key => "client_id",
+            UsageGroup::Model => "model",
+        };
+        // SUM over BIGINT is NUMERIC in Postgres: cast back, as the totals fit.
+        let sql = format!(
+            "SELECT {column}, COUNT(*), \
+               COUNT(*) FILTER (WHERE status >= 400 OR error_type IS NOT NULL), \
+               COALESCE(SUM(prompt_tokens), 0)::BIGINT, \
+               COALESCE(SUM(completion_tokens), 0)::BIGINT, \
+               COALESCE(SUM(total_tokens), 0)::BIGINT \
+             FROM request_log WHERE at_ms >= $1 AND at_ms < $2 \
+             GROUP BY {column} ORDER BY {column}"
+        );
+        self.call(async |conn| {
+            let statement = conn.prepare_cached(&sql).await?;
+            let rows = conn
+                .query(&statement, &[&query.since_ms, &query.until_ms])
+                .await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(UsageRow {
+                        group: row.try_get(0)?,
+                        requests: row.try_get(1)?,
+                        errors: row.try_get(2)?,
+                        prompt_tokens: row.try_get(3)?,
+                        completion_tokens: row.try_get(4)?,
+                        total_tokens: row.try_get(5)?,
+                    })
+                })
+                .collect()
+        })
+    }
+}
+
+async fn insert_rows(client: &impl GenericClient, requests: &[RequestRecord]) -> StoreResult<()> {
+    let text = |f: fn(&RequestRecord) -> &str| requests.iter().map(f).collect::<Vec<_>>();
+    let optional_text =
+        |f: fn(&RequestRecord) -> Option<&str>| requests.iter().map(f).collect::<Vec<_>>();
+    let tokens = |f: fn(&RequestRecord) -> Option<u32>| {
+        requests
+            .iter()
+            .map(|r| f(r).map(i64::from))
+            .collect::<Vec<_>>()
+    };
+    let at_ms: Vec<i64> = requests.iter().map(|r| r.at_ms).collect();
+    let status: Vec<i32> = requests.iter().map(|r| i32::from(r.status)).collect();
+    let latency: Vec<f64> = requests.iter().map(|r| r.latency_ms).collect();
+    let upstream: Vec<Option<f64>> = requests.iter().map(|r| r.upstream_ms).collect();
+    let streamed: Vec<bool> = requests.iter().map(|r| r.streamed).collect();
+    let statement = client.prepare_cached(INSERT_ROWS).await?;
+    client
+        .execute(
+            &statement,
+            &[
+                &at_ms,
+                &text(|r| &r.request_id),
+                &text(|r| &r.client_id),
+                &text(|r| &r.endpoint),
+                &text(|r| &r.model),
+                &optional_text(|r| r.platform.as_deref()),
+                &optional_text(|r| r.adapter_version.as_deref()),
+                &status,
+                &latency,
+                &upstream,
+                &tokens(|r| r.prompt_tokens),
+                &tokens(|r| r.completion_tokens),
+                &tokens(|r| r.total_tokens),
+                &streamed,
+                &optional_text(|r| r.error_type.as_deref()),
+                &optional_text(|r| r.session_id.as_deref()),
+            ],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Each key's latest use in the batch, in unix seconds (only keys: `anonymous` and
+/// `admin` are no rows).
+async fn touch_keys(client: &impl GenericClient, requests: &[RequestRecord]) -> StoreResult<()> {
+    let mut last_use: BTreeMap<&str, i64> = BTreeMap::new();
+    for r in requests.iter().filter(|r| r.client_id.starts_with("key_")) {
+        let at = last_use.entry(r.client_id.as_str()).or_insert(0);
+        *at = (*at).max(r.at_ms / 1000);
+    }
+    if last_use.is_empty() {
+        return Ok(());
+    }
+    let (ids, times): (Vec<&str>, Vec<i64>) = last_use.into_iter().unzip();
+    let statement = client.prepare_cached(TOUCH_KEYS).await?;
+    client.execute(&statement, &[&ids, &times]).await?;
+    Ok(())
+}
+
+fn record_from_row(row: &Row) -> StoreResult<RequestRecord> {
+    let unsigned = |column: usize| -> StoreResult<Option<u32>> {
+        row.try_get::<_, Option<i64>>(column)?
+            .map(u32::try_from)
+            .transpose()
+            .map_err(|_| StoreError::Inconsistent("a token count outside 0..=u32::MAX"))
+    };
+    Ok(RequestRecord {
+        at_ms: row.try_get(0)?,
+        request_id: row.try_get(1)?,
+        client_id: row.try_get(2)?,
+        endpoint: row.try_get(3)?,
+        model: row.try_get(4)?,
+        platform: row.try_get(5)?,
+        adapter_version: row.try_get(6)?,
+        status: u16::try_from(row.try_get::<_, i32>(7)?)
+            .map_err(|_| StoreError::Inconsistent("an HTTP status outside 0..=65535"))?,
+        latency_ms: row.try_get(8)?,
+        upstream_ms: row.try_get(9)?,
+        prompt_tokens: unsigned(10)?,
+        completion_tokens: unsigned(11)?,
+        total_tokens: unsigned(12)?,
+        streamed: row.try_get(13)?,
+        error_type: row.try_get(14)?,
+        session_id: row.try_get(15)?,
+    })
+}

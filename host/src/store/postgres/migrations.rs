@@ -1,0 +1,146 @@
+//! The Postgres schema, as ordered migrations: a released migration is never edited,
+//! add a new one. Applied versions are rows of `schema_migrations`. The schema
+//! mirrors SQLite's (`store/migrations.rs`) with Postgres types: times as BIGINT
+//! (unix seconds for keys, milliseconds elsewhere, as in SQLite), flags as BOOLEAN,
+//! a key's model list as JSONB, and stored messages and responses as TEXT, since they
+//! are given back byte for byte. Identifiers use the "C" collation so that ordering
+//! and cursors compare bytes, as SQLite does, whatever the database's locale.
+
+use deadpool_postgres::Object;
+
+use crate::store::{Migrated, StoreError, StoreResult, now_millis};
+
+/// Every migration, oldest first; version `n` is `ALL[n - 1]`.
+const ALL: &[&str] = &[V1];
+
+/// The advisory lock migrations run under (the bytes of "SWMIGRAT"), so that
+/// gateways starting together on an empty database do not both migrate: the others
+/// wait for the first to commit, then find nothing to do.
+const LOCK: i64 = 0x5357_4D49_4752_4154;
+
+/// Brings the schema up to date, in one transaction under [`LOCK`], and says from
+/// which version.
+pub(super) async fn to_latest(conn: &mut Object) -> StoreResult<Migrated> {
+    let latest = ALL.len();
+    let tx = conn.transaction().await?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK])
+        .await?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (\
+             version       INTEGER PRIMARY KEY, \
+             applied_at_ms BIGINT NOT NULL)",
+    )
+    .await?;
+    let found: i32 = tx
+        .query_one(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+            &[],
+        )
+        .await?
+        .try_get(0)?;
+    let found = usize::try_from(found)
+        .map_err(|_| StoreError::Inconsistent("a negative schema version"))?;
+    if found > latest {
+        return Err(StoreError::SchemaTooNew { found, latest });
+    }
+    for (version, migration) in (1_i32..).zip(ALL).skip(found) {
+        tx.batch_execute(migration).await?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, applied_at_ms) VALUES ($1, $2)",
+            &[&version, &now_millis()],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Migrated {
+        from: found,
+        to: latest,
+    })
+}
+
+/// Keys, the request log, conversations, stored responses.
+const V1: &str = r#"
+CREATE TABLE meta (
+    name  TEXT PRIMARY KEY,
+    value BIGINT NOT NULL
+);
+INSERT INTO meta (name, value) VALUES ('keys_version', 0);
+
+CREATE TABLE client_keys (
+    id                   TEXT COLLATE "C" PRIMARY KEY,
+    name                 TEXT NOT NULL,
+    prefix               TEXT NOT NULL,
+    secret_hash          TEXT NOT NULL UNIQUE,
+    previous_hash        TEXT UNIQUE,
+    previous_valid_until BIGINT,
+    created_at           BIGINT NOT NULL,
+    rotated_at           BIGINT,
+    last_used_at         BIGINT,
+    expires_at           BIGINT,
+    enabled              BOOLEAN NOT NULL DEFAULT TRUE,
+    revoked_at           BIGINT,
+    models               JSONB,
+    requests_per_minute  BIGINT,
+    tokens_per_minute    BIGINT,
+    max_concurrent       BIGINT,
+    store_conversations  BOOLEAN
+);
+
+CREATE TABLE request_log (
+    id                BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at_ms             BIGINT NOT NULL,
+    request_id        TEXT NOT NULL,
+    client_id         TEXT COLLATE "C" NOT NULL,
+    endpoint          TEXT NOT NULL,
+    model             TEXT COLLATE "C" NOT NULL,
+    platform          TEXT,
+    adapter_version   TEXT,
+    status            INTEGER NOT NULL,
+    latency_ms        DOUBLE PRECISION NOT NULL,
+    upstream_ms       DOUBLE PRECISION,
+    prompt_tokens     BIGINT,
+    completion_tokens BIGINT,
+    total_tokens      BIGINT,
+    streamed          BOOLEAN NOT NULL,
+    error_type        TEXT,
+    session_id        TEXT
+);
+CREATE INDEX request_log_at ON request_log (at_ms, id);
+
+CREATE TABLE conversations (
+    client_id     TEXT COLLATE "C" NOT NULL,
+    id            TEXT COLLATE "C" NOT NULL,
+    model         TEXT NOT NULL,
+    created_at_ms BIGINT NOT NULL,
+    updated_at_ms BIGINT NOT NULL,
+    message_count BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (client_id, id)
+);
+-- A client's listing, newest first.
+CREATE INDEX conversations_recent ON conversations (client_id, updated_at_ms DESC, id DESC);
+-- The admin's listing (read backwards) and the retention sweep.
+CREATE INDEX conversations_age ON conversations (updated_at_ms, client_id, id);
+
+CREATE TABLE conversation_messages (
+    client_id       TEXT COLLATE "C" NOT NULL,
+    conversation_id TEXT COLLATE "C" NOT NULL,
+    seq             BIGINT NOT NULL,
+    message         TEXT NOT NULL,
+    model           TEXT NOT NULL,
+    created_at_ms   BIGINT NOT NULL,
+    PRIMARY KEY (client_id, conversation_id, seq),
+    FOREIGN KEY (client_id, conversation_id)
+        REFERENCES conversations (client_id, id) ON DELETE CASCADE
+);
+
+CREATE TABLE responses (
+    id            TEXT COLLATE "C" PRIMARY KEY,
+    client_id     TEXT COLLATE "C" NOT NULL,
+    previous_id   TEXT COLLATE "C",
+    model         TEXT NOT NULL,
+    created_at_ms BIGINT NOT NULL,
+    input         TEXT NOT NULL,
+    response      TEXT NOT NULL
+);
+CREATE INDEX responses_age ON responses (created_at_ms);
+"#;
