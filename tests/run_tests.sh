@@ -47,4 +47,11 @@ fi
 step "pytest tests/e2e ($python)"
 "$python" -m pytest tests/e2e -q -p no:cacheprovider || status=$?
 
+# The matrix's other database: the client-facing suites again, every gateway on a fresh
+# Postgres database (tests/e2e/servers.py starts the server).
+step "pytest tests/e2e on Postgres"
+SWITCHYARD_TEST_DATABASE=postgres "$python" -m pytest -q -p no:cacheprovider \
+    tests/e2e/test_openai_client.py tests/e2e/test_responses.py tests/e2e/test_messages.py \
+    tests/e2e/test_operations.py || status=$?
+
 exit "$status"

@@ -62,6 +62,8 @@ class Process:
     def __init__(self, args: list[str], prefix: str, log: Path, env: dict[str, str]):
         self.log_file = open(log, "wb")
         self.log = log
+        # A gateway's database (set by `start_gateway`), for tests that check what it stored.
+        self.database_url = ""
         self.proc = subprocess.Popen(
             args,
             stdin=subprocess.DEVNULL,
@@ -139,6 +141,11 @@ def start_gateway(
     (workdir / "plugins").mkdir(exist_ok=True)
     (workdir / "data").mkdir(exist_ok=True)
     default_database = f"sqlite://{workdir / 'data' / 'switchyard.db'}"
+    if database_url is None and os.environ.get("SWITCHYARD_TEST_DATABASE") == "postgres":
+        # The Postgres run of the matrix: every gateway on a fresh Postgres database.
+        from servers import postgres
+
+        database_url = postgres().new_database()
     config = workdir / "config.toml"
     config.write_text(
         f"""[server]
@@ -156,12 +163,14 @@ dir = "{workdir / 'plugins'}"
 cache_dir = "{SHARED_ADAPTER_CACHE}"
 {models_toml}"""
     )
-    return Process(
+    process = Process(
         [str(binary("switchyard")), "--config", str(config)],
         "switchyard listening on ",
         workdir / "switchyard.log",
         clean_env(),
     )
+    process.database_url = database_url or default_database
+    return process
 
 
 @pytest.fixture(scope="session")

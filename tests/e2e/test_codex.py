@@ -10,7 +10,6 @@ sandbox and whose output the model then quotes."""
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, Model, Process, Upstream, clean_env, start_gateway
+from servers import rows
 
 CODEX = REPO / "tests" / "agents" / "node_modules" / ".bin" / "codex"
 # Nothing listens here: a request that tries to leave the machine fails at once.
@@ -141,12 +141,12 @@ def test_codex_runs_its_tool_and_the_model_reads_the_output(
 
 def test_codex_sessions_are_on_the_request_log(gateway: Process, workdir: Path, tmp_path: Path) -> None:
     codex(gateway, tmp_path, "codex-claude-echo", "Remember this session")
-    db = sqlite3.connect(workdir / "data" / "switchyard.db")
     for _ in range(50):
-        rows = db.execute(
-            "SELECT session_id FROM request_log WHERE endpoint = '/v1/responses' AND session_id IS NOT NULL"
-        ).fetchall()
-        if rows:
+        sessions = rows(
+            gateway.database_url,
+            "SELECT session_id FROM request_log WHERE endpoint = '/v1/responses' AND session_id IS NOT NULL",
+        )
+        if sessions:
             break
         time.sleep(0.1)  # the request log is written in batches
-    assert rows and all(len(session) >= 16 for (session,) in rows), rows
+    assert sessions and all(len(session) >= 16 for (session,) in sessions), sessions

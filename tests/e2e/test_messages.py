@@ -378,7 +378,7 @@ def test_the_dialect_is_a_component_that_hot_swaps(mock_upstream: Process, tmp_p
 
 
 def test_claude_codes_session_id_is_on_the_request_log(mock_upstream: Process, tmp_path) -> None:
-    import sqlite3
+    from servers import rows
 
     models = Model("claude-pass", "claude-echo", "anthropic").toml(mock_upstream.url) + Model(
         "gpt-test", "mock-echo"
@@ -393,11 +393,10 @@ def test_claude_codes_session_id_is_on_the_request_log(mock_upstream: Process, t
             )
     finally:
         gateway.stop()  # the request log is written before the process exits
-    db = sqlite3.connect(tmp_path / "data" / "switchyard.db")
-    rows = db.execute("SELECT endpoint, model, status, session_id FROM request_log ORDER BY id").fetchall()
-    assert rows == [
-        ("/v1/messages", "claude-pass", 200, "5f2c-session"),
-        ("/v1/messages", "gpt-test", 200, "5f2c-session"),
+    logged = rows(gateway.database_url, "SELECT endpoint, model, status, session_id FROM request_log ORDER BY id")
+    assert logged == [
+        ("/v1/messages", "claude-pass", "200", "5f2c-session"),
+        ("/v1/messages", "gpt-test", "200", "5f2c-session"),
     ]
 
 

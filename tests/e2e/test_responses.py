@@ -15,6 +15,7 @@ import openai
 import pytest
 
 from conftest import Model, Process, Upstream, binary, clean_env, openai_client, start_gateway
+from servers import rows
 
 MODELS = (
     Model("gpt-resp", "mock-echo"),
@@ -386,12 +387,11 @@ def test_stored_responses_belong_to_their_key(mock_upstream: Process, tmp_path) 
         ).output_text == "echo: still mine"
     finally:
         gateway.stop()
-    import sqlite3
-
-    rows = sqlite3.connect(tmp_path / "data" / "switchyard.db").execute(
-        "SELECT endpoint, status, session_id FROM request_log WHERE endpoint = '/v1/responses' ORDER BY id"
-    ).fetchall()
-    assert rows[0] == ("/v1/responses", 200, "s-42")
+    logged = rows(
+        gateway.database_url,
+        "SELECT endpoint, status, session_id FROM request_log WHERE endpoint = '/v1/responses' ORDER BY id",
+    )
+    assert logged[0] == ("/v1/responses", "200", "s-42")
 
 
 @pytest.mark.parametrize("model", ["gpt-resp-tools", "claude-resp-tools"])

@@ -1,21 +1,15 @@
-"""Two gateway processes behind one Redis, sharing one database, behave as one
-gateway: a key made on one works on the other at once, a limit of 10 requests a
+"""Two gateway processes behind one Redis, sharing one database (Postgres, and
+SQLite for a single machine), behave as one gateway: a key made on one works on the other at once, a limit of 10 requests a
 minute admits exactly 10 wherever they land, concurrency holds across both, a
 revocation reaches the other process within a second; with Redis gone the configured
 policy decides, and with Redis back limits are shared again without a restart.
 
-Redis is a real `redis-server` started here on a free loopback port (Debian package
-`redis-server`)."""
+Redis and Postgres are real servers started on free loopback ports (`servers.py`)."""
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import signal
-import socket
-import sqlite3
-import subprocess
 import threading
 import time
 import urllib.error
@@ -26,63 +20,11 @@ import openai
 import pytest
 
 from conftest import Model, Process, start_gateway
+from servers import Redis, postgres, rows
 
 ADMIN_KEY = "admin-scale-out-test"
 AUTH = f'[auth]\nenable_client_auth = true\nadmin_key = "{ADMIN_KEY}"\n'
 MODELS = (Model("gpt-test", "mock-echo"), Model("gpt-slow", "mock-slow"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Redis:
-    """A throwaway `redis-server` on loopback that can be stopped and started again
-    on the same port."""
-
-    def __init__(self, workdir: Path):
-        binary = shutil.which("redis-server")
-        if binary is None:
-            if os.environ.get("SWITCHYARD_TEST_REDIS") == "skip":
-                pytest.skip("redis-server is not installed (SWITCHYARD_TEST_REDIS=skip)")
-            pytest.fail("redis-server is not installed: apt-get install redis-server")
-        self.binary = binary
-        self.workdir = workdir
-        self.port = free_port()
-        self.proc: subprocess.Popen | None = None
-        self.start()
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        log = open(self.workdir / "redis.log", "ab")
-        self.proc = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.workdir)],
-            stdout=log, stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 10
-        while not self.answers():
-            assert time.monotonic() < deadline, (self.workdir / "redis.log").read_text()
-            time.sleep(0.05)
-
-    def answers(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
-                sock.sendall(b"PING\r\n")
-                return sock.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
-            self.proc = None
 
 
 @pytest.fixture()
@@ -92,10 +34,17 @@ def redis(tmp_path: Path):
     server.stop()
 
 
-def pair(mock_upstream: Process, tmp_path: Path, redis: Redis, policy: str = "open") -> list[Process]:
-    """Two gateways on one SQLite file and one Redis."""
+@pytest.fixture(params=["postgres", "sqlite"])
+def database(request, tmp_path: Path) -> str:
+    """The database both processes share: a fresh Postgres database, or one SQLite file."""
+    if request.param == "postgres":
+        return postgres().new_database()
+    return f"sqlite://{tmp_path / 'shared.db'}"
+
+
+def pair(mock_upstream: Process, tmp_path: Path, redis: Redis, database: str, policy: str = "open") -> list[Process]:
+    """Two gateways on one database and one Redis."""
     models = "".join(model.toml(mock_upstream.url) for model in MODELS)
-    database = f"sqlite://{tmp_path / 'shared.db'}"
     storage = f'redis_url = "{redis.url}"\nredis_failure = "{policy}"\n'
     gateways = []
     for name in ["a", "b"]:
@@ -148,8 +97,8 @@ def stop_all(gateways: list[Process]) -> None:
         gateway.stop()
 
 
-def test_a_key_made_on_one_process_works_on_the_other_at_once(mock_upstream, tmp_path, redis) -> None:
-    a, b = gateways = pair(mock_upstream, tmp_path, redis)
+def test_a_key_made_on_one_process_works_on_the_other_at_once(mock_upstream, tmp_path, redis, database) -> None:
+    a, b = gateways = pair(mock_upstream, tmp_path, redis, database)
     try:
         _, secret = new_key(a)
         assert status(b, secret) == 200
@@ -157,8 +106,8 @@ def test_a_key_made_on_one_process_works_on_the_other_at_once(mock_upstream, tmp
         stop_all(gateways)
 
 
-def test_a_rate_limit_admits_exactly_its_number_across_processes(mock_upstream, tmp_path, redis) -> None:
-    a, b = gateways = pair(mock_upstream, tmp_path, redis)
+def test_a_rate_limit_admits_exactly_its_number_across_processes(mock_upstream, tmp_path, redis, database) -> None:
+    a, b = gateways = pair(mock_upstream, tmp_path, redis, database)
     try:
         _, secret = new_key(a, requests_per_minute=10)
         answers = [status(gateway, secret) for _ in range(15) for gateway in (a, b)]
@@ -168,8 +117,8 @@ def test_a_rate_limit_admits_exactly_its_number_across_processes(mock_upstream, 
         stop_all(gateways)
 
 
-def test_concurrency_holds_across_processes(mock_upstream, tmp_path, redis) -> None:
-    a, b = gateways = pair(mock_upstream, tmp_path, redis)
+def test_concurrency_holds_across_processes(mock_upstream, tmp_path, redis, database) -> None:
+    a, b = gateways = pair(mock_upstream, tmp_path, redis, database)
     try:
         _, secret = new_key(a, max_concurrent=2)
         results: list[int] = []
@@ -188,8 +137,8 @@ def test_concurrency_holds_across_processes(mock_upstream, tmp_path, redis) -> N
         stop_all(gateways)
 
 
-def test_a_revocation_reaches_the_other_process_within_a_second(mock_upstream, tmp_path, redis) -> None:
-    a, b = gateways = pair(mock_upstream, tmp_path, redis)
+def test_a_revocation_reaches_the_other_process_within_a_second(mock_upstream, tmp_path, redis, database) -> None:
+    a, b = gateways = pair(mock_upstream, tmp_path, redis, database)
     try:
         key_id, secret = new_key(a)
         assert status(b, secret) == 200
@@ -202,8 +151,8 @@ def test_a_revocation_reaches_the_other_process_within_a_second(mock_upstream, t
         stop_all(gateways)
 
 
-def test_without_redis_the_open_policy_limits_locally_and_recovers(mock_upstream, tmp_path, redis) -> None:
-    a, b = gateways = pair(mock_upstream, tmp_path, redis)
+def test_without_redis_the_open_policy_limits_locally_and_recovers(mock_upstream, tmp_path, redis, database) -> None:
+    a, b = gateways = pair(mock_upstream, tmp_path, redis, database)
     try:
         assert status(a, new_key(a)[1]) == 200
         assert metric(a, "switchyard_redis_up") == 1
@@ -225,8 +174,8 @@ def test_without_redis_the_open_policy_limits_locally_and_recovers(mock_upstream
     assert "Redis is unreachable" in (tmp_path / "a" / "switchyard.log").read_text()
 
 
-def test_without_redis_the_closed_policy_refuses_with_503(mock_upstream, tmp_path, redis) -> None:
-    a, b = gateways = pair(mock_upstream, tmp_path, redis, policy="closed")
+def test_without_redis_the_closed_policy_refuses_with_503(mock_upstream, tmp_path, redis, database) -> None:
+    a, b = gateways = pair(mock_upstream, tmp_path, redis, database, policy="closed")
     try:
         _, limited = new_key(a, requests_per_minute=100)
         _, unlimited = new_key(a)
@@ -245,22 +194,22 @@ def test_without_redis_the_closed_policy_refuses_with_503(mock_upstream, tmp_pat
         stop_all(gateways)
 
 
-def test_request_logs_of_both_processes_land_in_the_shared_database(mock_upstream, tmp_path, redis) -> None:
-    a, b = gateways = pair(mock_upstream, tmp_path, redis)
+def test_request_logs_of_both_processes_land_in_the_shared_database(mock_upstream, tmp_path, redis, database) -> None:
+    a, b = gateways = pair(mock_upstream, tmp_path, redis, database)
     try:
         _, secret = new_key(a)
         for gateway in (a, b, a):
             assert status(gateway, secret) == 200
     finally:
         stop_all(gateways)
-    rows = sqlite3.connect(tmp_path / "shared.db").execute(
-        "SELECT count(*) FROM request_log WHERE endpoint = '/v1/chat/completions' AND status = 200"
-    ).fetchone()
-    assert rows == (3,)
+    logged = rows(
+        database, "SELECT count(*) FROM request_log WHERE endpoint = '/v1/chat/completions' AND status = 200"
+    )
+    assert logged == [("3",)]
 
 
-def test_a_killed_process_loses_no_answered_admin_write(mock_upstream, tmp_path, redis) -> None:
-    a, b = gateways = pair(mock_upstream, tmp_path, redis)
+def test_a_killed_process_loses_no_answered_admin_write(mock_upstream, tmp_path, redis, database) -> None:
+    a, b = gateways = pair(mock_upstream, tmp_path, redis, database)
     answered: list[str] = []
 
     def burst() -> None:
