@@ -114,7 +114,10 @@ fn main() {
     let shared_url = format!("http://{shared}/v1/chat/completions");
     let local_headers = [("authorization", local_key)];
     let shared_headers = [("authorization", shared_key)];
-    let load = |url: &'static str, headers: &'static [(&'static str, &'static str)], conns: usize, secs: u64| Load {
+    let load = |url: &'static str,
+                headers: &'static [(&'static str, &'static str)],
+                conns: usize,
+                secs: u64| Load {
         url,
         body: REQUEST,
         headers,
@@ -136,16 +139,27 @@ fn main() {
         Arc::new((local_rps, shared_rps, local_lat, shared_lat))
     });
     let (local_rps, shared_rps, local_lat, shared_lat) = &*results;
-    println!("\nSwitchyard scale-out benchmark ({secs}s per phase, loopback, a limited key, request log on)");
+    println!(
+        "\nSwitchyard scale-out benchmark ({secs}s per phase, loopback, a limited key, request log on)"
+    );
     println!(
         "{:<48} {:>10} {:>10} {:>10} {:>7}",
         "phase", "req/s", "p50", "p99", "errors"
     );
     for (name, o) in [
-        (&*format!("SQLite + memory limits, {conns} conns"), local_rps),
+        (
+            &*format!("SQLite + memory limits, {conns} conns"),
+            local_rps,
+        ),
         (&*format!("Postgres + Redis, {conns} conns"), shared_rps),
-        (&*format!("SQLite + memory limits, {RATE} req/s open loop"), local_lat),
-        (&*format!("Postgres + Redis, {RATE} req/s open loop"), shared_lat),
+        (
+            &*format!("SQLite + memory limits, {RATE} req/s open loop"),
+            local_lat,
+        ),
+        (
+            &*format!("Postgres + Redis, {RATE} req/s open loop"),
+            shared_lat,
+        ),
     ] {
         println!(
             "{:<48} {:>10.0} {:>10.1?} {:>10.1?} {:>7}",
