@@ -5,6 +5,7 @@ pub mod check;
 pub mod keys;
 pub mod migrate;
 pub mod new;
+pub mod store;
 
 use std::path::PathBuf;
 
@@ -39,6 +40,9 @@ pub enum Command {
     /// Bring the configured database's schema up to date (the gateway also does this
     /// when it starts) and print its version.
     Migrate,
+    /// Work on a whole store: `store copy` moves a gateway's data to another database.
+    #[command(subcommand)]
+    Store(crate::cli::store::StoreCommand),
 }
 
 /// `switchyard plugin ...`
@@ -111,6 +115,31 @@ mod tests {
     fn migrate_is_a_subcommand() {
         let cli = parse(&["switchyard", "-c", "x.toml", "migrate"]);
         assert!(matches!(cli.command(), Command::Migrate));
+    }
+
+    #[test]
+    fn store_copy_takes_a_source_and_a_target() {
+        let cli = parse(&[
+            "switchyard",
+            "store",
+            "copy",
+            "--from",
+            "sqlite://data/switchyard.db",
+            "--to",
+            "postgres://u:pw@db/switchyard",
+        ]);
+        let Command::Store(crate::cli::store::StoreCommand::Copy(args)) = cli.command() else {
+            panic!("expected store copy, got {:?}", cli.command);
+        };
+        assert_eq!(args.from, "sqlite://data/switchyard.db");
+        assert_eq!(args.to, "postgres://u:pw@db/switchyard");
+        for incomplete in [
+            &["switchyard", "store", "copy", "--from", "sqlite://a.db"][..],
+            &["switchyard", "store", "copy", "--to", "sqlite://a.db"],
+            &["switchyard", "store"],
+        ] {
+            assert!(Cli::try_parse_from(incomplete).is_err(), "{incomplete:?}");
+        }
     }
 
     #[test]

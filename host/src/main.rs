@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::Parser;
 
 use switchyard::cli::{Cli, Command, PluginCommand};
-use switchyard::cli::{check, keys, migrate, new};
+use switchyard::cli::{check, keys, migrate, new, store};
 use switchyard::{App, Config, telemetry};
 
 #[tokio::main]
@@ -19,6 +19,12 @@ async fn main() -> anyhow::Result<ExitCode> {
         Err(err) => return Err(err).context("cannot read .env"),
     }
     let cli = Cli::parse();
+    // A copy names both databases itself and needs no configuration.
+    if let Command::Store(command) = cli.command() {
+        let mut stdout = std::io::stdout().lock();
+        store::run(command, &mut stdout)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let config = load_config(&cli)?;
     match cli.command() {
         Command::Serve => serve(config).await.map(|()| ExitCode::SUCCESS),
@@ -27,6 +33,8 @@ async fn main() -> anyhow::Result<ExitCode> {
             keys::run(command.clone(), &config, &mut stdout)?;
             Ok(ExitCode::SUCCESS)
         }
+        // Run above, before the configuration is read.
+        Command::Store(_) => Ok(ExitCode::SUCCESS),
         Command::Migrate => {
             let mut stdout = std::io::stdout().lock();
             migrate::run(&config, &mut stdout)?;

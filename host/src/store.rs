@@ -2,12 +2,14 @@
 //! so a server database ([`postgres::PostgresStore`]) can stand in for the embedded
 //! SQLite ([`sqlite::SqliteStore`]) when several gateways share one state; [`open`]
 //! picks one by the `database_url`. Methods block; async callers run them on the
-//! blocking pool ([`blocking`]).
+//! blocking pool ([`blocking`]). [`transfer`] moves a whole store's records into
+//! another.
 
 pub mod migrations;
 pub mod model;
 pub mod postgres;
 pub mod sqlite;
+pub mod transfer;
 pub mod url;
 
 #[cfg(test)]
@@ -72,6 +74,12 @@ pub enum StoreError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// A copy's target already holds records (what it holds, e.g. `1 key`); a copy
+    /// never merges.
+    #[error(
+        "the target is not empty, it holds {0}: copy only into an empty database (one no gateway has started on, since a gateway that starts on an empty database creates a first key; `switchyard migrate` prepares a new one)"
+    )]
+    NotEmpty(String),
     /// The database was migrated by a newer build of the gateway.
     #[error(
         "the database has schema version {found}, newer than this build's {latest}: upgrade the gateway"

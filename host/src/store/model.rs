@@ -59,7 +59,7 @@ impl ClientKey {
 }
 
 /// A key and the hashes that authenticate it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyHashes {
     /// The key.
     pub key: ClientKey,

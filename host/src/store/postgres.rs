@@ -1,7 +1,8 @@
 //! The shared store: one Postgres database behind [`super::Store`], for many gateway
 //! processes at once. Keys ([`keys`]), the request log ([`log`]), conversations
 //! ([`conversations`]) and stored responses ([`responses`]) each have their own file,
-//! as in `sqlite/`; the schema is [`migrations`], applied at open under an advisory
+//! as in `sqlite/`, and so do whole-record exports and imports for a copy
+//! ([`transfer`]); the schema is [`migrations`], applied at open under an advisory
 //! lock. Behaviour matches the SQLite store exactly (one conformance list runs
 //! against both: `store/conformance.rs`).
 //!
@@ -38,6 +39,7 @@ mod keys;
 mod log;
 mod migrations;
 mod responses;
+mod transfer;
 
 #[cfg(test)]
 pub(crate) mod testing;

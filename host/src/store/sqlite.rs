@@ -14,6 +14,7 @@ mod conversations;
 mod keys;
 mod log;
 mod responses;
+mod transfer;
 
 /// Creates or migrates the file at `path`, as opening it does, and says which schema
 /// versions it went between.
@@ -23,7 +24,7 @@ pub fn migrate(path: &Path) -> StoreResult<Migrated> {
 
 /// SQLite behind [`super::Store`]: keys ([`keys`]), the request log ([`log`]),
 /// conversations ([`conversations`]) and stored responses ([`responses`]), each its own
-/// file.
+/// file; whole records in and out for a copy in [`transfer`].
 pub struct SqliteStore {
     writer: Mutex<Connection>,
     reader: Mutex<Connection>,

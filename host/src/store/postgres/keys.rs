@@ -10,11 +10,13 @@ use super::PostgresStore;
 use crate::store::model::{ClientKey, KeyHashes, KeyLimits, KeyPatch, NewKey};
 use crate::store::{KeyStore, StoreError, StoreResult, now_secs};
 
-const KEY_COLUMNS: &str = "id, name, prefix, created_at, last_used_at, expires_at, enabled, \
+/// A key's columns as [`key_from_row`] reads them; its hashes follow at 15 and 16 where
+/// [`hashes_from_row`] reads them.
+pub(super) const KEY_COLUMNS: &str = "id, name, prefix, created_at, last_used_at, expires_at, enabled, \
      revoked_at, models, requests_per_minute, tokens_per_minute, max_concurrent, \
      store_conversations, rotated_at, previous_valid_until";
 
-fn key_from_row(row: &Row) -> StoreResult<ClientKey> {
+pub(super) fn key_from_row(row: &Row) -> StoreResult<ClientKey> {
     let models: Option<serde_json::Value> = row.try_get(8)?;
     Ok(ClientKey {
         id: row.try_get(0)?,
@@ -46,7 +48,16 @@ fn limit(row: &Row, column: usize) -> StoreResult<Option<u32>> {
         .map_err(|_| StoreError::Inconsistent("a key limit outside 0..=u32::MAX"))
 }
 
-fn models_json(models: Option<&Vec<String>>) -> Option<Json<&Vec<String>>> {
+/// A key with its hashes, from `KEY_COLUMNS, secret_hash, previous_hash`.
+pub(super) fn hashes_from_row(row: &Row) -> StoreResult<KeyHashes> {
+    Ok(KeyHashes {
+        key: key_from_row(row)?,
+        secret_hash: row.try_get(15)?,
+        previous_hash: row.try_get(16)?,
+    })
+}
+
+pub(super) fn models_json(models: Option<&Vec<String>>) -> Option<Json<&Vec<String>>> {
     models.map(Json)
 }
 
@@ -278,15 +289,7 @@ impl KeyStore for PostgresStore {
         self.call(async |conn| {
             let statement = conn.prepare_cached(&sql).await?;
             let rows = conn.query(&statement, &[]).await?;
-            rows.iter()
-                .map(|row| {
-                    Ok(KeyHashes {
-                        key: key_from_row(row)?,
-                        secret_hash: row.try_get(15)?,
-                        previous_hash: row.try_get(16)?,
-                    })
-                })
-                .collect()
+            rows.iter().map(hashes_from_row).collect()
         })
     }
 }

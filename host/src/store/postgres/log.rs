@@ -68,13 +68,10 @@ impl RequestLog for PostgresStore {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.call(async |conn| {
             let statement = conn
-                .prepare_cached(
-                    "SELECT at_ms, request_id, client_id, endpoint, model, platform, \
-                     adapter_version, status, latency_ms, upstream_ms, prompt_tokens, \
-                     completion_tokens, total_tokens, streamed, error_type, session_id \
-                     FROM request_log WHERE at_ms >= $1 AND at_ms < $2 \
-                     ORDER BY at_ms, id LIMIT $3",
-                )
+                .prepare_cached(&format!(
+                    "SELECT {LOG_COLUMNS} FROM request_log WHERE at_ms >= $1 AND at_ms < $2 \
+                     ORDER BY at_ms, id LIMIT $3"
+                ))
                 .await?;
             let rows = conn
                 .query(&statement, &[&since_ms, &until_ms, &limit])
@@ -178,7 +175,13 @@ async fn touch_keys(client: &impl GenericClient, requests: &[RequestRecord]) -> 
     Ok(())
 }
 
-fn record_from_row(row: &Row) -> StoreResult<RequestRecord> {
+/// A log row's columns (all but its id) as [`record_from_row`] reads them.
+pub(super) const LOG_COLUMNS: &str = "at_ms, request_id, client_id, endpoint, model, platform, \
+     adapter_version, status, latency_ms, upstream_ms, prompt_tokens, completion_tokens, \
+     total_tokens, streamed, error_type, session_id";
+
+/// A log row from [`LOG_COLUMNS`].
+pub(super) fn record_from_row(row: &Row) -> StoreResult<RequestRecord> {
     let unsigned = |column: usize| -> StoreResult<Option<u32>> {
         row.try_get::<_, Option<i64>>(column)?
             .map(u32::try_from)

@@ -7,7 +7,9 @@ use super::PostgresStore;
 use crate::store::model::StoredResponse;
 use crate::store::{ResponseStore, StoreResult};
 
-const COLUMNS: &str = "id, client_id, previous_id, model, created_at_ms, input, response";
+/// A response's columns as [`from_row`] reads them.
+pub(super) const COLUMNS: &str =
+    "id, client_id, previous_id, model, created_at_ms, input, response";
 
 impl ResponseStore for PostgresStore {
     fn save_response(&self, response: &StoredResponse) -> StoreResult<()> {
@@ -105,7 +107,7 @@ impl ResponseStore for PostgresStore {
     }
 }
 
-fn from_row(row: &Row) -> StoreResult<StoredResponse> {
+pub(super) fn from_row(row: &Row) -> StoreResult<StoredResponse> {
     Ok(StoredResponse {
         id: row.try_get(0)?,
         client_id: row.try_get(1)?,

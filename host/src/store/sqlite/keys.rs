@@ -7,11 +7,13 @@ use super::SqliteStore;
 use crate::store::model::{ClientKey, KeyHashes, KeyLimits, KeyPatch, NewKey};
 use crate::store::{KeyStore, StoreError, StoreResult, now_secs};
 
-const KEY_COLUMNS: &str = "id, name, prefix, created_at, last_used_at, expires_at, enabled, \
+/// A key's columns as [`key_from_row`] reads them; its hashes follow at 15 and 16 where
+/// [`hashes_from_row`] reads them.
+pub(super) const KEY_COLUMNS: &str = "id, name, prefix, created_at, last_used_at, expires_at, enabled, \
      revoked_at, models, requests_per_minute, tokens_per_minute, max_concurrent, \
      store_conversations, rotated_at, previous_valid_until";
 
-fn key_from_row(row: &Row<'_>) -> rusqlite::Result<ClientKey> {
+pub(super) fn key_from_row(row: &Row<'_>) -> rusqlite::Result<ClientKey> {
     let models: Option<String> = row.get(8)?;
     Ok(ClientKey {
         id: row.get(0)?,
@@ -34,7 +36,16 @@ fn key_from_row(row: &Row<'_>) -> rusqlite::Result<ClientKey> {
     })
 }
 
-fn models_json(models: Option<&Vec<String>>) -> Option<String> {
+/// A key with its hashes, from `KEY_COLUMNS, secret_hash, previous_hash`.
+pub(super) fn hashes_from_row(row: &Row<'_>) -> rusqlite::Result<KeyHashes> {
+    Ok(KeyHashes {
+        key: key_from_row(row)?,
+        secret_hash: row.get(15)?,
+        previous_hash: row.get(16)?,
+    })
+}
+
+pub(super) fn models_json(models: Option<&Vec<String>>) -> Option<String> {
     models.map(|m| serde_json::to_string(m).unwrap_or_else(|_| "[]".into()))
 }
 
@@ -229,13 +240,7 @@ impl KeyStore for SqliteStore {
                  WHERE revoked_at IS NULL"
             ))?;
             let rows = stmt
-                .query_map([], |row| {
-                    Ok(KeyHashes {
-                        key: key_from_row(row)?,
-                        secret_hash: row.get(15)?,
-                        previous_hash: row.get(16)?,
-                    })
-                })?
+                .query_map([], hashes_from_row)?
                 .collect::<Result<_, _>>()?;
             Ok(rows)
         })

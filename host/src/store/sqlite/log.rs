@@ -1,7 +1,7 @@
 //! The request log in SQLite: batches from the request path (log rows, key last-use
 //! times, conversation exchanges) in one transaction, and the admin API's reads.
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, Row, params};
 
 use super::SqliteStore;
 use super::conversations::append_exchange;
@@ -29,36 +29,14 @@ impl RequestLog for SqliteStore {
         limit: usize,
     ) -> StoreResult<Vec<RequestRecord>> {
         self.read(|conn| {
-            let mut stmt = conn.prepare(
-                "SELECT at_ms, request_id, client_id, endpoint, model, platform, adapter_version, \
-                 status, latency_ms, upstream_ms, prompt_tokens, completion_tokens, total_tokens, \
-                 streamed, error_type, session_id FROM request_log \
-                 WHERE at_ms >= ?1 AND at_ms < ?2 \
-                 ORDER BY at_ms, id LIMIT ?3",
-            )?;
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {LOG_COLUMNS} FROM request_log WHERE at_ms >= ?1 AND at_ms < ?2 \
+                 ORDER BY at_ms, id LIMIT ?3"
+            ))?;
             let rows = stmt
                 .query_map(
                     params![since_ms, until_ms, i64::try_from(limit).unwrap_or(i64::MAX)],
-                    |row| {
-                        Ok(RequestRecord {
-                            at_ms: row.get(0)?,
-                            request_id: row.get(1)?,
-                            client_id: row.get(2)?,
-                            endpoint: row.get(3)?,
-                            model: row.get(4)?,
-                            platform: row.get(5)?,
-                            adapter_version: row.get(6)?,
-                            status: row.get(7)?,
-                            latency_ms: row.get(8)?,
-                            upstream_ms: row.get(9)?,
-                            prompt_tokens: row.get(10)?,
-                            completion_tokens: row.get(11)?,
-                            total_tokens: row.get(12)?,
-                            streamed: row.get(13)?,
-                            error_type: row.get(14)?,
-                            session_id: row.get(15)?,
-                        })
-                    },
+                    record_from_row,
                 )?
                 .collect::<Result<_, _>>()?;
             Ok(rows)
@@ -94,6 +72,33 @@ impl RequestLog for SqliteStore {
             Ok(rows)
         })
     }
+}
+
+/// A log row's columns (all but its id) as [`record_from_row`] reads them.
+pub(super) const LOG_COLUMNS: &str = "at_ms, request_id, client_id, endpoint, model, platform, \
+     adapter_version, status, latency_ms, upstream_ms, prompt_tokens, completion_tokens, \
+     total_tokens, streamed, error_type, session_id";
+
+/// A log row from [`LOG_COLUMNS`].
+pub(super) fn record_from_row(row: &Row<'_>) -> rusqlite::Result<RequestRecord> {
+    Ok(RequestRecord {
+        at_ms: row.get(0)?,
+        request_id: row.get(1)?,
+        client_id: row.get(2)?,
+        endpoint: row.get(3)?,
+        model: row.get(4)?,
+        platform: row.get(5)?,
+        adapter_version: row.get(6)?,
+        status: row.get(7)?,
+        latency_ms: row.get(8)?,
+        upstream_ms: row.get(9)?,
+        prompt_tokens: row.get(10)?,
+        completion_tokens: row.get(11)?,
+        total_tokens: row.get(12)?,
+        streamed: row.get(13)?,
+        error_type: row.get(14)?,
+        session_id: row.get(15)?,
+    })
 }
 
 /// The batch in one transaction: log rows, the keys' last-use times, exchanges.

@@ -7,7 +7,9 @@ use super::SqliteStore;
 use crate::store::model::StoredResponse;
 use crate::store::{ResponseStore, StoreResult};
 
-const COLUMNS: &str = "id, client_id, previous_id, model, created_at_ms, input, response";
+/// A response's columns as [`from_row`] reads them.
+pub(super) const COLUMNS: &str =
+    "id, client_id, previous_id, model, created_at_ms, input, response";
 
 impl ResponseStore for SqliteStore {
     fn save_response(&self, response: &StoredResponse) -> StoreResult<()> {
@@ -92,7 +94,7 @@ impl ResponseStore for SqliteStore {
     }
 }
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<StoredResponse> {
+pub(super) fn from_row(row: &Row<'_>) -> rusqlite::Result<StoredResponse> {
     Ok(StoredResponse {
         id: row.get(0)?,
         client_id: row.get(1)?,
