@@ -59,10 +59,14 @@ impl App {
             crate::redact::register_secret(admin.expose_secret());
         }
         let plugins = Plugins::new(&config.plugins, adapter_cache_dir(&config))?;
-        let models =
-            ModelTable::from_config(&config.models, &config.routing, &config.upstream, &|var| {
-                std::env::var(var).ok()
-            });
+        let prices = crate::spend::price::PriceTable::new(&config.prices)?;
+        let models = ModelTable::from_config(
+            &config.models,
+            &config.routing,
+            &config.upstream,
+            &prices,
+            &|var| std::env::var(var).ok(),
+        );
         if !models.iter().any(|m| m.is_servable()) {
             let unset: std::collections::BTreeSet<&str> =
                 models.iter().filter_map(|m| m.unset_key()).collect();
@@ -104,10 +108,13 @@ impl App {
                     )
                 })?;
         }
+        let limits = limiter(&config.storage)?;
+        let spend = spend(&config, &limits)?;
         let ledger = Ledger::start(
             Arc::clone(&store),
             config.storage.write_queue,
             config.storage.request_log,
+            spend.calendar.clone(),
         )?;
         if config.conversations.retention_days > 0 {
             tokio::spawn(sweep_conversations(
@@ -122,7 +129,8 @@ impl App {
             auth: Arc::new(Auth::new(&config.auth, ring)),
             store,
             ledger: Arc::new(ledger),
-            limits: Arc::new(limiter(&config.storage)?),
+            limits: Arc::new(limits),
+            spend: Arc::new(spend),
             config: Arc::new(config),
         };
         tokio::spawn(load_adapters(plugins, Arc::clone(&state.config)));
@@ -208,6 +216,18 @@ fn limiter(storage: &crate::config::StorageConfig) -> anyhow::Result<Limiter> {
         "rate limits are shared through Redis"
     );
     Ok(Limiter::Shared(shared))
+}
+
+/// Spend tracking: budgets shared on the rate limiter's Redis, when there is one.
+fn spend(config: &Config, limits: &Limiter) -> anyhow::Result<crate::spend::Spend> {
+    let shared = match limits {
+        Limiter::Shared(redis) => Some(crate::spend::shared::RedisBook::new(
+            redis.link(),
+            std::time::Duration::from_secs(config.spend.reservation_ttl_secs),
+        )),
+        Limiter::Local(_) => None,
+    };
+    Ok(crate::spend::Spend::new(&config.spend, shared)?)
 }
 
 /// Deletes conversations and stored responses past their retention, now and then every

@@ -62,6 +62,35 @@ pub struct Config {
     pub routing: RoutingConfig,
     /// Public model names and where they go.
     pub models: Vec<ModelConfig>,
+    /// Spend tracking and budgets.
+    pub spend: SpendConfig,
+    /// Prices over the shipped table, by public or upstream model name.
+    pub prices: std::collections::HashMap<String, crate::spend::price::PriceConfig>,
+}
+
+/// `[spend]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SpendConfig {
+    /// The IANA time zone budget periods and spend days follow (`UTC`, `Europe/Berlin`).
+    pub time_zone: String,
+    /// Output tokens a request without `max_tokens` is assumed to use when reserving.
+    pub default_max_output_tokens: u64,
+    /// The most one request reserves against a budget, in dollars.
+    pub max_reservation_usd: f64,
+    /// How long a reservation nobody settles (a process that died) holds, in seconds.
+    pub reservation_ttl_secs: u64,
+}
+
+impl Default for SpendConfig {
+    fn default() -> Self {
+        Self {
+            time_zone: "UTC".into(),
+            default_max_output_tokens: 4096,
+            max_reservation_usd: 5.0,
+            reservation_ttl_secs: 900,
+        }
+    }
 }
 
 /// `[server]`

@@ -22,7 +22,7 @@ use bytes::Bytes;
 use http::{HeaderName, HeaderValue};
 
 use crate::access::auth::Principal;
-use crate::dispatch::models::Deployment;
+use crate::dispatch::models::{Deployment, Model};
 use crate::error::GatewayError;
 use crate::plugins::bindings::Endpoint;
 use crate::record::call_record::CallRecord;
@@ -42,6 +42,9 @@ pub struct CallHead {
     /// Client headers sent upstream on a native-dialect call (`anthropic-version`,
     /// `anthropic-beta`), replacing the adapter's values of the same name.
     pub dialect_headers: Vec<(String, String)>,
+    /// The most output tokens the client allows (`max_tokens` and the like), for the
+    /// budget reservation; `Some(0)` for calls that produce none.
+    pub max_output: Option<u64>,
 }
 
 /// What came back, for `http/` to render.
@@ -87,6 +90,71 @@ pub async fn forward(
     Forwarded { outcome, passed }
 }
 
+/// Reserves the request's estimated cost against every budget covering its key (429
+/// `budget_exceeded` when one is spent), for the record to settle. The estimate uses
+/// the dearest of the model's deployments, since any may serve.
+async fn reserve(
+    state: &AppState,
+    request: &Request<'_>,
+    model: &Model,
+) -> Result<(), GatewayError> {
+    let Some(key) = request.principal.key() else {
+        return Ok(());
+    };
+    if request.endpoint == Endpoint::MessagesCountTokens {
+        return Ok(());
+    }
+    let index = state.auth.ring().budgets();
+    if index.is_empty() {
+        return Ok(());
+    }
+    let budgets = index.covering(key);
+    if budgets.is_empty() {
+        return Ok(());
+    }
+    let price = dearest(model);
+    let body_len = request.body.len();
+    let max_output = request.head.max_output;
+    let spend = &state.spend;
+    let reservation = spend
+        .admit(
+            &state.store,
+            request.principal,
+            budgets.clone(),
+            &model.name,
+            price,
+            |price| spend.estimate(price, body_len, max_output),
+        )
+        .await?;
+    if let Some(reservation) = reservation {
+        let prompt = (body_len as u64).div_ceil(3);
+        request.record.reserved(
+            crate::spend::Settlement::new(reservation, budgets, Arc::clone(spend)),
+            prompt,
+        );
+    }
+    Ok(())
+}
+
+/// The highest price among `model`'s deployments; `None` if any has none (its cost
+/// could not be bounded).
+fn dearest(model: &Model) -> Option<crate::spend::price::Price> {
+    let mut dearest: Option<crate::spend::price::Price> = None;
+    for deployment in &model.deployments {
+        let price = deployment.price?;
+        dearest = Some(match dearest {
+            Some(d) => crate::spend::price::Price {
+                input: d.input.max(price.input),
+                cached_input: d.cached_input.max(price.cached_input),
+                cache_write: d.cache_write.max(price.cache_write),
+                output: d.output.max(price.output),
+            },
+            None => price,
+        });
+    }
+    dearest
+}
+
 /// Upstream response headers clients act on: rate-limit state and retry advice.
 pub fn passed_through(name: &HeaderName) -> bool {
     let name = name.as_str();
@@ -117,6 +185,7 @@ async fn call(
     let requested = state.models.resolve(&request.head.model)?;
     request.record.resolved(&requested.name);
     request.principal.check_model(&requested.name)?;
+    reserve(state, &request, &requested).await?;
     let started = Instant::now();
     let budget = Duration::from_millis(state.config.routing.retry_budget_ms);
     let mut delays = retry::backoff(&state.config.routing);

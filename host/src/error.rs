@@ -135,8 +135,18 @@ pub enum GatewayError {
     Overloaded,
     /// Rate limits are shared through Redis, Redis is unreachable, and the policy is
     /// to refuse (503).
-    #[error("rate limits cannot be checked (Redis is unreachable); retry shortly")]
+    #[error("rate limits and budgets cannot be checked (Redis is unreachable); retry shortly")]
     LimitsUnavailable,
+    /// A budget covering the caller's key is spent until its period resets (429).
+    #[error("{message}")]
+    BudgetExceeded {
+        /// Which budget, how much, and when it resets.
+        message: String,
+        /// Seconds until it resets.
+        retry_after_secs: u64,
+        /// When it resets, unix seconds.
+        resets_at: i64,
+    },
     /// The store failed (500).
     #[error("internal error: {0}")]
     Store(#[source] crate::store::StoreError),
@@ -196,6 +206,7 @@ impl GatewayError {
             }
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
+            Self::BudgetExceeded { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::AdapterUnavailable(_)
             | Self::Overloaded
             | Self::LimitsUnavailable
@@ -223,6 +234,8 @@ impl GatewayError {
         match self {
             Self::Unauthorized { .. } => "invalid_request_error",
             Self::Forbidden { .. } => "permission_error",
+            // OpenAI's type for a spent quota: clients stop retrying on it.
+            Self::BudgetExceeded { .. } => "insufficient_quota",
             Self::NotFound { .. }
             | Self::BadRequest { .. }
             | Self::BadReference { .. }
@@ -263,6 +276,7 @@ impl GatewayError {
             Self::AdapterUnavailable(_) => Some("adapter_unavailable"),
             Self::Overloaded => Some("overloaded"),
             Self::LimitsUnavailable => Some("limits_unavailable"),
+            Self::BudgetExceeded { .. } => Some("budget_exceeded"),
             Self::NoHealthyDeployment { .. } => Some("no_healthy_deployment"),
             Self::ModelNotConfigured { .. } => Some("model_not_configured"),
             Self::BadRequest { .. }
@@ -290,6 +304,9 @@ impl GatewayError {
             Self::Overloaded | Self::LimitsUnavailable | Self::NoHealthyDeployment { .. } => {
                 Some(1)
             }
+            Self::BudgetExceeded {
+                retry_after_secs, ..
+            } => Some(u32::try_from(*retry_after_secs).unwrap_or(u32::MAX)),
             _ => None,
         }
     }

@@ -18,6 +18,7 @@ pub mod memory;
 pub mod plugins;
 pub mod record;
 pub mod redact;
+pub mod spend;
 pub mod state;
 pub mod store;
 pub mod telemetry;

@@ -30,4 +30,6 @@ pub struct AppState {
     pub ledger: Arc<Ledger>,
     /// Per-key rate limits.
     pub limits: SharedLimits,
+    /// Prices, the calendar and budgets.
+    pub spend: Arc<crate::spend::Spend>,
 }

@@ -18,8 +18,9 @@ mod conformance;
 use std::sync::Arc;
 
 pub use model::{
-    ClientKey, Conversation, ConversationPage, ConversationSummary, Exchange, KeyLimits, KeyPatch,
-    NewKey, RequestRecord, StoredMessage, StoredResponse, UsageGroup, UsageQuery, UsageRow,
+    Budget, BudgetScope, BudgetSettings, ClientKey, Conversation, ConversationPage,
+    ConversationSummary, Exchange, KeyLimits, KeyPatch, NewKey, RequestRecord, SpendGroup,
+    SpendLine, SpendQuery, StoredMessage, StoredResponse, UsageGroup, UsageQuery, UsageRow,
 };
 
 /// A storage failure. Each keeps its cause as its `source`.
@@ -111,9 +112,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Everything the gateway keeps: its keys, its request log, its conversations and
 /// stored responses. Implementations must be safe to call from many threads; writes
 /// are durable when the method returns.
-pub trait Store: KeyStore + RequestLog + ConversationStore + ResponseStore {}
+pub trait Store: KeyStore + RequestLog + ConversationStore + ResponseStore + SpendStore {}
 
-impl<T: KeyStore + RequestLog + ConversationStore + ResponseStore> Store for T {}
+impl<T: KeyStore + RequestLog + ConversationStore + ResponseStore + SpendStore> Store for T {}
 
 /// Client keys: created, looked up by secret hash, changed, rotated and revoked.
 pub trait KeyStore: Send + Sync + 'static {
@@ -148,8 +149,13 @@ pub trait KeyStore: Send + Sync + 'static {
 /// The request log: written in batches from the request path, read by the admin API.
 pub trait RequestLog: Send + Sync + 'static {
     /// Writes a batch from the request path in one transaction: log rows, key
-    /// last-use times and conversation exchanges.
-    fn write_batch(&self, requests: &[RequestRecord], exchanges: &[Exchange]) -> StoreResult<()>;
+    /// last-use times, spend added to the daily rollup, and conversation exchanges.
+    fn write_batch(
+        &self,
+        requests: &[RequestRecord],
+        spend: &[SpendLine],
+        exchanges: &[Exchange],
+    ) -> StoreResult<()>;
     /// Request log rows between two instants (unix milliseconds), oldest first.
     fn request_log(
         &self,
@@ -159,6 +165,24 @@ pub trait RequestLog: Send + Sync + 'static {
     ) -> StoreResult<Vec<RequestRecord>>;
     /// Requests and tokens per key or model over a time range.
     fn usage_summary(&self, query: &UsageQuery) -> StoreResult<Vec<UsageRow>>;
+}
+
+/// Budgets and the daily spend rollup they and the spend reports read. Budget changes
+/// move the keys version, so every process's key ring reloads them.
+pub trait SpendStore: Send + Sync + 'static {
+    /// Creates a budget.
+    fn create_budget(&self, settings: &BudgetSettings) -> StoreResult<Budget>;
+    /// Every budget, oldest first.
+    fn list_budgets(&self) -> StoreResult<Vec<Budget>>;
+    /// Replaces a budget's settings; `None` when there is no such budget.
+    fn update_budget(&self, id: &str, settings: &BudgetSettings) -> StoreResult<Option<Budget>>;
+    /// Deletes a budget; `false` when there is none.
+    fn delete_budget(&self, id: &str) -> StoreResult<bool>;
+    /// Nanodollars spent from day `first_day` on by a key, or by every key of a team.
+    fn spent_since(&self, scope: BudgetScope, subject: &str, first_day: &str) -> StoreResult<i64>;
+    /// The rollup between two days, grouped as asked: each line names its group in
+    /// its `client_id`, `model` or `day` (the others empty).
+    fn spend_report(&self, query: &SpendQuery) -> StoreResult<Vec<SpendLine>>;
 }
 
 /// Stored conversations, per client.

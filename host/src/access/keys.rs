@@ -17,6 +17,7 @@ use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 
+use crate::spend::budgets::BudgetIndex;
 use crate::store::{self, ClientKey, NewKey, SharedStore, StoreError, StoreResult};
 use misses::Misses;
 
@@ -151,6 +152,8 @@ struct Entry {
 pub struct KeyRing {
     store: SharedStore,
     ring: ArcSwap<HashMap<String, Entry>>,
+    /// The budgets in force, reloaded with the keys (budget changes move the version).
+    budgets: ArcSwap<BudgetIndex>,
     version: AtomicI64,
     /// Secrets the store did not know a moment ago.
     misses: Misses,
@@ -165,6 +168,7 @@ impl KeyRing {
         let ring = Arc::new(Self {
             store,
             ring: ArcSwap::from_pointee(HashMap::new()),
+            budgets: ArcSwap::from_pointee(BudgetIndex::default()),
             version: AtomicI64::new(i64::MIN),
             misses: Misses::new(misses::CAPACITY, misses::TTL),
             lookups: Semaphore::new(LOOKUPS_AT_ONCE),
@@ -197,11 +201,18 @@ impl KeyRing {
                 },
             );
         }
+        let budgets = BudgetIndex::new(self.store.list_budgets()?);
         self.ring.store(Arc::new(map));
+        self.budgets.store(Arc::new(budgets));
         self.version.store(version, Ordering::Release);
         // A secret missed before this version may exist now.
         self.misses.clear();
         Ok(())
+    }
+
+    /// The budgets in force.
+    pub fn budgets(&self) -> Arc<BudgetIndex> {
+        self.budgets.load_full()
     }
 
     /// Reloads when the store's key version moved.

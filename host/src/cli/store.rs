@@ -153,7 +153,7 @@ mod tests {
             client_id: issued.key.id.clone(),
             ..RequestRecord::default()
         };
-        source.write_batch(&[row], &[]).unwrap();
+        source.write_batch(&[row], &[], &[]).unwrap();
         drop(source);
 
         let printed = run_copy(&from, &to).unwrap();

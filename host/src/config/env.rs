@@ -132,6 +132,7 @@ fn quick_start_model(
         fallbacks: Vec::new(),
         timeouts: TimeoutsConfig::default(),
         max_attempts: None,
+        price: None,
     }))
 }
 

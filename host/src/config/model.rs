@@ -36,6 +36,9 @@ pub struct DeploymentConfig {
     /// Lower goes first; higher priorities serve only when lower ones fail or are out.
     #[serde(default)]
     pub priority: u32,
+    /// This deployment's price, over the model's and the shipped table's.
+    #[serde(default)]
+    pub price: Option<crate::spend::price::PriceConfig>,
 }
 
 fn one() -> u32 {
@@ -95,4 +98,7 @@ pub struct ModelConfig {
     /// Attempts for this model; defaults to `routing.max_attempts`.
     #[serde(default)]
     pub max_attempts: Option<u32>,
+    /// The price of its deployments, over `[prices]` and the shipped table.
+    #[serde(default)]
+    pub price: Option<crate::spend::price::PriceConfig>,
 }

@@ -13,8 +13,26 @@ impl Config {
                 "server.header_read_timeout_ms and server.max_connections must be positive".into(),
             ));
         }
+        crate::spend::calendar::Calendar::new(&self.spend.time_zone)
+            .map_err(|err| ConfigError::Invalid(format!("spend.time_zone: {err}")))?;
+        if !(self.spend.max_reservation_usd.is_finite() && self.spend.max_reservation_usd > 0.0) {
+            return Err(ConfigError::Invalid(
+                "spend.max_reservation_usd must be a positive number of dollars".into(),
+            ));
+        }
+        crate::spend::price::PriceTable::new(&self.prices)
+            .map_err(|err| ConfigError::Invalid(format!("prices: {err}")))?;
         let mut seen = std::collections::BTreeSet::new();
         for model in &self.models {
+            let prices = model
+                .price
+                .iter()
+                .chain(model.deployments.iter().filter_map(|d| d.price.as_ref()));
+            for price in prices {
+                price.to_price(&model.name).map_err(|err| {
+                    ConfigError::Invalid(format!("model `{}`: {err}", model.name))
+                })?;
+            }
             if model.name.trim().is_empty() {
                 return Err(ConfigError::Invalid("a model has an empty name".into()));
             }

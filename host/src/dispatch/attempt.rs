@@ -132,6 +132,7 @@ async fn prepare(
     request
         .record
         .served_by(&model.name, &adapter.name, &adapter.version);
+    request.record.priced(route.price);
     let span = tracing::Span::current();
     span.record("model", route.name.as_str());
     span.record("adapter", adapter.info.name.as_str());

@@ -11,6 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::config::{DeploymentConfig, ModelConfig, RoutingConfig, UpstreamConfig};
 use crate::dispatch::breaker::Breaker;
 use crate::error::GatewayError;
+use crate::spend::price::PriceTable;
 
 /// One deployment of a public model: where a request can go.
 #[derive(Debug)]
@@ -39,6 +40,8 @@ pub struct Deployment {
     pub priority: u32,
     /// This deployment's health.
     pub breaker: Breaker,
+    /// What its tokens cost; `None` when unknown.
+    pub price: Option<crate::spend::price::Price>,
 }
 
 /// How long each phase of a call may take.
@@ -133,6 +136,7 @@ impl ModelTable {
         models: &[ModelConfig],
         routing: &RoutingConfig,
         upstream: &UpstreamConfig,
+        prices: &PriceTable,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Self {
         let cooldown = Duration::from_millis(routing.breaker_cooldown_ms);
@@ -160,6 +164,17 @@ impl ModelTable {
                             d.api_key_env.as_ref().or(model.api_key_env.as_ref()),
                             env,
                         );
+                        let upstream_model = d
+                            .upstream_model
+                            .clone()
+                            .or_else(|| model.upstream_model.clone())
+                            .unwrap_or_else(|| model.name.clone());
+                        let price = d
+                            .price
+                            .as_ref()
+                            .or(model.price.as_ref())
+                            .and_then(|p| p.to_price(&model.name).ok())
+                            .or_else(|| prices.lookup(&model.name, &upstream_model));
                         Arc::new(Deployment {
                             name: model.name.clone(),
                             deployment: d
@@ -167,11 +182,7 @@ impl ModelTable {
                                 .clone()
                                 .unwrap_or_else(|| format!("{}#{n}", model.name)),
                             adapter: d.adapter.clone().unwrap_or_else(|| model.adapter.clone()),
-                            upstream_model: d
-                                .upstream_model
-                                .clone()
-                                .or_else(|| model.upstream_model.clone())
-                                .unwrap_or_else(|| model.name.clone()),
+                            upstream_model,
                             base_url: d
                                 .base_url
                                 .as_ref()
@@ -183,6 +194,7 @@ impl ModelTable {
                             weight: d.weight,
                             priority: d.priority,
                             breaker: Breaker::new(routing.breaker_failures, cooldown),
+                            price,
                         })
                     })
                     .collect();
@@ -242,6 +254,7 @@ pub(crate) mod tests {
             weight,
             priority,
             breaker: Breaker::new(1, Duration::from_secs(1)),
+            price: None,
         })
     }
 
@@ -258,6 +271,7 @@ pub(crate) mod tests {
             fallbacks: Vec::new(),
             timeouts: crate::config::TimeoutsConfig::default(),
             max_attempts: None,
+            price: None,
         }
     }
 
@@ -266,6 +280,7 @@ pub(crate) mod tests {
             models,
             &RoutingConfig::default(),
             &UpstreamConfig::default(),
+            &PriceTable::default(),
             env,
         )
     }

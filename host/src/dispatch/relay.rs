@@ -126,6 +126,11 @@ impl Relay {
         let Some(record) = &self.record else {
             return;
         };
+        let chars = chunks
+            .iter()
+            .map(|c| crate::spend::cost::relayed_chars(c))
+            .sum();
+        record.progress(chars, self.usage);
         match step {
             Step::Chunks(_) => {}
             Step::End(_) => {

@@ -1,7 +1,8 @@
-//! The admin API under `/admin`, behind the admin key: client keys, usage, the request
-//! log and every client's conversations.
+//! The admin API under `/admin`, behind the admin key: client keys, usage, spend and
+//! budgets, the request log and every client's conversations.
 
 pub mod keys;
+pub mod spend;
 pub mod usage;
 
 use axum::Router;
@@ -19,6 +20,12 @@ pub fn router() -> Router<AppState> {
         )
         .route("/admin/keys/{id}/rotate", post(keys::rotate))
         .route("/admin/usage", get(usage::summary))
+        .route("/admin/spend", get(spend::report))
+        .route("/admin/budgets", post(spend::create).get(spend::list))
+        .route(
+            "/admin/budgets/{id}",
+            get(spend::show).patch(spend::update).delete(spend::delete),
+        )
         .route("/admin/requests", get(usage::requests))
         .route("/admin/conversations", get(super::conversations::list_all))
         .route(

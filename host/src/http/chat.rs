@@ -24,6 +24,10 @@ pub(crate) struct ChatHead {
     stream: Option<bool>,
     #[serde(default)]
     stream_options: Option<StreamOptions>,
+    #[serde(default, deserialize_with = "request::token_limit")]
+    max_tokens: Option<u64>,
+    #[serde(default, deserialize_with = "request::token_limit")]
+    max_completion_tokens: Option<u64>,
 }
 
 /// `stream_options`, as far as the host reads it.
@@ -61,6 +65,7 @@ pub(crate) async fn completions(
         stream,
         include_usage: StreamOptions::include_usage(stream, head.stream_options),
         dialect_headers: Vec::new(),
+        max_output: head.max_completion_tokens.or(head.max_tokens),
     };
     let (capture, body) = conversation::begin(
         principal.client_id(),

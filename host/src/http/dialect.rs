@@ -61,6 +61,10 @@ struct ChatHead {
     stream: Option<bool>,
     #[serde(default)]
     stream_options: Option<StreamOptions>,
+    #[serde(default, deserialize_with = "request::token_limit")]
+    max_tokens: Option<u64>,
+    #[serde(default, deserialize_with = "request::token_limit")]
+    max_completion_tokens: Option<u64>,
 }
 
 /// The call a dialect translates: who asked for what.
@@ -152,6 +156,7 @@ impl Translator {
             stream,
             include_usage: StreamOptions::include_usage(stream, head.stream_options),
             dialect_headers: Vec::new(),
+            max_output: head.max_completion_tokens.or(head.max_tokens),
         };
         Ok(dispatch::forward(
             state,

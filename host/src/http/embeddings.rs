@@ -33,6 +33,7 @@ pub(crate) async fn create(
         stream: false,
         include_usage: false,
         dialect_headers: Vec::new(),
+        max_output: Some(0),
     };
     let forwarded = dispatch::forward(
         &state,

@@ -41,6 +41,8 @@ pub(crate) struct MessagesHead {
     model: String,
     #[serde(default)]
     stream: Option<bool>,
+    #[serde(default, deserialize_with = "super::request::token_limit")]
+    max_tokens: Option<u64>,
 }
 
 /// `POST /v1/messages`: a Message, whole or streamed.
@@ -62,6 +64,7 @@ pub(crate) async fn create(
             stream,
             include_usage: false,
             dialect_headers: dialect_headers(&headers),
+            max_output: head.max_tokens,
         };
         let forwarded =
             dispatch::forward(&state, Endpoint::Messages, call, &principal, raw, &record).await;
@@ -98,6 +101,7 @@ pub(crate) async fn count_tokens(
             stream: false,
             include_usage: false,
             dialect_headers: dialect_headers(&headers),
+            max_output: Some(0),
         };
         let forwarded = dispatch::forward(
             &state,

@@ -60,6 +60,8 @@ pub(crate) struct ResponsesHead {
     previous_response_id: Option<String>,
     #[serde(default)]
     tools: Option<Vec<ToolHead>>,
+    #[serde(default, deserialize_with = "super::request::token_limit")]
+    max_output_tokens: Option<u64>,
 }
 
 /// What the host reads of a tool: whether a platform without hosted tools can take it.
@@ -113,6 +115,7 @@ pub(crate) async fn create(
             stream,
             include_usage: false,
             dialect_headers: Vec::new(),
+            max_output: head.max_output_tokens,
         };
         let forwarded =
             dispatch::forward(&state, Endpoint::Responses, call, &principal, body, &record).await;

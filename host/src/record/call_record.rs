@@ -19,11 +19,14 @@ use http_body::Body as HttpBody;
 use serde_json::Value;
 
 use super::conversation::Capture;
-use super::ledger::Ledger;
+use super::ledger::{Ledger, Remains};
 use super::metrics::{self, HeadLabels, InFlight};
 use crate::error::ErrorType;
 use crate::plugins::bindings::Usage;
-use crate::store::{Exchange, RequestRecord, now_millis};
+use crate::spend::Settlement;
+use crate::spend::cost::Buckets;
+use crate::spend::price::Price;
+use crate::store::{Exchange, RequestRecord, SpendLine, now_millis};
 
 /// Settles a finished request's tokens (prompt + completion) against its key's limits.
 pub type Settle = Box<dyn FnOnce(u64) + Send>;
@@ -74,6 +77,16 @@ struct Fill {
     capture: Option<Capture>,
     exchange: Option<Exchange>,
     stream: StreamEnd,
+    /// The serving deployment's price.
+    price: Option<Price>,
+    /// What the request reserved against budgets, settled when it finishes.
+    settlement: Option<Settlement>,
+    /// The prompt's estimated tokens (billed when a cut stream never said).
+    prompt_estimate: u64,
+    /// Text relayed so far, in characters (billed when a cut stream never said).
+    generated_chars: u64,
+    /// The usage a stream reported before it ended.
+    usage_so_far: Option<Usage>,
 }
 
 /// How a relayed stream ended, as far as the record knows.
@@ -188,6 +201,29 @@ impl CallRecord {
         fill.adapter_version = Some(Arc::clone(version));
     }
 
+    /// The price of the deployment making the attempt.
+    pub fn priced(&self, price: Option<Price>) {
+        self.fill().price = price;
+    }
+
+    /// What the request reserved against its key's budgets, and its prompt's estimated
+    /// size in tokens.
+    pub fn reserved(&self, settlement: Settlement, prompt_estimate: u64) {
+        let mut fill = self.fill();
+        fill.settlement = Some(settlement);
+        fill.prompt_estimate = prompt_estimate;
+    }
+
+    /// A relayed stream's progress: `chars` more characters of text, and the usage it
+    /// has reported so far (a stream the client leaves is billed for this much).
+    pub fn progress(&self, chars: usize, usage: Option<Usage>) {
+        let mut fill = self.fill();
+        fill.generated_chars += chars as u64;
+        if usage.is_some() {
+            fill.usage_so_far = usage;
+        }
+    }
+
     /// How long the upstream took to answer (its head; with its body when whole).
     pub fn upstream_took(&self, took: Duration) {
         self.fill().upstream = Some(took);
@@ -280,7 +316,7 @@ impl CallRecord {
     }
 
     /// Takes what the request leaves behind, once; `None` when already finished.
-    fn finish(&self) -> Option<(Option<RequestRecord>, Option<Exchange>)> {
+    fn finish(&self) -> Option<Remains> {
         let mut fill = self.fill();
         if fill.finished {
             return None;
@@ -311,17 +347,61 @@ impl CallRecord {
             usage,
             exchange,
             stream,
+            price,
+            settlement,
+            prompt_estimate,
+            generated_chars,
+            usage_so_far,
             ..
         } = fill;
         let client_id = client_id.unwrap_or_else(|| "unauthenticated".to_string());
+        // A stream that ended without its usage (the client left, the upstream broke)
+        // is billed for what it reported and relayed.
+        let usage = match (&stream, usage) {
+            (StreamEnd::Open | StreamEnd::Failed(_), None) => {
+                partial_usage(usage_so_far, prompt_estimate, generated_chars)
+            }
+            (_, usage) => usage,
+        };
+        let label = serving_model.as_ref().or(model_label.as_ref());
+        let buckets = usage.as_ref().map(Buckets::of);
+        let cost = price.zip(buckets).map(|(price, b)| price.cost(&b));
         if let Some(usage) = &usage {
-            if let Some(label) = serving_model.as_ref().or(model_label.as_ref()) {
+            if let Some(label) = label {
                 metrics::record_tokens(label, &client_id, usage);
+                metrics::record_cost(label, &client_id, cost);
             }
             if let Some(settle) = settle {
                 settle(u64::from(usage.prompt_tokens) + u64::from(usage.completion_tokens));
             }
         }
+        if let Some(settlement) = settlement {
+            // Unknown cost on a budgeted request (an unpriced fallback served it): the
+            // reservation stands as the cost.
+            let charged = match (cost, &usage) {
+                (Some(cost), _) => cost,
+                (None, Some(_)) => settlement.estimate(),
+                (None, None) => 0,
+            };
+            settlement.settle(charged);
+        }
+        let spend = label.zip(buckets).map(|(label, b)| {
+            (
+                self.0.at_ms,
+                SpendLine {
+                    day: String::new(),
+                    client_id: client_id.clone(),
+                    model: label.to_string(),
+                    requests: 1,
+                    input_tokens: count(b.uncached_input),
+                    cached_tokens: count(b.cached_input),
+                    cache_write_tokens: count(b.cache_write),
+                    output_tokens: count(b.output),
+                    cost_nanos: cost.unwrap_or(0),
+                    unpriced_requests: i64::from(cost.is_none()),
+                },
+            )
+        });
         let error_type = match stream {
             StreamEnd::None | StreamEnd::Ended => error_type,
             StreamEnd::Failed(error_type) => Some(error_type),
@@ -344,23 +424,59 @@ impl CallRecord {
             streamed,
             error_type,
             session_id,
+            cached_tokens: usage.and_then(|u| u.cached_tokens),
+            reasoning_tokens: usage.and_then(|u| u.reasoning_tokens),
+            cost_nanos: cost,
         });
-        Some((row, exchange))
+        Some(Remains {
+            row,
+            spend,
+            exchange,
+        })
     }
 
     /// Finishes the record, waiting for room in the writer's queue.
     pub(super) async fn finish_waiting(&self) {
-        if let Some((row, exchange)) = self.finish() {
-            self.0.ledger.write(row, exchange).await;
+        if let Some(remains) = self.finish() {
+            self.0.ledger.write(remains).await;
         }
     }
 
     /// Finishes the record from synchronous code (a body that ended or was dropped).
     pub(super) fn finish_now(&self) {
-        if let Some((row, exchange)) = self.finish() {
-            self.0.ledger.write_detached(row, exchange);
+        if let Some(remains) = self.finish() {
+            self.0.ledger.write_detached(remains);
         }
     }
+}
+
+/// A token count as the rollup keeps it.
+fn count(tokens: u64) -> i64 {
+    i64::try_from(tokens).unwrap_or(i64::MAX)
+}
+
+/// Characters of text per token assumed when billing a cut stream's output.
+const CHARS_PER_TOKEN: u64 = 4;
+
+/// The usage of a stream that never reported its own: what it reported so far, its
+/// prompt (estimated when it said nothing), and at least the text it relayed.
+fn partial_usage(so_far: Option<Usage>, prompt_estimate: u64, chars: u64) -> Option<Usage> {
+    if so_far.is_none() && chars == 0 {
+        return None;
+    }
+    let relayed = u32::try_from(chars.div_ceil(CHARS_PER_TOKEN)).unwrap_or(u32::MAX);
+    Some(match so_far {
+        Some(usage) => Usage {
+            completion_tokens: usage.completion_tokens.max(relayed),
+            ..usage
+        },
+        None => Usage {
+            prompt_tokens: u32::try_from(prompt_estimate).unwrap_or(u32::MAX),
+            completion_tokens: relayed,
+            cached_tokens: None,
+            reasoning_tokens: None,
+        },
+    })
 }
 
 #[cfg(test)]
@@ -377,7 +493,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let url = format!("sqlite://{}", dir.path().join("db.sqlite").display());
         let store = store::open(&url).expect("the store opens");
-        let ledger = Ledger::start(store, 16, true).expect("the writer starts");
+        let ledger = Ledger::start(store, 16, true, crate::spend::calendar::Calendar::utc())
+            .expect("the writer starts");
         let request = Request::builder()
             .uri("/v1/chat/completions")
             .body(Body::empty())
@@ -392,8 +509,8 @@ mod tests {
         record.requested("m", true);
         record.stream_ended(None);
         record.stream_started();
-        let (row, _) = record.finish().expect("finished once");
-        assert_eq!(row.expect("a log row").error_type, None);
+        let remains = record.finish().expect("finished once");
+        assert_eq!(remains.row.expect("a log row").error_type, None);
         assert!(record.finish().is_none(), "a record finishes once");
     }
 
@@ -402,9 +519,9 @@ mod tests {
         let (_dir, record) = record();
         record.keep_in_log();
         record.stream_started();
-        let (row, _) = record.finish().expect("finished once");
+        let remains = record.finish().expect("finished once");
         assert_eq!(
-            row.expect("a log row").error_type.as_deref(),
+            remains.row.expect("a log row").error_type.as_deref(),
             Some("client_disconnected")
         );
     }

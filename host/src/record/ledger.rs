@@ -3,27 +3,43 @@
 //! waits for the disk (only, under overload, for room in the queue). [`Ledger::flush`]
 //! on shutdown writes everything already answered.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::store::{Exchange, RequestRecord, SharedStore};
+use crate::spend::calendar::Calendar;
+use crate::store::{Exchange, RequestRecord, SharedStore, SpendLine};
 
 /// Entries written in one transaction at most.
 const BATCH: usize = 1024;
 
 enum Entry {
     Request(Box<RequestRecord>),
+    Spend(Box<SpendLine>),
     Exchange(Box<Exchange>),
     Flush(oneshot::Sender<()>),
+}
+
+/// What a finished request leaves to write.
+#[derive(Debug, Default)]
+pub struct Remains {
+    /// Its request-log row (written when the request log is on).
+    pub row: Option<RequestRecord>,
+    /// Its spend, for the daily rollup (always written), without its day yet.
+    pub spend: Option<(i64, SpendLine)>,
+    /// Its conversation exchange, when kept.
+    pub exchange: Option<Exchange>,
 }
 
 /// The writer's handle.
 pub struct Ledger {
     tx: mpsc::Sender<Entry>,
     log_requests: bool,
+    /// Files spend under the operator's calendar day.
+    calendar: Calendar,
     /// Entries handed to a task because the queue was full when a stream ended.
     detached: Arc<AtomicUsize>,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
@@ -31,7 +47,12 @@ pub struct Ledger {
 
 impl Ledger {
     /// Starts the writer thread on `store`.
-    pub fn start(store: SharedStore, capacity: usize, log_requests: bool) -> std::io::Result<Self> {
+    pub fn start(
+        store: SharedStore,
+        capacity: usize,
+        log_requests: bool,
+        calendar: Calendar,
+    ) -> std::io::Result<Self> {
         let (tx, rx) = mpsc::channel(capacity.max(1));
         let writer = std::thread::Builder::new()
             .name("switchyard-ledger".into())
@@ -39,37 +60,45 @@ impl Ledger {
         Ok(Self {
             tx,
             log_requests,
+            calendar,
             detached: Arc::new(AtomicUsize::new(0)),
             writer: Mutex::new(Some(writer)),
         })
     }
 
-    /// Queues a request's log row and exchange, waiting for room in the queue (the
-    /// request path's only wait on the writer, and only under overload).
-    pub async fn write(&self, row: Option<RequestRecord>, exchange: Option<Exchange>) {
-        for entry in self.entries(row, exchange) {
+    /// Queues what a request leaves, waiting for room in the queue (the request
+    /// path's only wait on the writer, and only under overload).
+    pub async fn write(&self, remains: Remains) {
+        for entry in self.entries(remains) {
             self.submit(entry).await;
         }
     }
 
-    /// Queues a request's log row and exchange from synchronous code (a stream's body
-    /// that ended or was dropped): at once when there is room, else from a task that
+    /// Queues what a request leaves from synchronous code (a stream's body that ended
+    /// or was dropped): at once when there is room, else from a task that
     /// [`Self::flush`] waits for.
-    pub fn write_detached(&self, row: Option<RequestRecord>, exchange: Option<Exchange>) {
-        for entry in self.entries(row, exchange) {
+    pub fn write_detached(&self, remains: Remains) {
+        for entry in self.entries(remains) {
             self.submit_detached(entry);
         }
     }
 
-    /// The entries to queue: the row only when the request log is on.
-    fn entries(
-        &self,
-        row: Option<RequestRecord>,
-        exchange: Option<Exchange>,
-    ) -> impl Iterator<Item = Entry> {
+    /// The entries to queue: the row only when the request log is on; the spend with
+    /// its day on the operator's calendar.
+    fn entries(&self, remains: Remains) -> impl Iterator<Item = Entry> {
+        let Remains {
+            row,
+            spend,
+            exchange,
+        } = remains;
         let row = row.filter(|_| self.log_requests);
+        let spend = spend.map(|(at_ms, mut line)| {
+            line.day = self.calendar.day(at_ms);
+            Entry::Spend(Box::new(line))
+        });
         row.map(|r| Entry::Request(Box::new(r)))
             .into_iter()
+            .chain(spend)
             .chain(exchange.map(|e| Entry::Exchange(Box::new(e))))
     }
 
@@ -118,24 +147,37 @@ impl Ledger {
 fn write_loop(store: &SharedStore, mut rx: mpsc::Receiver<Entry>) {
     let mut requests = Vec::new();
     let mut exchanges = Vec::new();
+    // A batch's spend, one line per (day, key, model).
+    let mut spend: HashMap<(String, String, String), SpendLine> = HashMap::new();
     let mut acks = Vec::new();
     while let Some(first) = rx.blocking_recv() {
         let mut next = Some(first);
+        let mut taken = 0;
         while let Some(entry) = next.take() {
             match entry {
                 Entry::Request(record) => requests.push(*record),
+                Entry::Spend(line) => {
+                    let key = (line.day.clone(), line.client_id.clone(), line.model.clone());
+                    spend
+                        .entry(key)
+                        .and_modify(|sum| sum.add(&line))
+                        .or_insert(*line);
+                }
                 Entry::Exchange(exchange) => exchanges.push(*exchange),
                 Entry::Flush(ack) => acks.push(ack),
             }
-            if requests.len() + exchanges.len() < BATCH {
+            taken += 1;
+            if taken < BATCH {
                 next = rx.try_recv().ok();
             }
         }
-        if !requests.is_empty() || !exchanges.is_empty() {
-            if let Err(err) = store.write_batch(&requests, &exchanges) {
+        if !requests.is_empty() || !exchanges.is_empty() || !spend.is_empty() {
+            let lines: Vec<SpendLine> = spend.drain().map(|(_, line)| line).collect();
+            if let Err(err) = store.write_batch(&requests, &lines, &exchanges) {
                 tracing::error!(
                     error = %err,
                     requests = requests.len(),
+                    spend = lines.len(),
                     exchanges = exchanges.len(),
                     "cannot write the request log; these entries are lost"
                 );

@@ -39,6 +39,18 @@ pub const REDIS_UP: &str = "switchyard_redis_up";
 /// Redis calls that failed or timed out.
 pub const REDIS_FAILURES: &str = "switchyard_redis_failures_total";
 
+/// What requests cost, in nanodollars (divide by 1e9 for dollars: Prometheus counters
+/// here are integers), by model and client key.
+pub const SPEND: &str = "switchyard_spend_nanodollars_total";
+/// Requests whose cost is unknown (their model has no price), by model.
+pub const UNPRICED: &str = "switchyard_unpriced_requests_total";
+/// A budget's settled spend this period, in dollars, as this process last saw it.
+pub const BUDGET_SPENT: &str = "switchyard_budget_spent_usd";
+/// 1 once a budget is past its soft threshold this period.
+pub const BUDGET_SOFT: &str = "switchyard_budget_soft_exceeded";
+/// Requests refused because a budget was spent, by budget.
+pub const BUDGET_REFUSALS: &str = "switchyard_budget_refusals_total";
+
 /// The response header carrying the gateway's overhead, in milliseconds.
 pub const OVERHEAD_HEADER: &str = "x-switchyard-overhead-ms";
 
@@ -120,6 +132,27 @@ pub fn record_tokens(model: &Arc<str>, key: &str, usage: &Usage) {
         .increment(u64::from(usage.prompt_tokens));
     counter!(TOKENS, "model" => model, "key" => key, "direction" => "completion")
         .increment(u64::from(usage.completion_tokens));
+}
+
+/// Records what a request of `key` on `model` cost (`None`: unknown).
+pub fn record_cost(model: &Arc<str>, key: &str, nanos: Option<i64>) {
+    let model = SharedString::from_shared(Arc::clone(model));
+    match nanos {
+        Some(nanos) => counter!(SPEND, "model" => model, "key" => key.to_string())
+            .increment(nanos.max(0).unsigned_abs()),
+        None => counter!(UNPRICED, "model" => model).increment(1),
+    }
+}
+
+/// Records a budget's standing after a settlement.
+pub fn budget_standing(budget: &str, spent_nanos: i64, past_soft: bool) {
+    gauge!(BUDGET_SPENT, "budget" => budget.to_string()).set(crate::spend::cost::usd(spent_nanos));
+    gauge!(BUDGET_SOFT, "budget" => budget.to_string()).set(if past_soft { 1.0 } else { 0.0 });
+}
+
+/// Counts a request refused by a spent budget.
+pub fn budget_refused(budget: &str) {
+    counter!(BUDGET_REFUSALS, "budget" => budget.to_string()).increment(1);
 }
 
 /// Records the time to the first streamed chunk.

@@ -8,7 +8,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use super::Migrated;
 
 /// Every migration, oldest first.
-const ALL: &[&str] = &[V1, V2, V3];
+const ALL: &[&str] = &[V1, V2, V3, V4];
 
 /// Why the schema could not be brought up to date.
 #[derive(Debug, thiserror::Error)]
@@ -153,6 +153,42 @@ CREATE TABLE responses (
     response      TEXT NOT NULL
 );
 CREATE INDEX responses_age ON responses (created_at_ms);
+"#;
+
+/// Spend: each request's cost and cache and reasoning tokens on its log row, the daily
+/// rollup that reports and budgets read, budgets, and a team on each key.
+const V4: &str = r#"
+ALTER TABLE request_log ADD COLUMN cached_tokens INTEGER;
+ALTER TABLE request_log ADD COLUMN reasoning_tokens INTEGER;
+ALTER TABLE request_log ADD COLUMN cost_nanos INTEGER;
+ALTER TABLE client_keys ADD COLUMN team TEXT;
+CREATE INDEX client_keys_team ON client_keys (team) WHERE team IS NOT NULL;
+
+CREATE TABLE spend_daily (
+    day                TEXT NOT NULL,
+    client_id          TEXT NOT NULL,
+    model              TEXT NOT NULL,
+    requests           INTEGER NOT NULL,
+    input_tokens       INTEGER NOT NULL,
+    cached_tokens      INTEGER NOT NULL,
+    cache_write_tokens INTEGER NOT NULL,
+    output_tokens      INTEGER NOT NULL,
+    cost_nanos         INTEGER NOT NULL,
+    unpriced_requests  INTEGER NOT NULL,
+    PRIMARY KEY (day, client_id, model)
+);
+CREATE INDEX spend_daily_client ON spend_daily (client_id, day);
+
+CREATE TABLE budgets (
+    id           TEXT PRIMARY KEY,
+    scope        TEXT NOT NULL,
+    subject      TEXT NOT NULL,
+    period       TEXT NOT NULL,
+    amount_nanos INTEGER NOT NULL,
+    soft_ratio   REAL,
+    created_at   INTEGER NOT NULL,
+    UNIQUE (scope, subject, period)
+);
 "#;
 
 #[cfg(test)]

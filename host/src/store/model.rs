@@ -43,6 +43,8 @@ pub struct ClientKey {
     pub limits: KeyLimits,
     /// Store this key's conversations; `None` follows `conversations.enabled`.
     pub store_conversations: Option<bool>,
+    /// The team the key belongs to: a team's budgets cover all of its keys.
+    pub team: Option<String>,
     /// When the secret was last rotated.
     pub rotated_at: Option<i64>,
     /// Until when the secret before the last rotation still works.
@@ -87,6 +89,9 @@ pub struct NewKey {
     /// Conversation storage for this key.
     #[serde(default)]
     pub store_conversations: Option<bool>,
+    /// The key's team.
+    #[serde(default)]
+    pub team: Option<String>,
     /// The visible prefix of the secret (set by the key service, not the caller).
     #[serde(skip)]
     pub prefix: String,
@@ -114,6 +119,9 @@ pub struct KeyPatch {
     /// Conversation storage (`null`: follow the global setting).
     #[serde(default, with = "double_option")]
     pub store_conversations: Option<Option<bool>>,
+    /// The key's team (`null`: none).
+    #[serde(default, with = "double_option")]
+    pub team: Option<Option<String>>,
 }
 
 /// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
@@ -165,6 +173,25 @@ pub struct RequestRecord {
     /// The client's session id, when it sent one (Claude Code's
     /// `x-claude-code-session-id`).
     pub session_id: Option<String>,
+    /// Prompt tokens read from the platform's cache (part of `prompt_tokens`).
+    pub cached_tokens: Option<u32>,
+    /// Reasoning tokens (part of `completion_tokens`).
+    pub reasoning_tokens: Option<u32>,
+    /// What the request cost, in nanodollars; `None` when its model has no price
+    /// or it used nothing. Shown in dollars as `cost_usd`.
+    #[serde(rename = "cost_usd", serialize_with = "nanos_as_usd")]
+    pub cost_nanos: Option<i64>,
+}
+
+/// Nanodollars as a JSON number of dollars.
+fn nanos_as_usd<S: serde::Serializer>(
+    nanos: &Option<i64>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match nanos {
+        Some(nanos) => serializer.serialize_f64(crate::spend::cost::usd(*nanos)),
+        None => serializer.serialize_none(),
+    }
 }
 
 /// One request/answer pair to append to a conversation.
@@ -296,4 +323,135 @@ pub struct UsageRow {
     pub completion_tokens: i64,
     /// Prompt + completion.
     pub total_tokens: i64,
+}
+
+/// Whose spending a budget caps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BudgetScope {
+    /// One client key (`subject` is its id).
+    Key,
+    /// Every key of a team (`subject` is the team's name).
+    Team,
+}
+
+impl BudgetScope {
+    /// The name the store keeps.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Key => "key",
+            Self::Team => "team",
+        }
+    }
+
+    /// The scope named `name`.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "key" => Some(Self::Key),
+            "team" => Some(Self::Team),
+            _ => None,
+        }
+    }
+}
+
+/// A spending cap over a calendar period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Budget {
+    /// Stable identity (`bud_...`).
+    pub id: String,
+    /// When it was created, unix seconds.
+    pub created_at: i64,
+    /// What it caps.
+    pub settings: BudgetSettings,
+}
+
+/// What an operator sets on a budget (created or changed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BudgetSettings {
+    /// A key's or a team's.
+    pub scope: BudgetScope,
+    /// The key id or team name.
+    pub subject: String,
+    /// The period it resets on.
+    pub period: crate::spend::calendar::Period,
+    /// The cap, nanodollars.
+    pub amount_nanos: i64,
+    /// Share of the cap (0 to 1) past which operators are warned.
+    pub soft_ratio: Option<f64>,
+}
+
+/// The spend of one (day, key, model), added to the daily rollup.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SpendLine {
+    /// The day on the operator's calendar, `YYYY-MM-DD`.
+    pub day: String,
+    /// Key id, `anonymous` or `admin`.
+    pub client_id: String,
+    /// The configured model that served.
+    pub model: String,
+    /// Requests.
+    pub requests: i64,
+    /// Uncached prompt tokens.
+    pub input_tokens: i64,
+    /// Prompt tokens read from the cache.
+    pub cached_tokens: i64,
+    /// Prompt tokens written to the cache.
+    pub cache_write_tokens: i64,
+    /// Completion tokens.
+    pub output_tokens: i64,
+    /// Cost of the priced requests, nanodollars.
+    pub cost_nanos: i64,
+    /// Requests whose cost is unknown (no price).
+    pub unpriced_requests: i64,
+}
+
+impl SpendLine {
+    /// Adds the counts of `other` to this line.
+    pub fn add(&mut self, other: &Self) {
+        self.requests += other.requests;
+        self.input_tokens += other.input_tokens;
+        self.cached_tokens += other.cached_tokens;
+        self.cache_write_tokens += other.cache_write_tokens;
+        self.output_tokens += other.output_tokens;
+        self.cost_nanos = self.cost_nanos.saturating_add(other.cost_nanos);
+        self.unpriced_requests += other.unpriced_requests;
+    }
+}
+
+/// What a spend report groups by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SpendGroup {
+    /// Per client key.
+    Key,
+    /// Per model.
+    Model,
+    /// Per day.
+    Day,
+}
+
+impl SpendGroup {
+    /// The rollup column it groups by.
+    pub fn column(self) -> &'static str {
+        match self {
+            Self::Key => "client_id",
+            Self::Model => "model",
+            Self::Day => "day",
+        }
+    }
+}
+
+/// A spend report request, over whole days.
+#[derive(Debug, Clone, Default)]
+pub struct SpendQuery {
+    /// First day, `YYYY-MM-DD` (inclusive).
+    pub since_day: String,
+    /// Last day, `YYYY-MM-DD` (inclusive).
+    pub until_day: String,
+    /// Grouping (`None`: one total line).
+    pub group: Option<SpendGroup>,
+    /// Only this key.
+    pub key: Option<String>,
+    /// Only this model.
+    pub model: Option<String>,
 }

@@ -39,6 +39,7 @@ mod keys;
 mod log;
 mod migrations;
 mod responses;
+mod spend;
 mod transfer;
 
 #[cfg(test)]

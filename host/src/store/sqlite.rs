@@ -14,6 +14,7 @@ mod conversations;
 mod keys;
 mod log;
 mod responses;
+mod spend;
 mod transfer;
 
 /// Creates or migrates the file at `path`, as opening it does, and says which schema

@@ -37,7 +37,7 @@ pub const LEASE: Duration = Duration::from_secs(15 * 60);
 const PROBE_EVERY: Duration = Duration::from_millis(250);
 
 /// The longest an admission waits for Redis before the failure policy decides.
-const TIMEOUT: Duration = Duration::from_millis(250);
+pub(crate) const TIMEOUT: Duration = Duration::from_millis(250);
 
 /// Limits shared through Redis, with this process's memory behind them.
 pub struct RedisLimits {
@@ -51,7 +51,7 @@ pub struct RedisLimits {
 }
 
 /// Whether Redis answers; while it does not, a probe waits for it to come back.
-struct Health {
+pub struct Health {
     down: AtomicBool,
     conn: ConnectionManager,
 }
@@ -80,6 +80,12 @@ impl RedisLimits {
             }),
             slots: AtomicU64::new(0),
         })
+    }
+
+    /// The connection, its health and the failure policy, for budgets shared on the
+    /// same Redis (`spend::shared`).
+    pub fn link(&self) -> (ConnectionManager, Arc<Health>, RedisFailure) {
+        (self.conn.clone(), Arc::clone(&self.health), self.policy)
     }
 
     /// Admits one request of `key_id` under `limits`, wherever it runs.
@@ -297,12 +303,12 @@ impl Drop for Slot {
 
 impl Health {
     /// True while requests go by the failure policy without asking Redis.
-    fn resting(&self) -> bool {
+    pub fn resting(&self) -> bool {
         self.down.load(Ordering::Acquire)
     }
 
     /// Marks Redis down, if it was up, and starts the probe that waits for it.
-    fn failed(health: &Arc<Self>, why: &str) {
+    pub fn failed(health: &Arc<Self>, why: &str) {
         crate::record::metrics::redis_failure();
         if health.down.swap(true, Ordering::AcqRel) {
             return;

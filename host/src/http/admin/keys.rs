@@ -31,6 +31,8 @@ pub(crate) struct CreateKey {
     expires_in_days: Option<u32>,
     #[serde(default)]
     store_conversations: Option<bool>,
+    #[serde(default)]
+    team: Option<String>,
 }
 
 /// `POST /admin/keys/{id}/rotate` body (optional).
@@ -68,6 +70,22 @@ fn validate(
     .map_err(|invalid| GatewayError::bad_request(invalid.message, Some(invalid.field)))
 }
 
+/// Longest team name accepted.
+const MAX_TEAM: usize = 100;
+
+/// A team name, trimmed: 1 to [`MAX_TEAM`] characters.
+fn checked_team(team: Option<String>) -> Result<Option<String>, GatewayError> {
+    let Some(team) = team else { return Ok(None) };
+    let team = team.trim();
+    if team.is_empty() || team.chars().count() > MAX_TEAM {
+        return Err(GatewayError::bad_request(
+            format!("`team` must be 1 to {MAX_TEAM} characters"),
+            Some("team"),
+        ));
+    }
+    Ok(Some(team.to_string()))
+}
+
 /// Creates a key; the answer (201) holds its secret, shown this once.
 pub(crate) async fn create(
     State(state): State<AppState>,
@@ -95,6 +113,7 @@ pub(crate) async fn create(
         limits: create.limits,
         expires_at,
         store_conversations: create.store_conversations,
+        team: checked_team(create.team)?,
         prefix: String::new(),
     };
     let issued = store::blocking(&state.store, move |store| keys::create(store, new)).await?;
@@ -116,24 +135,42 @@ pub async fn list(
     Ok(Json(json!({"object": "list", "data": keys})))
 }
 
-/// One key.
+/// One key, with the budgets covering it and `budget_alert` when one is past its soft
+/// threshold or spent.
 pub async fn show(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<ClientKey>, GatewayError> {
+) -> Result<Json<Value>, GatewayError> {
     let lookup = id.clone();
-    store::blocking(&state.store, move |store| store.get_key(&lookup))
+    let key = store::blocking(&state.store, move |store| store.get_key(&lookup))
         .await?
-        .map(Json)
-        .ok_or_else(|| not_found(&id))
+        .ok_or_else(|| not_found(&id))?;
+    let mut budgets = Vec::new();
+    for budget in state.auth.ring().budgets().covering(&key) {
+        budgets.push(super::spend::budget_json(&state, &budget).await?);
+    }
+    let alert = budgets.iter().any(|b| {
+        b["soft_threshold_exceeded"] == Value::Bool(true) || b["exceeded"] == Value::Bool(true)
+    });
+    let mut value = serde_json::to_value(&key).map_err(|err| GatewayError::Internal(err.into()))?;
+    if let Some(map) = value.as_object_mut() {
+        map.insert("budgets".into(), Value::Array(budgets));
+        map.insert("budget_alert".into(), Value::Bool(alert));
+    }
+    Ok(Json(value))
 }
 
 /// Changes a key's name, models, limits, expiry, enabled flag or conversation storage.
 pub async fn update(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    JsonBody { head: patch, .. }: JsonBody<KeyPatch>,
+    JsonBody {
+        head: mut patch, ..
+    }: JsonBody<KeyPatch>,
 ) -> Result<Json<ClientKey>, GatewayError> {
+    if let Some(team) = patch.team.take() {
+        patch.team = Some(checked_team(team)?);
+    }
     validate(
         &state,
         patch.name.as_deref(),
@@ -195,7 +232,7 @@ pub async fn rotate(
 
 /// Makes a change visible to this process's key ring at once, and to the other
 /// processes' as soon as they hear of it.
-async fn refresh(state: &AppState) {
+pub(super) async fn refresh(state: &AppState) {
     let ring = std::sync::Arc::clone(state.auth.ring());
     let outcome = tokio::task::spawn_blocking(move || ring.reload()).await;
     if let Ok(Err(err)) = outcome {

@@ -13,11 +13,13 @@ pub fn a_resent_history_is_stored_once_and_a_rewritten_one_is_appended(store: &S
     store
         .write_batch(
             &[],
+            &[],
             &[exchange("a", "c", 1_000, vec![user1.clone()], "first")],
         )
         .unwrap();
     store
         .write_batch(
+            &[],
             &[],
             &[exchange(
                 "a",
@@ -43,6 +45,7 @@ pub fn a_resent_history_is_stored_once_and_a_rewritten_one_is_appended(store: &S
     store
         .write_batch(
             &[],
+            &[],
             &[exchange(
                 "a",
                 "c",
@@ -64,7 +67,7 @@ pub fn conversations_are_per_client_paginated_newest_first_and_deletable(store: 
         .map(|i| exchange("a", &format!("c{i}"), 1_000 * (i + 1), hi(), "ok"))
         .chain(std::iter::once(exchange("b", "c0", 9_000, hi(), "ok")))
         .collect();
-    store.write_batch(&[], &exchanges).unwrap();
+    store.write_batch(&[], &[], &exchanges).unwrap();
 
     let first = store.list_conversations(Some("a"), 2, None).unwrap();
     let ids: Vec<&str> = first.data.iter().map(|c| c.id.as_str()).collect();

@@ -11,6 +11,7 @@ pub fn everything_survives_reopening(store: &Subject) {
     store
         .write_batch(
             &[request(&key.id, "m", 1_000, Some((1, 2)))],
+            &[],
             &[exchange(
                 &key.id,
                 "c1",
@@ -52,6 +53,7 @@ pub fn a_batch_writes_its_rows_and_the_keys_last_use(store: &Subject) {
                 request("anonymous", "n", 5_000, None),
             ],
             &[],
+            &[],
         )
         .unwrap();
     let rows = store.request_log(0, i64::MAX, 10).unwrap();
@@ -73,7 +75,7 @@ pub fn a_batch_writes_its_rows_and_the_keys_last_use(store: &Subject) {
         Some(9)
     );
     store
-        .write_batch(&[request(&key.id, "m", 2_000, None)], &[])
+        .write_batch(&[request(&key.id, "m", 2_000, None)], &[], &[])
         .unwrap();
     assert_eq!(
         store.get_key(&key.id).unwrap().unwrap().last_used_at,
@@ -82,7 +84,7 @@ pub fn a_batch_writes_its_rows_and_the_keys_last_use(store: &Subject) {
     );
     assert_eq!(store.request_log(6_000, 8_000, 10).unwrap().len(), 1);
     assert_eq!(store.request_log(0, i64::MAX, 2).unwrap().len(), 2);
-    store.write_batch(&[], &[]).unwrap();
+    store.write_batch(&[], &[], &[]).unwrap();
 }
 
 pub fn usage_is_summed_per_key_or_model_within_the_range(store: &Subject) {
@@ -97,6 +99,7 @@ pub fn usage_is_summed_per_key_or_model_within_the_range(store: &Subject) {
                 failed,
                 request("a", "m1", 99_000, Some((100, 100))),
             ],
+            &[],
             &[],
         )
         .unwrap();

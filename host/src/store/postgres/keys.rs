@@ -10,11 +10,11 @@ use super::PostgresStore;
 use crate::store::model::{ClientKey, KeyHashes, KeyLimits, KeyPatch, NewKey};
 use crate::store::{KeyStore, StoreError, StoreResult, now_secs};
 
-/// A key's columns as [`key_from_row`] reads them; its hashes follow at 15 and 16 where
+/// A key's columns as [`key_from_row`] reads them; its hashes follow at 16 and 17 where
 /// [`hashes_from_row`] reads them.
 pub(super) const KEY_COLUMNS: &str = "id, name, prefix, created_at, last_used_at, expires_at, enabled, \
      revoked_at, models, requests_per_minute, tokens_per_minute, max_concurrent, \
-     store_conversations, rotated_at, previous_valid_until";
+     store_conversations, rotated_at, previous_valid_until, team";
 
 pub(super) fn key_from_row(row: &Row) -> StoreResult<ClientKey> {
     let models: Option<serde_json::Value> = row.try_get(8)?;
@@ -37,6 +37,7 @@ pub(super) fn key_from_row(row: &Row) -> StoreResult<ClientKey> {
         store_conversations: row.try_get(12)?,
         rotated_at: row.try_get(13)?,
         previous_secret_valid_until: row.try_get(14)?,
+        team: row.try_get(15)?,
     })
 }
 
@@ -52,8 +53,8 @@ fn limit(row: &Row, column: usize) -> StoreResult<Option<u32>> {
 pub(super) fn hashes_from_row(row: &Row) -> StoreResult<KeyHashes> {
     Ok(KeyHashes {
         key: key_from_row(row)?,
-        secret_hash: row.try_get(15)?,
-        previous_hash: row.try_get(16)?,
+        secret_hash: row.try_get(16)?,
+        previous_hash: row.try_get(17)?,
     })
 }
 
@@ -61,7 +62,7 @@ pub(super) fn models_json(models: Option<&Vec<String>>) -> Option<Json<&Vec<Stri
     models.map(Json)
 }
 
-async fn bump_keys_version(client: &impl GenericClient) -> StoreResult<()> {
+pub(super) async fn bump_keys_version(client: &impl GenericClient) -> StoreResult<()> {
     client
         .execute(
             "UPDATE meta SET value = value + 1 WHERE name = 'keys_version'",
@@ -95,8 +96,8 @@ impl KeyStore for PostgresStore {
                 .prepare_cached(&format!(
                     "INSERT INTO client_keys (id, name, prefix, secret_hash, created_at, \
                      expires_at, enabled, models, requests_per_minute, tokens_per_minute, \
-                     max_concurrent, store_conversations) \
-                     VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8, $9, $10, $11) \
+                     max_concurrent, store_conversations, team) \
+                     VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8, $9, $10, $11, $12) \
                      RETURNING {KEY_COLUMNS}"
                 ))
                 .await?;
@@ -115,6 +116,7 @@ impl KeyStore for PostgresStore {
                         &key.limits.tokens_per_minute.map(i64::from),
                         &key.limits.max_concurrent.map(i64::from),
                         &key.store_conversations,
+                        &key.team,
                     ],
                 )
                 .await?;
@@ -159,7 +161,7 @@ impl KeyStore for PostgresStore {
             else {
                 return Ok(None);
             };
-            let current: bool = row.try_get(15)?;
+            let current: bool = row.try_get(16)?;
             Ok(Some((key_from_row(&row)?, !current)))
         })
     }
@@ -193,11 +195,14 @@ impl KeyStore for PostgresStore {
             if let Some(store) = patch.store_conversations {
                 key.store_conversations = store;
             }
+            if let Some(team) = &patch.team {
+                key.team.clone_from(team);
+            }
             let update = tx
                 .prepare_cached(
                     "UPDATE client_keys SET name = $2, models = $3, requests_per_minute = $4, \
                      tokens_per_minute = $5, max_concurrent = $6, expires_at = $7, \
-                     enabled = $8, store_conversations = $9 WHERE id = $1",
+                     enabled = $8, store_conversations = $9, team = $10 WHERE id = $1",
                 )
                 .await?;
             tx.execute(
@@ -212,6 +217,7 @@ impl KeyStore for PostgresStore {
                     &key.expires_at,
                     &key.enabled,
                     &key.store_conversations,
+                    &key.team,
                 ],
             )
             .await?;

@@ -10,24 +10,43 @@ use tokio_postgres::Row;
 
 use super::PostgresStore;
 use super::conversations::append_exchange;
-use crate::store::model::{Exchange, RequestRecord, UsageGroup, UsageQuery, UsageRow};
+use crate::store::model::{Exchange, RequestRecord, SpendLine, UsageGroup, UsageQuery, UsageRow};
 use crate::store::{RequestLog, StoreError, StoreResult};
 
 /// The log rows, column by column, in the batch's order (`WITH ORDINALITY`), so that
 /// their ids, which break ties of `at_ms`, follow it as SQLite's do.
 const INSERT_ROWS: &str = "INSERT INTO request_log (at_ms, request_id, client_id, endpoint, \
      model, platform, adapter_version, status, latency_ms, upstream_ms, prompt_tokens, \
-     completion_tokens, total_tokens, streamed, error_type, session_id) \
+     completion_tokens, total_tokens, streamed, error_type, session_id, cached_tokens, \
+     reasoning_tokens, cost_nanos) \
      SELECT at_ms, request_id, client_id, endpoint, model, platform, adapter_version, status, \
        latency_ms, upstream_ms, prompt_tokens, completion_tokens, total_tokens, streamed, \
-       error_type, session_id \
+       error_type, session_id, cached_tokens, reasoning_tokens, cost_nanos \
      FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], \
        $7::TEXT[], $8::INTEGER[], $9::DOUBLE PRECISION[], $10::DOUBLE PRECISION[], \
-       $11::BIGINT[], $12::BIGINT[], $13::BIGINT[], $14::BOOLEAN[], $15::TEXT[], $16::TEXT[]) \
+       $11::BIGINT[], $12::BIGINT[], $13::BIGINT[], $14::BOOLEAN[], $15::TEXT[], $16::TEXT[], \
+       $17::BIGINT[], $18::BIGINT[], $19::BIGINT[]) \
        WITH ORDINALITY AS r (at_ms, request_id, client_id, endpoint, model, platform, \
          adapter_version, status, latency_ms, upstream_ms, prompt_tokens, completion_tokens, \
-         total_tokens, streamed, error_type, session_id, n) \
+         total_tokens, streamed, error_type, session_id, cached_tokens, reasoning_tokens, \
+         cost_nanos, n) \
      ORDER BY n";
+
+/// A batch's spend, added to the daily rollup; lines in key order, so concurrent
+/// batches lock rows alike.
+const ADD_SPEND: &str = "INSERT INTO spend_daily (day, client_id, model, requests, \
+       input_tokens, cached_tokens, cache_write_tokens, output_tokens, cost_nanos, \
+       unpriced_requests) \
+     SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::BIGINT[], $5::BIGINT[], \
+       $6::BIGINT[], $7::BIGINT[], $8::BIGINT[], $9::BIGINT[], $10::BIGINT[]) \
+     ON CONFLICT (day, client_id, model) DO UPDATE SET \
+       requests = spend_daily.requests + excluded.requests, \
+       input_tokens = spend_daily.input_tokens + excluded.input_tokens, \
+       cached_tokens = spend_daily.cached_tokens + excluded.cached_tokens, \
+       cache_write_tokens = spend_daily.cache_write_tokens + excluded.cache_write_tokens, \
+       output_tokens = spend_daily.output_tokens + excluded.output_tokens, \
+       cost_nanos = spend_daily.cost_nanos + excluded.cost_nanos, \
+       unpriced_requests = spend_daily.unpriced_requests + excluded.unpriced_requests";
 
 /// The keys' last use. Rows are locked in id order first, so two gateways' batches
 /// touching the same keys wait for each other instead of deadlocking.
@@ -38,12 +57,20 @@ const TOUCH_KEYS: &str = "WITH locked AS MATERIALIZED ( \
      WHERE k.id = u.id AND locked.id = u.id";
 
 impl RequestLog for PostgresStore {
-    fn write_batch(&self, requests: &[RequestRecord], exchanges: &[Exchange]) -> StoreResult<()> {
+    fn write_batch(
+        &self,
+        requests: &[RequestRecord],
+        spend: &[SpendLine],
+        exchanges: &[Exchange],
+    ) -> StoreResult<()> {
         self.call(async |conn| {
             let tx = conn.transaction().await?;
             if !requests.is_empty() {
                 insert_rows(&tx, requests).await?;
                 touch_keys(&tx, requests).await?;
+            }
+            if !spend.is_empty() {
+                add_spend(&tx, spend).await?;
             }
             // Conversations in a fixed order (the batch's order within each one), for
             // the same reason as the keys: concurrent batches lock them alike.
@@ -152,6 +179,35 @@ async fn insert_rows(client: &impl GenericClient, requests: &[RequestRecord]) ->
                 &streamed,
                 &optional_text(|r| r.error_type.as_deref()),
                 &optional_text(|r| r.session_id.as_deref()),
+                &tokens(|r| r.cached_tokens),
+                &tokens(|r| r.reasoning_tokens),
+                &requests.iter().map(|r| r.cost_nanos).collect::<Vec<_>>(),
+            ],
+        )
+        .await?;
+    Ok(())
+}
+
+async fn add_spend(client: &impl GenericClient, spend: &[SpendLine]) -> StoreResult<()> {
+    let mut lines: Vec<&SpendLine> = spend.iter().collect();
+    lines.sort_by(|a, b| (&a.day, &a.client_id, &a.model).cmp(&(&b.day, &b.client_id, &b.model)));
+    let text = |f: fn(&SpendLine) -> &str| lines.iter().map(|l| f(l)).collect::<Vec<_>>();
+    let count = |f: fn(&SpendLine) -> i64| lines.iter().map(|l| f(l)).collect::<Vec<_>>();
+    let statement = client.prepare_cached(ADD_SPEND).await?;
+    client
+        .execute(
+            &statement,
+            &[
+                &text(|l| &l.day),
+                &text(|l| &l.client_id),
+                &text(|l| &l.model),
+                &count(|l| l.requests),
+                &count(|l| l.input_tokens),
+                &count(|l| l.cached_tokens),
+                &count(|l| l.cache_write_tokens),
+                &count(|l| l.output_tokens),
+                &count(|l| l.cost_nanos),
+                &count(|l| l.unpriced_requests),
             ],
         )
         .await?;
@@ -178,7 +234,7 @@ async fn touch_keys(client: &impl GenericClient, requests: &[RequestRecord]) -> 
 /// A log row's columns (all but its id) as [`record_from_row`] reads them.
 pub(super) const LOG_COLUMNS: &str = "at_ms, request_id, client_id, endpoint, model, platform, \
      adapter_version, status, latency_ms, upstream_ms, prompt_tokens, completion_tokens, \
-     total_tokens, streamed, error_type, session_id";
+     total_tokens, streamed, error_type, session_id, cached_tokens, reasoning_tokens, cost_nanos";
 
 /// A log row from [`LOG_COLUMNS`].
 pub(super) fn record_from_row(row: &Row) -> StoreResult<RequestRecord> {
@@ -206,5 +262,8 @@ pub(super) fn record_from_row(row: &Row) -> StoreResult<RequestRecord> {
         streamed: row.try_get(13)?,
         error_type: row.try_get(14)?,
         session_id: row.try_get(15)?,
+        cached_tokens: unsigned(16)?,
+        reasoning_tokens: unsigned(17)?,
+        cost_nanos: row.try_get(18)?,
     })
 }

@@ -11,7 +11,7 @@ use deadpool_postgres::Object;
 use crate::store::{Migrated, StoreError, StoreResult, now_millis};
 
 /// Every migration, oldest first; version `n` is `ALL[n - 1]`.
-const ALL: &[&str] = &[V1];
+const ALL: &[&str] = &[V1, V2];
 
 /// The advisory lock migrations run under (the bytes of "SWMIGRAT"), so that
 /// gateways starting together on an empty database do not both migrate: the others
@@ -143,4 +143,40 @@ CREATE TABLE responses (
     response      TEXT NOT NULL
 );
 CREATE INDEX responses_age ON responses (created_at_ms);
+"#;
+
+/// Spend: each request's cost and cache and reasoning tokens on its log row, the daily
+/// rollup that reports and budgets read, budgets, and a team on each key (SQLite's V4).
+const V2: &str = r#"
+ALTER TABLE request_log ADD COLUMN cached_tokens BIGINT;
+ALTER TABLE request_log ADD COLUMN reasoning_tokens BIGINT;
+ALTER TABLE request_log ADD COLUMN cost_nanos BIGINT;
+ALTER TABLE client_keys ADD COLUMN team TEXT COLLATE "C";
+CREATE INDEX client_keys_team ON client_keys (team) WHERE team IS NOT NULL;
+
+CREATE TABLE spend_daily (
+    day                TEXT COLLATE "C" NOT NULL,
+    client_id          TEXT COLLATE "C" NOT NULL,
+    model              TEXT COLLATE "C" NOT NULL,
+    requests           BIGINT NOT NULL,
+    input_tokens       BIGINT NOT NULL,
+    cached_tokens      BIGINT NOT NULL,
+    cache_write_tokens BIGINT NOT NULL,
+    output_tokens      BIGINT NOT NULL,
+    cost_nanos         BIGINT NOT NULL,
+    unpriced_requests  BIGINT NOT NULL,
+    PRIMARY KEY (day, client_id, model)
+);
+CREATE INDEX spend_daily_client ON spend_daily (client_id, day);
+
+CREATE TABLE budgets (
+    id           TEXT COLLATE "C" PRIMARY KEY,
+    scope        TEXT NOT NULL,
+    subject      TEXT COLLATE "C" NOT NULL,
+    period       TEXT NOT NULL,
+    amount_nanos BIGINT NOT NULL,
+    soft_ratio   DOUBLE PRECISION,
+    created_at   BIGINT NOT NULL,
+    UNIQUE (scope, subject, period)
+);
 "#;

@@ -23,11 +23,12 @@ type Param<'a> = &'a (dyn ToSql + Sync);
 /// The log rows of a batch with their ids, column by column.
 const INSERT_LOG: &str = "INSERT INTO request_log (id, at_ms, request_id, client_id, endpoint, \
      model, platform, adapter_version, status, latency_ms, upstream_ms, prompt_tokens, \
-     completion_tokens, total_tokens, streamed, error_type, session_id) OVERRIDING SYSTEM VALUE \
+     completion_tokens, total_tokens, streamed, error_type, session_id, cached_tokens, \
+     reasoning_tokens, cost_nanos) OVERRIDING SYSTEM VALUE \
      SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], \
        $6::TEXT[], $7::TEXT[], $8::TEXT[], $9::INTEGER[], $10::DOUBLE PRECISION[], \
        $11::DOUBLE PRECISION[], $12::BIGINT[], $13::BIGINT[], $14::BIGINT[], $15::BOOLEAN[], \
-       $16::TEXT[], $17::TEXT[])";
+       $16::TEXT[], $17::TEXT[], $18::BIGINT[], $19::BIGINT[], $20::BIGINT[])";
 
 /// Moves the log's id sequence to its largest id, so the next row written gets the
 /// one after.
@@ -83,7 +84,7 @@ impl Transfer for PostgresStore {
             page(conn, &select, "id", after, limit, |row| {
                 Ok(LogRow {
                     record: record_from_row(row)?,
-                    id: row.try_get(16)?,
+                    id: row.try_get(19)?,
                 })
             })
             .await
@@ -161,8 +162,8 @@ impl Transfer for PostgresStore {
                     "INSERT INTO client_keys (id, name, prefix, secret_hash, previous_hash, \
                      previous_valid_until, created_at, rotated_at, last_used_at, expires_at, \
                      enabled, revoked_at, models, requests_per_minute, tokens_per_minute, \
-                     max_concurrent, store_conversations) VALUES ($1, $2, $3, $4, $5, $6, $7, \
-                     $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+                     max_concurrent, store_conversations, team) VALUES ($1, $2, $3, $4, $5, $6, \
+                     $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
                 )
                 .await?;
             for KeyHashes {
@@ -191,6 +192,7 @@ impl Transfer for PostgresStore {
                         &key.limits.tokens_per_minute.map(i64::from),
                         &key.limits.max_concurrent.map(i64::from),
                         &key.store_conversations,
+                        &key.team,
                     ],
                 )
                 .await?;
@@ -219,7 +221,8 @@ impl Transfer for PostgresStore {
         let latency: Vec<f64> = records.iter().map(|r| r.latency_ms).collect();
         let upstream: Vec<Option<f64>> = records.iter().map(|r| r.upstream_ms).collect();
         let streamed: Vec<bool> = records.iter().map(|r| r.streamed).collect();
-        let columns: [&(dyn ToSql + Sync); 17] = [
+        let costs: Vec<Option<i64>> = records.iter().map(|r| r.cost_nanos).collect();
+        let columns: [&(dyn ToSql + Sync); 20] = [
             &ids,
             &at_ms,
             &text(|r| &r.request_id),
@@ -237,6 +240,9 @@ impl Transfer for PostgresStore {
             &streamed,
             &optional_text(|r| r.error_type.as_deref()),
             &optional_text(|r| r.session_id.as_deref()),
+            &tokens(|r| r.cached_tokens),
+            &tokens(|r| r.reasoning_tokens),
+            &costs,
         ];
         self.call(async |conn| {
             let tx = conn.transaction().await?;

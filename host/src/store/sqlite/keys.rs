@@ -7,11 +7,11 @@ use super::SqliteStore;
 use crate::store::model::{ClientKey, KeyHashes, KeyLimits, KeyPatch, NewKey};
 use crate::store::{KeyStore, StoreError, StoreResult, now_secs};
 
-/// A key's columns as [`key_from_row`] reads them; its hashes follow at 15 and 16 where
+/// A key's columns as [`key_from_row`] reads them; its hashes follow at 16 and 17 where
 /// [`hashes_from_row`] reads them.
 pub(super) const KEY_COLUMNS: &str = "id, name, prefix, created_at, last_used_at, expires_at, enabled, \
      revoked_at, models, requests_per_minute, tokens_per_minute, max_concurrent, \
-     store_conversations, rotated_at, previous_valid_until";
+     store_conversations, rotated_at, previous_valid_until, team";
 
 pub(super) fn key_from_row(row: &Row<'_>) -> rusqlite::Result<ClientKey> {
     let models: Option<String> = row.get(8)?;
@@ -33,6 +33,7 @@ pub(super) fn key_from_row(row: &Row<'_>) -> rusqlite::Result<ClientKey> {
         store_conversations: row.get(12)?,
         rotated_at: row.get(13)?,
         previous_secret_valid_until: row.get(14)?,
+        team: row.get(15)?,
     })
 }
 
@@ -40,8 +41,8 @@ pub(super) fn key_from_row(row: &Row<'_>) -> rusqlite::Result<ClientKey> {
 pub(super) fn hashes_from_row(row: &Row<'_>) -> rusqlite::Result<KeyHashes> {
     Ok(KeyHashes {
         key: key_from_row(row)?,
-        secret_hash: row.get(15)?,
-        previous_hash: row.get(16)?,
+        secret_hash: row.get(16)?,
+        previous_hash: row.get(17)?,
     })
 }
 
@@ -49,7 +50,7 @@ pub(super) fn models_json(models: Option<&Vec<String>>) -> Option<String> {
     models.map(|m| serde_json::to_string(m).unwrap_or_else(|_| "[]".into()))
 }
 
-fn bump_keys_version(tx: &Transaction<'_>) -> StoreResult<()> {
+pub(super) fn bump_keys_version(tx: &Transaction<'_>) -> StoreResult<()> {
     tx.execute(
         "UPDATE meta SET value = value + 1 WHERE name = 'keys_version'",
         [],
@@ -75,7 +76,8 @@ impl KeyStore for SqliteStore {
             tx.execute(
                 "INSERT INTO client_keys (id, name, prefix, secret_hash, created_at, expires_at, \
                  enabled, models, requests_per_minute, tokens_per_minute, max_concurrent, \
-                 store_conversations) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?10, ?11)",
+                 store_conversations, team) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?10, ?11, ?12)",
                 params![
                     id,
                     key.name,
@@ -88,6 +90,7 @@ impl KeyStore for SqliteStore {
                     key.limits.tokens_per_minute,
                     key.limits.max_concurrent,
                     key.store_conversations,
+                    key.team,
                 ],
             )?;
             bump_keys_version(&tx)?;
@@ -129,7 +132,7 @@ impl KeyStore for SqliteStore {
                            OR (previous_hash = ?1 AND previous_valid_until > ?2))"
                     ),
                     params![secret_hash, now_secs()],
-                    |row| Ok((key_from_row(row)?, !row.get::<_, bool>(15)?)),
+                    |row| Ok((key_from_row(row)?, !row.get::<_, bool>(16)?)),
                 )
                 .optional()?;
             Ok(found)
@@ -160,10 +163,13 @@ impl KeyStore for SqliteStore {
             if let Some(store) = patch.store_conversations {
                 key.store_conversations = store;
             }
+            if let Some(team) = &patch.team {
+                key.team.clone_from(team);
+            }
             tx.execute(
                 "UPDATE client_keys SET name = ?2, models = ?3, requests_per_minute = ?4, \
                  tokens_per_minute = ?5, max_concurrent = ?6, expires_at = ?7, enabled = ?8, \
-                 store_conversations = ?9 WHERE id = ?1",
+                 store_conversations = ?9, team = ?10 WHERE id = ?1",
                 params![
                     id,
                     key.name,
@@ -174,6 +180,7 @@ impl KeyStore for SqliteStore {
                     key.expires_at,
                     key.enabled,
                     key.store_conversations,
+                    key.team,
                 ],
             )?;
             bump_keys_version(&tx)?;

@@ -5,17 +5,22 @@ use rusqlite::{Connection, Row, params};
 
 use super::SqliteStore;
 use super::conversations::append_exchange;
-use crate::store::model::{Exchange, RequestRecord, UsageGroup, UsageQuery, UsageRow};
+use crate::store::model::{Exchange, RequestRecord, SpendLine, UsageGroup, UsageQuery, UsageRow};
 use crate::store::{RequestLog, StoreResult};
 
 impl RequestLog for SqliteStore {
-    fn write_batch(&self, requests: &[RequestRecord], exchanges: &[Exchange]) -> StoreResult<()> {
+    fn write_batch(
+        &self,
+        requests: &[RequestRecord],
+        spend: &[SpendLine],
+        exchanges: &[Exchange],
+    ) -> StoreResult<()> {
         self.write(|conn| {
             // In WAL mode, NORMAL skips the commit's fsync (the WAL is synced at each
             // checkpoint): a batch survives a killed process, and only a power cut can
             // take the last ones. Keys and admin writes on this connection stay FULL.
             conn.pragma_update(None, "synchronous", "NORMAL")?;
-            let written = insert_batch(conn, requests, exchanges);
+            let written = insert_batch(conn, requests, spend, exchanges);
             let restored = conn.pragma_update(None, "synchronous", "FULL");
             written?;
             Ok(restored?)
@@ -77,7 +82,7 @@ impl RequestLog for SqliteStore {
 /// A log row's columns (all but its id) as [`record_from_row`] reads them.
 pub(super) const LOG_COLUMNS: &str = "at_ms, request_id, client_id, endpoint, model, platform, \
      adapter_version, status, latency_ms, upstream_ms, prompt_tokens, completion_tokens, \
-     total_tokens, streamed, error_type, session_id";
+     total_tokens, streamed, error_type, session_id, cached_tokens, reasoning_tokens, cost_nanos";
 
 /// A log row from [`LOG_COLUMNS`].
 pub(super) fn record_from_row(row: &Row<'_>) -> rusqlite::Result<RequestRecord> {
@@ -98,6 +103,9 @@ pub(super) fn record_from_row(row: &Row<'_>) -> rusqlite::Result<RequestRecord> 
         streamed: row.get(13)?,
         error_type: row.get(14)?,
         session_id: row.get(15)?,
+        cached_tokens: row.get(16)?,
+        reasoning_tokens: row.get(17)?,
+        cost_nanos: row.get(18)?,
     })
 }
 
@@ -105,6 +113,7 @@ pub(super) fn record_from_row(row: &Row<'_>) -> rusqlite::Result<RequestRecord> 
 fn insert_batch(
     conn: &mut Connection,
     requests: &[RequestRecord],
+    spend: &[SpendLine],
     exchanges: &[Exchange],
 ) -> StoreResult<()> {
     let tx = conn.transaction()?;
@@ -113,8 +122,9 @@ fn insert_batch(
         let mut insert = tx.prepare_cached(
             "INSERT INTO request_log (at_ms, request_id, client_id, endpoint, model, \
                  platform, adapter_version, status, latency_ms, upstream_ms, prompt_tokens, \
-                 completion_tokens, total_tokens, streamed, error_type, session_id) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                 completion_tokens, total_tokens, streamed, error_type, session_id, \
+                 cached_tokens, reasoning_tokens, cost_nanos) VALUES (?1, ?2, ?3, ?4, ?5, ?6, \
+                 ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
         )?;
         let mut touch = tx.prepare_cached(
             "UPDATE client_keys SET last_used_at = max(coalesce(last_used_at, 0), ?2) \
@@ -139,6 +149,9 @@ fn insert_batch(
                 r.streamed,
                 r.error_type,
                 r.session_id,
+                r.cached_tokens,
+                r.reasoning_tokens,
+                r.cost_nanos,
             ])?;
             if r.client_id.starts_with("key_") {
                 let at = last_use.entry(r.client_id.as_str()).or_insert(0);
@@ -147,6 +160,33 @@ fn insert_batch(
         }
         for (id, at) in last_use {
             touch.execute(params![id, at])?;
+        }
+        let mut add = tx.prepare_cached(
+            "INSERT INTO spend_daily (day, client_id, model, requests, input_tokens, \
+                 cached_tokens, cache_write_tokens, output_tokens, cost_nanos, unpriced_requests) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
+             ON CONFLICT (day, client_id, model) DO UPDATE SET \
+                 requests = requests + excluded.requests, \
+                 input_tokens = input_tokens + excluded.input_tokens, \
+                 cached_tokens = cached_tokens + excluded.cached_tokens, \
+                 cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens, \
+                 output_tokens = output_tokens + excluded.output_tokens, \
+                 cost_nanos = cost_nanos + excluded.cost_nanos, \
+                 unpriced_requests = unpriced_requests + excluded.unpriced_requests",
+        )?;
+        for line in spend {
+            add.execute(params![
+                line.day,
+                line.client_id,
+                line.model,
+                line.requests,
+                line.input_tokens,
+                line.cached_tokens,
+                line.cache_write_tokens,
+                line.output_tokens,
+                line.cost_nanos,
+                line.unpriced_requests,
+            ])?;
         }
     }
     for exchange in exchanges {

@@ -46,7 +46,9 @@ fn a_log_batch_leaves_the_writer_fully_synchronous_for_keys() {
     };
     // 2 is FULL: key and admin writes are synced at every commit.
     assert_eq!(synchronous(&store), 2);
-    store.write_batch(&[request("key_a", 1_000)], &[]).unwrap();
+    store
+        .write_batch(&[request("key_a", 1_000)], &[], &[])
+        .unwrap();
     assert_eq!(
         synchronous(&store),
         2,

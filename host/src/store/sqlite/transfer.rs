@@ -59,7 +59,7 @@ impl Transfer for SqliteStore {
             page(conn, &select, "id", after, limit, |row| {
                 Ok(LogRow {
                     record: record_from_row(row)?,
-                    id: row.get(16)?,
+                    id: row.get(19)?,
                 })
             })
         })
@@ -131,8 +131,9 @@ impl Transfer for SqliteStore {
             "INSERT INTO client_keys (id, name, prefix, secret_hash, previous_hash, \
              previous_valid_until, created_at, rotated_at, last_used_at, expires_at, enabled, \
              revoked_at, models, requests_per_minute, tokens_per_minute, max_concurrent, \
-             store_conversations) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+             store_conversations, team) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, \
+             ?18)",
             keys,
             |insert,
              KeyHashes {
@@ -158,6 +159,7 @@ impl Transfer for SqliteStore {
                     key.limits.tokens_per_minute,
                     key.limits.max_concurrent,
                     key.store_conversations,
+                    key.team,
                 ])
             },
         )
@@ -166,7 +168,7 @@ impl Transfer for SqliteStore {
     fn import_log(&self, rows: &[LogRow]) -> StoreResult<()> {
         let sql = format!(
             "INSERT INTO request_log ({LOG_COLUMNS}, id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, \
-             ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+             ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)"
         );
         self.insert_each(&sql, rows, |insert, LogRow { id, record: r }| {
             insert.execute(params![
@@ -186,6 +188,9 @@ impl Transfer for SqliteStore {
                 r.streamed,
                 r.error_type,
                 r.session_id,
+                r.cached_tokens,
+                r.reasoning_tokens,
+                r.cost_nanos,
                 id,
             ])
         })

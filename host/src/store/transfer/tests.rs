@@ -99,6 +99,9 @@ fn fill(store: &dyn Store) -> Secrets {
             streamed: i % 3 == 0,
             error_type: (i == 7).then(|| "server_error".into()),
             session_id: (i % 5 == 0).then(|| format!("session-{i}")),
+            cached_tokens: (i % 3 == 1).then_some(5),
+            reasoning_tokens: (i % 4 == 1).then_some(2),
+            cost_nanos: (i % 2 == 0).then_some(1_234_567 * i),
         })
         .collect();
     let exchanges: Vec<Exchange> = (0..5_i64)
@@ -115,7 +118,7 @@ fn fill(store: &dyn Store) -> Secrets {
             reply: json!({"role": "assistant", "content": [{"type": "text", "text": "é"}]}),
         })
         .collect();
-    store.write_batch(&requests, &exchanges).unwrap();
+    store.write_batch(&requests, &[], &exchanges).unwrap();
 
     for (id, client, previous, at) in [
         ("resp_1", "a", None, 1_000),
@@ -253,7 +256,7 @@ fn sqlite_to_postgres_to_sqlite_keeps_every_record_and_every_secret() {
     for store in [postgres.as_ref() as &dyn Transfer, &back] {
         let mut row = original.log[0].record.clone();
         row.at_ms = 1;
-        store.write_batch(&[row.clone()], &[]).unwrap();
+        store.write_batch(&[row.clone()], &[], &[]).unwrap();
         let log = store.export_log(None, usize::MAX).unwrap();
         let newest = log.last().unwrap();
         assert_eq!(newest.record, row);
@@ -271,7 +274,11 @@ fn a_target_that_holds_anything_is_refused_and_left_alone() {
         .create_key(&new_key("default"), "hash-default")
         .unwrap();
     target
-        .write_batch(&[RequestRecord::default(), RequestRecord::default()], &[])
+        .write_batch(
+            &[RequestRecord::default(), RequestRecord::default()],
+            &[],
+            &[],
+        )
         .unwrap();
     let before = dump(&target);
 
