@@ -251,7 +251,14 @@ pub(super) fn text_answer(ask: &Ask<'_>, messages: &[Value], text: &str) -> Resp
         .sum::<u64>()
         + 3;
     let completion_tokens = word_count(text).max(1);
-    let usage = wire::chat_usage(prompt_tokens, completion_tokens);
+    let mut usage = wire::chat_usage(prompt_tokens, completion_tokens);
+    if ask.model == "mock-cached" {
+        // A long cached prefix and a reasoning model: 1,000 of the prompt tokens were
+        // read from the cache, and 200 reasoning tokens count in the completion.
+        usage = wire::chat_usage(prompt_tokens + 1000, completion_tokens + 200);
+        usage["prompt_tokens_details"]["cached_tokens"] = json!(1000);
+        usage["completion_tokens_details"]["reasoning_tokens"] = json!(200);
+    }
     if !ask.stream {
         let body = json!({
             "id": ask.id,
