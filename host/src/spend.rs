@@ -43,6 +43,8 @@ pub struct Spend {
     /// The operator's calendar.
     pub calendar: Calendar,
     book: Book,
+    /// Now, unix milliseconds (a test moves it by hand).
+    clock: fn() -> i64,
     default_output_tokens: u64,
     max_reservation: i64,
 }
@@ -73,6 +75,7 @@ impl Spend {
         Ok(Self {
             calendar: Calendar::new(&config.time_zone)?,
             book,
+            clock: store::now_millis,
             default_output_tokens: config.default_max_output_tokens,
             max_reservation: usd_to_nanos(config.max_reservation_usd),
         })
@@ -117,7 +120,7 @@ impl Spend {
                 code: "model_not_priced",
             });
         };
-        let now = store::now_millis();
+        let now = (self.clock)();
         let charges: Vec<Charge> = budgets
             .iter()
             .map(|budget| Charge {
@@ -305,3 +308,6 @@ pub fn usd_to_nanos(dollars: f64) -> i64 {
     let nanos = (dollars * price::NANOS_PER_USD).round() as i64;
     nanos
 }
+
+#[cfg(test)]
+mod tests;

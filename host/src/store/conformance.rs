@@ -16,6 +16,7 @@ pub(crate) mod conversations;
 pub(crate) mod keys;
 pub(crate) mod log;
 pub(crate) mod responses;
+pub(crate) mod spend;
 
 /// Expands every case of the list into a `#[test]` calling `$subject()`, a function
 /// of the calling module that returns `Option<Subject>` (`None` skips the case, for
@@ -42,6 +43,10 @@ macro_rules! conformance_tests {
                 a_chain_stops_at_a_deleted_or_foreign_link,
                 old_responses_are_purged,
                 a_response_saved_again_is_replaced,
+            ],
+            spend: [
+                spend_adds_up_by_day_key_and_model_and_teams_sum_their_keys,
+                budgets_are_created_changed_and_deleted_and_move_the_keys_version,
             ],
         );
     };
