@@ -20,9 +20,10 @@ const POOL_SIZE: usize = 2;
 /// Whole-store operations.
 #[derive(Debug, Clone, Subcommand)]
 pub enum StoreCommand {
-    /// Copy every client key (ids and secret hashes included), log row, conversation
-    /// and stored response into an empty database, e.g. from SQLite to Postgres. Stop
-    /// the gateway first, or copy from a snapshot of its SQLite file.
+    /// Copy every client key (ids and secret hashes included), log row, conversation,
+    /// stored response, budget and daily spend line into an empty database, e.g. from
+    /// SQLite to Postgres. Stop the gateway first, or copy from a snapshot of its SQLite
+    /// file.
     Copy(CopyArgs),
 }
 
@@ -161,7 +162,8 @@ mod tests {
             printed,
             format!(
                 "copying {from} to {to}\n  keys: 1 of 1\n  log rows: 1 of 1\n\
-                 copied 1 key, 1 log row, 0 conversations (0 messages), 0 stored responses\n\
+                 copied 1 key, 1 log row, 0 conversations (0 messages), 0 stored responses, \
+                 0 budgets, 0 daily spend lines\n\
                  keys_version on the target is now 2: gateways running on it reload their keys\n"
             )
         );

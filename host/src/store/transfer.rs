@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use super::model::{KeyHashes, RequestRecord, StoredResponse};
+use super::model::{Budget, KeyHashes, RequestRecord, SpendLine, StoredResponse};
 use super::{OpenOptions, Store, StoreError, StoreResult, postgres, sqlite, url};
 
 /// Records per batch: a million log rows never sit in memory at once, and each
@@ -49,6 +49,10 @@ pub trait Transfer: Store {
         after: Option<&StoredResponse>,
         limit: usize,
     ) -> StoreResult<Vec<StoredResponse>>;
+    /// Budgets, by id.
+    fn export_budgets(&self, after: Option<&Budget>, limit: usize) -> StoreResult<Vec<Budget>>;
+    /// The daily spend rollup, by day, key and model.
+    fn export_spend(&self, after: Option<&SpendLine>, limit: usize) -> StoreResult<Vec<SpendLine>>;
 
     /// Inserts keys with their ids, hashes and times as given.
     fn import_keys(&self, keys: &[KeyHashes]) -> StoreResult<()>;
@@ -60,6 +64,8 @@ pub trait Transfer: Store {
     fn import_messages(&self, messages: &[MessageRow]) -> StoreResult<()>;
     /// Inserts stored responses.
     fn import_responses(&self, responses: &[StoredResponse]) -> StoreResult<()>;
+    /// Inserts budgets with their ids.
+    fn import_budgets(&self, budgets: &[Budget]) -> StoreResult<()>;
 }
 
 /// One request log row as stored: its id (which orders rows of the same instant) and
@@ -119,6 +125,10 @@ pub struct Counts {
     pub messages: u64,
     /// Stored responses.
     pub responses: u64,
+    /// Budgets.
+    pub budgets: u64,
+    /// Lines of the daily spend rollup (one per day, key and model).
+    pub spend_lines: u64,
 }
 
 impl Counts {
@@ -140,6 +150,8 @@ impl Counts {
                 "conversation messages",
             ),
             (self.responses, "stored response", "stored responses"),
+            (self.budgets, "budget", "budgets"),
+            (self.spend_lines, "daily spend line", "daily spend lines"),
         ];
         parts
             .iter()
@@ -152,16 +164,18 @@ impl Counts {
 
 impl fmt::Display for Counts {
     /// Every kind: `12 keys, 1,000,000 log rows, 40 conversations (310 messages), 7
-    /// stored responses`.
+    /// stored responses, 2 budgets, 90 daily spend lines`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}, {}, {} ({}), {}",
+            "{}, {}, {} ({}), {}, {}, {}",
             count(self.keys, "key", "keys"),
             count(self.log_rows, "log row", "log rows"),
             count(self.conversations, "conversation", "conversations"),
             count(self.messages, "message", "messages"),
             count(self.responses, "stored response", "stored responses"),
+            count(self.budgets, "budget", "budgets"),
+            count(self.spend_lines, "daily spend line", "daily spend lines"),
         )
     }
 }
@@ -198,6 +212,10 @@ pub enum Kind {
     Messages,
     /// Stored responses.
     Responses,
+    /// Budgets.
+    Budgets,
+    /// The daily spend rollup.
+    Spend,
 }
 
 impl fmt::Display for Kind {
@@ -208,6 +226,8 @@ impl fmt::Display for Kind {
             Self::Conversations => "conversations",
             Self::Messages => "conversation messages",
             Self::Responses => "stored responses",
+            Self::Budgets => "budgets",
+            Self::Spend => "daily spend lines",
         })
     }
 }
@@ -286,6 +306,17 @@ pub fn copy(
             |after| from.export_responses(after, batch),
             |rows| to.import_responses(rows),
             |done| tell(Kind::Responses, total.responses, done),
+        )?,
+        budgets: pump(
+            |after| from.export_budgets(after, batch),
+            |rows| to.import_budgets(rows),
+            |done| tell(Kind::Budgets, total.budgets, done),
+        )?,
+        // The rollup adds into the target's, which is empty: lines land as they are.
+        spend_lines: pump(
+            |after| from.export_spend(after, batch),
+            |rows| to.write_batch(&[], rows, &[]),
+            |done| tell(Kind::Spend, total.spend_lines, done),
         )?,
     };
     let keys_version = to.raise_keys_version(versions.0.max(versions.1))?;

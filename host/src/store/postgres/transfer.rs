@@ -13,8 +13,9 @@ use super::PostgresStore;
 use super::keys::{KEY_COLUMNS, hashes_from_row, models_json};
 use super::log::{LOG_COLUMNS, record_from_row};
 use super::responses::{COLUMNS as RESPONSE_COLUMNS, from_row as response_from_row};
+use super::spend::{BUDGET_COLUMNS, LINE_COLUMNS, budget_from_row, line_from_whole_row};
 use crate::store::StoreResult;
-use crate::store::model::{KeyHashes, RequestRecord, StoredResponse};
+use crate::store::model::{Budget, KeyHashes, RequestRecord, SpendLine, StoredResponse};
 use crate::store::transfer::{ConversationRow, Counts, LogRow, MessageRow, Transfer};
 
 /// A statement parameter.
@@ -43,7 +44,8 @@ impl Transfer for PostgresStore {
                     "SELECT (SELECT count(*) FROM client_keys), \
                      (SELECT count(*) FROM request_log), (SELECT count(*) FROM conversations), \
                      (SELECT count(*) FROM conversation_messages), \
-                     (SELECT count(*) FROM responses)",
+                     (SELECT count(*) FROM responses), (SELECT count(*) FROM budgets), \
+                     (SELECT count(*) FROM spend_daily)",
                     &[],
                 )
                 .await?;
@@ -54,6 +56,8 @@ impl Transfer for PostgresStore {
                 conversations: n(2)?,
                 messages: n(3)?,
                 responses: n(4)?,
+                budgets: n(5)?,
+                spend_lines: n(6)?,
             })
         })
     }
@@ -290,6 +294,52 @@ impl Transfer for PostgresStore {
             "INSERT INTO conversation_messages (client_id, conversation_id, seq, message, \
              model, created_at_ms) SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::BIGINT[], \
              $4::TEXT[], $5::TEXT[], $6::BIGINT[])",
+            &columns,
+        )
+    }
+
+    fn export_budgets(&self, after: Option<&Budget>, limit: usize) -> StoreResult<Vec<Budget>> {
+        let select = format!("SELECT {BUDGET_COLUMNS} FROM budgets");
+        let after = after.map(|b| vec![&b.id as Param<'_>]);
+        self.call(async |conn| page(conn, &select, "id", after, limit, budget_from_row).await)
+    }
+
+    fn export_spend(&self, after: Option<&SpendLine>, limit: usize) -> StoreResult<Vec<SpendLine>> {
+        let select = format!("SELECT {LINE_COLUMNS} FROM spend_daily");
+        let after = after.map(|l| vec![&l.day as Param<'_>, &l.client_id, &l.model]);
+        self.call(async |conn| {
+            page(
+                conn,
+                &select,
+                "day, client_id, model",
+                after,
+                limit,
+                line_from_whole_row,
+            )
+            .await
+        })
+    }
+
+    fn import_budgets(&self, budgets: &[Budget]) -> StoreResult<()> {
+        let text = |f: fn(&Budget) -> &str| budgets.iter().map(f).collect::<Vec<_>>();
+        let created: Vec<i64> = budgets.iter().map(|b| b.created_at).collect();
+        let amounts: Vec<i64> = budgets.iter().map(|b| b.settings.amount_nanos).collect();
+        let ratios: Vec<Option<f64>> = budgets.iter().map(|b| b.settings.soft_ratio).collect();
+        let columns: [Param<'_>; 7] = [
+            &text(|b| &b.id),
+            &created,
+            &text(|b| b.settings.scope.as_str()),
+            &text(|b| &b.settings.subject),
+            &text(|b| b.settings.period.as_str()),
+            &amounts,
+            &ratios,
+        ];
+        self.insert(
+            &format!(
+                "INSERT INTO budgets ({BUDGET_COLUMNS}) SELECT * FROM UNNEST($1::TEXT[], \
+                 $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::BIGINT[], \
+                 $7::DOUBLE PRECISION[])"
+            ),
             &columns,
         )
     }

@@ -8,9 +8,30 @@ use crate::spend::calendar::Period;
 use crate::store::model::{Budget, BudgetScope, BudgetSettings, SpendLine, SpendQuery};
 use crate::store::{SpendStore, StoreError, StoreResult, now_secs};
 
-const BUDGET_COLUMNS: &str = "id, created_at, scope, subject, period, amount_nanos, soft_ratio";
+pub(super) const BUDGET_COLUMNS: &str =
+    "id, created_at, scope, subject, period, amount_nanos, soft_ratio";
 
-fn budget_from_row(row: &Row<'_>) -> rusqlite::Result<Budget> {
+/// A rollup line's columns, as [`line_from_whole_row`] reads them.
+pub(super) const LINE_COLUMNS: &str = "day, client_id, model, requests, input_tokens, \
+     cached_tokens, cache_write_tokens, output_tokens, cost_nanos, unpriced_requests";
+
+/// A whole rollup line from [`LINE_COLUMNS`].
+pub(super) fn line_from_whole_row(row: &Row<'_>) -> rusqlite::Result<SpendLine> {
+    Ok(SpendLine {
+        day: row.get(0)?,
+        client_id: row.get(1)?,
+        model: row.get(2)?,
+        requests: row.get(3)?,
+        input_tokens: row.get(4)?,
+        cached_tokens: row.get(5)?,
+        cache_write_tokens: row.get(6)?,
+        output_tokens: row.get(7)?,
+        cost_nanos: row.get(8)?,
+        unpriced_requests: row.get(9)?,
+    })
+}
+
+pub(super) fn budget_from_row(row: &Row<'_>) -> rusqlite::Result<Budget> {
     let scope: String = row.get(2)?;
     let period: String = row.get(4)?;
     Ok(Budget {

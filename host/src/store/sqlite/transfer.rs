@@ -8,8 +8,11 @@ use super::SqliteStore;
 use super::keys::{KEY_COLUMNS, hashes_from_row, models_json};
 use super::log::{LOG_COLUMNS, record_from_row};
 use super::responses::{COLUMNS as RESPONSE_COLUMNS, from_row as response_from_row};
+use super::spend::{
+    BUDGET_COLUMNS, LINE_COLUMNS, budget_from_row, line_from_whole_row as line_from_row,
+};
 use crate::store::StoreResult;
-use crate::store::model::{KeyHashes, StoredResponse};
+use crate::store::model::{Budget, KeyHashes, SpendLine, StoredResponse};
 use crate::store::transfer::{ConversationRow, Counts, LogRow, MessageRow, Transfer};
 
 impl Transfer for SqliteStore {
@@ -18,7 +21,8 @@ impl Transfer for SqliteStore {
             let counts = conn.query_row(
                 "SELECT (SELECT count(*) FROM client_keys), (SELECT count(*) FROM request_log), \
                  (SELECT count(*) FROM conversations), \
-                 (SELECT count(*) FROM conversation_messages), (SELECT count(*) FROM responses)",
+                 (SELECT count(*) FROM conversation_messages), (SELECT count(*) FROM responses), \
+                 (SELECT count(*) FROM budgets), (SELECT count(*) FROM spend_daily)",
                 [],
                 |row| {
                     let n = |i: usize| row.get::<_, i64>(i).map(|n| n.unsigned_abs());
@@ -28,6 +32,8 @@ impl Transfer for SqliteStore {
                         conversations: n(2)?,
                         messages: n(3)?,
                         responses: n(4)?,
+                        budgets: n(5)?,
+                        spend_lines: n(6)?,
                     })
                 },
             )?;
@@ -124,6 +130,47 @@ impl Transfer for SqliteStore {
         let select = format!("SELECT {RESPONSE_COLUMNS} FROM responses");
         let after = after.map(|r| vec![&r.id as &dyn ToSql]);
         self.read(|conn| page(conn, &select, "id", after, limit, response_from_row))
+    }
+
+    fn export_budgets(&self, after: Option<&Budget>, limit: usize) -> StoreResult<Vec<Budget>> {
+        let select = format!("SELECT {BUDGET_COLUMNS} FROM budgets");
+        let after = after.map(|b| vec![&b.id as &dyn ToSql]);
+        self.read(|conn| page(conn, &select, "id", after, limit, budget_from_row))
+    }
+
+    fn export_spend(&self, after: Option<&SpendLine>, limit: usize) -> StoreResult<Vec<SpendLine>> {
+        let select = format!("SELECT {LINE_COLUMNS} FROM spend_daily");
+        let after = after.map(|l| vec![&l.day as &dyn ToSql, &l.client_id, &l.model]);
+        self.read(|conn| {
+            page(
+                conn,
+                &select,
+                "day, client_id, model",
+                after,
+                limit,
+                line_from_row,
+            )
+        })
+    }
+
+    fn import_budgets(&self, budgets: &[Budget]) -> StoreResult<()> {
+        self.insert_each(
+            "INSERT INTO budgets (id, created_at, scope, subject, period, amount_nanos, \
+             soft_ratio) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            budgets,
+            |insert, budget| {
+                let s = &budget.settings;
+                insert.execute(params![
+                    budget.id,
+                    budget.created_at,
+                    s.scope.as_str(),
+                    s.subject,
+                    s.period.as_str(),
+                    s.amount_nanos,
+                    s.soft_ratio,
+                ])
+            },
+        )
     }
 
     fn import_keys(&self, keys: &[KeyHashes]) -> StoreResult<()> {

@@ -5,7 +5,8 @@ use serde_json::json;
 
 use super::*;
 use crate::access::keys;
-use crate::store::model::{Exchange, KeyLimits, KeyPatch, NewKey};
+use crate::spend::calendar::Period;
+use crate::store::model::{BudgetScope, BudgetSettings, Exchange, KeyLimits, KeyPatch, NewKey};
 use crate::store::postgres::testing;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{ConversationStore, KeyStore, RequestLog, now_secs};
@@ -18,6 +19,8 @@ struct Dump {
     conversations: Vec<ConversationRow>,
     messages: Vec<MessageRow>,
     responses: Vec<StoredResponse>,
+    budgets: Vec<Budget>,
+    spend: Vec<SpendLine>,
 }
 
 fn dump(store: &dyn Transfer) -> Dump {
@@ -27,6 +30,8 @@ fn dump(store: &dyn Transfer) -> Dump {
         conversations: store.export_conversations(None, usize::MAX).unwrap(),
         messages: store.export_messages(None, usize::MAX).unwrap(),
         responses: store.export_responses(None, usize::MAX).unwrap(),
+        budgets: store.export_budgets(None, usize::MAX).unwrap(),
+        spend: store.export_spend(None, usize::MAX).unwrap(),
     }
 }
 
@@ -58,6 +63,7 @@ fn fill(store: &dyn Store) -> Secrets {
             },
             expires_at: Some(now_secs() + 86_400),
             store_conversations: Some(true),
+            team: Some("research".into()),
             ..NewKey::default()
         },
     )
@@ -118,7 +124,40 @@ fn fill(store: &dyn Store) -> Secrets {
             reply: json!({"role": "assistant", "content": [{"type": "text", "text": "é"}]}),
         })
         .collect();
-    store.write_batch(&requests, &[], &exchanges).unwrap();
+    // Spend over six days for two keys and two models, and a budget of each scope.
+    let spend: Vec<SpendLine> = (0..12_i64)
+        .map(|i| SpendLine {
+            day: format!("2026-11-{:02}", 20 + i / 2),
+            client_id: clients[usize::try_from(i % 2).unwrap()].clone(),
+            model: if i % 3 == 0 { "gpt-4o" } else { "claude" }.into(),
+            requests: i + 1,
+            input_tokens: 100 * i,
+            cached_tokens: 7,
+            cache_write_tokens: i % 2,
+            output_tokens: 30,
+            cost_nanos: 1_000_003 * i,
+            unpriced_requests: i % 4,
+        })
+        .collect();
+    store.write_batch(&requests, &spend, &exchanges).unwrap();
+    for settings in [
+        BudgetSettings {
+            scope: BudgetScope::Key,
+            subject: limited.key.id.clone(),
+            period: Period::Month,
+            amount_nanos: 10_000_000_000,
+            soft_ratio: Some(0.8),
+        },
+        BudgetSettings {
+            scope: BudgetScope::Team,
+            subject: "research".into(),
+            period: Period::Day,
+            amount_nanos: 1,
+            soft_ratio: None,
+        },
+    ] {
+        store.create_budget(&settings).unwrap();
+    }
 
     for (id, client, previous, at) in [
         ("resp_1", "a", None, 1_000),
@@ -197,6 +236,7 @@ fn sqlite_to_postgres_to_sqlite_keeps_every_record_and_every_secret() {
     let original = dump(&source);
     assert_eq!(original.keys.len(), 4);
     assert_eq!(original.log.len(), 23);
+    assert_eq!((original.budgets.len(), original.spend.len()), (2, 12));
     assert_eq!(
         (original.conversations.len(), original.messages.len()),
         (5, 10)
@@ -212,7 +252,9 @@ fn sqlite_to_postgres_to_sqlite_keeps_every_record_and_every_secret() {
             log_rows: 23,
             conversations: 5,
             messages: 10,
-            responses: 4
+            responses: 4,
+            budgets: 2,
+            spend_lines: 12,
         }
     );
     assert!(copied.keys_version > source.keys_version().unwrap().max(before));
@@ -312,10 +354,13 @@ fn counts_read_as_the_summary_says() {
         conversations: 40,
         messages: 310,
         responses: 7,
+        budgets: 2,
+        spend_lines: 90,
     };
     assert_eq!(
         counts.to_string(),
-        "12 keys, 1,000,000 log rows, 40 conversations (310 messages), 7 stored responses"
+        "12 keys, 1,000,000 log rows, 40 conversations (310 messages), 7 stored responses, \
+         2 budgets, 90 daily spend lines"
     );
     let one = Counts {
         keys: 1,
@@ -325,7 +370,8 @@ fn counts_read_as_the_summary_says() {
     };
     assert_eq!(
         one.to_string(),
-        "1 key, 0 log rows, 0 conversations (1 message), 1,234 stored responses"
+        "1 key, 0 log rows, 0 conversations (1 message), 1,234 stored responses, 0 budgets, \
+         0 daily spend lines"
     );
     assert_eq!(
         one.held(),
