@@ -3,6 +3,7 @@
 //! which feeds the metrics ([`metrics`]), the request log written in batches
 //! ([`ledger`]) and stored conversations ([`conversation`]).
 
+mod bill;
 pub mod call_record;
 pub mod conversation;
 pub mod ledger;

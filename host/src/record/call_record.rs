@@ -18,6 +18,7 @@ use http::HeaderValue;
 use http_body::Body as HttpBody;
 use serde_json::Value;
 
+use super::bill;
 use super::conversation::Capture;
 use super::ledger::{Ledger, Remains};
 use super::metrics::{self, HeadLabels, InFlight};
@@ -26,7 +27,7 @@ use crate::plugins::bindings::Usage;
 use crate::spend::Settlement;
 use crate::spend::cost::Buckets;
 use crate::spend::price::Price;
-use crate::store::{Exchange, RequestRecord, SpendLine, now_millis};
+use crate::store::{Exchange, RequestRecord, now_millis};
 
 /// Settles a finished request's tokens (prompt + completion) against its key's limits.
 pub type Settle = Box<dyn FnOnce(u64) + Send>;
@@ -359,7 +360,7 @@ impl CallRecord {
         // is billed for what it reported and relayed.
         let usage = match (&stream, usage) {
             (StreamEnd::Open | StreamEnd::Failed(_), None) => {
-                partial_usage(usage_so_far, prompt_estimate, generated_chars)
+                bill::partial_usage(usage_so_far, prompt_estimate, generated_chars)
             }
             (_, usage) => usage,
         };
@@ -385,23 +386,9 @@ impl CallRecord {
             };
             settlement.settle(charged);
         }
-        let spend = label.zip(buckets).map(|(label, b)| {
-            (
-                self.0.at_ms,
-                SpendLine {
-                    day: String::new(),
-                    client_id: client_id.clone(),
-                    model: label.to_string(),
-                    requests: 1,
-                    input_tokens: count(b.uncached_input),
-                    cached_tokens: count(b.cached_input),
-                    cache_write_tokens: count(b.cache_write),
-                    output_tokens: count(b.output),
-                    cost_nanos: cost.unwrap_or(0),
-                    unpriced_requests: i64::from(cost.is_none()),
-                },
-            )
-        });
+        let spend = label
+            .zip(buckets)
+            .map(|(label, b)| (self.0.at_ms, bill::spend_line(&client_id, label, &b, cost)));
         let error_type = match stream {
             StreamEnd::None | StreamEnd::Ended => error_type,
             StreamEnd::Failed(error_type) => Some(error_type),
@@ -450,79 +437,5 @@ impl CallRecord {
     }
 }
 
-/// A token count as the rollup keeps it.
-fn count(tokens: u64) -> i64 {
-    i64::try_from(tokens).unwrap_or(i64::MAX)
-}
-
-/// Characters of text per token assumed when billing a cut stream's output.
-const CHARS_PER_TOKEN: u64 = 4;
-
-/// The usage of a stream that never reported its own: what it reported so far, its
-/// prompt (estimated when it said nothing), and at least the text it relayed.
-fn partial_usage(so_far: Option<Usage>, prompt_estimate: u64, chars: u64) -> Option<Usage> {
-    if so_far.is_none() && chars == 0 {
-        return None;
-    }
-    let relayed = u32::try_from(chars.div_ceil(CHARS_PER_TOKEN)).unwrap_or(u32::MAX);
-    Some(match so_far {
-        Some(usage) => Usage {
-            completion_tokens: usage.completion_tokens.max(relayed),
-            ..usage
-        },
-        None => Usage {
-            prompt_tokens: u32::try_from(prompt_estimate).unwrap_or(u32::MAX),
-            completion_tokens: relayed,
-            cached_tokens: None,
-            reasoning_tokens: None,
-        },
-    })
-}
-
 #[cfg(test)]
-mod tests {
-    use std::sync::Arc;
-
-    use axum::body::Body;
-
-    use super::*;
-    use crate::record::ledger::Ledger;
-    use crate::store;
-
-    fn record() -> (tempfile::TempDir, CallRecord) {
-        let dir = tempfile::tempdir().expect("a temporary folder");
-        let url = format!("sqlite://{}", dir.path().join("db.sqlite").display());
-        let store = store::open(&url).expect("the store opens");
-        let ledger = Ledger::start(store, 16, true, crate::spend::calendar::Calendar::utc())
-            .expect("the writer starts");
-        let request = Request::builder()
-            .uri("/v1/chat/completions")
-            .body(Body::empty())
-            .expect("a request");
-        (dir, CallRecord::open(Arc::new(ledger), &request))
-    }
-
-    #[test]
-    fn a_stream_that_ended_on_its_first_step_is_not_a_disconnect() {
-        let (_dir, record) = record();
-        record.keep_in_log();
-        record.requested("m", true);
-        record.stream_ended(None);
-        record.stream_started();
-        let remains = record.finish().expect("finished once");
-        assert_eq!(remains.row.expect("a log row").error_type, None);
-        assert!(record.finish().is_none(), "a record finishes once");
-    }
-
-    #[test]
-    fn a_stream_the_client_left_is_a_disconnect() {
-        let (_dir, record) = record();
-        record.keep_in_log();
-        record.stream_started();
-        let remains = record.finish().expect("finished once");
-        assert_eq!(
-            remains.row.expect("a log row").error_type.as_deref(),
-            Some("client_disconnected")
-        );
-    }
-}
+mod tests;
