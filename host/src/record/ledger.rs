@@ -2,6 +2,10 @@
 //! a bounded channel to one thread that commits them in batches, so a request never
 //! waits for the disk (only, under overload, for room in the queue). [`Ledger::flush`]
 //! on shutdown writes everything already answered.
+//!
+//! Spend goes into the daily rollup with the batch's log rows; with the request log
+//! off, a batch of spend alone is summed in memory and committed once a second (or at
+//! a flush), so spend tracking costs no transaction per request.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -16,11 +20,16 @@ use crate::store::{Exchange, RequestRecord, SharedStore, SpendLine};
 /// Entries written in one transaction at most.
 const BATCH: usize = 1024;
 
+/// How long spend alone (no log rows) waits to be committed at most.
+const SPEND_EVERY: Duration = Duration::from_secs(1);
+
 enum Entry {
-    Request(Box<RequestRecord>),
-    Spend(Box<SpendLine>),
+    /// A finished request: its log row (when logged) and its spend.
+    Finished(Box<(Option<RequestRecord>, Option<SpendLine>)>),
     Exchange(Box<Exchange>),
     Flush(oneshot::Sender<()>),
+    /// Time to commit spend that is waiting.
+    Tick,
 }
 
 /// What a finished request leaves to write.
@@ -57,6 +66,9 @@ impl Ledger {
         let writer = std::thread::Builder::new()
             .name("switchyard-ledger".into())
             .spawn(move || write_loop(&store, rx))?;
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(tick(tx.downgrade()));
+        }
         Ok(Self {
             tx,
             log_requests,
@@ -94,11 +106,12 @@ impl Ledger {
         let row = row.filter(|_| self.log_requests);
         let spend = spend.map(|(at_ms, mut line)| {
             line.day = self.calendar.day(at_ms);
-            Entry::Spend(Box::new(line))
+            line
         });
-        row.map(|r| Entry::Request(Box::new(r)))
+        let finished = (row.is_some() || spend.is_some())
+            .then(|| Entry::Finished(Box::new((row, spend))));
+        finished
             .into_iter()
-            .chain(spend)
             .chain(exchange.map(|e| Entry::Exchange(Box::new(e))))
     }
 
@@ -144,34 +157,59 @@ impl Ledger {
     }
 }
 
+/// Reminds the writer of waiting spend every [`SPEND_EVERY`], until the ledger is gone.
+async fn tick(tx: mpsc::WeakSender<Entry>) {
+    let mut every = tokio::time::interval(SPEND_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let Some(tx) = tx.upgrade() else { return };
+        // A full queue will be written soon anyway.
+        let _ = tx.try_send(Entry::Tick);
+    }
+}
+
 fn write_loop(store: &SharedStore, mut rx: mpsc::Receiver<Entry>) {
     let mut requests = Vec::new();
     let mut exchanges = Vec::new();
-    // A batch's spend, one line per (day, key, model).
+    // Spend not yet committed, one line per (day, key, model).
     let mut spend: HashMap<(String, String, String), SpendLine> = HashMap::new();
+    let mut spend_since = std::time::Instant::now();
     let mut acks = Vec::new();
     while let Some(first) = rx.blocking_recv() {
         let mut next = Some(first);
         let mut taken = 0;
+        let mut tick = false;
         while let Some(entry) = next.take() {
             match entry {
-                Entry::Request(record) => requests.push(*record),
-                Entry::Spend(line) => {
-                    let key = (line.day.clone(), line.client_id.clone(), line.model.clone());
-                    spend
-                        .entry(key)
-                        .and_modify(|sum| sum.add(&line))
-                        .or_insert(*line);
+                Entry::Finished(finished) => {
+                    let (row, line) = *finished;
+                    requests.extend(row);
+                    if let Some(line) = line {
+                        let key = (line.day.clone(), line.client_id.clone(), line.model.clone());
+                        spend
+                            .entry(key)
+                            .and_modify(|sum| sum.add(&line))
+                            .or_insert(line);
+                    }
                 }
                 Entry::Exchange(exchange) => exchanges.push(*exchange),
                 Entry::Flush(ack) => acks.push(ack),
+                Entry::Tick => tick = true,
             }
             taken += 1;
             if taken < BATCH {
                 next = rx.try_recv().ok();
             }
         }
-        if !requests.is_empty() || !exchanges.is_empty() || !spend.is_empty() {
+        // Spend alone waits for company, a tick, a flush or a full batch.
+        let spend_due = !spend.is_empty()
+            && (tick
+                || !acks.is_empty()
+                || spend.len() >= BATCH
+                || spend_since.elapsed() >= SPEND_EVERY);
+        if !requests.is_empty() || !exchanges.is_empty() || spend_due {
+            spend_since = std::time::Instant::now();
             let lines: Vec<SpendLine> = spend.drain().map(|(_, line)| line).collect();
             if let Err(err) = store.write_batch(&requests, &lines, &exchanges) {
                 tracing::error!(
@@ -188,5 +226,12 @@ fn write_loop(store: &SharedStore, mut rx: mpsc::Receiver<Entry>) {
         for ack in acks.drain(..) {
             let _ = ack.send(());
         }
+    }
+    // Every sender is gone: what spend is still waiting goes now.
+    let lines: Vec<SpendLine> = spend.into_values().collect();
+    if !lines.is_empty()
+        && let Err(err) = store.write_batch(&[], &lines, &[])
+    {
+        tracing::error!(error = %err, spend = lines.len(), "cannot write the spend rollup");
     }
 }
