@@ -53,6 +53,6 @@ step "pytest tests/e2e on Postgres"
 SWITCHYARD_TEST_DATABASE=postgres "$python" -m pytest -q -p no:cacheprovider \
     tests/e2e/test_openai_client.py tests/e2e/test_responses.py tests/e2e/test_messages.py \
     tests/e2e/test_spend.py \
-    tests/e2e/test_operations.py || status=$?
+    tests/e2e/test_operations.py tests/e2e/test_console.py || status=$?
 
 exit "$status"

@@ -20,6 +20,7 @@ use crate::access::auth::Auth;
 use crate::access::keys::{self, IssuedKey, KeyRing};
 use crate::access::limits::redis::RedisLimits;
 use crate::access::limits::{Limiter, MemoryLimits};
+use crate::access::session::Sessions;
 use crate::config::Config;
 use crate::dispatch::models::ModelTable;
 use crate::dispatch::upstream::Upstream;
@@ -122,11 +123,22 @@ impl App {
                 config.conversations.retention_days,
             ));
         }
+        let mut auth = Auth::new(&config.auth, ring);
+        if config.console.enabled
+            && let Some(admin) = &config.auth.admin_key
+        {
+            let sessions = Sessions::new(
+                admin,
+                config.console.session_ttl_secs,
+                config.console.secure_cookie,
+            );
+            auth = auth.with_console(sessions, Arc::clone(&store));
+        }
         let state = AppState {
             upstream: Upstream::new(&config.upstream)?,
             models: Arc::new(models),
             plugins: Arc::clone(&plugins),
-            auth: Arc::new(Auth::new(&config.auth, ring)),
+            auth: Arc::new(auth),
             store,
             ledger: Arc::new(ledger),
             limits: Arc::new(limits),

@@ -52,6 +52,8 @@ pub struct Config {
     pub storage: StorageConfig,
     /// Client keys and the admin API.
     pub auth: AuthConfig,
+    /// The browser console at `/ui`.
+    pub console: ConsoleConfig,
     /// Conversation storage.
     pub conversations: ConversationsConfig,
     /// The adapter runtime.
@@ -223,6 +225,29 @@ impl Default for AuthConfig {
             allow_anonymous_access: false,
             admin_key: None,
             rotation_grace_secs: 0,
+        }
+    }
+}
+
+/// `[console]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsoleConfig {
+    /// Serve the console at `/ui`; signing in needs `auth.admin_key`.
+    pub enabled: bool,
+    /// How long a sign-in lasts, in seconds.
+    pub session_ttl_secs: u64,
+    /// Always mark the session cookie `Secure`. It is marked anyway when the request
+    /// came through a TLS-terminating proxy that says so (`X-Forwarded-Proto: https`).
+    pub secure_cookie: bool,
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            session_ttl_secs: 8 * 3600,
+            secure_cookie: false,
         }
     }
 }

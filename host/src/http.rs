@@ -1,9 +1,11 @@
-//! HTTP routes: the OpenAI-compatible API plus health. Every failure, including
-//! unknown paths and methods, answers an OpenAI-shaped error.
+//! HTTP routes: the OpenAI-compatible API, the admin API, the console (`/ui`) and
+//! health. Every failure, including unknown paths and methods, answers an OpenAI-shaped
+//! error.
 
 pub mod admin;
 pub mod chat;
 pub mod connections;
+pub mod console;
 pub mod conversations;
 pub mod dialect;
 pub mod embeddings;
@@ -32,7 +34,8 @@ use crate::state::AppState;
 
 /// All routes, with the body limit that makes oversized bodies a 413 (announced ones
 /// before they reach a handler, see [`oversized`]). The API needs a
-/// client key (per `[auth]`), `/admin` the admin key; health and metrics are open.
+/// client key (per `[auth]`), `/admin` the admin key or a console session; the
+/// console's pages, health and metrics are open.
 /// Every request has a record (metrics); proxied calls are also written to the request
 /// log, refused ones included.
 pub fn router(state: AppState) -> Router {
@@ -83,12 +86,14 @@ pub fn router(state: AppState) -> Router {
         .route_layer(from_fn_with_state(Arc::clone(&state.auth), auth::clients));
     let admin =
         admin::router().route_layer(from_fn_with_state(Arc::clone(&state.auth), auth::admin));
+    let console = console::router(&state);
     Router::new()
         .merge(proxied)
         .merge(anthropic)
         .merge(openai_responses)
         .merge(api)
         .merge(admin)
+        .merge(console)
         .route("/", get(root))
         .route("/health", get(health::health))
         .route("/health/live", get(health::live))

@@ -6,6 +6,7 @@ pub mod builtin;
 pub mod cache;
 pub mod compat;
 pub mod engine;
+pub mod history;
 pub mod load;
 pub mod pool;
 pub mod registry;
@@ -40,6 +41,8 @@ pub struct Plugins {
     pub engine: PluginEngine,
     /// The watched plugin folder.
     pub dir: PathBuf,
+    /// Loads, rejections and swaps since start (the console shows them).
+    pub history: history::History,
     builtins: OnceLock<Builtins>,
     registry: ArcSwap<Registry>,
     permits: Arc<Semaphore>,
@@ -85,6 +88,7 @@ impl Plugins {
         Ok(Arc::new(Self {
             engine,
             dir: config.dir.clone(),
+            history: history::History::default(),
             builtins: OnceLock::new(),
             registry: ArcSwap::from_pointee(Registry::default()),
             permits: Arc::new(Semaphore::new(config.max_concurrent_calls as usize)),
@@ -125,6 +129,19 @@ impl Plugins {
         });
         let mut builtins = Builtins::default();
         for (name, result) in futures_util::future::join_all(loads).await {
+            self.history.record(history::ReloadEvent {
+                at_ms: crate::store::now_millis(),
+                component: name.clone(),
+                outcome: if result.is_ok() {
+                    history::Outcome::Loaded
+                } else {
+                    history::Outcome::Rejected
+                },
+                version: result.as_ref().ok().map(|l| l.version().to_string()),
+                source: AdapterSource::Builtin.kind(),
+                digest: result.as_ref().ok().map(|l| l.digest().to_string()),
+                error: result.as_ref().err().map(ToString::to_string),
+            });
             match result {
                 Ok(Loaded::Adapter(adapter)) => {
                     builtins.adapters.insert(name, adapter);

@@ -7,8 +7,10 @@
 
 pub mod migrations;
 pub mod model;
+pub mod pages;
 pub mod postgres;
 pub mod sqlite;
+pub mod traffic;
 pub mod transfer;
 pub mod url;
 
@@ -22,6 +24,11 @@ pub use model::{
     ConversationSummary, Exchange, KeyLimits, KeyPatch, NewKey, RequestRecord, SpendGroup,
     SpendLine, SpendQuery, StoredMessage, StoredResponse, UsageGroup, UsageQuery, UsageRow,
 };
+pub use pages::{
+    KeyPage, KeyQuery, KeyStatus, LogCursor, LogOutcome, LogPage, LogQuery, ResponsePage,
+    ResponseSummary,
+};
+pub use traffic::{TrafficDimension, TrafficQuery, TrafficRow};
 
 /// A storage failure. Each keeps its cause as its `source`.
 #[derive(Debug, thiserror::Error)]
@@ -45,8 +52,9 @@ pub enum StoreError {
     /// The database broke one of the store's own invariants.
     #[error("database error: {0}")]
     Inconsistent(&'static str),
-    /// A pagination cursor names no conversation of the caller's.
-    #[error("`after` names no conversation: {0}")]
+    /// A pagination cursor names nothing in the listing (no conversation, key or
+    /// response of the caller's).
+    #[error("`after` names nothing in this listing: {0}")]
     UnknownCursor(String),
     /// The `database_url` names no supported backend (its password redacted).
     #[error(
@@ -110,11 +118,18 @@ impl StoreError {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Everything the gateway keeps: its keys, its request log, its conversations and
-/// stored responses. Implementations must be safe to call from many threads; writes
-/// are durable when the method returns.
-pub trait Store: KeyStore + RequestLog + ConversationStore + ResponseStore + SpendStore {}
+/// stored responses, spend and budgets, and the console sessions signed out.
+/// Implementations must be safe to call from many threads; writes are durable when the
+/// method returns.
+pub trait Store:
+    KeyStore + RequestLog + ConversationStore + ResponseStore + SpendStore + SessionStore
+{
+}
 
-impl<T: KeyStore + RequestLog + ConversationStore + ResponseStore + SpendStore> Store for T {}
+impl<T> Store for T where
+    T: KeyStore + RequestLog + ConversationStore + ResponseStore + SpendStore + SessionStore
+{
+}
 
 /// Client keys: created, looked up by secret hash, changed, rotated and revoked.
 pub trait KeyStore: Send + Sync + 'static {
@@ -140,6 +155,10 @@ pub trait KeyStore: Send + Sync + 'static {
         prefix: &str,
         grace_until: Option<i64>,
     ) -> StoreResult<Option<ClientKey>>;
+    /// One page of keys, newest first, filtered by status and search (one indexed
+    /// query, whatever the number of keys). An `after` naming no key is
+    /// [`StoreError::UnknownCursor`].
+    fn key_page(&self, query: &KeyQuery) -> StoreResult<KeyPage>;
     /// A number that changes whenever keys change, from any process.
     fn keys_version(&self) -> StoreResult<i64>;
     /// Every key with the hashes that authenticate it, for the in-memory key ring.
@@ -165,6 +184,12 @@ pub trait RequestLog: Send + Sync + 'static {
     ) -> StoreResult<Vec<RequestRecord>>;
     /// Requests and tokens per key or model over a time range.
     fn usage_summary(&self, query: &UsageQuery) -> StoreResult<Vec<UsageRow>>;
+    /// One page of the log, filtered by client, model and outcome, in either order,
+    /// after a cursor (one indexed query that stops at the page).
+    fn log_page(&self, query: &LogQuery) -> StoreResult<LogPage>;
+    /// The traffic rollups summed per bucket and group (see [`traffic`]); `write_batch`
+    /// keeps them up to date.
+    fn traffic(&self, query: &TrafficQuery) -> StoreResult<Vec<TrafficRow>>;
 }
 
 /// Budgets and the daily spend rollup they and the spend reports read. Budget changes
@@ -222,6 +247,26 @@ pub trait ResponseStore: Send + Sync + 'static {
     fn delete_response(&self, client: &str, id: &str) -> StoreResult<bool>;
     /// Deletes responses created before `before_ms`; returns how many.
     fn purge_responses(&self, before_ms: i64) -> StoreResult<usize>;
+    /// A client's stored responses (everyone's when `client` is `None`), newest
+    /// first, after the cursor `after` (a response id).
+    fn list_responses(
+        &self,
+        client: Option<&str>,
+        limit: usize,
+        after: Option<&str>,
+    ) -> StoreResult<ResponsePage>;
+}
+
+/// Console sessions that were signed out before they expired. A session is a signed
+/// cookie any gateway process can check without a lookup table; ending one early is
+/// the one thing that needs shared state, so the ended ones are kept here until they
+/// would have expired anyway.
+pub trait SessionStore: Send + Sync + 'static {
+    /// Records that the session `id` ended; it would have expired at `expires_at`
+    /// (unix seconds), after which the record is dropped.
+    fn end_session(&self, id: &str, expires_at: i64) -> StoreResult<()>;
+    /// Whether the session `id` was ended.
+    fn session_ended(&self, id: &str) -> StoreResult<bool>;
 }
 
 /// A shared store.

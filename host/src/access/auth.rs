@@ -1,6 +1,7 @@
-//! Who is calling: a client key, the admin, or nobody. The API middleware puts the
-//! [`Principal`] in the request's extensions (for handlers and limits) and names the
-//! caller in the request's record; the admin middleware guards `/admin`.
+//! Who is calling: a client key, the admin (by key, or signed in to the console), or
+//! nobody. The API middleware puts the [`Principal`] in the request's extensions (for
+//! handlers and limits) and names the caller in the request's record; the admin
+//! middleware guards `/admin`, and the console middleware the console's own API calls.
 
 use std::sync::Arc;
 
@@ -13,10 +14,11 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::access::keys::{KeyRing, Refusal};
+use crate::access::session::{self, Invalid, Session, Sessions};
 use crate::config::AuthConfig;
 use crate::error::GatewayError;
 use crate::record::call_record::CallRecord;
-use crate::store::ClientKey;
+use crate::store::{self, ClientKey, SharedStore};
 
 /// The caller of a request.
 #[derive(Debug, Clone)]
@@ -27,6 +29,8 @@ pub enum Principal {
     Client(Arc<ClientKey>),
     /// The admin key.
     Admin,
+    /// The admin, signed in to the console (the playground's calls).
+    Console,
 }
 
 impl Principal {
@@ -36,6 +40,7 @@ impl Principal {
             Self::Anonymous => "anonymous",
             Self::Client(key) => &key.id,
             Self::Admin => "admin",
+            Self::Console => "console",
         }
     }
 
@@ -72,6 +77,13 @@ pub struct Auth {
     client_auth: bool,
     anonymous: bool,
     admin_digest: Option<[u8; 32]>,
+    console: Option<ConsoleSessions>,
+}
+
+/// The console's sessions and where ended ones are recorded.
+struct ConsoleSessions {
+    sessions: Sessions,
+    store: SharedStore,
 }
 
 impl Auth {
@@ -85,7 +97,98 @@ impl Auth {
                 .admin_key
                 .as_ref()
                 .map(|key| Sha256::digest(key.expose_secret().trim().as_bytes()).into()),
+            console: None,
         }
+    }
+
+    /// Accepts console sessions (see [`session`]) wherever the admin key is accepted,
+    /// ended ones recorded in `store`. Needs the admin key the sessions are signed
+    /// under: without one there is nothing to sign in with.
+    pub fn with_console(mut self, sessions: Sessions, store: SharedStore) -> Self {
+        self.console = Some(ConsoleSessions { sessions, store });
+        self
+    }
+
+    /// The console's sessions, when the console is on and an admin key is set.
+    pub fn sessions(&self) -> Option<&Sessions> {
+        self.console.as_ref().map(|c| &c.sessions)
+    }
+
+    /// The console session a request carries, checked: its signature and expiry, that
+    /// it was not signed out, and for a state change its CSRF token and that it came
+    /// from this site. Each refusal says what to do.
+    pub async fn console_session(
+        &self,
+        method: &http::Method,
+        headers: &HeaderMap,
+    ) -> Result<Session, GatewayError> {
+        let Some(console) = &self.console else {
+            return Err(missing_admin_key());
+        };
+        let Some(value) = session::cookie_value(headers) else {
+            return Err(missing_admin_key());
+        };
+        let unauthorized = |message: &str, code| GatewayError::Unauthorized {
+            message: message.into(),
+            code,
+        };
+        let session = match console.sessions.verify(value, store::now_secs()) {
+            Ok(session) => session,
+            Err(Invalid::Expired) => {
+                return Err(unauthorized(
+                    "the console session has expired: sign in again",
+                    "session_expired",
+                ));
+            }
+            Err(Invalid::Forged) => {
+                return Err(unauthorized(
+                    "the console session is not valid: sign in again",
+                    "session_invalid",
+                ));
+            }
+        };
+        let id = session.id.clone();
+        if store::blocking(&console.store, move |s| s.session_ended(&id)).await? {
+            return Err(unauthorized(
+                "the console session was signed out: sign in again",
+                "session_ended",
+            ));
+        }
+        if !session::from_this_site(method, headers) {
+            return Err(GatewayError::Forbidden {
+                message: "a cross-site request cannot change anything".into(),
+                code: "cross_site_request",
+            });
+        }
+        if !session::is_safe(method) {
+            let token = headers
+                .get(session::CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            if !console.sessions.csrf_matches(&session, token) {
+                return Err(GatewayError::Forbidden {
+                    message: format!(
+                        "missing or wrong CSRF token: send the session's token \
+                         (GET /ui/api/session) in `{}`",
+                        session::CSRF_HEADER
+                    ),
+                    code: "csrf_token_invalid",
+                });
+            }
+        }
+        Ok(session)
+    }
+
+    /// Ends a session everywhere: every process refuses it from the next request.
+    pub async fn end_console_session(&self, session: Session) -> Result<(), GatewayError> {
+        let Some(console) = &self.console else {
+            return Ok(());
+        };
+        store::blocking(&console.store, move |s| {
+            s.end_session(&session.id, session.expires_at)
+        })
+        .await?;
+        Ok(())
     }
 
     /// The live key ring.
@@ -175,7 +278,8 @@ pub async fn clients(State(auth): State<Arc<Auth>>, mut request: Request, next: 
     next.run(request).await
 }
 
-/// Middleware for `/admin`: the admin key or 401; 403 when no admin key is configured.
+/// Middleware for `/admin`: the admin key, or a console session (with its CSRF token
+/// for a change), or 401; 403 when no admin key is configured.
 pub async fn admin(State(auth): State<Arc<Auth>>, request: Request, next: Next) -> Response {
     if auth.admin_digest.is_none() {
         return GatewayError::Forbidden {
@@ -191,10 +295,40 @@ pub async fn admin(State(auth): State<Arc<Auth>>, request: Request, next: Next) 
             code: "invalid_api_key",
         }
         .into_response(),
-        None => GatewayError::Unauthorized {
-            message: "missing admin key: send it as `Authorization: Bearer <admin key>`".into(),
-            code: "missing_api_key",
-        }
-        .into_response(),
+        None => match auth
+            .console_session(request.method(), request.headers())
+            .await
+        {
+            Ok(_) => next.run(request).await,
+            Err(err) => err.into_response(),
+        },
+    }
+}
+
+/// Middleware for the console's calls to the API (the playground): a console session
+/// with its CSRF token, or 401/403. The caller is [`Principal::Console`], so its
+/// requests are logged under the client `console`.
+pub async fn console(State(auth): State<Arc<Auth>>, mut request: Request, next: Next) -> Response {
+    if let Err(err) = auth
+        .console_session(request.method(), request.headers())
+        .await
+    {
+        return err.into_response();
+    }
+    let principal = Principal::Console;
+    tracing::Span::current().record("client", principal.client_id());
+    if let Some(record) = request.extensions().get::<CallRecord>() {
+        record.identify(principal.client_id());
+    }
+    request.extensions_mut().insert(principal);
+    next.run(request).await
+}
+
+fn missing_admin_key() -> GatewayError {
+    GatewayError::Unauthorized {
+        message: "missing admin key: send it as `Authorization: Bearer <admin key>`, or sign in \
+                  to the console at /ui"
+            .into(),
+        code: "missing_api_key",
     }
 }

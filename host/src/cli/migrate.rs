@@ -64,14 +64,14 @@ mod tests {
         let config = config(database.url());
         let first = migrate(&config);
         assert!(
-            first.ends_with("schema version 2 (migrated from version 0)\n"),
+            first.ends_with("schema version 3 (migrated from version 0)\n"),
             "{first}"
         );
         assert!(
             !first.contains(store::postgres::testing::PASSWORD),
             "{first}"
         );
-        assert!(migrate(&config).ends_with("schema version 2 (up to date)\n"));
+        assert!(migrate(&config).ends_with("schema version 3 (up to date)\n"));
     }
 
     #[test]

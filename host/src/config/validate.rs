@@ -22,6 +22,11 @@ impl Config {
         }
         crate::spend::price::PriceTable::new(&self.prices)
             .map_err(|err| ConfigError::Invalid(format!("prices: {err}")))?;
+        if self.console.session_ttl_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "console.session_ttl_secs must be positive".into(),
+            ));
+        }
         let mut seen = std::collections::BTreeSet::new();
         for model in &self.models {
             let prices = model

@@ -100,6 +100,14 @@ impl Loaded {
             Self::Dialect(dialect) => &dialect.version,
         }
     }
+
+    /// SHA-256 of the component's bytes, hex.
+    pub fn digest(&self) -> &str {
+        match self {
+            Self::Adapter(adapter) => &adapter.digest,
+            Self::Dialect(dialect) => &dialect.digest,
+        }
+    }
 }
 
 /// Compiles (optimized) and validates an adapter or dialect component.

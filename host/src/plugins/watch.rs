@@ -18,6 +18,7 @@ use tokio::sync::mpsc;
 
 use super::Plugins;
 use super::engine::Tier;
+use super::history::{Outcome, ReloadEvent};
 use super::load::{self, LoadError, Loaded};
 use super::registry::{AdapterSource, Registry};
 
@@ -70,7 +71,14 @@ impl Reconciler {
                 return;
             }
         };
-        self.files.retain(|name, _| on_disk.contains_key(name));
+        let history = &self.plugins.history;
+        self.files.retain(|name, slot| {
+            let kept = on_disk.contains_key(name);
+            if !kept && slot.good.is_some() {
+                history.record(event(name, Outcome::Removed, None, None));
+            }
+            kept
+        });
         for (name, path) in on_disk {
             let bytes = match tokio::fs::read(&path).await {
                 Ok(bytes) => bytes,
@@ -107,6 +115,10 @@ impl Reconciler {
                 error: None,
             });
             slot.tried = digest;
+            self.plugins.history.record(match &result {
+                Ok(loaded) => event(&name, Outcome::Loaded, Some(loaded), None),
+                Err(err) => event(&name, Outcome::Rejected, None, Some(describe(&path, err))),
+            });
             match result {
                 Ok(loaded) => {
                     tracing::info!(
@@ -159,6 +171,12 @@ impl Reconciler {
         match upgrade.loaded {
             Ok(loaded) => {
                 tracing::info!(component = %upgrade.name, "optimized code now serving");
+                self.plugins.history.record(event(
+                    &upgrade.name,
+                    Outcome::Optimized,
+                    Some(&loaded),
+                    None,
+                ));
                 slot.good = Some(Arc::new(loaded));
                 self.publish();
             }
@@ -218,6 +236,24 @@ fn optimize_later(
             loaded,
         });
     });
+}
+
+/// A history event about a file component.
+fn event(
+    name: &str,
+    outcome: Outcome,
+    loaded: Option<&Loaded>,
+    error: Option<String>,
+) -> ReloadEvent {
+    ReloadEvent {
+        at_ms: crate::store::now_millis(),
+        component: name.to_string(),
+        outcome,
+        version: loaded.map(|l| l.version().to_string()),
+        source: "file",
+        digest: loaded.map(|l| l.digest().to_string()),
+        error,
+    }
 }
 
 fn describe(path: &Path, err: &LoadError) -> String {

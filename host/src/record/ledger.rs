@@ -108,8 +108,8 @@ impl Ledger {
             line.day = self.calendar.day(at_ms);
             line
         });
-        let finished = (row.is_some() || spend.is_some())
-            .then(|| Entry::Finished(Box::new((row, spend))));
+        let finished =
+            (row.is_some() || spend.is_some()).then(|| Entry::Finished(Box::new((row, spend))));
         finished
             .into_iter()
             .chain(exchange.map(|e| Entry::Exchange(Box::new(e))))

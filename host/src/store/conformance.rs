@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use super::Store;
 use super::model::{Exchange, NewKey, RequestRecord};
 
+pub(crate) mod console;
 pub(crate) mod conversations;
 pub(crate) mod keys;
 pub(crate) mod log;
@@ -37,6 +38,13 @@ macro_rules! conformance_tests {
             conversations: [
                 a_resent_history_is_stored_once_and_a_rewritten_one_is_appended,
                 conversations_are_per_client_paginated_newest_first_and_deletable,
+            ],
+            console: [
+                keys_are_paged_newest_first_by_status_and_search,
+                the_log_is_paged_both_ways_and_filtered,
+                traffic_rollups_add_up_every_batch,
+                stored_responses_are_listed_newest_first,
+                an_ended_session_stays_ended_everywhere,
             ],
             responses: [
                 a_chain_comes_back_oldest_first_and_only_for_its_owner,

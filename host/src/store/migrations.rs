@@ -8,7 +8,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use super::Migrated;
 
 /// Every migration, oldest first.
-const ALL: &[&str] = &[V1, V2, V3, V4];
+const ALL: &[&str] = &[V1, V2, V3, V4, V5];
 
 /// Why the schema could not be brought up to date.
 #[derive(Debug, thiserror::Error)]
@@ -191,6 +191,121 @@ CREATE TABLE budgets (
 );
 "#;
 
+/// The console (issue 22): indexes for paged, filtered listings of keys, the request
+/// log and stored responses; the traffic rollups the charts read; the console sessions
+/// signed out before their expiry. A separate constant from any other feature's
+/// migration so that merging them is a matter of order.
+const V5: &str = r#"
+-- Keys newest first, and a page after a cursor.
+CREATE INDEX client_keys_recent ON client_keys (created_at DESC, id DESC);
+-- The log by client, by model, by status, and its failures (each with the row id,
+-- implicit in SQLite, for the cursor).
+CREATE INDEX request_log_client ON request_log (client_id, at_ms);
+CREATE INDEX request_log_model ON request_log (model, at_ms);
+CREATE INDEX request_log_status ON request_log (status, at_ms);
+CREATE INDEX request_log_failed ON request_log (at_ms)
+    WHERE status >= 400 OR error_type IS NOT NULL;
+-- Stored responses newest first, everyone's and one client's.
+CREATE INDEX responses_recent ON responses (created_at_ms, id);
+CREATE INDEX responses_client ON responses (client_id, created_at_ms, id);
+
+CREATE TABLE console_sessions_ended (
+    id         TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+);
+
+-- Traffic rollups (store/traffic.rs): per minute and model, per hour and client.
+CREATE TABLE traffic_by_model (
+    minute_ms         INTEGER NOT NULL,
+    model             TEXT NOT NULL,
+    requests          INTEGER NOT NULL,
+    errors            INTEGER NOT NULL,
+    prompt_tokens     INTEGER NOT NULL,
+    completion_tokens INTEGER NOT NULL,
+    total_tokens      INTEGER NOT NULL,
+    latency_sum_ms    REAL NOT NULL,
+    latency_max_ms    REAL NOT NULL,
+    l0 INTEGER NOT NULL DEFAULT 0, l1 INTEGER NOT NULL DEFAULT 0,
+    l2 INTEGER NOT NULL DEFAULT 0, l3 INTEGER NOT NULL DEFAULT 0,
+    l4 INTEGER NOT NULL DEFAULT 0, l5 INTEGER NOT NULL DEFAULT 0,
+    l6 INTEGER NOT NULL DEFAULT 0, l7 INTEGER NOT NULL DEFAULT 0,
+    l8 INTEGER NOT NULL DEFAULT 0, l9 INTEGER NOT NULL DEFAULT 0,
+    l10 INTEGER NOT NULL DEFAULT 0, l11 INTEGER NOT NULL DEFAULT 0,
+    l12 INTEGER NOT NULL DEFAULT 0, l13 INTEGER NOT NULL DEFAULT 0,
+    l14 INTEGER NOT NULL DEFAULT 0, l15 INTEGER NOT NULL DEFAULT 0,
+    l16 INTEGER NOT NULL DEFAULT 0, l17 INTEGER NOT NULL DEFAULT 0,
+    l18 INTEGER NOT NULL DEFAULT 0, l19 INTEGER NOT NULL DEFAULT 0,
+    l20 INTEGER NOT NULL DEFAULT 0, l21 INTEGER NOT NULL DEFAULT 0,
+    l22 INTEGER NOT NULL DEFAULT 0, l23 INTEGER NOT NULL DEFAULT 0,
+    l24 INTEGER NOT NULL DEFAULT 0, l25 INTEGER NOT NULL DEFAULT 0,
+    l26 INTEGER NOT NULL DEFAULT 0, l27 INTEGER NOT NULL DEFAULT 0,
+    l28 INTEGER NOT NULL DEFAULT 0, l29 INTEGER NOT NULL DEFAULT 0,
+    l30 INTEGER NOT NULL DEFAULT 0, l31 INTEGER NOT NULL DEFAULT 0,
+    l32 INTEGER NOT NULL DEFAULT 0, l33 INTEGER NOT NULL DEFAULT 0,
+    l34 INTEGER NOT NULL DEFAULT 0, l35 INTEGER NOT NULL DEFAULT 0,
+    l36 INTEGER NOT NULL DEFAULT 0, l37 INTEGER NOT NULL DEFAULT 0,
+    l38 INTEGER NOT NULL DEFAULT 0, l39 INTEGER NOT NULL DEFAULT 0,
+    l40 INTEGER NOT NULL DEFAULT 0, l41 INTEGER NOT NULL DEFAULT 0,
+    l42 INTEGER NOT NULL DEFAULT 0, l43 INTEGER NOT NULL DEFAULT 0,
+    l44 INTEGER NOT NULL DEFAULT 0, l45 INTEGER NOT NULL DEFAULT 0,
+    l46 INTEGER NOT NULL DEFAULT 0, l47 INTEGER NOT NULL DEFAULT 0,
+    l48 INTEGER NOT NULL DEFAULT 0, l49 INTEGER NOT NULL DEFAULT 0,
+    l50 INTEGER NOT NULL DEFAULT 0, l51 INTEGER NOT NULL DEFAULT 0,
+    l52 INTEGER NOT NULL DEFAULT 0, l53 INTEGER NOT NULL DEFAULT 0,
+    l54 INTEGER NOT NULL DEFAULT 0, l55 INTEGER NOT NULL DEFAULT 0,
+    l56 INTEGER NOT NULL DEFAULT 0, l57 INTEGER NOT NULL DEFAULT 0,
+    l58 INTEGER NOT NULL DEFAULT 0, l59 INTEGER NOT NULL DEFAULT 0,
+    l60 INTEGER NOT NULL DEFAULT 0, l61 INTEGER NOT NULL DEFAULT 0,
+    l62 INTEGER NOT NULL DEFAULT 0, l63 INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (minute_ms, model)
+);
+CREATE TABLE traffic_by_key (
+    client_id         TEXT NOT NULL,
+    hour_ms           INTEGER NOT NULL,
+    requests          INTEGER NOT NULL,
+    errors            INTEGER NOT NULL,
+    prompt_tokens     INTEGER NOT NULL,
+    completion_tokens INTEGER NOT NULL,
+    total_tokens      INTEGER NOT NULL,
+    latency_sum_ms    REAL NOT NULL,
+    latency_max_ms    REAL NOT NULL,
+    l0 INTEGER NOT NULL DEFAULT 0, l1 INTEGER NOT NULL DEFAULT 0,
+    l2 INTEGER NOT NULL DEFAULT 0, l3 INTEGER NOT NULL DEFAULT 0,
+    l4 INTEGER NOT NULL DEFAULT 0, l5 INTEGER NOT NULL DEFAULT 0,
+    l6 INTEGER NOT NULL DEFAULT 0, l7 INTEGER NOT NULL DEFAULT 0,
+    l8 INTEGER NOT NULL DEFAULT 0, l9 INTEGER NOT NULL DEFAULT 0,
+    l10 INTEGER NOT NULL DEFAULT 0, l11 INTEGER NOT NULL DEFAULT 0,
+    l12 INTEGER NOT NULL DEFAULT 0, l13 INTEGER NOT NULL DEFAULT 0,
+    l14 INTEGER NOT NULL DEFAULT 0, l15 INTEGER NOT NULL DEFAULT 0,
+    l16 INTEGER NOT NULL DEFAULT 0, l17 INTEGER NOT NULL DEFAULT 0,
+    l18 INTEGER NOT NULL DEFAULT 0, l19 INTEGER NOT NULL DEFAULT 0,
+    l20 INTEGER NOT NULL DEFAULT 0, l21 INTEGER NOT NULL DEFAULT 0,
+    l22 INTEGER NOT NULL DEFAULT 0, l23 INTEGER NOT NULL DEFAULT 0,
+    l24 INTEGER NOT NULL DEFAULT 0, l25 INTEGER NOT NULL DEFAULT 0,
+    l26 INTEGER NOT NULL DEFAULT 0, l27 INTEGER NOT NULL DEFAULT 0,
+    l28 INTEGER NOT NULL DEFAULT 0, l29 INTEGER NOT NULL DEFAULT 0,
+    l30 INTEGER NOT NULL DEFAULT 0, l31 INTEGER NOT NULL DEFAULT 0,
+    l32 INTEGER NOT NULL DEFAULT 0, l33 INTEGER NOT NULL DEFAULT 0,
+    l34 INTEGER NOT NULL DEFAULT 0, l35 INTEGER NOT NULL DEFAULT 0,
+    l36 INTEGER NOT NULL DEFAULT 0, l37 INTEGER NOT NULL DEFAULT 0,
+    l38 INTEGER NOT NULL DEFAULT 0, l39 INTEGER NOT NULL DEFAULT 0,
+    l40 INTEGER NOT NULL DEFAULT 0, l41 INTEGER NOT NULL DEFAULT 0,
+    l42 INTEGER NOT NULL DEFAULT 0, l43 INTEGER NOT NULL DEFAULT 0,
+    l44 INTEGER NOT NULL DEFAULT 0, l45 INTEGER NOT NULL DEFAULT 0,
+    l46 INTEGER NOT NULL DEFAULT 0, l47 INTEGER NOT NULL DEFAULT 0,
+    l48 INTEGER NOT NULL DEFAULT 0, l49 INTEGER NOT NULL DEFAULT 0,
+    l50 INTEGER NOT NULL DEFAULT 0, l51 INTEGER NOT NULL DEFAULT 0,
+    l52 INTEGER NOT NULL DEFAULT 0, l53 INTEGER NOT NULL DEFAULT 0,
+    l54 INTEGER NOT NULL DEFAULT 0, l55 INTEGER NOT NULL DEFAULT 0,
+    l56 INTEGER NOT NULL DEFAULT 0, l57 INTEGER NOT NULL DEFAULT 0,
+    l58 INTEGER NOT NULL DEFAULT 0, l59 INTEGER NOT NULL DEFAULT 0,
+    l60 INTEGER NOT NULL DEFAULT 0, l61 INTEGER NOT NULL DEFAULT 0,
+    l62 INTEGER NOT NULL DEFAULT 0, l63 INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (client_id, hour_ms)
+);
+CREATE INDEX traffic_by_key_hour ON traffic_by_key (hour_ms);
+"#;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,5 +333,16 @@ mod tests {
             .unwrap();
         let err = to_latest(&mut conn).unwrap_err().to_string();
         assert!(err.contains("newer"), "{err}");
+    }
+
+    #[test]
+    fn the_rollup_tables_have_a_column_per_latency_bin() {
+        for column in crate::store::traffic::bin_columns() {
+            assert!(
+                V5.contains(&format!("{column} INTEGER NOT NULL DEFAULT 0")),
+                "{column}"
+            );
+        }
+        assert!(!V5.contains(&format!("l{} ", crate::store::traffic::BINS)));
     }
 }

@@ -38,8 +38,11 @@ mod conversations;
 mod keys;
 mod log;
 mod migrations;
+mod pages;
 mod responses;
+mod sessions;
 mod spend;
+mod traffic;
 mod transfer;
 
 #[cfg(test)]

@@ -13,8 +13,11 @@ mod connect;
 mod conversations;
 mod keys;
 mod log;
+mod pages;
 mod responses;
+mod sessions;
 mod spend;
+mod traffic;
 mod transfer;
 
 /// Creates or migrates the file at `path`, as opening it does, and says which schema
@@ -23,9 +26,10 @@ pub fn migrate(path: &Path) -> StoreResult<Migrated> {
     connect::open_migrated(path).map(|(_, migrated)| migrated)
 }
 
-/// SQLite behind [`super::Store`]: keys ([`keys`]), the request log ([`log`]),
-/// conversations ([`conversations`]) and stored responses ([`responses`]), each its own
-/// file; whole records in and out for a copy in [`transfer`].
+/// SQLite behind [`super::Store`]: keys ([`keys`]), the request log ([`log`]) and its
+/// rollups ([`traffic`]), conversations ([`conversations`]), stored responses
+/// ([`responses`]) and ended console sessions ([`sessions`]), each its own file; paged
+/// listings in [`pages`]; whole records in and out for a copy in [`transfer`].
 pub struct SqliteStore {
     writer: Mutex<Connection>,
     reader: Mutex<Connection>,

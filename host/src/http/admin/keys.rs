@@ -14,7 +14,7 @@ use super::super::request::{self, JsonBody};
 use crate::access::keys::{self, IssuedKey};
 use crate::error::GatewayError;
 use crate::state::AppState;
-use crate::store::{self, ClientKey, KeyLimits, KeyPatch, NewKey};
+use crate::store::{self, ClientKey, KeyLimits, KeyPage, KeyPatch, KeyQuery, KeyStatus, NewKey};
 
 /// `POST /admin/keys` body.
 #[derive(Debug, Deserialize)]
@@ -43,12 +43,31 @@ struct RotateKey {
     grace_seconds: Option<u64>,
 }
 
-/// `GET /admin/keys` query.
+/// `GET /admin/keys` query: a page of keys, newest first.
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ListQuery {
+    /// Same as `status=all` (the original flag).
     #[serde(default)]
     include_revoked: bool,
+    /// `live` (default: not revoked), `active`, `disabled`, `expired`, `revoked`, `all`.
+    #[serde(default)]
+    status: Option<KeyStatus>,
+    /// Part of a name (any case), an id, a secret's prefix, or a whole secret.
+    #[serde(default)]
+    search: Option<String>,
+    /// Keys per page, 1 to [`MAX_PAGE`] (default [`DEFAULT_PAGE`]).
+    #[serde(default)]
+    limit: Option<usize>,
+    /// The previous page's `last_id`.
+    #[serde(default)]
+    after: Option<String>,
 }
+
+/// Keys per page when none is asked for.
+pub const DEFAULT_PAGE: usize = 100;
+/// The most keys one page holds.
+pub const MAX_PAGE: usize = 1000;
 
 fn not_found(id: &str) -> GatewayError {
     GatewayError::NotFound {
@@ -122,17 +141,33 @@ pub(crate) async fn create(
     Ok((StatusCode::CREATED, Json(issued)))
 }
 
-/// Lists keys (without secrets).
+/// Lists keys (without secrets), a page at a time, filtered on the server.
 pub async fn list(
     State(state): State<AppState>,
     query: Result<Query<ListQuery>, QueryRejection>,
-) -> Result<Json<Value>, GatewayError> {
+) -> Result<Json<KeyPage>, GatewayError> {
     let Query(query) = query.map_err(crate::http::bad_query)?;
-    let keys = store::blocking(&state.store, move |store| {
-        store.list_keys(query.include_revoked)
-    })
-    .await?;
-    Ok(Json(json!({"object": "list", "data": keys})))
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
+    if limit == 0 || limit > MAX_PAGE {
+        return Err(GatewayError::bad_request(
+            format!("`limit` must be 1 to {MAX_PAGE}"),
+            Some("limit"),
+        ));
+    }
+    let status = match (query.status, query.include_revoked) {
+        (Some(status), _) => status,
+        (None, true) => KeyStatus::All,
+        (None, false) => KeyStatus::Live,
+    };
+    let page = KeyQuery {
+        search: query.search,
+        status,
+        limit,
+        after: query.after.filter(|a| !a.is_empty()),
+        now: store::now_secs(),
+    };
+    let keys = store::blocking(&state.store, move |store| store.key_page(&page)).await?;
+    Ok(Json(keys))
 }
 
 /// One key, with the budgets covering it and `budget_alert` when one is past its soft

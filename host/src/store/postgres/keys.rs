@@ -8,6 +8,7 @@ use tokio_postgres::types::Json;
 
 use super::PostgresStore;
 use crate::store::model::{ClientKey, KeyHashes, KeyLimits, KeyPatch, NewKey};
+use crate::store::pages::{KeyPage, KeyQuery};
 use crate::store::{KeyStore, StoreError, StoreResult, now_secs};
 
 /// A key's columns as [`key_from_row`] reads them; its hashes follow at 16 and 17 where
@@ -140,6 +141,10 @@ impl KeyStore for PostgresStore {
             let rows = conn.query(&statement, &[]).await?;
             rows.iter().map(key_from_row).collect()
         })
+    }
+
+    fn key_page(&self, query: &KeyQuery) -> StoreResult<KeyPage> {
+        self.call(async |conn| super::pages::keys(conn, query).await)
     }
 
     fn get_key(&self, id: &str) -> StoreResult<Option<ClientKey>> {

@@ -11,6 +11,8 @@ use tokio_postgres::Row;
 use super::PostgresStore;
 use super::conversations::append_exchange;
 use crate::store::model::{Exchange, RequestRecord, SpendLine, UsageGroup, UsageQuery, UsageRow};
+use crate::store::pages::{LogPage, LogQuery};
+use crate::store::traffic::{Rollup, TrafficQuery, TrafficRow};
 use crate::store::{RequestLog, StoreError, StoreResult};
 
 /// The log rows, column by column, in the batch's order (`WITH ORDINALITY`), so that
@@ -68,6 +70,7 @@ impl RequestLog for PostgresStore {
             if !requests.is_empty() {
                 insert_rows(&tx, requests).await?;
                 touch_keys(&tx, requests).await?;
+                super::traffic::add(&tx, &Rollup::of(requests)).await?;
             }
             if !spend.is_empty() {
                 add_spend(&tx, spend).await?;
@@ -140,6 +143,14 @@ impl RequestLog for PostgresStore {
                 })
                 .collect()
         })
+    }
+
+    fn log_page(&self, query: &LogQuery) -> StoreResult<LogPage> {
+        self.call(async |conn| super::pages::log(conn, query).await)
+    }
+
+    fn traffic(&self, query: &TrafficQuery) -> StoreResult<Vec<TrafficRow>> {
+        self.call(async |conn| super::traffic::read(conn, query).await)
     }
 }
 

@@ -11,7 +11,7 @@ use deadpool_postgres::Object;
 use crate::store::{Migrated, StoreError, StoreResult, now_millis};
 
 /// Every migration, oldest first; version `n` is `ALL[n - 1]`.
-const ALL: &[&str] = &[V1, V2];
+const ALL: &[&str] = &[V1, V2, V5];
 
 /// The advisory lock migrations run under (the bytes of "SWMIGRAT"), so that
 /// gateways starting together on an empty database do not both migrate: the others
@@ -180,3 +180,133 @@ CREATE TABLE budgets (
     UNIQUE (scope, subject, period)
 );
 "#;
+
+/// The console (issue 22): indexes for paged, filtered listings of keys, the request
+/// log and stored responses; the traffic rollups the charts read; the console sessions
+/// signed out before their expiry. Mirrors SQLite's V5; a separate constant from any
+/// other feature's migration so that merging them is a matter of order.
+const V5: &str = r#"
+-- Keys newest first, and a page after a cursor.
+CREATE INDEX client_keys_recent ON client_keys (created_at DESC, id DESC);
+-- The log by client, by model, by status, and its failures, each ending in the id
+-- the cursor compares.
+CREATE INDEX request_log_client ON request_log (client_id, at_ms, id);
+CREATE INDEX request_log_model ON request_log (model, at_ms, id);
+CREATE INDEX request_log_status ON request_log (status, at_ms, id);
+CREATE INDEX request_log_failed ON request_log (at_ms, id)
+    WHERE status >= 400 OR error_type IS NOT NULL;
+-- Stored responses newest first, everyone's and one client's.
+CREATE INDEX responses_recent ON responses (created_at_ms, id);
+CREATE INDEX responses_client ON responses (client_id, created_at_ms, id);
+
+CREATE TABLE console_sessions_ended (
+    id         TEXT COLLATE "C" PRIMARY KEY,
+    expires_at BIGINT NOT NULL
+);
+
+-- Traffic rollups (store/traffic.rs): per minute and model, per hour and client.
+CREATE TABLE traffic_by_model (
+    minute_ms         BIGINT NOT NULL,
+    model             TEXT COLLATE "C" NOT NULL,
+    requests          BIGINT NOT NULL,
+    errors            BIGINT NOT NULL,
+    prompt_tokens     BIGINT NOT NULL,
+    completion_tokens BIGINT NOT NULL,
+    total_tokens      BIGINT NOT NULL,
+    latency_sum_ms    DOUBLE PRECISION NOT NULL,
+    latency_max_ms    DOUBLE PRECISION NOT NULL,
+    l0 BIGINT NOT NULL DEFAULT 0, l1 BIGINT NOT NULL DEFAULT 0,
+    l2 BIGINT NOT NULL DEFAULT 0, l3 BIGINT NOT NULL DEFAULT 0,
+    l4 BIGINT NOT NULL DEFAULT 0, l5 BIGINT NOT NULL DEFAULT 0,
+    l6 BIGINT NOT NULL DEFAULT 0, l7 BIGINT NOT NULL DEFAULT 0,
+    l8 BIGINT NOT NULL DEFAULT 0, l9 BIGINT NOT NULL DEFAULT 0,
+    l10 BIGINT NOT NULL DEFAULT 0, l11 BIGINT NOT NULL DEFAULT 0,
+    l12 BIGINT NOT NULL DEFAULT 0, l13 BIGINT NOT NULL DEFAULT 0,
+    l14 BIGINT NOT NULL DEFAULT 0, l15 BIGINT NOT NULL DEFAULT 0,
+    l16 BIGINT NOT NULL DEFAULT 0, l17 BIGINT NOT NULL DEFAULT 0,
+    l18 BIGINT NOT NULL DEFAULT 0, l19 BIGINT NOT NULL DEFAULT 0,
+    l20 BIGINT NOT NULL DEFAULT 0, l21 BIGINT NOT NULL DEFAULT 0,
+    l22 BIGINT NOT NULL DEFAULT 0, l23 BIGINT NOT NULL DEFAULT 0,
+    l24 BIGINT NOT NULL DEFAULT 0, l25 BIGINT NOT NULL DEFAULT 0,
+    l26 BIGINT NOT NULL DEFAULT 0, l27 BIGINT NOT NULL DEFAULT 0,
+    l28 BIGINT NOT NULL DEFAULT 0, l29 BIGINT NOT NULL DEFAULT 0,
+    l30 BIGINT NOT NULL DEFAULT 0, l31 BIGINT NOT NULL DEFAULT 0,
+    l32 BIGINT NOT NULL DEFAULT 0, l33 BIGINT NOT NULL DEFAULT 0,
+    l34 BIGINT NOT NULL DEFAULT 0, l35 BIGINT NOT NULL DEFAULT 0,
+    l36 BIGINT NOT NULL DEFAULT 0, l37 BIGINT NOT NULL DEFAULT 0,
+    l38 BIGINT NOT NULL DEFAULT 0, l39 BIGINT NOT NULL DEFAULT 0,
+    l40 BIGINT NOT NULL DEFAULT 0, l41 BIGINT NOT NULL DEFAULT 0,
+    l42 BIGINT NOT NULL DEFAULT 0, l43 BIGINT NOT NULL DEFAULT 0,
+    l44 BIGINT NOT NULL DEFAULT 0, l45 BIGINT NOT NULL DEFAULT 0,
+    l46 BIGINT NOT NULL DEFAULT 0, l47 BIGINT NOT NULL DEFAULT 0,
+    l48 BIGINT NOT NULL DEFAULT 0, l49 BIGINT NOT NULL DEFAULT 0,
+    l50 BIGINT NOT NULL DEFAULT 0, l51 BIGINT NOT NULL DEFAULT 0,
+    l52 BIGINT NOT NULL DEFAULT 0, l53 BIGINT NOT NULL DEFAULT 0,
+    l54 BIGINT NOT NULL DEFAULT 0, l55 BIGINT NOT NULL DEFAULT 0,
+    l56 BIGINT NOT NULL DEFAULT 0, l57 BIGINT NOT NULL DEFAULT 0,
+    l58 BIGINT NOT NULL DEFAULT 0, l59 BIGINT NOT NULL DEFAULT 0,
+    l60 BIGINT NOT NULL DEFAULT 0, l61 BIGINT NOT NULL DEFAULT 0,
+    l62 BIGINT NOT NULL DEFAULT 0, l63 BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (minute_ms, model)
+);
+CREATE TABLE traffic_by_key (
+    client_id         TEXT COLLATE "C" NOT NULL,
+    hour_ms           BIGINT NOT NULL,
+    requests          BIGINT NOT NULL,
+    errors            BIGINT NOT NULL,
+    prompt_tokens     BIGINT NOT NULL,
+    completion_tokens BIGINT NOT NULL,
+    total_tokens      BIGINT NOT NULL,
+    latency_sum_ms    DOUBLE PRECISION NOT NULL,
+    latency_max_ms    DOUBLE PRECISION NOT NULL,
+    l0 BIGINT NOT NULL DEFAULT 0, l1 BIGINT NOT NULL DEFAULT 0,
+    l2 BIGINT NOT NULL DEFAULT 0, l3 BIGINT NOT NULL DEFAULT 0,
+    l4 BIGINT NOT NULL DEFAULT 0, l5 BIGINT NOT NULL DEFAULT 0,
+    l6 BIGINT NOT NULL DEFAULT 0, l7 BIGINT NOT NULL DEFAULT 0,
+    l8 BIGINT NOT NULL DEFAULT 0, l9 BIGINT NOT NULL DEFAULT 0,
+    l10 BIGINT NOT NULL DEFAULT 0, l11 BIGINT NOT NULL DEFAULT 0,
+    l12 BIGINT NOT NULL DEFAULT 0, l13 BIGINT NOT NULL DEFAULT 0,
+    l14 BIGINT NOT NULL DEFAULT 0, l15 BIGINT NOT NULL DEFAULT 0,
+    l16 BIGINT NOT NULL DEFAULT 0, l17 BIGINT NOT NULL DEFAULT 0,
+    l18 BIGINT NOT NULL DEFAULT 0, l19 BIGINT NOT NULL DEFAULT 0,
+    l20 BIGINT NOT NULL DEFAULT 0, l21 BIGINT NOT NULL DEFAULT 0,
+    l22 BIGINT NOT NULL DEFAULT 0, l23 BIGINT NOT NULL DEFAULT 0,
+    l24 BIGINT NOT NULL DEFAULT 0, l25 BIGINT NOT NULL DEFAULT 0,
+    l26 BIGINT NOT NULL DEFAULT 0, l27 BIGINT NOT NULL DEFAULT 0,
+    l28 BIGINT NOT NULL DEFAULT 0, l29 BIGINT NOT NULL DEFAULT 0,
+    l30 BIGINT NOT NULL DEFAULT 0, l31 BIGINT NOT NULL DEFAULT 0,
+    l32 BIGINT NOT NULL DEFAULT 0, l33 BIGINT NOT NULL DEFAULT 0,
+    l34 BIGINT NOT NULL DEFAULT 0, l35 BIGINT NOT NULL DEFAULT 0,
+    l36 BIGINT NOT NULL DEFAULT 0, l37 BIGINT NOT NULL DEFAULT 0,
+    l38 BIGINT NOT NULL DEFAULT 0, l39 BIGINT NOT NULL DEFAULT 0,
+    l40 BIGINT NOT NULL DEFAULT 0, l41 BIGINT NOT NULL DEFAULT 0,
+    l42 BIGINT NOT NULL DEFAULT 0, l43 BIGINT NOT NULL DEFAULT 0,
+    l44 BIGINT NOT NULL DEFAULT 0, l45 BIGINT NOT NULL DEFAULT 0,
+    l46 BIGINT NOT NULL DEFAULT 0, l47 BIGINT NOT NULL DEFAULT 0,
+    l48 BIGINT NOT NULL DEFAULT 0, l49 BIGINT NOT NULL DEFAULT 0,
+    l50 BIGINT NOT NULL DEFAULT 0, l51 BIGINT NOT NULL DEFAULT 0,
+    l52 BIGINT NOT NULL DEFAULT 0, l53 BIGINT NOT NULL DEFAULT 0,
+    l54 BIGINT NOT NULL DEFAULT 0, l55 BIGINT NOT NULL DEFAULT 0,
+    l56 BIGINT NOT NULL DEFAULT 0, l57 BIGINT NOT NULL DEFAULT 0,
+    l58 BIGINT NOT NULL DEFAULT 0, l59 BIGINT NOT NULL DEFAULT 0,
+    l60 BIGINT NOT NULL DEFAULT 0, l61 BIGINT NOT NULL DEFAULT 0,
+    l62 BIGINT NOT NULL DEFAULT 0, l63 BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (client_id, hour_ms)
+);
+CREATE INDEX traffic_by_key_hour ON traffic_by_key (hour_ms);
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::V5;
+
+    #[test]
+    fn the_rollup_tables_have_a_column_per_latency_bin() {
+        for column in crate::store::traffic::bin_columns() {
+            assert!(
+                V5.contains(&format!("{column} BIGINT NOT NULL DEFAULT 0")),
+                "{column}"
+            );
+        }
+    }
+}

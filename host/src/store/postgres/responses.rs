@@ -105,6 +105,15 @@ impl ResponseStore for PostgresStore {
             Ok(usize::try_from(deleted).unwrap_or(usize::MAX))
         })
     }
+
+    fn list_responses(
+        &self,
+        client: Option<&str>,
+        limit: usize,
+        after: Option<&str>,
+    ) -> StoreResult<crate::store::ResponsePage> {
+        self.call(async |conn| super::pages::responses(conn, client, limit, after).await)
+    }
 }
 
 pub(super) fn from_row(row: &Row) -> StoreResult<StoredResponse> {

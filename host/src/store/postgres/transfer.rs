@@ -16,6 +16,7 @@ use super::responses::{COLUMNS as RESPONSE_COLUMNS, from_row as response_from_ro
 use super::spend::{BUDGET_COLUMNS, LINE_COLUMNS, budget_from_row, line_from_whole_row};
 use crate::store::StoreResult;
 use crate::store::model::{Budget, KeyHashes, RequestRecord, SpendLine, StoredResponse};
+use crate::store::traffic::Rollup;
 use crate::store::transfer::{ConversationRow, Counts, LogRow, MessageRow, Transfer};
 
 /// A statement parameter.
@@ -253,6 +254,9 @@ impl Transfer for PostgresStore {
             let insert = tx.prepare_cached(INSERT_LOG).await?;
             tx.execute(&insert, &columns).await?;
             tx.execute(ADVANCE_LOG_IDS, &[]).await?;
+            // The charts read rollups, not the log: sum the copied rows into them, as
+            // the log writer does for new ones.
+            super::traffic::add(&tx, &Rollup::of(records.iter().copied())).await?;
             tx.commit().await?;
             Ok(())
         })

@@ -5,6 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::SqliteStore;
 use crate::store::model::{ClientKey, KeyHashes, KeyLimits, KeyPatch, NewKey};
+use crate::store::pages::{KeyPage, KeyQuery};
 use crate::store::{KeyStore, StoreError, StoreResult, now_secs};
 
 /// A key's columns as [`key_from_row`] reads them; its hashes follow at 16 and 17 where
@@ -228,6 +229,10 @@ impl KeyStore for SqliteStore {
             tx.commit()?;
             Ok(key)
         })
+    }
+
+    fn key_page(&self, query: &KeyQuery) -> StoreResult<KeyPage> {
+        self.read(|conn| super::pages::keys(conn, query))
     }
 
     fn keys_version(&self) -> StoreResult<i64> {

@@ -1,11 +1,14 @@
 //! The request log in SQLite: batches from the request path (log rows, key last-use
-//! times, conversation exchanges) in one transaction, and the admin API's reads.
+//! times, traffic rollups, conversation exchanges) in one transaction, and the admin
+//! API's reads.
 
 use rusqlite::{Connection, Row, params};
 
 use super::SqliteStore;
 use super::conversations::append_exchange;
 use crate::store::model::{Exchange, RequestRecord, SpendLine, UsageGroup, UsageQuery, UsageRow};
+use crate::store::pages::{LogPage, LogQuery};
+use crate::store::traffic::{Rollup, TrafficQuery, TrafficRow};
 use crate::store::{RequestLog, StoreResult};
 
 impl RequestLog for SqliteStore {
@@ -76,6 +79,14 @@ impl RequestLog for SqliteStore {
                 .collect::<Result<_, _>>()?;
             Ok(rows)
         })
+    }
+
+    fn log_page(&self, query: &LogQuery) -> StoreResult<LogPage> {
+        self.read(|conn| super::pages::log(conn, query))
+    }
+
+    fn traffic(&self, query: &TrafficQuery) -> StoreResult<Vec<TrafficRow>> {
+        self.read(|conn| super::traffic::read(conn, query))
     }
 }
 
@@ -189,6 +200,7 @@ fn insert_batch(
             ])?;
         }
     }
+    super::traffic::add(&tx, &Rollup::of(requests))?;
     for exchange in exchanges {
         append_exchange(&tx, exchange)?;
     }

@@ -92,6 +92,15 @@ impl ResponseStore for SqliteStore {
             )?)
         })
     }
+
+    fn list_responses(
+        &self,
+        client: Option<&str>,
+        limit: usize,
+        after: Option<&str>,
+    ) -> StoreResult<crate::store::ResponsePage> {
+        self.read(|conn| super::pages::responses(conn, client, limit, after))
+    }
 }
 
 pub(super) fn from_row(row: &Row<'_>) -> rusqlite::Result<StoredResponse> {

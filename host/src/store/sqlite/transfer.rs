@@ -13,6 +13,7 @@ use super::spend::{
 };
 use crate::store::StoreResult;
 use crate::store::model::{Budget, KeyHashes, SpendLine, StoredResponse};
+use crate::store::traffic::Rollup;
 use crate::store::transfer::{ConversationRow, Counts, LogRow, MessageRow, Transfer};
 
 impl Transfer for SqliteStore {
@@ -240,6 +241,15 @@ impl Transfer for SqliteStore {
                 r.cost_nanos,
                 id,
             ])
+        })?;
+        // The charts read rollups, not the log: sum the copied rows into them, as the
+        // log writer does for new ones.
+        let rollup = Rollup::of(rows.iter().map(|row| &row.record));
+        self.write(|conn| {
+            let tx = conn.transaction()?;
+            super::traffic::add(&tx, &rollup)?;
+            tx.commit()?;
+            Ok(())
         })
     }
 

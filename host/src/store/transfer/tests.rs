@@ -9,7 +9,9 @@ use crate::spend::calendar::Period;
 use crate::store::model::{BudgetScope, BudgetSettings, Exchange, KeyLimits, KeyPatch, NewKey};
 use crate::store::postgres::testing;
 use crate::store::sqlite::SqliteStore;
-use crate::store::{ConversationStore, KeyStore, RequestLog, now_secs};
+use crate::store::{
+    ConversationStore, KeyStore, RequestLog, TrafficDimension, TrafficQuery, now_secs,
+};
 
 /// Everything a store holds, as exported.
 #[derive(Debug, PartialEq)]
@@ -282,6 +284,30 @@ fn sqlite_to_postgres_to_sqlite_keeps_every_record_and_every_secret() {
             store.request_log(0, i64::MAX, 100).unwrap(),
             source.request_log(0, i64::MAX, 100).unwrap()
         );
+        for dimension in [TrafficDimension::Model, TrafficDimension::Key] {
+            let query = TrafficQuery {
+                since_ms: 0,
+                until_ms: i64::MAX,
+                bucket_ms: 3_600_000,
+                dimension,
+                only: None,
+            };
+            // Sums of latencies may differ in their last bit (another order of
+            // additions); everything else is exact.
+            let rounded = |rows: Vec<crate::store::TrafficRow>| {
+                rows.into_iter()
+                    .map(|mut row| {
+                        row.totals.latency_sum_ms = (row.totals.latency_sum_ms * 1e6).round();
+                        row
+                    })
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(
+                rounded(store.traffic(&query).unwrap()),
+                rounded(source.traffic(&query).unwrap()),
+                "the copy's charts show what the source's do"
+            );
+        }
         assert_eq!(
             store.list_conversations(None, 100, None).unwrap(),
             source.list_conversations(None, 100, None).unwrap()
