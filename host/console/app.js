@@ -11,6 +11,7 @@ const PAGES = {
   models: () => import("./page-models.js"),
   components: () => import("./page-components.js"),
   requests: () => import("./page-requests.js"),
+  spend: () => import("./page-spend.js"),
   conversations: () => import("./page-conversations.js"),
   responses: () => import("./page-responses.js"),
   playground: () => import("./page-playground.js"),

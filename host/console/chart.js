@@ -60,8 +60,9 @@ function legendKey(index) {
  * @param {(v: number) => string} spec.format  axis and table values
  * @param {boolean} [spec.integer]  values are counts (whole axis ticks)
  * @param {string} [spec.id]  for tests and links
+ * @param {(t: number) => string} [spec.label]  a bucket's label (default: its time)
  */
-export function lineChart({ title, times, series, format, id, integer = false }) {
+export function lineChart({ title, times, series, format, id, integer = false, label }) {
   const titleId = `${id || "chart"}-title`;
   const plot = svg("svg", {
     viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
@@ -86,9 +87,10 @@ export function lineChart({ title, times, series, format, id, integer = false })
     plot.append(svg("text", { x: PAD.left - 6, y: gy + 4, class: "tick", "text-anchor": "end" }, format(value)));
   }
   const spanDays = n > 1 && times[n - 1] - times[0] > 86400;
+  const tick = label || ((t) => timeOnly(t, spanDays));
   const every = Math.max(1, Math.ceil(n / 6));
   for (let i = 0; i < n; i += every) {
-    plot.append(svg("text", { x: x(i), y: HEIGHT - 8, class: "tick", "text-anchor": "middle" }, timeOnly(times[i], spanDays)));
+    plot.append(svg("text", { x: x(i), y: HEIGHT - 8, class: "tick", "text-anchor": "middle" }, tick(times[i])));
   }
 
   const anything = all.some((v) => v > 0);
@@ -134,7 +136,7 @@ export function lineChart({ title, times, series, format, id, integer = false })
         h(
           "tbody",
           times.map((t, i) =>
-            h("tr", h("td", timeOnly(t, spanDays)), series.map((s) => h("td", s.values[i] === null || s.values[i] === undefined ? "–" : format(s.values[i])))),
+            h("tr", h("td", tick(t)), series.map((s) => h("td", s.values[i] === null || s.values[i] === undefined ? "–" : format(s.values[i])))),
           ),
         ),
       ),

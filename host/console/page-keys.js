@@ -56,6 +56,7 @@ function settingsForm(models, key, onSubmit, submitLabel) {
     name: "expires_at",
     value: key?.expires_at ? new Date(key.expires_at * 1000 - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 16) : "",
   });
+  const team = h("input", { name: "team", maxlength: 100, value: key?.team || "", autocomplete: "off" });
   const error = h("p.form-error", { role: "alert" });
   const submit = h("button.primary", { type: "submit" }, submitLabel);
   const form = h(
@@ -64,6 +65,7 @@ function settingsForm(models, key, onSubmit, submitLabel) {
     modelSet,
     h("div.row", field("Requests per minute", rpm, "empty: unlimited"), field("Tokens per minute", tpm), field("In flight at once", concurrent)),
     field("Expires", expiry, "empty: never"),
+    field("Team", team, "a team's budgets cover all of its keys; empty: none"),
     error,
     h("div.actions", submit, h("button.quiet", { type: "button", "data-cancel": true }, "Cancel")),
   );
@@ -76,6 +78,7 @@ function settingsForm(models, key, onSubmit, submitLabel) {
       models: allModels.checked ? null : chosen,
       limits: { requests_per_minute: optionalNumber(rpm), tokens_per_minute: optionalNumber(tpm), max_concurrent: optionalNumber(concurrent) },
       expires_at: expiry.value ? Math.floor(new Date(expiry.value).getTime() / 1000) : null,
+      team: team.value.trim() || null,
     };
     submit.disabled = true;
     try {
@@ -217,6 +220,7 @@ export async function render(view, { scope, params }) {
       const body = { name: settings.name, limits: settings.limits };
       if (settings.models) body.models = settings.models;
       if (settings.expires_at) body.expires_at = settings.expires_at;
+      if (settings.team) body.team = settings.team;
       const issued = await call("POST", "/admin/keys", body);
       showSecret(`Key “${issued.name || settings.name}” created`, issued);
       await restart();

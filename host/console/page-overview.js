@@ -1,6 +1,6 @@
 // Overview: traffic, errors, latency and tokens over a time range, overall and by model
-// and by key, from /admin/traffic (the rollups). Each chart is a list of series, so a
-// new one (cost, once spend is recorded) is one more entry in METRICS and CHARTS.
+// and by key, from /admin/traffic (the rollups). Each chart is a list of series; cost
+// has its own page (page-spend.js), read from the daily spend rollup.
 
 import { get } from "./api.js";
 import { lineChart } from "./chart.js";

@@ -53,7 +53,10 @@ def chromium_paths() -> tuple[str, str]:
 @pytest.fixture(scope="module")
 def gateway(mock_upstream: Process, tmp_path_factory: pytest.TempPathFactory):
     workdir = tmp_path_factory.mktemp("console")
-    models = Model("gpt-test", "mock-echo").toml(mock_upstream.url) + Model("gpt-other", "mock-echo").toml(mock_upstream.url)
+    # gpt-test is priced dearly ($2,000 / $8,000 per million tokens), so a single echo
+    # shows as cents on the Spend page; gpt-other has no price.
+    priced = Model("gpt-test", "mock-echo").toml(mock_upstream.url) + "price = { input = 2000.0, output = 8000.0 }\n"
+    models = priced + Model("gpt-other", "mock-echo").toml(mock_upstream.url)
     settings = f'[auth]\nenable_client_auth = true\nadmin_key = "{ADMIN_KEY}"\n'
     proc = start_gateway(workdir, models, settings)
     yield proc
@@ -361,12 +364,49 @@ def test_a_forged_cross_site_post_changes_nothing(gateway: Process, browser) -> 
     assert status == 201, "the same session with its token may"
 
 
+def test_spend_and_a_team_budget_are_run_from_the_console(gateway: Process, browser) -> None:
+    status, key, _ = admin(gateway, "POST", "/admin/keys", {"name": "spender", "team": "research"})
+    assert status == 201, key
+    browser.get(f"{gateway.url}/ui")
+    if not browser.find_elements(By.CSS_SELECTOR, "#nav:not([hidden])"):
+        sign_in(browser, gateway)
+        wait(browser, EC.visibility_of_element_located((By.ID, "nav")))
+    page(browser, gateway, "spend", "Spend")
+    form = wait(browser, EC.presence_of_element_located((By.CSS_SELECTOR, "form.budget-form")))
+    Select(form.find_element(By.NAME, "scope")).select_by_value("team")
+    form.find_element(By.NAME, "subject").send_keys("research")
+    form.find_element(By.NAME, "amount").send_keys("0.05")
+    form.find_element(By.NAME, "soft").send_keys("50")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    row = wait(browser, EC.presence_of_element_located((By.XPATH, "//table[@id='budgets']//tr[.//strong[text()='research']]")))
+    assert "month" in row.text and "$0.0500" in row.text and "within" in row.text, row.text
+
+    client = openai.OpenAI(base_url=f"{gateway.url}/v1", api_key=key["secret"], max_retries=0, timeout=30)
+    client.chat.completions.create(model="gpt-test", messages=[{"role": "user", "content": "what does this cost"}])
+    # The next call finds the team's $0.05 spent: refused until the month is over.
+    with pytest.raises(openai.RateLimitError) as refused:
+        for _ in range(5):
+            client.chat.completions.create(model="gpt-test", messages=[{"role": "user", "content": "and this"}])
+    assert refused.value.body["code"] == "budget_exceeded", refused.value.body
+
+    page(browser, gateway, "spend", "Spend")
+    cost = wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#stat-cost .stat-value").text)
+    assert cost.startswith("$") and float(cost[1:].replace(",", "")) >= 0.05, cost
+    row = wait(browser, EC.presence_of_element_located((By.XPATH, "//table[@id='budgets']//tr[.//strong[text()='research']]")))
+    assert "spent" in row.text, row.text
+    by_model = browser.find_element(By.XPATH, "//section[h2='By model']").text
+    assert "gpt-test" in by_model, by_model
+    assert browser.find_element(By.ID, "chart-cost").find_elements(By.CSS_SELECTOR, "path.line, circle, rect")
+    shot(browser, "spend-laptop")
+
+
 PAGES = [
     ("overview", "Overview"),
     ("keys", "Keys"),
     ("models", "Models"),
     ("components", "Components"),
     ("requests", "Request log"),
+    ("spend", "Spend"),
     ("conversations", "Conversations"),
     ("responses", "Stored responses"),
     ("playground", "Playground"),

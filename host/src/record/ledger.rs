@@ -3,9 +3,9 @@
 //! waits for the disk (only, under overload, for room in the queue). [`Ledger::flush`]
 //! on shutdown writes everything already answered.
 //!
-//! Spend goes into the daily rollup with the batch's log rows; with the request log
-//! off, a batch of spend alone is summed in memory and committed once a second (or at
-//! a flush), so spend tracking costs no transaction per request.
+//! Spend is summed in memory on the request path, one line per (day, key, model), and
+//! handed to the writer once a second (and at a flush): tracking it costs a request a
+//! short lock, never a trip through the queue or a transaction of its own.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -24,12 +24,38 @@ const BATCH: usize = 1024;
 const SPEND_EVERY: Duration = Duration::from_secs(1);
 
 enum Entry {
-    /// A finished request: its log row (when logged) and its spend.
-    Finished(Box<(Option<RequestRecord>, Option<SpendLine>)>),
+    Request(Box<RequestRecord>),
+    /// The spend summed since the last one.
+    Spend(Vec<SpendLine>),
     Exchange(Box<Exchange>),
     Flush(oneshot::Sender<()>),
-    /// Time to commit spend that is waiting.
-    Tick,
+}
+
+/// Spend not yet handed to the writer, one line per (day, key, model).
+#[derive(Default)]
+struct Pending(Mutex<HashMap<(String, String, String), SpendLine>>);
+
+impl Pending {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String, String), SpendLine>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn add(&self, line: SpendLine) {
+        let mut pending = self.lock();
+        let key = (line.day.clone(), line.client_id.clone(), line.model.clone());
+        match pending.get_mut(&key) {
+            Some(sum) => sum.add(&line),
+            None => {
+                pending.insert(key, line);
+            }
+        }
+    }
+
+    fn take(&self) -> Vec<SpendLine> {
+        self.lock().drain().map(|(_, line)| line).collect()
+    }
 }
 
 /// What a finished request leaves to write.
@@ -49,6 +75,8 @@ pub struct Ledger {
     log_requests: bool,
     /// Files spend under the operator's calendar day.
     calendar: Calendar,
+    /// Spend waiting for the next tick.
+    pending: Arc<Pending>,
     /// Entries handed to a task because the queue was full when a stream ended.
     detached: Arc<AtomicUsize>,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
@@ -66,13 +94,15 @@ impl Ledger {
         let writer = std::thread::Builder::new()
             .name("switchyard-ledger".into())
             .spawn(move || write_loop(&store, rx))?;
+        let pending = Arc::new(Pending::default());
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            runtime.spawn(tick(tx.downgrade()));
+            runtime.spawn(tick(tx.downgrade(), Arc::downgrade(&pending)));
         }
         Ok(Self {
             tx,
             log_requests,
             calendar,
+            pending,
             detached: Arc::new(AtomicUsize::new(0)),
             writer: Mutex::new(Some(writer)),
         })
@@ -103,14 +133,12 @@ impl Ledger {
             spend,
             exchange,
         } = remains;
-        let row = row.filter(|_| self.log_requests);
-        let spend = spend.map(|(at_ms, mut line)| {
+        if let Some((at_ms, mut line)) = spend {
             line.day = self.calendar.day(at_ms);
-            line
-        });
-        let finished =
-            (row.is_some() || spend.is_some()).then(|| Entry::Finished(Box::new((row, spend))));
-        finished
+            self.pending.add(line);
+        }
+        row.filter(|_| self.log_requests)
+            .map(|r| Entry::Request(Box::new(r)))
             .into_iter()
             .chain(exchange.map(|e| Entry::Exchange(Box::new(e))))
     }
@@ -144,6 +172,10 @@ impl Ledger {
         while self.detached.load(Ordering::Acquire) > 0 {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
+        let spend = self.pending.take();
+        if !spend.is_empty() {
+            self.submit(Entry::Spend(spend)).await;
+        }
         let (ack, done) = oneshot::channel();
         self.submit(Entry::Flush(ack)).await;
         let _ = done.await;
@@ -157,65 +189,52 @@ impl Ledger {
     }
 }
 
-/// Reminds the writer of waiting spend every [`SPEND_EVERY`], until the ledger is gone.
-async fn tick(tx: mpsc::WeakSender<Entry>) {
+/// Hands the spend summed so far to the writer every [`SPEND_EVERY`], until the
+/// ledger is gone.
+async fn tick(tx: mpsc::WeakSender<Entry>, pending: std::sync::Weak<Pending>) {
     let mut every = tokio::time::interval(SPEND_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
-        let Some(tx) = tx.upgrade() else { return };
-        // A full queue will be written soon anyway.
-        let _ = tx.try_send(Entry::Tick);
+        let (Some(tx), Some(pending)) = (tx.upgrade(), pending.upgrade()) else {
+            return;
+        };
+        let spend = pending.take();
+        if !spend.is_empty() && tx.send(Entry::Spend(spend)).await.is_err() {
+            return;
+        }
     }
 }
 
 fn write_loop(store: &SharedStore, mut rx: mpsc::Receiver<Entry>) {
     let mut requests = Vec::new();
     let mut exchanges = Vec::new();
-    // Spend not yet committed, one line per (day, key, model).
-    let mut spend: HashMap<(String, String, String), SpendLine> = HashMap::new();
-    let mut spend_since = std::time::Instant::now();
+    let mut lines = Vec::new();
     let mut acks = Vec::new();
     while let Some(first) = rx.blocking_recv() {
         let mut next = Some(first);
         let mut taken = 0;
-        let mut tick = false;
         while let Some(entry) = next.take() {
             match entry {
-                Entry::Finished(finished) => {
-                    let (row, line) = *finished;
-                    requests.extend(row);
-                    if let Some(line) = line {
-                        let key = (line.day.clone(), line.client_id.clone(), line.model.clone());
-                        spend
-                            .entry(key)
-                            .and_modify(|sum| sum.add(&line))
-                            .or_insert(line);
-                    }
-                }
+                Entry::Request(record) => requests.push(*record),
+                Entry::Spend(spend) => lines.extend(spend),
                 Entry::Exchange(exchange) => exchanges.push(*exchange),
                 Entry::Flush(ack) => acks.push(ack),
-                Entry::Tick => tick = true,
             }
             taken += 1;
             if taken < BATCH {
                 next = rx.try_recv().ok();
             }
         }
-        // Spend alone waits for company, a tick, a flush or a full batch.
-        let spend_due = !spend.is_empty()
-            && (tick
-                || !acks.is_empty()
-                || spend.len() >= BATCH
-                || spend_since.elapsed() >= SPEND_EVERY);
-        if !requests.is_empty() || !exchanges.is_empty() || spend_due {
-            spend_since = std::time::Instant::now();
-            let lines: Vec<SpendLine> = spend.drain().map(|(_, line)| line).collect();
-            if let Err(err) = store.write_batch(&requests, &lines, &exchanges) {
+        // Two hand-overs of spend in one batch may name the same line: one row each,
+        // as Postgres updates a row once per statement.
+        let spend = merged(std::mem::take(&mut lines));
+        if !requests.is_empty() || !exchanges.is_empty() || !spend.is_empty() {
+            if let Err(err) = store.write_batch(&requests, &spend, &exchanges) {
                 tracing::error!(
                     error = %err,
                     requests = requests.len(),
-                    spend = lines.len(),
+                    spend = spend.len(),
                     exchanges = exchanges.len(),
                     "cannot write the request log; these entries are lost"
                 );
@@ -227,11 +246,13 @@ fn write_loop(store: &SharedStore, mut rx: mpsc::Receiver<Entry>) {
             let _ = ack.send(());
         }
     }
-    // Every sender is gone: what spend is still waiting goes now.
-    let lines: Vec<SpendLine> = spend.into_values().collect();
-    if !lines.is_empty()
-        && let Err(err) = store.write_batch(&[], &lines, &[])
-    {
-        tracing::error!(error = %err, spend = lines.len(), "cannot write the spend rollup");
+}
+
+/// `lines` with those of the same (day, key, model) summed into one.
+fn merged(lines: Vec<SpendLine>) -> Vec<SpendLine> {
+    let pending = Pending::default();
+    for line in lines {
+        pending.add(line);
     }
+    pending.take()
 }

@@ -66,6 +66,8 @@ pub async fn report(
     query: Result<Query<SpendParams>, QueryRejection>,
 ) -> Result<Json<Value>, GatewayError> {
     let Query(params) = query.map_err(crate::http::bad_query)?;
+    // Spend is handed to the writer once a second: report everything answered so far.
+    state.ledger.flush().await;
     let calendar = &state.spend.calendar;
     let now = store::now_millis();
     let until = match &params.until {
@@ -263,6 +265,7 @@ pub(super) async fn budget_json(state: &AppState, budget: &Budget) -> Result<Val
 
 /// Every budget with its standing.
 pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, GatewayError> {
+    state.ledger.flush().await;
     let budgets = store::blocking(&state.store, |s| s.list_budgets()).await?;
     let mut data = Vec::with_capacity(budgets.len());
     for budget in &budgets {
@@ -284,6 +287,7 @@ pub async fn show(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, GatewayError> {
+    state.ledger.flush().await;
     let budget = find(&state, &id).await?;
     Ok(Json(budget_json(&state, &budget).await?))
 }

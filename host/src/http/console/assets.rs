@@ -30,6 +30,7 @@ const PAGES: &[&str] = &[
     "models",
     "components",
     "requests",
+    "spend",
     "conversations",
     "responses",
     "playground",
