@@ -206,6 +206,7 @@ export async function render(view, { scope, params }) {
         showSecret(`New secret for “${key.name}”`, issued);
         await reload();
       }),
+      h("a.button.small", { href: `/ui/spend?key_id=${encodeURIComponent(key.id)}#new-budget`, "data-nav": true, "aria-label": `Budget for ${key.name}` }, "Budget"),
       button("Revoke", async () => {
         if (!confirm(`Revoke “${key.name}” for good? Calls with it are refused at once.`)) return;
         await call("DELETE", `/admin/keys/${key.id}`);

@@ -96,9 +96,22 @@ async function remove(budget, reload) {
   }
 }
 
-function budgetForm(onCreated) {
-  const scope = h("select", { name: "scope" }, h("option", { value: "key_id" }, "One key (its id)"), h("option", { value: "team" }, "A team (every key with this team)"));
-  const subject = h("input", { name: "subject", required: true, placeholder: "key_… or a team name", autocomplete: "off" });
+/** The form for a new budget; `params` may name its key (`key_id`) or `team`. */
+function budgetForm(onCreated, params) {
+  const forTeam = params.has("team") && !params.has("key_id");
+  const scope = h(
+    "select",
+    { name: "scope" },
+    h("option", { value: "key_id", selected: !forTeam }, "One key (its id)"),
+    h("option", { value: "team", selected: forTeam }, "A team (every key with this team)"),
+  );
+  const subject = h("input", {
+    name: "subject",
+    required: true,
+    placeholder: "key_… or a team name",
+    autocomplete: "off",
+    value: params.get("key_id") || params.get("team") || "",
+  });
   const amount = h("input", { name: "amount", type: "number", min: "0.01", step: "0.01", required: true, inputmode: "decimal" });
   const period = h("select", { name: "period" }, ["month", "week", "day"].map((p) => h("option", { value: p }, p)));
   const soft = h("input", { name: "soft", type: "number", min: "1", max: "100", step: "1", placeholder: "80" });
@@ -127,7 +140,7 @@ function budgetForm(onCreated) {
   return form;
 }
 
-export async function render(view, { scope }) {
+export async function render(view, { scope, params }) {
   const select = h("select", { id: "spend-range" }, RANGES.map((r, i) => h("option", { value: i }, r.label)));
   const body = h("div");
   const budgets = h("div");
@@ -171,7 +184,7 @@ export async function render(view, { scope }) {
   async function loadBudgets() {
     const list = await get("/admin/budgets");
     if (scope.aborted) return;
-    clear(budgets).append(budgetTable(list.data, loadBudgets), h("h3", "New budget"), budgetForm(loadBudgets));
+    clear(budgets).append(budgetTable(list.data, loadBudgets), h("h3", { id: "new-budget" }, "New budget"), budgetForm(loadBudgets, params));
   }
 
   select.addEventListener("change", () => loadSpend().catch((e) => notice(errorText(e), "error")));

@@ -371,9 +371,14 @@ def test_spend_and_a_team_budget_are_run_from_the_console(gateway: Process, brow
     if not browser.find_elements(By.CSS_SELECTOR, "#nav:not([hidden])"):
         sign_in(browser, gateway)
         wait(browser, EC.visibility_of_element_located((By.ID, "nav")))
-    page(browser, gateway, "spend", "Spend")
+    # A key's "Budget" action opens the Spend page with the form set for that key.
+    page(browser, gateway, "keys", "Keys")
+    wait(browser, EC.element_to_be_clickable((By.CSS_SELECTOR, "a[aria-label='Budget for spender']"))).click()
+    wait(browser, EC.text_to_be_present_in_element((By.CSS_SELECTOR, "main h1"), "Spend"))
     form = wait(browser, EC.presence_of_element_located((By.CSS_SELECTOR, "form.budget-form")))
+    assert form.find_element(By.NAME, "subject").get_attribute("value") == key["id"]
     Select(form.find_element(By.NAME, "scope")).select_by_value("team")
+    form.find_element(By.NAME, "subject").clear()
     form.find_element(By.NAME, "subject").send_keys("research")
     form.find_element(By.NAME, "amount").send_keys("0.05")
     form.find_element(By.NAME, "soft").send_keys("50")
