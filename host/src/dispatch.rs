@@ -127,10 +127,9 @@ async fn reserve(
         )
         .await?;
     if let Some(reservation) = reservation {
-        let prompt = (body_len as u64).div_ceil(3);
         request.record.reserved(
             crate::spend::Settlement::new(reservation, budgets, Arc::clone(spend)),
-            prompt,
+            crate::spend::prompt_estimate(body_len),
         );
     }
     Ok(())

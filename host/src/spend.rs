@@ -85,7 +85,7 @@ impl Spend {
     /// input price, and its output limit (or the default) at the output price, at
     /// most `spend.max_reservation_usd`.
     pub fn estimate(&self, price: &Price, body_len: usize, max_output: Option<u64>) -> i64 {
-        let prompt = (body_len as u64).div_ceil(BYTES_PER_TOKEN);
+        let prompt = prompt_estimate(body_len);
         let output = max_output.unwrap_or(self.default_output_tokens);
         let buckets = cost::Buckets {
             uncached_input: prompt,
@@ -297,6 +297,12 @@ impl Settlement {
         self.reservation.settle(cost);
         self.spend.after_settle(&self.budgets);
     }
+}
+
+/// A prompt's tokens, estimated high from its body's size: what a request reserves
+/// for, and what a cut stream that never reported its usage is billed for.
+pub fn prompt_estimate(body_len: usize) -> u64 {
+    (body_len as u64).div_ceil(BYTES_PER_TOKEN)
 }
 
 /// Dollars to nanodollars (negative and non-finite amounts are zero).

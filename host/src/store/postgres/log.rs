@@ -247,6 +247,9 @@ pub(super) const LOG_COLUMNS: &str = "at_ms, request_id, client_id, endpoint, mo
      adapter_version, status, latency_ms, upstream_ms, prompt_tokens, completion_tokens, \
      total_tokens, streamed, error_type, session_id, cached_tokens, reasoning_tokens, cost_nanos";
 
+/// Where a row's id is in `SELECT {LOG_COLUMNS}, id`: right after the columns.
+pub(super) const LOG_ID_COLUMN: usize = 19;
+
 /// A log row from [`LOG_COLUMNS`].
 pub(super) fn record_from_row(row: &Row) -> StoreResult<RequestRecord> {
     let unsigned = |column: usize| -> StoreResult<Option<u32>> {
@@ -277,4 +280,14 @@ pub(super) fn record_from_row(row: &Row) -> StoreResult<RequestRecord> {
         reasoning_tokens: unsigned(17)?,
         cost_nanos: row.try_get(18)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_id_follows_every_log_column() {
+        assert_eq!(LOG_COLUMNS.split(',').count(), LOG_ID_COLUMN);
+    }
 }

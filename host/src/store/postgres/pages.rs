@@ -5,7 +5,7 @@ use deadpool_postgres::{GenericClient, Object};
 use tokio_postgres::types::ToSql;
 
 use super::keys::{KEY_COLUMNS, key_from_row};
-use super::log::{LOG_COLUMNS, record_from_row};
+use super::log::{LOG_COLUMNS, LOG_ID_COLUMN, record_from_row};
 use crate::store::pages::{
     KeyPage, KeyQuery, KeyStatus, LogOutcome, LogPage, LogQuery, ResponsePage, ResponseSummary,
 };
@@ -94,9 +94,6 @@ pub(super) async fn keys(conn: &Object, query: &KeyQuery) -> StoreResult<KeyPage
     let keys = rows.iter().map(key_from_row).collect::<StoreResult<_>>()?;
     Ok(KeyPage::from_rows(keys, query.limit))
 }
-
-/// Where a log page's query puts the row id: after the record's columns.
-const LOG_ID_COLUMN: usize = 19;
 
 /// A page of the request log.
 pub(super) async fn log(conn: &Object, query: &LogQuery) -> StoreResult<LogPage> {

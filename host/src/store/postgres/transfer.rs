@@ -11,7 +11,7 @@ use tokio_postgres::types::ToSql;
 
 use super::PostgresStore;
 use super::keys::{KEY_COLUMNS, hashes_from_row, models_json};
-use super::log::{LOG_COLUMNS, record_from_row};
+use super::log::{LOG_COLUMNS, LOG_ID_COLUMN, record_from_row};
 use super::responses::{COLUMNS as RESPONSE_COLUMNS, from_row as response_from_row};
 use super::spend::{BUDGET_COLUMNS, LINE_COLUMNS, budget_from_row, line_from_whole_row};
 use crate::store::StoreResult;
@@ -89,7 +89,7 @@ impl Transfer for PostgresStore {
             page(conn, &select, "id", after, limit, |row| {
                 Ok(LogRow {
                     record: record_from_row(row)?,
-                    id: row.try_get(19)?,
+                    id: row.try_get(LOG_ID_COLUMN)?,
                 })
             })
             .await

@@ -95,6 +95,9 @@ pub(super) const LOG_COLUMNS: &str = "at_ms, request_id, client_id, endpoint, mo
      adapter_version, status, latency_ms, upstream_ms, prompt_tokens, completion_tokens, \
      total_tokens, streamed, error_type, session_id, cached_tokens, reasoning_tokens, cost_nanos";
 
+/// Where a row's id is in `SELECT {LOG_COLUMNS}, id`: right after the columns.
+pub(super) const LOG_ID_COLUMN: usize = 19;
+
 /// A log row from [`LOG_COLUMNS`].
 pub(super) fn record_from_row(row: &Row<'_>) -> rusqlite::Result<RequestRecord> {
     Ok(RequestRecord {
@@ -206,4 +209,14 @@ fn insert_batch(
     }
     tx.commit()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_id_follows_every_log_column() {
+        assert_eq!(LOG_COLUMNS.split(',').count(), LOG_ID_COLUMN);
+    }
 }

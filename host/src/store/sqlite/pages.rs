@@ -6,7 +6,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params_from_iter};
 
 use super::keys::{KEY_COLUMNS, key_from_row};
-use super::log::{LOG_COLUMNS, record_from_row};
+use super::log::{LOG_COLUMNS, LOG_ID_COLUMN, record_from_row};
 use crate::store::pages::{
     KeyPage, KeyQuery, KeyStatus, LogOutcome, LogPage, LogQuery, ResponsePage, ResponseSummary,
 };
@@ -86,9 +86,6 @@ fn outcome_filter(outcome: Option<LogOutcome>, args: &mut Vec<Value>) -> &'stati
         }
     }
 }
-
-/// Where a log page's query puts the row id: after the record's columns.
-const LOG_ID_COLUMN: usize = 19;
 
 /// A page of the request log.
 pub(super) fn log(conn: &Connection, query: &LogQuery) -> StoreResult<LogPage> {

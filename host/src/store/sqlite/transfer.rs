@@ -6,7 +6,7 @@ use rusqlite::{CachedStatement, Connection, Row, ToSql, params};
 
 use super::SqliteStore;
 use super::keys::{KEY_COLUMNS, hashes_from_row, models_json};
-use super::log::{LOG_COLUMNS, record_from_row};
+use super::log::{LOG_COLUMNS, LOG_ID_COLUMN, record_from_row};
 use super::responses::{COLUMNS as RESPONSE_COLUMNS, from_row as response_from_row};
 use super::spend::{
     BUDGET_COLUMNS, LINE_COLUMNS, budget_from_row, line_from_whole_row as line_from_row,
@@ -66,7 +66,7 @@ impl Transfer for SqliteStore {
             page(conn, &select, "id", after, limit, |row| {
                 Ok(LogRow {
                     record: record_from_row(row)?,
-                    id: row.get(19)?,
+                    id: row.get(LOG_ID_COLUMN)?,
                 })
             })
         })
