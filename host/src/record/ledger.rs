@@ -20,6 +20,12 @@ use crate::store::{Exchange, RequestRecord, SharedStore, SpendLine};
 /// Entries written in one transaction at most.
 const BATCH: usize = 1024;
 
+/// How long the writer lets entries gather after the first one arrives, unless a
+/// whole [`BATCH`] is already waiting. A commit costs far more than a row: under load
+/// this turns a commit every few requests into one per few dozen, and the request path
+/// rarely has to wake the writer.
+const LINGER: Duration = Duration::from_millis(5);
+
 /// How long spend alone (no log rows) waits to be committed at most.
 const SPEND_EVERY: Duration = Duration::from_secs(1);
 
@@ -212,6 +218,10 @@ fn write_loop(store: &SharedStore, mut rx: mpsc::Receiver<Entry>) {
     let mut lines = Vec::new();
     let mut acks = Vec::new();
     while let Some(first) = rx.blocking_recv() {
+        if rx.len() + 1 < BATCH {
+            #[allow(clippy::disallowed_methods)] // the writer's own thread
+            std::thread::sleep(LINGER);
+        }
         let mut next = Some(first);
         let mut taken = 0;
         while let Some(entry) = next.take() {

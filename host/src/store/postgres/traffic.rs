@@ -4,6 +4,8 @@
 //! rather than overwrite; the upserts are pipelined in key order, so two batches lock
 //! rows alike and cannot deadlock.
 
+use std::sync::LazyLock;
+
 use deadpool_postgres::{GenericClient, Object};
 use futures_util::future::try_join_all;
 use tokio_postgres::Row;
@@ -14,26 +16,20 @@ use crate::store::traffic::{
 };
 use crate::store::{StoreError, StoreResult};
 
+/// The two upserts (by model, by key), formatted once.
+static UPSERTS: LazyLock<[String; 2]> = LazyLock::new(|| {
+    [TrafficDimension::Model, TrafficDimension::Key]
+        .map(|dimension| traffic::upsert_sql(dimension, |n| format!("${n}"), "GREATEST"))
+});
+
 /// Adds a batch's rows into both rollup tables, in the batch's transaction.
 pub(super) async fn add(client: &impl GenericClient, rollup: &Rollup) -> StoreResult<()> {
     if rollup.by_model.is_empty() && rollup.by_key.is_empty() {
         return Ok(());
     }
-    let placeholder = |n: usize| format!("${n}");
-    let by_model = client
-        .prepare_cached(&traffic::upsert_sql(
-            TrafficDimension::Model,
-            placeholder,
-            "GREATEST",
-        ))
-        .await?;
-    let by_key = client
-        .prepare_cached(&traffic::upsert_sql(
-            TrafficDimension::Key,
-            placeholder,
-            "GREATEST",
-        ))
-        .await?;
+    let [by_model, by_key] = &*UPSERTS;
+    let by_model = client.prepare_cached(by_model).await?;
+    let by_key = client.prepare_cached(by_key).await?;
     let rows: Vec<(&tokio_postgres::Statement, Args)> = rollup
         .by_model
         .iter()

@@ -1,53 +1,64 @@
 //! The traffic rollups in SQLite (see `store/traffic.rs`): added to in the log batch's
 //! transaction, summed per bucket for the charts.
 
+use std::sync::LazyLock;
+
 use rusqlite::types::Value;
-use rusqlite::{Connection, Row, Transaction, params_from_iter};
+use rusqlite::{CachedStatement, Connection, Row, Transaction, params_from_iter};
 
 use crate::store::StoreResult;
 use crate::store::traffic::{
     self, BINS, Rollup, Totals, TrafficDimension, TrafficQuery, TrafficRow,
 };
 
+/// The two upserts (by model, by key), formatted once: the 73-column statement costs
+/// more to format than a batch of rows costs to write.
+static UPSERTS: LazyLock<[String; 2]> = LazyLock::new(|| {
+    [TrafficDimension::Model, TrafficDimension::Key]
+        .map(|dimension| traffic::upsert_sql(dimension, |n| format!("?{n}"), "max"))
+});
+
 /// Adds a batch's rows into both rollup tables, in the batch's transaction.
 pub(super) fn add(tx: &Transaction<'_>, rollup: &Rollup) -> StoreResult<()> {
-    let placeholder = |n: usize| format!("?{n}");
-    let mut by_model = tx.prepare_cached(&traffic::upsert_sql(
-        TrafficDimension::Model,
-        placeholder,
-        "max",
-    ))?;
+    let [by_model, by_key] = &*UPSERTS;
+    let mut by_model = tx.prepare_cached(by_model)?;
     for ((minute, model), totals) in &rollup.by_model {
-        let mut args = vec![Value::Integer(*minute), Value::Text(model.clone())];
-        args.extend(values(totals));
-        by_model.execute(params_from_iter(args))?;
+        upsert(&mut by_model, *minute, model, totals)?;
     }
-    let mut by_key = tx.prepare_cached(&traffic::upsert_sql(
-        TrafficDimension::Key,
-        placeholder,
-        "max",
-    ))?;
+    let mut by_key = tx.prepare_cached(by_key)?;
     for ((client, hour), totals) in &rollup.by_key {
-        let mut args = vec![Value::Integer(*hour), Value::Text(client.clone())];
-        args.extend(values(totals));
-        by_key.execute(params_from_iter(args))?;
+        upsert(&mut by_key, *hour, client, totals)?;
     }
     Ok(())
 }
 
-/// A rollup row's values in `traffic::value_columns` order.
-fn values(totals: &Totals) -> Vec<Value> {
-    let mut values = vec![
-        Value::Integer(totals.requests),
-        Value::Integer(totals.errors),
-        Value::Integer(totals.prompt_tokens),
-        Value::Integer(totals.completion_tokens),
-        Value::Integer(totals.total_tokens),
-        Value::Real(totals.latency_sum_ms),
-        Value::Real(totals.latency_max_ms),
+/// Runs one upsert with its parameters bound in place: time, group, then
+/// `traffic::value_columns` in order.
+fn upsert(
+    statement: &mut CachedStatement<'_>,
+    time: i64,
+    group: &str,
+    totals: &Totals,
+) -> StoreResult<()> {
+    statement.raw_bind_parameter(1, time)?;
+    statement.raw_bind_parameter(2, group)?;
+    let counts = [
+        totals.requests,
+        totals.errors,
+        totals.prompt_tokens,
+        totals.completion_tokens,
+        totals.total_tokens,
     ];
-    values.extend(totals.bins.iter().map(|&n| Value::Integer(n)));
-    values
+    for (index, count) in (3..).zip(counts) {
+        statement.raw_bind_parameter(index, count)?;
+    }
+    statement.raw_bind_parameter(8, totals.latency_sum_ms)?;
+    statement.raw_bind_parameter(9, totals.latency_max_ms)?;
+    for (index, &count) in (10..).zip(&totals.bins) {
+        statement.raw_bind_parameter(index, count)?;
+    }
+    statement.raw_execute()?;
+    Ok(())
 }
 
 /// The rollup summed per bucket and group.
