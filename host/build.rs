@@ -9,6 +9,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use sha2::{Digest, Sha256};
+
 /// Folders under `plugins/` that are not components.
 const NOT_ADAPTERS: &[&str] = &["kit"];
 
@@ -76,8 +78,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let out = PathBuf::from(env::var("OUT_DIR")?).join("builtin_adapters.rs");
     let mut code = String::from(
-        "/// Built-in components (adapters and dialects) as (name, component bytes).\n\
-         pub const ADAPTERS: &[(&str, &[u8])] = &[\n",
+        "/// Built-in components (adapters and dialects).\n\
+         pub const ADAPTERS: &[Builtin] = &[\n",
     );
     for name in &names {
         let wasm = target_dir
@@ -87,8 +89,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if !Path::new(&wasm).is_file() {
             return Err(format!("expected {} after the guest build", wasm.display()).into());
         }
+        let digest = Sha256::digest(fs::read(&wasm)?);
         code.push_str(&format!(
-            "    ({name:?}, include_bytes!({:?})),\n",
+            "    Builtin {{ name: {name:?}, bytes: include_bytes!({:?}), digest: \"{digest:x}\" }},\n",
             wasm.display().to_string()
         ));
     }

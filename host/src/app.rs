@@ -180,7 +180,7 @@ impl App {
 
 /// Where compiled adapters are kept: `plugins.cache_dir`, else `adapter-cache` beside
 /// the SQLite database (so it goes wherever the data goes), else `data/adapter-cache`.
-fn adapter_cache_dir(config: &Config) -> Option<std::path::PathBuf> {
+pub fn adapter_cache_dir(config: &Config) -> Option<std::path::PathBuf> {
     match &config.plugins.cache_dir {
         Some(dir) if dir.as_os_str().is_empty() => None,
         Some(dir) => Some(dir.clone()),
@@ -269,6 +269,7 @@ async fn sweep_conversations(store: std::sync::Weak<dyn store::Store>, days: u32
 
 /// Loads built-ins and the plugin folder, starts the watcher, then marks ready.
 async fn load_adapters(plugins: Arc<Plugins>, config: Arc<Config>) {
+    crate::plugins::precompile::fill_cache(&plugins.engine, &plugins.dir).await;
     plugins.load_builtins().await;
     let mut reconciler = Reconciler::new(Arc::clone(&plugins));
     reconciler.reconcile().await;

@@ -5,6 +5,7 @@ pub mod check;
 pub mod keys;
 pub mod migrate;
 pub mod new;
+pub mod precompile;
 pub mod store;
 
 use std::path::PathBuf;
@@ -53,6 +54,9 @@ pub enum PluginCommand {
     Check(CheckArgs),
     /// Write a new adapter crate from the template, with the guest kit beside it.
     New(crate::cli::new::NewArgs),
+    /// Compile the built-in components and the plugin folder into the compile cache,
+    /// so the gateway starts without compiling (run it when building an image).
+    Precompile,
 }
 
 /// `switchyard plugin check <file.wasm> [fixtures-dir]`

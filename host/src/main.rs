@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::Parser;
 
 use switchyard::cli::{Cli, Command, PluginCommand};
-use switchyard::cli::{check, keys, migrate, new, store};
+use switchyard::cli::{check, keys, migrate, new, precompile, store};
 use switchyard::{App, Config, telemetry};
 
 #[tokio::main]
@@ -27,7 +27,14 @@ async fn main() -> anyhow::Result<ExitCode> {
     }
     let config = load_config(&cli)?;
     match cli.command() {
-        Command::Serve => serve(config).await.map(|()| ExitCode::SUCCESS),
+        Command::Serve => {
+            // A first start compiles in a child process, so the compiler's memory
+            // leaves with it (see `plugins::precompile`).
+            if let Ok(program) = std::env::current_exe() {
+                switchyard::plugins::precompile::compile_in_child(program, cli.config_path());
+            }
+            serve(config).await.map(|()| ExitCode::SUCCESS)
+        }
         Command::Keys(command) => {
             let mut stdout = std::io::stdout().lock();
             keys::run(command.clone(), &config, &mut stdout)?;
@@ -43,6 +50,11 @@ async fn main() -> anyhow::Result<ExitCode> {
         Command::Plugin(PluginCommand::New(args)) => {
             let mut stdout = std::io::stdout().lock();
             new::run(args, &mut stdout)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Plugin(PluginCommand::Precompile) => {
+            let mut stdout = std::io::stdout().lock();
+            precompile::run(&config, &mut stdout)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Plugin(PluginCommand::Check(args)) => {

@@ -9,6 +9,7 @@ pub mod engine;
 pub mod history;
 pub mod load;
 pub mod pool;
+pub mod precompile;
 pub mod registry;
 pub mod session;
 pub mod verify;
@@ -34,6 +35,23 @@ const VALIDATION_HEADROOM: u32 = 8;
 /// Adapter versions whose warm instances the allocator has room for at once
 /// (built-ins, overrides, and versions still finishing requests after a swap).
 const WARM_VERSIONS: u32 = 32;
+
+/// The engine's sizing for `config`: room for every call in flight, the reload
+/// validations, and the warm instances of the versions alive at once.
+pub fn engine_limits(config: &PluginsConfig) -> EngineLimits {
+    EngineLimits {
+        max_instances: config
+            .max_concurrent_calls
+            .saturating_add(VALIDATION_HEADROOM)
+            .saturating_add(
+                u32::try_from(config.warm_instances)
+                    .unwrap_or(u32::MAX)
+                    .saturating_mul(WARM_VERSIONS),
+            ),
+        memory_limit: config.memory_limit_mib.saturating_mul(1024 * 1024),
+        warm_instances: config.warm_instances,
+    }
+}
 
 /// The adapter runtime shared by all requests.
 pub struct Plugins {
@@ -67,19 +85,8 @@ impl Plugins {
     /// so the gateway can answer liveness and readiness probes while it loads.
     /// Compiled adapters are kept in `cache_dir` between starts, when given.
     pub fn new(config: &PluginsConfig, cache_dir: Option<PathBuf>) -> anyhow::Result<Arc<Self>> {
-        let engine = PluginEngine::new(EngineLimits {
-            max_instances: config
-                .max_concurrent_calls
-                .saturating_add(VALIDATION_HEADROOM)
-                .saturating_add(
-                    u32::try_from(config.warm_instances)
-                        .unwrap_or(u32::MAX)
-                        .saturating_mul(WARM_VERSIONS),
-                ),
-            memory_limit: config.memory_limit_mib.saturating_mul(1024 * 1024),
-            warm_instances: config.warm_instances,
-        })
-        .map_err(|err| anyhow::anyhow!("cannot create the wasm engine: {err:#}"))?;
+        let engine = PluginEngine::new(engine_limits(config))
+            .map_err(|err| anyhow::anyhow!("cannot create the wasm engine: {err:#}"))?;
         let engine = match cache_dir {
             Some(dir) => engine.with_cache(dir),
             None => engine,
@@ -117,15 +124,17 @@ impl Plugins {
     /// Compiles and validates the embedded adapters, in parallel. One that fails is
     /// reported on `/health` and in the log; the others still serve.
     pub async fn load_builtins(&self) {
-        let loads = builtin::ADAPTERS.iter().map(|(name, bytes)| async move {
-            let result = load::load_component(
+        let loads = builtin::ADAPTERS.iter().map(|builtin| async move {
+            let result = load::load_known(
                 &self.engine,
-                bytes.to_vec(),
+                engine::Tier::Optimized,
+                bytes::Bytes::from_static(builtin.bytes),
+                builtin.digest.to_string(),
                 AdapterSource::Builtin,
-                Some(name),
+                Some(builtin.name),
             )
             .await;
-            (name.to_string(), result)
+            (builtin.name.to_string(), result)
         });
         let mut builtins = Builtins::default();
         for (name, result) in futures_util::future::join_all(loads).await {

@@ -176,6 +176,7 @@ api_key_env = "{variable}"
 def test_a_restart_loads_compiled_adapters_from_the_cache(mock_upstream: Process, tmp_path: Path):
     cache = tmp_path / "cache"
     timings = []
+    logs = []
     for _ in range(2):
         port = free_port()
         config = write_config(tmp_path, port, echo_model(mock_upstream.url), cache)
@@ -184,7 +185,7 @@ def test_a_restart_loads_compiled_adapters_from_the_cache(mock_upstream: Process
             [str(binary("switchyard")), "--config", str(config)],
             "switchyard listening on ",
             tmp_path / "gateway.log",
-            clean_env(),
+            {**clean_env(), "RUST_LOG": "info"},
         )
         timings.append(time.monotonic() - started)
         try:
@@ -192,6 +193,12 @@ def test_a_restart_loads_compiled_adapters_from_the_cache(mock_upstream: Process
             assert code == 200, answer
         finally:
             proc.stop()
+            logs.append(proc.log.read_text(errors="replace"))
+    # The cold start had a child process compile (so the compiler's memory left with
+    # it); the restart found everything in the cache and started none.
+    child = "compiled into the cache by a child process"
+    assert child in logs[0], logs[0][-2000:]
+    assert child not in logs[1], logs[1][-2000:]
     entries = sorted(p.name for p in cache.iterdir())
     # Five adapters and the messages and responses dialects.
     assert len(entries) == 7 and all(e.endswith(".cwasm") for e in entries), entries

@@ -33,6 +33,23 @@ impl CompileCache {
         }
     }
 
+    /// Where the compiled code for the bytes with SHA-256 `digest` is kept.
+    fn entry(&self, digest: &str) -> PathBuf {
+        self.dir.join(format!("{digest}-{}.cwasm", self.engine_tag))
+    }
+
+    /// Whether the cache holds compiled code for the bytes with SHA-256 `digest`.
+    pub fn holds(&self, digest: &str) -> bool {
+        self.entry(digest).is_file()
+    }
+
+    /// Compiles `bytes` (SHA-256 `digest`) and stores the code, without loading it.
+    pub fn fill(&self, engine: &Engine, bytes: &[u8], digest: &str) -> wasmtime::Result<()> {
+        let artifact = engine.precompile_component(bytes)?;
+        self.store(&self.entry(digest), &artifact)?;
+        Ok(())
+    }
+
     /// The component for `bytes` (whose SHA-256 is `digest`): from the cache when it
     /// holds it, else compiled and then stored. A cache that cannot be read or written
     /// only costs the compile.
@@ -42,7 +59,7 @@ impl CompileCache {
         bytes: &[u8],
         digest: &str,
     ) -> wasmtime::Result<Component> {
-        let path = self.dir.join(format!("{digest}-{}.cwasm", self.engine_tag));
+        let path = self.entry(digest);
         if path.is_file() {
             match deserialize_file(engine, &path) {
                 Ok(component) => return Ok(component),

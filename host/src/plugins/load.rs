@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use sha2::{Digest, Sha256};
 use wasmtime::component::Component;
 use wasmtime::component::types::ComponentItem;
@@ -131,12 +132,34 @@ pub async fn load_tier(
     source: AdapterSource,
     expected_name: Option<&str>,
 ) -> Result<Loaded, LoadError> {
+    let digest = digest(&bytes);
+    load_known(
+        engine,
+        tier,
+        Bytes::from(bytes),
+        digest,
+        source,
+        expected_name,
+    )
+    .await
+}
+
+/// Like [`load_tier`], for bytes whose SHA-256 (`digest`) is already known (the
+/// built-ins': computed when the binary was built, so a start that finds their code
+/// in the cache never reads the embedded bytes).
+pub async fn load_known(
+    engine: &PluginEngine,
+    tier: Tier,
+    bytes: Bytes,
+    digest: String,
+    source: AdapterSource,
+    expected_name: Option<&str>,
+) -> Result<Loaded, LoadError> {
     let tier = if engine.baseline.is_some() {
         tier
     } else {
         Tier::Optimized
     };
-    let digest = digest(&bytes);
     let digest_for_cache = digest.clone();
     let compile_engine = engine.clone();
     let (pre, contract) = tokio::task::spawn_blocking(move || {
