@@ -91,7 +91,11 @@ fn missing(cache: &CompileCache, set: &[Piece]) -> usize {
 /// all (`false` without a cache or a child, or when the child failed: the loader
 /// then compiles in this process).
 pub async fn fill_cache(engine: &PluginEngine, dir: &Path) -> bool {
-    let (Some(cache), Some(compiler)) = (engine.cache.clone(), COMPILER.get()) else {
+    fill_cache_with(engine, dir, COMPILER.get()).await
+}
+
+async fn fill_cache_with(engine: &PluginEngine, dir: &Path, compiler: Option<&Compiler>) -> bool {
+    let (Some(cache), Some(compiler)) = (engine.cache.clone(), compiler) else {
         return false;
     };
     let dir = dir.to_path_buf();
@@ -167,4 +171,54 @@ pub fn fill(engine: &PluginEngine, dir: &Path) -> Option<Filled> {
         }
     }
     Some(filled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::PluginsConfig;
+    use crate::plugins::engine_limits;
+
+    fn engine(cache: Option<&Path>) -> PluginEngine {
+        let engine = PluginEngine::new(engine_limits(&PluginsConfig::default())).unwrap();
+        match cache {
+            Some(dir) => engine.with_cache(dir.to_path_buf()),
+            None => engine,
+        }
+    }
+
+    fn compiler(program: &str) -> Compiler {
+        Compiler {
+            program: PathBuf::from(program),
+            config: Some(PathBuf::from("unused.toml")),
+        }
+    }
+
+    #[tokio::test]
+    async fn without_a_cache_or_a_child_the_gateway_compiles_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(!fill_cache_with(&engine(None), dir.path(), Some(&compiler("true"))).await);
+        let cached = engine(Some(&dir.path().join("cache")));
+        assert!(!fill_cache_with(&cached, dir.path(), None).await);
+    }
+
+    #[tokio::test]
+    async fn a_child_that_fails_or_cannot_start_leaves_the_compile_to_the_gateway() {
+        let dir = tempfile::tempdir().unwrap();
+        let cached = engine(Some(&dir.path().join("cache")));
+        assert!(!fill_cache_with(&cached, dir.path(), Some(&compiler("false"))).await);
+        let missing = dir.path().join("no-such-program");
+        let missing = compiler(&missing.display().to_string());
+        assert!(!fill_cache_with(&cached, dir.path(), Some(&missing)).await);
+    }
+
+    #[tokio::test]
+    async fn a_full_cache_starts_no_child() {
+        let dir = tempfile::tempdir().unwrap();
+        let cached = engine(Some(&dir.path().join("cache")));
+        let filled = fill(&cached, dir.path()).unwrap();
+        assert_eq!(filled.compiled, builtin::ADAPTERS.len());
+        // A child would fail (`false`): a `true` answer means none was started.
+        assert!(fill_cache_with(&cached, dir.path(), Some(&compiler("false"))).await);
+    }
 }
