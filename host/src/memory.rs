@@ -1,7 +1,8 @@
-//! Giving memory back after the first start's compile. Cranelift compiles the
-//! adapters on many threads, and glibc keeps what they freed in per-thread arenas:
-//! without a trim the process stays about 70 MB larger than a restart that loads the
-//! same adapters from the compile cache.
+//! Giving memory back after a compile in this process (a hot swap, or a first start
+//! whose compiling child could not run; see `plugins::precompile`). Cranelift compiles
+//! on many threads, and glibc keeps what they freed in per-thread arenas: without a
+//! trim the process stays about 70 MB larger than a restart that loads the same
+//! components from the compile cache.
 
 /// Returns the allocator's free memory to the system. A no-op where the C library is
 /// not glibc.
