@@ -21,7 +21,7 @@ use crate::store::{Exchange, RequestRecord, SharedStore, SpendLine};
 const BATCH: usize = 1024;
 
 /// How long the writer lets entries gather after the first one arrives, unless a
-/// whole [`BATCH`] is already waiting. A commit costs far more than a row: under load
+/// whole [`BATCH`] (or half the queue) is already waiting. A commit costs far more than a row: under load
 /// this turns a commit every few requests into one per few dozen, and the request path
 /// rarely has to wake the writer.
 const LINGER: Duration = Duration::from_millis(5);
@@ -218,7 +218,9 @@ fn write_loop(store: &SharedStore, mut rx: mpsc::Receiver<Entry>) {
     let mut lines = Vec::new();
     let mut acks = Vec::new();
     while let Some(first) = rx.blocking_recv() {
-        if rx.len() + 1 < BATCH {
+        // Linger only while the queue has room to spare: a small `storage.write_queue`
+        // would otherwise make requests wait for room while the writer sleeps.
+        if rx.len() + 1 < BATCH.min(rx.max_capacity() / 2) {
             #[allow(clippy::disallowed_methods)] // the writer's own thread
             std::thread::sleep(LINGER);
         }
