@@ -59,15 +59,11 @@ fn start_set(dir: &Path) -> Vec<Piece> {
             digest: builtin.digest.to_string(),
         })
         .collect();
-    let Ok(entries) = std::fs::read_dir(dir) else {
+    // The files the reconciler will load, found the way it finds them.
+    let Ok(files) = super::watch::scan(dir) else {
         return set;
     };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|entry| Some(entry.ok()?.path()))
-        .filter(|path| path.extension().is_some_and(|ext| ext == "wasm") && path.is_file())
-        .collect();
-    files.sort();
-    for path in files {
+    for path in files.into_values() {
         if let Ok(bytes) = std::fs::read(&path) {
             set.push(Piece {
                 name: path.display().to_string(),

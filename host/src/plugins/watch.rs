@@ -262,7 +262,7 @@ fn describe(path: &Path, err: &LoadError) -> String {
 }
 
 /// The `.wasm` files of `dir`, by stem. A missing folder is an empty one.
-fn scan(dir: &Path) -> std::io::Result<BTreeMap<String, PathBuf>> {
+pub(super) fn scan(dir: &Path) -> std::io::Result<BTreeMap<String, PathBuf>> {
     let mut files = BTreeMap::new();
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
