@@ -10,8 +10,26 @@ use switchyard::cli::{Cli, Command, PluginCommand};
 use switchyard::cli::{check, keys, migrate, new, precompile, store};
 use switchyard::{App, Config, telemetry};
 
-#[tokio::main]
-async fn main() -> anyhow::Result<ExitCode> {
+/// See `switchyard::memory`: why mimalloc, and the option set before anything runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// mimalloc's options are set before the Rust runtime's first allocation, which
+/// reserves the first arena (before `main`).
+#[ctor::ctor(unsafe)]
+fn tune_allocator() {
+    switchyard::memory::tune_allocator();
+}
+
+fn main() -> anyhow::Result<ExitCode> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?
+        .block_on(run())
+}
+
+async fn run() -> anyhow::Result<ExitCode> {
     // A missing .env is normal; a malformed one is worth stopping for.
     match dotenvy::dotenv() {
         Ok(_) => {}
