@@ -28,7 +28,7 @@ use crate::plugins::Plugins;
 use crate::plugins::watch::{Reconciler, spawn_watcher};
 use crate::record::ledger::Ledger;
 use crate::record::metrics;
-use crate::state::AppState;
+use crate::state::{AppState, Services};
 use crate::store::{self, NewKey, SharedStore};
 
 /// How often expired conversations are deleted.
@@ -134,7 +134,7 @@ impl App {
             );
             auth = auth.with_console(sessions, Arc::clone(&store));
         }
-        let state = AppState {
+        let state = AppState::new(Services {
             upstream: Upstream::new(&config.upstream)?,
             models: Arc::new(models),
             plugins: Arc::clone(&plugins),
@@ -144,7 +144,7 @@ impl App {
             limits: Arc::new(limits),
             spend: Arc::new(spend),
             config: Arc::new(config),
-        };
+        });
         tokio::spawn(load_adapters(plugins, Arc::clone(&state.config)));
         let router = crate::http::router(state.clone())
             .layer(cors(&state.config.server.cors_allowed_origins)?)

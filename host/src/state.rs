@@ -1,5 +1,8 @@
-//! Shared state handed to every handler: cheap clones of `Arc`s.
+//! Shared state handed to every handler. axum clones it for each extractor and
+//! middleware that asks for it, several times per request, so it is one `Arc`: a
+//! clone is one reference count, not one per service.
 
+use std::ops::Deref;
 use std::sync::Arc;
 
 use crate::access::auth::Auth;
@@ -11,9 +14,28 @@ use crate::plugins::Plugins;
 use crate::record::ledger::Ledger;
 use crate::store::SharedStore;
 
-/// Everything a request needs.
+/// Everything a request needs, behind one reference count; fields are read through
+/// `Deref` (`state.config`).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl AppState {
+    /// The state serving `services`.
+    pub fn new(services: Services) -> Self {
+        Self(Arc::new(services))
+    }
+}
+
+impl Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+/// The parts of the gateway a request may use.
+pub struct Services {
     /// The configuration the server started with.
     pub config: Arc<Config>,
     /// Public model names -> deployments.
