@@ -3,6 +3,7 @@
 //! request is dispatched.
 
 pub mod auth;
+pub mod gate;
 pub mod keys;
 pub mod limits;
 pub mod session;

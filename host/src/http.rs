@@ -27,7 +27,7 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
-use crate::access::{auth, limits};
+use crate::access::{auth, gate};
 use crate::error::GatewayError;
 use crate::record::track;
 use crate::state::AppState;
@@ -43,30 +43,15 @@ pub fn router(state: AppState) -> Router {
     let proxied = Router::new()
         .route("/v1/chat/completions", post(chat::completions))
         .route("/v1/embeddings", post(embeddings::create))
-        .route_layer(from_fn_with_state(
-            Arc::clone(&state.limits),
-            limits::enforce,
-        ))
-        .route_layer(from_fn_with_state(Arc::clone(&state.auth), auth::clients))
-        .route_layer(from_fn(track::keep_in_log));
+        .route_layer(from_fn_with_state(state.clone(), gate::clients));
     let anthropic = Router::new()
         .route("/v1/messages", post(messages::create))
         .route("/v1/messages/count_tokens", post(messages::count_tokens))
-        .route_layer(from_fn_with_state(
-            Arc::clone(&state.limits),
-            limits::enforce,
-        ))
-        .route_layer(from_fn_with_state(Arc::clone(&state.auth), auth::clients))
-        .route_layer(from_fn(track::keep_in_log))
+        .route_layer(from_fn_with_state(state.clone(), gate::clients))
         .route_layer(from_fn(messages::render::errors));
     let openai_responses = Router::new()
         .route("/v1/responses", post(responses::create))
-        .route_layer(from_fn_with_state(
-            Arc::clone(&state.limits),
-            limits::enforce,
-        ))
-        .route_layer(from_fn_with_state(Arc::clone(&state.auth), auth::clients))
-        .route_layer(from_fn(track::keep_in_log));
+        .route_layer(from_fn_with_state(state.clone(), gate::clients));
     let api = Router::new()
         .route("/v1/models", get(models::list))
         .route(

@@ -270,12 +270,17 @@ pub async fn clients(State(auth): State<Arc<Auth>>, mut request: Request, next: 
         Ok(principal) => principal,
         Err(err) => return err.into_response(),
     };
+    name_caller(&principal, &request);
+    request.extensions_mut().insert(principal);
+    next.run(request).await
+}
+
+/// Names `principal` as the request's caller, in its log span and its record.
+pub fn name_caller(principal: &Principal, request: &Request) {
     tracing::Span::current().record("client", principal.client_id());
     if let Some(record) = request.extensions().get::<CallRecord>() {
         record.identify(principal.client_id());
     }
-    request.extensions_mut().insert(principal);
-    next.run(request).await
 }
 
 /// Middleware for `/admin`: the admin key, or a console session (with its CSRF token
@@ -303,25 +308,6 @@ pub async fn admin(State(auth): State<Arc<Auth>>, request: Request, next: Next) 
             Err(err) => err.into_response(),
         },
     }
-}
-
-/// Middleware for the console's calls to the API (the playground): a console session
-/// with its CSRF token, or 401/403. The caller is [`Principal::Console`], so its
-/// requests are logged under the client `console`.
-pub async fn console(State(auth): State<Arc<Auth>>, mut request: Request, next: Next) -> Response {
-    if let Err(err) = auth
-        .console_session(request.method(), request.headers())
-        .await
-    {
-        return err.into_response();
-    }
-    let principal = Principal::Console;
-    tracing::Span::current().record("client", principal.client_id());
-    if let Some(record) = request.extensions().get::<CallRecord>() {
-        record.identify(principal.client_id());
-    }
-    request.extensions_mut().insert(principal);
-    next.run(request).await
 }
 
 fn missing_admin_key() -> GatewayError {

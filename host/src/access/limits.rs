@@ -2,7 +2,7 @@
 //! flight. One trait, [`LimitStore`], so a shared store (Redis, ...) can stand in for
 //! the in-process [`MemoryLimits`] when several gateways serve the same keys.
 //!
-//! The request path ([`enforce`]) calls [`LimitStore::admit`] after authentication,
+//! The request path ([`admit`], from `access::gate`) calls [`LimitStore::admit`] after authentication,
 //! has the request's record hold the [`Admission`]'s slot until the answer has been
 //! delivered, and calls [`LimitStore::record`] when the record settles the answer's
 //! real usage. A refusal is a
@@ -245,41 +245,38 @@ impl Limited {
     }
 }
 
-/// Middleware on the proxied routes, after authentication: admits the caller's key
-/// under its limits (429 when over), adds the `x-ratelimit-*` headers, holds the
-/// concurrency slot in the request's record until the answer is delivered, and has the
-/// record settle the answer's tokens against the key's tokens-per-minute window.
-pub async fn enforce(
-    axum::extract::State(limits): axum::extract::State<SharedLimits>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
+/// Admits a request under the limits of its caller's `key` (none: admitted), holds
+/// the concurrency slot in the request's `record` until the answer is delivered, and
+/// has the record settle the answer's tokens against the key's tokens-per-minute
+/// window. Returns the `x-ratelimit-*` headers for the answer, or the 429.
+pub async fn admit(
+    limits: &SharedLimits,
+    key: Option<&crate::store::ClientKey>,
+    record: Option<&CallRecord>,
+) -> Result<RateLimitHeaders, axum::response::Response> {
     use axum::response::IntoResponse;
 
-    let key = request
-        .extensions()
-        .get::<crate::access::auth::Principal>()
-        .and_then(|p| p.key().map(|k| (k.id.clone(), k.limits)));
-    let Some((id, key_limits)) = key else {
-        return next.run(request).await;
+    let Some(key) = key else {
+        return Ok(RateLimitHeaders::default());
     };
-    let Some(record) = request.extensions().get::<CallRecord>().cloned() else {
-        return GatewayError::Internal("the request has no record to hold its limits".into())
-            .into_response();
+    let Some(record) = record else {
+        return Err(
+            GatewayError::Internal("the request has no record to hold its limits".into())
+                .into_response(),
+        );
     };
-    match limits.admit(&id, key_limits).await {
-        Ok(admission) => {
-            let headers = admission.headers;
-            if let Some(permit) = admission.permit {
-                record.hold(permit);
-            }
-            record.settle_with(Box::new(move |tokens| {
-                limits.record(&id, key_limits, tokens)
-            }));
-            let mut response = next.run(request).await;
-            headers.write_to(response.headers_mut());
-            response
-        }
-        Err(refused) => refused.into_response(),
+    let key_limits = key.limits;
+    let admission = limits
+        .admit(&key.id, key_limits)
+        .await
+        .map_err(redis::Refused::into_response)?;
+    if let Some(permit) = admission.permit {
+        record.hold(permit);
     }
+    let limits = Arc::clone(limits);
+    let id = key.id.clone();
+    record.settle_with(Box::new(move |tokens| {
+        limits.record(&id, key_limits, tokens)
+    }));
+    Ok(admission.headers)
 }

@@ -10,8 +10,6 @@
 mod assets;
 mod signin;
 
-use std::sync::Arc;
-
 use axum::Router;
 use axum::extract::Request;
 use axum::middleware::{Next, from_fn, from_fn_with_state};
@@ -19,8 +17,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use http::{HeaderValue, header};
 
-use crate::access::{auth, limits};
-use crate::record::track;
+use crate::access::gate;
 use crate::state::AppState;
 
 /// What the console's pages may load and talk to: only this origin, no inline script
@@ -36,12 +33,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     }
     let playground = Router::new()
         .route("/ui/api/chat/completions", post(super::chat::completions))
-        .route_layer(from_fn_with_state(
-            Arc::clone(&state.limits),
-            limits::enforce,
-        ))
-        .route_layer(from_fn_with_state(Arc::clone(&state.auth), auth::console))
-        .route_layer(from_fn(track::keep_in_log));
+        .route_layer(from_fn_with_state(state.clone(), gate::console));
     Router::new()
         .route("/ui", get(assets::home))
         .route("/ui/", get(assets::home))

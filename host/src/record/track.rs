@@ -41,14 +41,6 @@ pub async fn track(
     response.map(|body| Body::new(Finishing { body, record }))
 }
 
-/// Middleware on the proxied routes: their requests get a request-log row.
-pub async fn keep_in_log(request: Request, next: Next) -> Response {
-    if let Some(record) = request.extensions().get::<CallRecord>() {
-        record.keep_in_log();
-    }
-    next.run(request).await
-}
-
 /// A response body that finishes its record when it ends or is dropped.
 struct Finishing {
     body: Body,
