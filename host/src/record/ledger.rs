@@ -99,7 +99,10 @@ impl Ledger {
         let (tx, rx) = mpsc::channel(capacity.max(1));
         let writer = std::thread::Builder::new()
             .name("switchyard-ledger".into())
-            .spawn(move || write_loop(&store, rx))?;
+            .spawn(move || {
+                yield_to_requests();
+                write_loop(&store, rx)
+            })?;
         let pending = Arc::new(Pending::default());
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(tick(tx.downgrade(), Arc::downgrade(&pending)));
@@ -211,6 +214,34 @@ async fn tick(tx: mpsc::WeakSender<Entry>, pending: std::sync::Weak<Pending>) {
         }
     }
 }
+
+/// How much lower the writer's scheduling priority is than the threads serving
+/// requests (a nice value, 0-19).
+const WRITER_NICENESS: libc::c_int = 10;
+
+/// Lowers the calling thread's priority, so that on a busy machine the scheduler runs
+/// request-serving threads before the writer's batch: a log commit never sits in
+/// front of a request waiting for a core. The writer still gets its share, and the
+/// queue's bound pushes back on requests if it ever falls behind.
+#[cfg(target_os = "linux")]
+fn yield_to_requests() {
+    #[expect(
+        unsafe_code,
+        reason = "setpriority has no memory-safety preconditions; it changes a scheduling value"
+    )]
+    // SAFETY: setpriority reads no pointers. On Linux the nice value is per thread, and
+    // `who = 0` names the calling thread.
+    let changed = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, WRITER_NICENESS) };
+    if changed != 0 {
+        tracing::debug!(
+            error = %std::io::Error::last_os_error(),
+            "cannot lower the request log writer's priority"
+        );
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn yield_to_requests() {}
 
 fn write_loop(store: &SharedStore, mut rx: mpsc::Receiver<Entry>) {
     let mut requests = Vec::new();
