@@ -1,7 +1,7 @@
 //! Who is calling: a client key, the admin (by key, or signed in to the console), or
-//! nobody. The API middleware puts the [`Principal`] in the request's extensions (for
-//! handlers and limits) and names the caller in the request's record; the admin
-//! middleware guards `/admin`, and the console middleware the console's own API calls.
+//! nobody. The API middleware (and `access::gate`, on the proxied routes) puts the
+//! [`Principal`] in the request's extensions (for handlers and limits) and names the
+//! caller in the request's record; the admin middleware guards `/admin`.
 
 use std::sync::Arc;
 

@@ -2,11 +2,11 @@
 //! flight. One trait, [`LimitStore`], so a shared store (Redis, ...) can stand in for
 //! the in-process [`MemoryLimits`] when several gateways serve the same keys.
 //!
-//! The request path ([`admit`], from `access::gate`) calls [`LimitStore::admit`] after authentication,
-//! has the request's record hold the [`Admission`]'s slot until the answer has been
-//! delivered, and calls [`LimitStore::record`] when the record settles the answer's
-//! real usage. A refusal is a
-//! [`Limited`], which renders as OpenAI's 429 (`rate_limit_exceeded`).
+//! The request path ([`admit`], called by `access::gate` after authentication) calls
+//! [`LimitStore::admit`], has the request's record hold the [`Admission`]'s slot until
+//! the answer has been delivered, and calls [`LimitStore::record`] when the record
+//! settles the answer's real usage. A refusal is a [`Limited`], which renders as
+//! OpenAI's 429 (`rate_limit_exceeded`).
 
 mod memory;
 pub mod redis;
