@@ -21,15 +21,8 @@ fn tune_allocator() {
     switchyard::memory::tune_allocator();
 }
 
-fn main() -> anyhow::Result<ExitCode> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?
-        .block_on(run())
-}
-
-async fn run() -> anyhow::Result<ExitCode> {
+#[tokio::main]
+async fn main() -> anyhow::Result<ExitCode> {
     // A missing .env is normal; a malformed one is worth stopping for.
     match dotenvy::dotenv() {
         Ok(_) => {}

@@ -270,15 +270,15 @@ pub async fn clients(State(auth): State<Arc<Auth>>, mut request: Request, next: 
         Ok(principal) => principal,
         Err(err) => return err.into_response(),
     };
-    name_caller(&principal, &request);
+    name_caller(&principal, request.extensions().get());
     request.extensions_mut().insert(principal);
     next.run(request).await
 }
 
-/// Names `principal` as the request's caller, in its log span and its record.
-pub fn name_caller(principal: &Principal, request: &Request) {
+/// Names `principal` as the request's caller, in its log span and its `record`.
+pub fn name_caller(principal: &Principal, record: Option<&CallRecord>) {
     tracing::Span::current().record("client", principal.client_id());
-    if let Some(record) = request.extensions().get::<CallRecord>() {
+    if let Some(record) = record {
         record.identify(principal.client_id());
     }
 }

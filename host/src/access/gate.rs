@@ -52,8 +52,8 @@ async fn admit(
     mut request: Request,
     next: Next,
 ) -> Response {
-    auth::name_caller(&principal, &request);
     let record = request.extensions().get::<CallRecord>();
+    auth::name_caller(&principal, record);
     let headers = match limits::admit(&state.limits, principal.key(), record).await {
         Ok(headers) => headers,
         Err(refused) => return refused,

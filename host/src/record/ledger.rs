@@ -215,16 +215,16 @@ async fn tick(tx: mpsc::WeakSender<Entry>, pending: std::sync::Weak<Pending>) {
     }
 }
 
-/// How much lower the writer's scheduling priority is than the threads serving
-/// requests (a nice value, 0-19).
-const WRITER_NICENESS: libc::c_int = 10;
-
 /// Lowers the calling thread's priority, so that on a busy machine the scheduler runs
 /// request-serving threads before the writer's batch: a log commit never sits in
 /// front of a request waiting for a core. The writer still gets its share, and the
 /// queue's bound pushes back on requests if it ever falls behind.
 #[cfg(target_os = "linux")]
 fn yield_to_requests() {
+    /// How much lower the writer's scheduling priority is than the threads serving
+    /// requests (a nice value, 0-19).
+    const WRITER_NICENESS: libc::c_int = 10;
+
     #[expect(
         unsafe_code,
         reason = "setpriority has no memory-safety preconditions; it changes a scheduling value"
