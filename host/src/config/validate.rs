@@ -46,7 +46,7 @@ impl Config {
                 .iter()
                 .chain(model.deployments.iter().filter_map(|d| d.base_url.as_ref()));
             for url in base_urls {
-                let scheme = reqwest::Url::parse(url).map(|u| u.scheme().to_string());
+                let scheme = url::Url::parse(url).map(|u| u.scheme().to_string());
                 if !matches!(scheme.as_deref(), Ok("http" | "https")) {
                     return Err(ConfigError::Invalid(format!(
                         "model `{}`: base_url `{url}` is not an http(s) URL",

@@ -187,7 +187,7 @@ async fn send(
     adapter: &Adapter,
     upstream_request: UpstreamRequest,
     first_byte: Instant,
-) -> Result<reqwest::Response, GatewayError> {
+) -> Result<crate::dispatch::upstream::Response, GatewayError> {
     tokio::time::timeout_at(
         first_byte.into(),
         state.upstream.send(route, adapter, upstream_request),
@@ -230,7 +230,7 @@ fn timed_out(route: &Deployment) -> GatewayError {
 /// Whether a 2xx answer to a request that asked for `framing` is that stream: an SSE
 /// stream says `text/event-stream` (or nothing); line-delimited JSON is anything but a
 /// single JSON document or a web page.
-fn is_stream(framing: StreamFraming, response: &reqwest::Response) -> bool {
+fn is_stream(framing: StreamFraming, response: &crate::dispatch::upstream::Response) -> bool {
     let Some(content_type) = response
         .headers()
         .get(header::CONTENT_TYPE)

@@ -26,7 +26,7 @@ pub struct Deployment {
     pub upstream_model: String,
     /// Base URL override, parsed once (configuration checks it is an http(s) URL); the
     /// adapter's default otherwise.
-    pub base_url: Option<reqwest::Url>,
+    pub base_url: Option<url::Url>,
     /// The upstream credential, if any. Never shown to adapters or logs.
     pub api_key: Option<SecretString>,
     /// The environment variable that should hold the credential, when it is unset: the
@@ -187,7 +187,7 @@ impl ModelTable {
                                 .base_url
                                 .as_ref()
                                 .or(model.base_url.as_ref())
-                                .and_then(|url| reqwest::Url::parse(url).ok()),
+                                .and_then(|url| url::Url::parse(url).ok()),
                             missing_key: key.as_ref().err().cloned(),
                             api_key: key.ok().flatten(),
                             options: options.into_iter().collect(),

@@ -24,7 +24,7 @@ use crate::record::metrics;
 pub struct Relay {
     call: Call,
     transformer: ResourceAny,
-    upstream: BoxStream<'static, reqwest::Result<Bytes>>,
+    upstream: BoxStream<'static, Result<Bytes, GatewayError>>,
     framer: Framer,
     events: Vec<StreamEvent>,
     finished: bool,
@@ -55,7 +55,7 @@ impl Relay {
     /// Creates the adapter's stream transformer for a 2xx upstream stream.
     pub async fn open(
         mut call: Call,
-        response: reqwest::Response,
+        response: upstream::Response,
         framing: StreamFraming,
     ) -> Result<Self, GatewayError> {
         let headers = upstream::header_pairs(response.headers());
@@ -65,10 +65,11 @@ impl Relay {
             .open_stream(&call.ctx, status, &headers)
             .await
             .map_err(|fault| GatewayError::plugin(&call.adapter, fault))?;
+        let upstream = upstream::body_stream(&call.route.name, response);
         Ok(Self {
             call,
             transformer,
-            upstream: response.bytes_stream().boxed(),
+            upstream,
             framer: Framer::new(framing),
             events: Vec::new(),
             finished: false,
@@ -89,7 +90,7 @@ impl Relay {
     }
 
     /// The next upstream bytes, or `Err` when a time limit ran out first.
-    async fn next_bytes(&mut self) -> Result<Option<reqwest::Result<Bytes>>, GatewayError> {
+    async fn next_bytes(&mut self) -> Result<Option<Result<Bytes, GatewayError>>, GatewayError> {
         let now = Instant::now();
         let idle_end = now.checked_add(self.idle);
         let limit = match (idle_end, self.deadline) {
@@ -183,10 +184,7 @@ impl Relay {
                         Err(err) => return Some(self.fail(Vec::new(), err)),
                     }
                 }
-                Some(Err(err)) => {
-                    let err = upstream::transport_error(&self.call.route.name, err);
-                    return Some(self.fail(Vec::new(), err));
-                }
+                Some(Err(err)) => return Some(self.fail(Vec::new(), err)),
                 None => return Some(self.end().await),
             }
         }

@@ -2,15 +2,26 @@
 //! (after checking it stays on the deployment's origin and sets no header the host
 //! owns, see [`origin`] and [`headers`]), attaches the credential where the adapter
 //! said, and maps transport failures.
+//!
+//! It is hyper's pooled client over rustls, the parts reqwest is made of, without
+//! reqwest's layers: redirects are never followed here (a redirect would resend the
+//! credential somewhere the operator did not configure), and reqwest re-parsed the
+//! URL twice per request to decide on them.
 
 pub mod headers;
 pub mod origin;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use futures_util::StreamExt;
+use http::header::{self, HeaderValue};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 use secrecy::ExposeSecret;
+use url::Url;
 
 use crate::config::UpstreamConfig;
 use crate::dispatch::models::Deployment;
@@ -19,28 +30,65 @@ use crate::plugins::bindings::{CredentialPlacement, Method, UpstreamRequest, Ups
 use crate::plugins::registry::Adapter;
 use crate::plugins::session::PluginFault;
 
+/// An upstream answer: its head, and its body still to be read.
+pub type Response = http::Response<Incoming>;
+
+/// How long an idle pooled connection is kept.
+const POOL_IDLE: Duration = Duration::from_secs(90);
+
+/// TCP keepalive on upstream connections, so a silent peer is noticed during a long
+/// stream.
+const TCP_KEEPALIVE: Duration = Duration::from_secs(15);
+
+type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
+
 /// The upstream HTTP client.
 #[derive(Debug, Clone)]
 pub struct Upstream {
-    client: reqwest::Client,
+    client: Client<Connector, Full<Bytes>>,
     timeout: Duration,
     max_response_bytes: usize,
 }
 
+/// Where a response came from and until when its body may be read, kept on the
+/// response for the reader.
+#[derive(Clone)]
+struct Sent {
+    url: Url,
+    read_by: Option<Instant>,
+}
+
 impl Upstream {
-    /// Builds the client (connection pooling, connect timeout, no redirects: a redirect
-    /// would resend the credential somewhere the operator did not configure).
-    #[expect(
-        clippy::disallowed_methods,
-        reason = "this is the one place the upstream client is built"
-    )]
-    pub fn new(config: &UpstreamConfig) -> Result<Self, reqwest::Error> {
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(config.connect_timeout_secs))
-            .redirect(reqwest::redirect::Policy::none())
+    /// Builds the client: pooled keep-alive connections, HTTP/2 where the platform
+    /// offers it (ALPN), a connect timeout, no Nagle delay, and rustls with the webpki
+    /// roots.
+    pub fn new(config: &UpstreamConfig) -> Result<Self, rustls::Error> {
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_nodelay(true);
+        http.set_connect_timeout(Some(Duration::from_secs(config.connect_timeout_secs)));
+        http.set_keepalive(Some(TCP_KEEPALIVE));
+        let roots = rustls::RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        };
+        let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .enable_http2()
+            .wrap_connector(http);
+        let client = Client::builder(TokioExecutor::new())
             .pool_max_idle_per_host(256)
-            .tcp_nodelay(true)
-            .build()?;
+            .pool_idle_timeout(POOL_IDLE)
+            .pool_timer(TokioTimer::new())
+            .timer(TokioTimer::new())
+            .build(connector);
         Ok(Self {
             client,
             timeout: Duration::from_secs(config.timeout_secs),
@@ -49,13 +97,15 @@ impl Upstream {
     }
 
     /// Sends what the adapter built. Streamed calls get no total timeout (a stream may
-    /// legitimately run for minutes); others are bounded by `upstream.timeout_secs`.
+    /// legitimately run for minutes); others are bounded by `upstream.timeout_secs`,
+    /// their body included.
     pub async fn send(
         &self,
         route: &Deployment,
         adapter: &Adapter,
         request: UpstreamRequest,
-    ) -> Result<reqwest::Response, GatewayError> {
+    ) -> Result<Response, GatewayError> {
+        let started = Instant::now();
         let base = route
             .base_url
             .as_ref()
@@ -74,68 +124,135 @@ impl Upstream {
             .as_ref()
             .unwrap_or(&adapter.info.credential);
         let credential_header = headers::credential_header(placement).map_err(broke)?;
-        let extra = headers::build(&request.headers, credential_header.as_ref()).map_err(broke)?;
+        let mut extra =
+            headers::build(&request.headers, credential_header.as_ref()).map_err(broke)?;
 
         // Only now, with the target fixed to the configured origin, does the key come in.
         let key = route.api_key.as_ref().map(|k| k.expose_secret());
         if let (CredentialPlacement::Query(name), Some(key)) = (placement, key) {
             url.query_pairs_mut().append_pair(name, key);
         }
-        let method = match request.method {
-            Method::Get => reqwest::Method::GET,
-            Method::Post => reqwest::Method::POST,
-            Method::Put => reqwest::Method::PUT,
-            Method::Patch => reqwest::Method::PATCH,
-            Method::Delete => reqwest::Method::DELETE,
-        };
-        let mut builder = self.client.request(method, url).headers(extra);
         if let Some(key) = key {
-            builder = match (placement, credential_header) {
-                (CredentialPlacement::Bearer, _) => builder.bearer_auth(key),
-                (CredentialPlacement::Header(_), Some(header)) => builder.header(header, key),
-                _ => builder,
+            let credential = match (placement, credential_header) {
+                (CredentialPlacement::Bearer, _) => {
+                    Some((header::AUTHORIZATION, format!("Bearer {key}")))
+                }
+                (CredentialPlacement::Header(_), Some(name)) => Some((name, key.to_owned())),
+                _ => None,
             };
+            if let Some((name, value)) = credential {
+                let mut value = HeaderValue::try_from(value).map_err(|_| {
+                    GatewayError::UpstreamUnreachable {
+                        model: route.name.clone(),
+                        message: "the model's api_key holds characters a header cannot carry"
+                            .into(),
+                    }
+                })?;
+                value.set_sensitive(true);
+                extra.insert(name, value);
+            }
         }
         if !request.body.is_empty() {
-            builder = builder
-                .header(http::header::CONTENT_TYPE, "application/json")
-                .body(request.body);
+            extra.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
         }
-        if request.response_framing.is_none() {
-            builder = builder.timeout(self.timeout);
-        }
-        builder
-            .send()
-            .await
-            .map_err(|err| transport_error(&route.name, err))
+        extra
+            .entry(header::ACCEPT)
+            .or_insert(HeaderValue::from_static("*/*"));
+        let method = match request.method {
+            Method::Get => http::Method::GET,
+            Method::Post => http::Method::POST,
+            Method::Put => http::Method::PUT,
+            Method::Patch => http::Method::PATCH,
+            Method::Delete => http::Method::DELETE,
+        };
+        let uri = http::Uri::try_from(url.as_str())
+            .map_err(|err| broke(format!("the upstream URL is not valid: {err}")))?;
+        let mut outgoing = http::Request::new(Full::new(Bytes::from(request.body)));
+        *outgoing.method_mut() = method;
+        *outgoing.uri_mut() = uri;
+        *outgoing.headers_mut() = extra;
+
+        let read_by = request
+            .response_framing
+            .is_none()
+            .then(|| started + self.timeout);
+        let sent = self.client.request(outgoing);
+        let answer = match read_by {
+            Some(limit) => tokio::time::timeout_at(limit.into(), sent)
+                .await
+                .map_err(|_| GatewayError::UpstreamTimeout {
+                    model: route.name.clone(),
+                })?,
+            None => sent.await,
+        };
+        let mut response = answer.map_err(|err| send_error(&route.name, &url, &err))?;
+        response.extensions_mut().insert(Sent { url, read_by });
+        Ok(response)
     }
 
-    /// Reads a whole upstream answer, bounded by `upstream.max_response_bytes`.
+    /// Reads a whole upstream answer, bounded by `upstream.max_response_bytes` (and,
+    /// for a call that was not streamed, by `upstream.timeout_secs`).
     pub async fn read(
         &self,
         route: &Deployment,
-        response: reqwest::Response,
+        response: Response,
     ) -> Result<UpstreamResponse, GatewayError> {
         let status = response.status().as_u16();
         let headers = header_pairs(response.headers());
-        let mut body = Vec::new();
-        let mut stream = response.bytes_stream();
-        while let Some(piece) = stream.next().await {
-            let piece: Bytes = piece.map_err(|err| transport_error(&route.name, err))?;
-            if body.len() + piece.len() > self.max_response_bytes {
-                return Err(GatewayError::UpstreamUnreachable {
-                    model: route.name.clone(),
-                    message: format!("upstream answer exceeds {} bytes", self.max_response_bytes),
-                });
+        let (parts, mut body) = response.into_parts();
+        let sent = parts.extensions.get::<Sent>();
+        let collect = async {
+            let mut whole = Vec::new();
+            while let Some(frame) = body.frame().await {
+                let frame = frame.map_err(|err| body_error(&route.name, sent, &err))?;
+                let Ok(piece) = frame.into_data() else {
+                    continue; // trailers
+                };
+                if whole.len() + piece.len() > self.max_response_bytes {
+                    return Err(GatewayError::UpstreamUnreachable {
+                        model: route.name.clone(),
+                        message: format!(
+                            "upstream answer exceeds {} bytes",
+                            self.max_response_bytes
+                        ),
+                    });
+                }
+                whole.extend_from_slice(&piece);
             }
-            body.extend_from_slice(&piece);
-        }
+            Ok(whole)
+        };
+        let body = match sent.and_then(|sent| sent.read_by) {
+            Some(limit) => tokio::time::timeout_at(limit.into(), collect)
+                .await
+                .map_err(|_| GatewayError::UpstreamTimeout {
+                    model: route.name.clone(),
+                })??,
+            None => collect.await?,
+        };
         Ok(UpstreamResponse {
             status,
             headers,
             body,
         })
     }
+}
+
+/// A streamed answer's body as its data pieces (trailers skipped), each failure
+/// already a [`GatewayError`] naming `model` and where the answer came from.
+pub fn body_stream(
+    model: &str,
+    response: Response,
+) -> futures_util::stream::BoxStream<'static, Result<Bytes, GatewayError>> {
+    use futures_util::StreamExt;
+    let (parts, body) = response.into_parts();
+    let sent = parts.extensions.get::<Sent>().cloned();
+    let model = model.to_owned();
+    body.into_data_stream()
+        .map(move |piece| piece.map_err(|err| body_error(&model, sent.as_ref(), &err)))
+        .boxed()
 }
 
 /// Response headers as lower-cased (name, value) pairs; non-UTF-8 values are skipped.
@@ -151,41 +268,73 @@ pub fn header_pairs(headers: &http::HeaderMap) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Maps a transport error. The URL it tried is named without its query (which may
-/// carry a key) and user info, so an operator can tell a wrong `base_url` from a
-/// platform that is down.
-pub fn transport_error(model: &str, err: reqwest::Error) -> GatewayError {
-    if err.is_timeout() {
+/// Maps a failure to send a request or read its head. The URL it tried is named
+/// without its query (which may carry a key) and user info, so an operator can tell a
+/// wrong `base_url` from a platform that is down.
+fn send_error(model: &str, url: &Url, err: &hyper_util::client::legacy::Error) -> GatewayError {
+    let target = target(url);
+    if err.is_connect() && timed_out(err) {
         return GatewayError::UpstreamTimeout {
             model: model.to_string(),
         };
     }
-    // " to http://host:port/path", or nothing when the error carries no URL.
-    let target = err.url().map(|url| {
-        let host = url.host_str().unwrap_or_default();
-        match url.port() {
-            Some(port) => format!(" to {}://{host}:{port}{}", url.scheme(), url.path()),
-            None => format!(" to {}://{host}{}", url.scheme(), url.path()),
-        }
-    });
-    let target = target.as_deref().unwrap_or_default();
     let kind = if err.is_connect() {
-        format!("cannot connect{target}; check the model's base_url and that the platform is up")
-    } else if err.is_body() || err.is_decode() {
-        format!("connection{target} broke while reading the answer")
+        format!(
+            "cannot connect to {target}; check the model's base_url and that the platform is up"
+        )
     } else {
-        format!("request{target} failed")
+        format!("request to {target} failed")
     };
-    let err = err.without_url();
+    GatewayError::UpstreamUnreachable {
+        model: model.to_string(),
+        message: format!("{kind} ({})", chain(err)),
+    }
+}
+
+/// Maps a failure while reading an answer's body.
+fn body_error(model: &str, sent: Option<&Sent>, err: &hyper::Error) -> GatewayError {
+    let target = sent.map_or_else(|| "the upstream".to_owned(), |sent| target(&sent.url));
+    GatewayError::UpstreamUnreachable {
+        model: model.to_string(),
+        message: format!(
+            "connection to {target} broke while reading the answer ({})",
+            chain(err)
+        ),
+    }
+}
+
+/// `scheme://host[:port]/path`: the URL without user info and query.
+fn target(url: &Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    match url.port() {
+        Some(port) => format!("{}://{host}:{port}{}", url.scheme(), url.path()),
+        None => format!("{}://{host}{}", url.scheme(), url.path()),
+    }
+}
+
+/// An error and its causes, joined with `: `.
+fn chain(err: &dyn std::error::Error) -> String {
     let mut detail = err.to_string();
-    let mut source = std::error::Error::source(&err);
+    let mut source = err.source();
     while let Some(cause) = source {
         detail.push_str(": ");
         detail.push_str(&cause.to_string());
         source = cause.source();
     }
-    GatewayError::UpstreamUnreachable {
-        model: model.to_string(),
-        message: format!("{kind} ({detail})"),
+    detail
+}
+
+/// Whether a connect failure was the connect timeout running out.
+fn timed_out(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut source = err.source();
+    while let Some(cause) = source {
+        if cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+        {
+            return true;
+        }
+        source = cause.source();
     }
+    false
 }

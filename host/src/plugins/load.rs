@@ -202,7 +202,7 @@ pub async fn load_known(
     let info: PluginInfo = session.info().await.map_err(LoadError::Info)?;
     super::verify::info(&info).map_err(LoadError::InfoInvalid)?;
     check_name(&info.name)?;
-    let default_base = reqwest::Url::parse(&info.default_base_url).ok();
+    let default_base = url::Url::parse(&info.default_base_url).ok();
     Ok(Loaded::Adapter(Arc::new(Adapter {
         default_base,
         name: Arc::from(info.name.as_str()),

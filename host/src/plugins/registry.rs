@@ -37,7 +37,7 @@ pub struct Adapter {
     /// `info.version`, shared likewise.
     pub version: Arc<str>,
     /// `info.default_base_url`, parsed once at load (`None` when it gives none).
-    pub default_base: Option<reqwest::Url>,
+    pub default_base: Option<url::Url>,
     /// The contract version the component targets (`0.1.0`), from its export name.
     pub contract: String,
     /// Which compiler made its code.

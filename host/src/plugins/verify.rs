@@ -100,7 +100,7 @@ pub fn info(info: &PluginInfo) -> Result<(), String> {
         return Err("info().name must be letters, digits, `-`, `_` or `.`".into());
     }
     if !info.default_base_url.is_empty() {
-        let url = reqwest::Url::parse(&info.default_base_url)
+        let url = url::Url::parse(&info.default_base_url)
             .map_err(|err| format!("info().default-base-url is not a URL: {err}"))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err("info().default-base-url must be an http or https URL".into());

@@ -5,7 +5,7 @@
 //! could leave the base path. Anything else is refused before a byte is sent, and the
 //! credential is attached only after this check.
 
-use reqwest::Url;
+use url::Url;
 
 /// Longest path-and-query an adapter may build.
 pub const MAX_PATH_AND_QUERY: usize = 8 * 1024;
