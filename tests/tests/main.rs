@@ -17,6 +17,7 @@ mod conformance;
 mod connections;
 mod conversations;
 mod coze;
+mod egress;
 mod faults;
 mod gemini;
 mod honest_streams;

@@ -31,6 +31,16 @@ impl GatewayProcess {
     /// Starts the binary on `config` with its open-file soft limit set to `soft_limit`
     /// (the hard limit unchanged), as a login shell on a stock system would.
     pub async fn start_with_open_files(config: &TestConfig, soft_limit: Option<u64>) -> Self {
+        Self::spawn(config, soft_limit, &[]).await
+    }
+
+    /// Starts the binary on `config` with `env` set, and no proxy variable but those
+    /// in `env`.
+    pub async fn start_with_env(config: &TestConfig, env: &[(&str, &str)]) -> Self {
+        Self::spawn(config, None, env).await
+    }
+
+    async fn spawn(config: &TestConfig, soft_limit: Option<u64>, env: &[(&str, &str)]) -> Self {
         let dir = tempfile::Builder::new()
             .prefix("switchyard-e2e-proc-")
             .tempdir()
@@ -65,10 +75,12 @@ impl GatewayProcess {
             command.env_remove(name);
         }
         for (name, _) in std::env::vars_os() {
-            if name.to_string_lossy().starts_with("SWITCHYARD_") {
+            let text = name.to_string_lossy();
+            if text.starts_with("SWITCHYARD_") || text.to_ascii_lowercase().ends_with("_proxy") {
                 command.env_remove(name);
             }
         }
+        command.envs(env.iter().copied());
         let mut child = command.spawn().expect("the switchyard binary starts");
         let stdout = child.stdout.take().expect("piped stdout");
         let mut lines = BufReader::new(stdout).lines();

@@ -8,6 +8,7 @@
 //! credential somewhere the operator did not configure), and reqwest re-parsed the
 //! URL twice per request to decide on them.
 
+pub mod connect;
 pub mod headers;
 pub mod origin;
 
@@ -40,12 +41,14 @@ const POOL_IDLE: Duration = Duration::from_secs(90);
 /// stream.
 const TCP_KEEPALIVE: Duration = Duration::from_secs(15);
 
-type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
+type Connector = hyper_rustls::HttpsConnector<connect::Connector>;
 
 /// The upstream HTTP client.
 #[derive(Debug, Clone)]
 pub struct Upstream {
     client: Client<Connector, Full<Bytes>>,
+    /// The proxies the environment names (their credentials go on plain-HTTP calls).
+    proxies: connect::Proxies,
     timeout: Duration,
     max_response_bytes: usize,
 }
@@ -60,9 +63,10 @@ struct Sent {
 
 impl Upstream {
     /// Builds the client: pooled keep-alive connections, HTTP/2 where the platform
-    /// offers it (ALPN), a connect timeout, no Nagle delay, and rustls with the webpki
-    /// roots.
+    /// offers it (ALPN), a connect timeout, no Nagle delay, rustls with the webpki
+    /// roots, and the proxy the environment names ([`connect`]).
     pub fn new(config: &UpstreamConfig) -> Result<Self, rustls::Error> {
+        let proxies = connect::Proxies::from_env();
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);
@@ -82,7 +86,7 @@ impl Upstream {
             .https_or_http()
             .enable_http1()
             .enable_http2()
-            .wrap_connector(http);
+            .wrap_connector(connect::Connector::new(http, proxies.clone()));
         let client = Client::builder(TokioExecutor::new())
             .pool_max_idle_per_host(256)
             .pool_idle_timeout(POOL_IDLE)
@@ -91,6 +95,7 @@ impl Upstream {
             .build(connector);
         Ok(Self {
             client,
+            proxies,
             timeout: Duration::from_secs(config.timeout_secs),
             max_response_bytes: config.max_response_bytes,
         })
@@ -170,6 +175,14 @@ impl Upstream {
         };
         let uri = http::Uri::try_from(url.as_str())
             .map_err(|err| broke(format!("the upstream URL is not valid: {err}")))?;
+        if uri.scheme() == Some(&http::uri::Scheme::HTTP)
+            && let Some(auth) = self
+                .proxies
+                .intercept(&uri)
+                .and_then(|proxy| proxy.basic_auth().cloned())
+        {
+            extra.insert(header::PROXY_AUTHORIZATION, auth);
+        }
         let mut outgoing = http::Request::new(Full::new(Bytes::from(request.body)));
         *outgoing.method_mut() = method;
         *outgoing.uri_mut() = uri;
