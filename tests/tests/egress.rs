@@ -181,12 +181,16 @@ async fn https_platforms_are_reached_through_a_connect_tunnel() {
         error.message
     );
 
+    // One CONNECT per attempt (an unreachable platform is retried), never a request
+    // the proxy could read.
     let seen = seen(&record);
-    assert_eq!(seen.len(), 1, "{seen:?}");
-    assert_eq!(
-        seen[0].line, "CONNECT platform.invalid:443 HTTP/1.1",
-        "TLS runs inside a tunnel; the proxy sees only the host"
-    );
+    assert!(!seen.is_empty());
+    for head in &seen {
+        assert_eq!(
+            head.line, "CONNECT platform.invalid:443 HTTP/1.1",
+            "TLS runs inside a tunnel; the proxy sees only the host: {seen:?}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

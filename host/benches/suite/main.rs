@@ -322,6 +322,15 @@ async fn run(
         None,
     ));
     let open_base = rows.len() - 1;
+    // The floor: what one reverse-proxy hop adds at this load on this machine.
+    if let Ok(b) = nginx {
+        let o = open(format!("http://{}/v1/chat/completions", b.addr), &[]).await;
+        rows.push(Row::measured(
+            &format!("(f) nginx -> mock, open loop {rate} req/s"),
+            o,
+            Some(open_base),
+        ));
+    }
     let defaults_url = format!("http://{}/v1/chat/completions", pieces.defaults.addr);
     let headers: &'static [(&'static str, &'static str)] =
         Box::leak(vec![("authorization", defaults_key)].into_boxed_slice());

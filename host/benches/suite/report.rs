@@ -185,6 +185,13 @@ fn budgets(r: &Report) {
             ms(g.pct(0.5).saturating_sub(d.pct(0.5))),
             ms(g.pct(0.99).saturating_sub(d.pct(0.99)))
         );
+        if let Some(n) = find(r, "(f) nginx -> mock, open loop") {
+            println!(
+                "    (an nginx hop adds p50 {}, p99 {} at the same load)",
+                ms(n.pct(0.5).saturating_sub(d.pct(0.5))),
+                ms(n.pct(0.99).saturating_sub(d.pct(0.99)))
+            );
+        }
     }
     println!(
         "  idle RSS {} (<= 40 MB); growth under {} streams: {}",
