@@ -103,27 +103,36 @@ fn seen(record: &Arc<Mutex<Vec<Seen>>>) -> Vec<Seen> {
     record.lock().expect("lock").clone()
 }
 
+/// A gateway whose model `gpt-test` lives at `base_url`, with `env` set.
+async fn gateway(base_url: &str, upstream_model: &str, env: &[(&str, &str)]) -> GatewayProcess {
+    let config = TestConfig::new().model("gpt-test", "openai", upstream_model, base_url);
+    GatewayProcess::start_with_env(&config, env).await
+}
+
+/// One chat request to `gpt-test`.
+async fn chat(gateway: &GatewayProcess) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{}/v1/chat/completions", gateway.url))
+        .json(&chat_body("gpt-test", "hello"))
+        .send()
+        .await
+        .expect("the gateway answers")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plain_http_platforms_are_called_through_the_proxy_with_its_credentials() {
     let (proxy, record) = recording_proxy().await;
     // The platform's host does not resolve: only the proxy can reach it.
-    let config = TestConfig::new().model(
-        "gpt-test",
-        "openai",
-        "gpt-4o-mini",
-        "http://platform.invalid:8000/v1",
-    );
     let proxy_url = format!("http://alice:s3cret@{proxy}");
-    let gateway = GatewayProcess::start_with_env(&config, &[("HTTP_PROXY", &proxy_url)]).await;
+    let gateway = gateway(
+        "http://platform.invalid:8000/v1",
+        "gpt-4o-mini",
+        &[("HTTP_PROXY", &proxy_url)],
+    )
+    .await;
 
-    let client = reqwest::Client::new();
     for _ in 0..2 {
-        let response = client
-            .post(format!("{}/v1/chat/completions", gateway.url))
-            .json(&chat_body("gpt-test", "hello"))
-            .send()
-            .await
-            .expect("the gateway answers");
+        let response = chat(&gateway).await;
         assert_eq!(response.status(), 200);
         let body = read_json(response).await.expect("a chat completion");
         assert_eq!(
@@ -155,21 +164,15 @@ async fn plain_http_platforms_are_called_through_the_proxy_with_its_credentials(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn https_platforms_are_reached_through_a_connect_tunnel() {
     let (proxy, record) = recording_proxy().await;
-    let config = TestConfig::new().model(
-        "gpt-test",
-        "openai",
-        "gpt-4o-mini",
-        "https://platform.invalid/v1",
-    );
     let proxy_url = format!("http://{proxy}");
-    let gateway = GatewayProcess::start_with_env(&config, &[("https_proxy", &proxy_url)]).await;
+    let gateway = gateway(
+        "https://platform.invalid/v1",
+        "gpt-4o-mini",
+        &[("https_proxy", &proxy_url)],
+    )
+    .await;
 
-    let response = reqwest::Client::new()
-        .post(format!("{}/v1/chat/completions", gateway.url))
-        .json(&chat_body("gpt-test", "hello"))
-        .send()
-        .await
-        .expect("the gateway answers");
+    let response = chat(&gateway).await;
     // The proxy refused the tunnel: the platform is unreachable, said in OpenAI's shape.
     assert_eq!(response.status(), 502);
     let error = read_error(response).await.expect("an OpenAI error");
@@ -197,10 +200,10 @@ async fn https_platforms_are_reached_through_a_connect_tunnel() {
 async fn no_proxy_hosts_are_called_directly() {
     let mock = MockUpstream::start().await.expect("mock upstream starts");
     let (proxy, record) = recording_proxy().await;
-    let config = TestConfig::new().model("gpt-test", "openai", "mock-echo", &mock.base_url());
     let proxy_url = format!("http://{proxy}");
-    let gateway = GatewayProcess::start_with_env(
-        &config,
+    let gateway = gateway(
+        &mock.base_url(),
+        "mock-echo",
         &[
             ("HTTP_PROXY", &proxy_url),
             ("NO_PROXY", "localhost,127.0.0.1"),
@@ -208,12 +211,7 @@ async fn no_proxy_hosts_are_called_directly() {
     )
     .await;
 
-    let response = reqwest::Client::new()
-        .post(format!("{}/v1/chat/completions", gateway.url))
-        .json(&chat_body("gpt-test", "hello"))
-        .send()
-        .await
-        .expect("the gateway answers");
+    let response = chat(&gateway).await;
     assert_eq!(response.status(), 200);
     assert_eq!(mock.requests().len(), 1, "the mock answered directly");
     assert!(seen(&record).is_empty(), "the proxy saw nothing");
