@@ -160,3 +160,76 @@ impl Write for Stream {
         Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    use super::*;
+
+    fn through(proxy: &str) -> Connector {
+        let matcher = Matcher::builder().all(proxy).build();
+        Connector::new(HttpConnector::new(), Proxies(Some(Arc::new(matcher))))
+    }
+
+    /// Accepts one connection and returns what it first read, answering `reply`.
+    async fn proxy_answering(reply: &'static str) -> (String, tokio::task::JoinHandle<String>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let task = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut head = vec![0; 1024];
+            let read = socket.read(&mut head).await.unwrap();
+            socket.write_all(reply.as_bytes()).await.unwrap();
+            String::from_utf8_lossy(&head[..read]).into_owned()
+        });
+        (addr, task)
+    }
+
+    #[tokio::test]
+    async fn plain_http_goes_to_the_proxy_marked_as_proxied() {
+        let (addr, task) = proxy_answering("").await;
+        let mut connector = through(&format!("http://{addr}"));
+        let uri: Uri = "http://platform.invalid/v1/chat".parse().unwrap();
+        let stream = connector.call(uri).await.unwrap();
+        assert!(stream.connected().is_proxied());
+        drop(stream);
+        task.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn https_is_tunnelled_and_not_marked_as_proxied() {
+        let (addr, task) = proxy_answering("HTTP/1.1 200 Connection established\r\n\r\n").await;
+        let mut connector = through(&format!("http://{addr}"));
+        let uri: Uri = "https://platform.invalid/v1/chat".parse().unwrap();
+        let stream = connector.call(uri).await.unwrap();
+        assert!(!stream.connected().is_proxied());
+        let head = task.await.unwrap();
+        assert!(
+            head.starts_with("CONNECT platform.invalid:443 HTTP/1.1\r\n"),
+            "{head}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_proxy_that_is_not_http_is_refused_by_name_without_its_password() {
+        for proxy in [
+            "socks5://user:pw@127.0.0.1:1080",
+            "https://user:pw@127.0.0.1:3128",
+        ] {
+            let mut connector = through(proxy);
+            let uri: Uri = "https://platform.invalid/".parse().unwrap();
+            let err = connector.call(uri).await.unwrap_err().to_string();
+            assert!(err.contains("not an http:// proxy"), "{err}");
+            assert!(err.contains("127.0.0.1"), "{err}");
+            assert!(!err.contains("pw"), "{err}");
+        }
+    }
+
+    #[tokio::test]
+    async fn without_proxies_nothing_is_intercepted() {
+        let uri: Uri = "https://api.openai.com/v1".parse().unwrap();
+        assert!(Proxies(None).intercept(&uri).is_none());
+    }
+}
