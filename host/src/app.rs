@@ -146,20 +146,22 @@ impl App {
             config: Arc::new(config),
         });
         tokio::spawn(load_adapters(plugins, Arc::clone(&state.config)));
-        let router = crate::http::router(state.clone())
-            .layer(cors(&state.config.server.cors_allowed_origins)?)
+        // The layers that need no route wrap the router once, before routing
+        // (`Router::layer` would box them around every route, and each request clones
+        // its route's whole stack).
+        let layered = ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
             .layer(
-                ServiceBuilder::new()
-                    .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-                    .layer(
-                        TraceLayer::new_for_http()
-                            .make_span_with(request_span)
-                            .on_request(())
-                            .on_response(log_response)
-                            .on_failure(log_failure),
-                    )
-                    .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
-            );
+                TraceLayer::new_for_http()
+                    .make_span_with(request_span)
+                    .on_request(())
+                    .on_response(log_response)
+                    .on_failure(log_failure),
+            )
+            .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+            .layer(cors(&state.config.server.cors_allowed_origins)?)
+            .service(crate::http::router(state.clone()));
+        let router = Router::new().fallback_service(layered);
         Ok(Self {
             router,
             state,

@@ -26,6 +26,7 @@ use axum::http::{HeaderMap, Method, Uri};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use tower::ServiceBuilder;
 
 use crate::access::{auth, gate};
 use crate::error::GatewayError;
@@ -86,9 +87,14 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::render))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(limit))
-        .layer(from_fn_with_state(limit, oversized::refuse))
-        .layer(from_fn_with_state(Arc::clone(&state.ledger), track::track))
+        // One layer, not three: `Router::layer` wraps every route in a boxed service
+        // per call, and a route's stack is cloned (box by box) for each request.
+        .layer(
+            ServiceBuilder::new()
+                .layer(from_fn_with_state(Arc::clone(&state.ledger), track::track))
+                .layer(from_fn_with_state(limit, oversized::refuse))
+                .layer(DefaultBodyLimit::max(limit)),
+        )
         .with_state(state)
 }
 
