@@ -92,6 +92,13 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, GatewayError> {
             None,
         ));
     }
+    // Tracking the path costs an allocation per field on every request; only a body
+    // that fails is parsed again to say where.
+    serde_json::from_slice(body).or_else(|_| explain(body))
+}
+
+/// Parses `body` again, tracking the path, for the error that names the field.
+fn explain<T: DeserializeOwned>(body: &[u8]) -> Result<T, GatewayError> {
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let path = err.path().to_string();
