@@ -267,7 +267,7 @@ impl CallRecord {
                 fill.stream = StreamEnd::Open;
             }
         }
-        self.hold(InFlight::start(metrics::STREAMS_IN_FLIGHT));
+        self.hold(InFlight::stream());
     }
 
     /// The relayed stream ended normally, having used `usage`.

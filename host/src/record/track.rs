@@ -15,7 +15,7 @@ use http_body::{Body as HttpBody, Frame, SizeHint};
 
 use super::call_record::CallRecord;
 use super::ledger::Ledger;
-use super::metrics::{self, InFlight};
+use super::metrics::InFlight;
 
 /// Middleware around every route: opens the request's record, records the response
 /// head, and finishes the record when the answer is whole or, for a stream, when its
@@ -32,7 +32,7 @@ pub async fn track(
         .to_string();
     let record = CallRecord::open(ledger, &request);
     request.extensions_mut().insert(record.clone());
-    let in_flight = InFlight::start(metrics::REQUESTS_IN_FLIGHT);
+    let in_flight = InFlight::request();
     let mut response = next.run(request).await;
     drop(in_flight);
     if record.answered(route, &mut response) {
