@@ -322,3 +322,48 @@ impl AnswerKey {
 pub fn render() -> String {
     handle().map(PrometheusHandle::render).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(text: &str, series: &str) -> Option<f64> {
+        text.lines()
+            .find_map(|line| line.strip_prefix(series))
+            .and_then(|value| value.trim().parse().ok())
+    }
+
+    #[test]
+    fn answers_of_one_kind_share_their_series_and_only_proxied_ones_time_the_upstream() {
+        let model: Arc<str> = Arc::from("cached-model");
+        let platform: Arc<str> = Arc::from("cached-platform");
+        let labels = HeadLabels {
+            model: Some(&model),
+            named: true,
+            platform: Some(&platform),
+            status: 200,
+        };
+        let route = "/test/answers-cache";
+        for _ in 0..2 {
+            record_answer(route.into(), &labels, Duration::from_millis(3), None);
+        }
+        let requests = format!(
+            "switchyard_requests_total{{route=\"{route}\",model=\"cached-model\",platform=\"cached-platform\",status=\"200\"}}"
+        );
+        let overhead = format!("switchyard_overhead_seconds_count{{route=\"{route}\"}}");
+        let text = render();
+        assert_eq!(count(&text, &requests), Some(2.0), "{text}");
+        assert_eq!(
+            count(&text, &overhead),
+            None,
+            "no upstream, no overhead: {text}"
+        );
+
+        let upstream = Some(Duration::from_millis(1));
+        let spent = record_answer(route.into(), &labels, Duration::from_millis(3), upstream);
+        assert_eq!(spent, Some(Duration::from_millis(2)));
+        let text = render();
+        assert_eq!(count(&text, &requests), Some(3.0), "{text}");
+        assert_eq!(count(&text, &overhead), Some(1.0), "{text}");
+    }
+}
