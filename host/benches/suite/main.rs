@@ -354,6 +354,21 @@ async fn run(
         ));
     }
 
+    // Time to first token at a moderate load, then many streams at once.
+    let few = env_num("BENCH_FEW_STREAMS", 10).max(1) as usize;
+    let o = stream(&direct, OPENAI_STREAM, few, secs).await;
+    rows.push(Row::measured(
+        &format!("(d) mock directly, {few} streams"),
+        o,
+        None,
+    ));
+    let few_base = rows.len() - 1;
+    let o = stream(&through, OPENAI_STREAM, few, secs).await;
+    rows.push(Row::measured(
+        &format!("(d) switchyard openai, {few} streams"),
+        o,
+        Some(few_base),
+    ));
     let o = stream(&direct, OPENAI_STREAM, streams, secs).await;
     rows.push(Row::measured(
         &format!("(d) mock directly, {streams} streams"),

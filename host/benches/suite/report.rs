@@ -193,6 +193,23 @@ fn budgets(r: &Report) {
             );
         }
     }
+    let few = |prefix: &str| {
+        r.rows
+            .iter()
+            .filter(|row| row.name.starts_with(prefix) && row.name.ends_with(" streams"))
+            .find_map(|row| row.result.as_ref().ok().map(|o| (row.name.as_str(), o)))
+    };
+    if let (Some((name, d)), Some((_, g))) =
+        (few("(d) mock directly, "), few("(d) switchyard openai, "))
+    {
+        let count = name.trim_start_matches("(d) mock directly, ");
+        println!(
+            "  added time to first token at {count}: p50 {}, p99 {} (<= 500us)",
+            ms(g.first_byte_pct(0.5).saturating_sub(d.first_byte_pct(0.5))),
+            ms(g.first_byte_pct(0.99)
+                .saturating_sub(d.first_byte_pct(0.99)))
+        );
+    }
     println!(
         "  idle RSS {} (<= 40 MB); growth under {} streams: {}",
         mib(r.memory.idle_kib),
