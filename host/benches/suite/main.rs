@@ -354,41 +354,31 @@ async fn run(
         ));
     }
 
-    // Time to first token at a moderate load, then many streams at once.
+    // Time to first token at a moderate load, then many streams at once (the Anthropic
+    // adapter only under the large one).
     let few = env_num("BENCH_FEW_STREAMS", 10).max(1) as usize;
-    let o = stream(&direct, OPENAI_STREAM, few, secs).await;
-    rows.push(Row::measured(
-        &format!("(d) mock directly, {few} streams"),
-        o,
-        None,
-    ));
-    let few_base = rows.len() - 1;
-    let o = stream(&through, OPENAI_STREAM, few, secs).await;
-    rows.push(Row::measured(
-        &format!("(d) switchyard openai, {few} streams"),
-        o,
-        Some(few_base),
-    ));
-    let o = stream(&direct, OPENAI_STREAM, streams, secs).await;
-    rows.push(Row::measured(
-        &format!("(d) mock directly, {streams} streams"),
-        o,
-        None,
-    ));
-    let stream_base = rows.len() - 1;
-    let o = stream(&through, OPENAI_STREAM, streams, secs).await;
-    rows.push(Row::measured(
-        &format!("(d) switchyard openai, {streams} streams"),
-        o,
-        Some(stream_base),
-    ));
-    if anthropic_ready {
-        let o = stream(&through, ANTHROPIC_STREAM, streams, secs).await;
+    for (count, large) in [(few, false), (streams, true)] {
+        let o = stream(&direct, OPENAI_STREAM, count, secs).await;
         rows.push(Row::measured(
-            &format!("(d) switchyard anthropic, {streams} streams"),
+            &format!("(d) mock directly, {count} streams"),
             o,
-            Some(stream_base),
+            None,
         ));
+        let base = rows.len() - 1;
+        let o = stream(&through, OPENAI_STREAM, count, secs).await;
+        rows.push(Row::measured(
+            &format!("(d) switchyard openai, {count} streams"),
+            o,
+            Some(base),
+        ));
+        if anthropic_ready && large {
+            let o = stream(&through, ANTHROPIC_STREAM, count, secs).await;
+            rows.push(Row::measured(
+                &format!("(d) switchyard anthropic, {count} streams"),
+                o,
+                Some(base),
+            ));
+        }
     }
 
     // (e) Hot swap: plain requests and some streams run while the OpenAI adapter is
