@@ -37,8 +37,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .parent()
         .ok_or("host crate has no parent directory")?
         .to_path_buf();
-    println!("cargo:rerun-if-changed={}", root.join("wit").display());
-    println!("cargo:rerun-if-changed={}", root.join("plugins").display());
+    // The guests' bytes follow the contract, their sources, and the workspace's
+    // release profile and lock file: a change to any of them must refresh the digests.
+    for watched in ["wit", "plugins", "Cargo.toml", "Cargo.lock"] {
+        println!("cargo:rerun-if-changed={}", root.join(watched).display());
+    }
     println!("cargo:rerun-if-env-changed=SWITCHYARD_GUEST_TARGET_DIR");
 
     let target_dir = env::var_os("SWITCHYARD_GUEST_TARGET_DIR")

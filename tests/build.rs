@@ -44,6 +44,9 @@ fn main() -> BuildResult<()> {
         root.join("wit"),
         root.join("plugins"),
         manifest_dir.join("adapters"),
+        // The release profile and the lock file shape the guests' bytes too.
+        root.join("Cargo.toml"),
+        root.join("Cargo.lock"),
     ] {
         println!("cargo:rerun-if-changed={}", watched.display());
     }
