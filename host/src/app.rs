@@ -25,7 +25,6 @@ use crate::config::Config;
 use crate::dispatch::models::ModelTable;
 use crate::dispatch::upstream::Upstream;
 use crate::plugins::Plugins;
-use crate::plugins::watch::{Reconciler, spawn_watcher};
 use crate::record::ledger::Ledger;
 use crate::record::metrics;
 use crate::state::{AppState, Services};
@@ -145,7 +144,10 @@ impl App {
             spend: Arc::new(spend),
             config: Arc::new(config),
         });
-        tokio::spawn(load_adapters(plugins, Arc::clone(&state.config)));
+        tokio::spawn(crate::plugins::start::load(
+            plugins,
+            Arc::clone(&state.config),
+        ));
         // The layers that need no route wrap the router once, before routing
         // (`Router::layer` would box them around every route, and each request clones
         // its route's whole stack).
@@ -267,37 +269,6 @@ async fn sweep_conversations(store: std::sync::Weak<dyn store::Store>, days: u32
             Err(err) => tracing::warn!(error = %err, "cannot delete expired conversations"),
         }
     }
-}
-
-/// Loads built-ins and the plugin folder, starts the watcher, then marks ready.
-async fn load_adapters(plugins: Arc<Plugins>, config: Arc<Config>) {
-    crate::plugins::precompile::fill_cache(&plugins.engine, &plugins.dir).await;
-    plugins.load_builtins().await;
-    let mut reconciler = Reconciler::new(Arc::clone(&plugins));
-    reconciler.reconcile().await;
-    if config.plugins.hot_reload {
-        match std::fs::create_dir_all(&plugins.dir) {
-            Err(err) => tracing::warn!(
-                dir = %plugins.dir.display(),
-                error = %err,
-                "cannot create the plugin folder; hot reload is off"
-            ),
-            Ok(()) => {
-                let debounce = Duration::from_millis(config.plugins.reload_debounce_ms);
-                match spawn_watcher(reconciler, debounce) {
-                    Ok(watcher) => plugins.keep_watcher(watcher),
-                    Err(err) => {
-                        tracing::warn!(error = %err, "cannot watch the plugin folder; hot reload is off")
-                    }
-                }
-            }
-        }
-    }
-    let registry = plugins.snapshot();
-    tracing::info!(adapters = ?registry.active.keys().collect::<Vec<_>>(), "adapters loaded");
-    // The compile is over: what its threads freed goes back to the system.
-    tokio::task::spawn_blocking(crate::memory::release_free_memory);
-    plugins.set_ready();
 }
 
 /// CORS for the configured origins; none configured means no CORS headers at all.

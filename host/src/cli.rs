@@ -56,7 +56,16 @@ pub enum PluginCommand {
     New(crate::cli::new::NewArgs),
     /// Compile the built-in components and the plugin folder into the compile cache,
     /// so the gateway starts without compiling (run it when building an image).
-    Precompile,
+    Precompile(PrecompileArgs),
+}
+
+/// `switchyard plugin precompile`
+#[derive(Debug, Args)]
+pub struct PrecompileArgs {
+    /// Compile the built-ins with the baseline compiler instead (what a first start
+    /// serves from while the optimized code compiles; the gateway runs this itself).
+    #[arg(long, hide = true)]
+    pub baseline: bool,
 }
 
 /// `switchyard plugin check <file.wasm> [fixtures-dir]`

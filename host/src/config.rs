@@ -293,6 +293,10 @@ pub struct PluginsConfig {
     /// Folder for compiled adapters, so later starts skip the compiler. Unset: an
     /// `adapter-cache` folder next to the SQLite database; an empty string: no cache.
     pub cache_dir: Option<PathBuf>,
+    /// When the compile cache lacks the built-ins (a first start, a new binary), serve
+    /// them from baseline code at once and replace it with optimized code when a child
+    /// has compiled it; `false` reports ready only once the optimized code is loaded.
+    pub serve_baseline_at_start: bool,
 }
 
 impl Default for PluginsConfig {
@@ -306,6 +310,7 @@ impl Default for PluginsConfig {
             reload_debounce_ms: 100,
             hot_reload: true,
             cache_dir: None,
+            serve_baseline_at_start: true,
         }
     }
 }

@@ -63,9 +63,9 @@ async fn main() -> anyhow::Result<ExitCode> {
             new::run(args, &mut stdout)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Plugin(PluginCommand::Precompile) => {
+        Command::Plugin(PluginCommand::Precompile(args)) => {
             let mut stdout = std::io::stdout().lock();
-            precompile::run(&config, &mut stdout)?;
+            precompile::run(&config, args, &mut stdout)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Plugin(PluginCommand::Check(args)) => {

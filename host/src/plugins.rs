@@ -12,12 +12,13 @@ pub mod pool;
 pub mod precompile;
 pub mod registry;
 pub mod session;
+pub mod start;
 pub mod verify;
 pub mod watch;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
@@ -61,7 +62,7 @@ pub struct Plugins {
     pub dir: PathBuf,
     /// Loads, rejections and swaps since start (the console shows them).
     pub history: history::History,
-    builtins: OnceLock<Builtins>,
+    layers: Mutex<Layers>,
     registry: ArcSwap<Registry>,
     permits: Arc<Semaphore>,
     call_timeout: Duration,
@@ -70,7 +71,7 @@ pub struct Plugins {
 }
 
 /// The embedded components after loading: those that loaded, and why others did not.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Builtins {
     /// Loaded built-in adapters by name; files of the same name override them.
     pub adapters: BTreeMap<String, Arc<Adapter>>,
@@ -78,6 +79,76 @@ pub struct Builtins {
     pub dialects: BTreeMap<String, Arc<Dialect>>,
     /// Built-ins that failed to load (a build defect), by name.
     pub errors: BTreeMap<String, String>,
+}
+
+impl Builtins {
+    /// `self` with `newer`'s components in place of its own (the optimized builds
+    /// over the baseline ones). A component that failed in `newer` but loaded in
+    /// `self` keeps its loaded build.
+    fn overlaid_with(mut self, newer: Builtins) -> Builtins {
+        for (name, adapter) in newer.adapters {
+            self.errors.remove(&name);
+            self.adapters.insert(name, adapter);
+        }
+        for (name, dialect) in newer.dialects {
+            self.errors.remove(&name);
+            self.dialects.insert(name, dialect);
+        }
+        for (name, error) in newer.errors {
+            if !self.adapters.contains_key(&name) && !self.dialects.contains_key(&name) {
+                self.errors.insert(name, error);
+            }
+        }
+        self
+    }
+}
+
+/// One component of the plugin folder as the registry sees it.
+#[derive(Clone, Default)]
+pub struct FileLayer {
+    /// The last version of the file that loaded.
+    pub good: Option<Arc<Loaded>>,
+    /// Why the last version tried failed, if it did.
+    pub error: Option<String>,
+}
+
+/// What the published registry is made of: the built-ins, overlaid by the folder's
+/// components of the same names. Either part is replaced on its own (a reload swaps
+/// the files, the background compile of a first start the built-ins); one lock keeps
+/// the two from publishing over each other.
+#[derive(Default)]
+struct Layers {
+    builtins: Arc<Builtins>,
+    files: BTreeMap<String, FileLayer>,
+}
+
+impl Layers {
+    fn registry(&self) -> Registry {
+        let mut active = self.builtins.adapters.clone();
+        let mut dialects = self.builtins.dialects.clone();
+        let mut errors = self.builtins.errors.clone();
+        for (name, file) in &self.files {
+            match file.good.as_deref() {
+                Some(Loaded::Adapter(adapter)) => {
+                    dialects.remove(name);
+                    active.insert(name.clone(), Arc::clone(adapter));
+                }
+                Some(Loaded::Dialect(dialect)) => {
+                    active.remove(name);
+                    dialects.insert(name.clone(), Arc::clone(dialect));
+                }
+                None => {}
+            }
+            if let Some(error) = &file.error {
+                errors.insert(name.clone(), error.clone());
+            }
+        }
+        Registry {
+            active,
+            dialects,
+            errors,
+        }
+    }
 }
 
 impl Plugins {
@@ -96,7 +167,7 @@ impl Plugins {
             engine,
             dir: config.dir.clone(),
             history: history::History::default(),
-            builtins: OnceLock::new(),
+            layers: Mutex::new(Layers::default()),
             registry: ArcSwap::from_pointee(Registry::default()),
             permits: Arc::new(Semaphore::new(config.max_concurrent_calls as usize)),
             call_timeout: Duration::from_millis(config.call_timeout_ms),
@@ -108,26 +179,22 @@ impl Plugins {
     /// Builds the engine and loads the built-in adapters (tests and benches).
     pub async fn start(config: &PluginsConfig) -> anyhow::Result<Arc<Self>> {
         let plugins = Self::new(config, None)?;
-        plugins.load_builtins().await;
-        let builtins = plugins.builtins();
+        let builtins = plugins.load_builtins(engine::Tier::Optimized).await;
         if let Some((name, error)) = builtins.errors.iter().next() {
             anyhow::bail!("built-in adapter `{name}`: {error}");
         }
-        plugins.publish(Registry {
-            active: builtins.adapters.clone(),
-            dialects: builtins.dialects.clone(),
-            errors: BTreeMap::new(),
-        });
+        plugins.set_builtins(builtins);
         Ok(plugins)
     }
 
-    /// Compiles and validates the embedded adapters, in parallel. One that fails is
-    /// reported on `/health` and in the log; the others still serve.
-    pub async fn load_builtins(&self) {
+    /// Compiles (or finds in the cache) and validates the embedded adapters with
+    /// `tier`'s compiler, in parallel. One that fails is reported on `/health` and in
+    /// the log; the others still serve. Publish them with [`Plugins::set_builtins`].
+    pub async fn load_builtins(&self, tier: engine::Tier) -> Builtins {
         let loads = builtin::ADAPTERS.iter().map(|builtin| async move {
             let result = load::load_known(
                 &self.engine,
-                engine::Tier::Optimized,
+                tier,
                 bytes::Bytes::from_static(builtin.bytes),
                 builtin.digest.to_string(),
                 AdapterSource::Builtin,
@@ -136,15 +203,20 @@ impl Plugins {
             .await;
             (builtin.name.to_string(), result)
         });
+        // Optimized code in place of a baseline build is an upgrade, not a new load.
+        let upgrading = {
+            let serving = self.builtins();
+            !serving.adapters.is_empty() || !serving.dialects.is_empty()
+        };
         let mut builtins = Builtins::default();
         for (name, result) in futures_util::future::join_all(loads).await {
             self.history.record(history::ReloadEvent {
                 at_ms: crate::store::now_millis(),
                 component: name.clone(),
-                outcome: if result.is_ok() {
-                    history::Outcome::Loaded
-                } else {
-                    history::Outcome::Rejected
+                outcome: match &result {
+                    Ok(_) if upgrading => history::Outcome::Optimized,
+                    Ok(_) => history::Outcome::Loaded,
+                    Err(_) => history::Outcome::Rejected,
                 },
                 version: result.as_ref().ok().map(|l| l.version().to_string()),
                 source: AdapterSource::Builtin.kind(),
@@ -164,15 +236,34 @@ impl Plugins {
                 }
             }
         }
-        let _ = self.builtins.set(builtins);
+        builtins
     }
 
-    /// The built-ins (empty until [`Plugins::load_builtins`] ran).
-    pub fn builtins(&self) -> &Builtins {
-        static NONE: OnceLock<Builtins> = OnceLock::new();
-        self.builtins
-            .get()
-            .unwrap_or_else(|| NONE.get_or_init(Builtins::default))
+    /// Publishes `builtins` under the plugin folder's components. A component that
+    /// failed to load here but serves already (a baseline build whose optimized
+    /// compile failed) keeps serving.
+    pub fn set_builtins(&self, builtins: Builtins) {
+        let mut layers = self.layers();
+        let serving = Builtins::clone(&layers.builtins);
+        layers.builtins = Arc::new(serving.overlaid_with(builtins));
+        self.publish(layers.registry());
+    }
+
+    /// Publishes the plugin folder's components over the built-ins (the reconciler
+    /// calls it after each reload).
+    pub fn set_files(&self, files: BTreeMap<String, FileLayer>) {
+        let mut layers = self.layers();
+        layers.files = files;
+        self.publish(layers.registry());
+    }
+
+    /// The built-ins serving now (empty until [`Plugins::set_builtins`] ran).
+    pub fn builtins(&self) -> Arc<Builtins> {
+        Arc::clone(&self.layers().builtins)
+    }
+
+    fn layers(&self) -> std::sync::MutexGuard<'_, Layers> {
+        self.layers.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Marks the adapters loaded: `/health/ready` turns 200.
@@ -202,7 +293,7 @@ impl Plugins {
     }
 
     /// Atomically replaces the registry.
-    pub fn publish(&self, registry: Registry) {
+    fn publish(&self, registry: Registry) {
         self.registry.store(Arc::new(registry));
     }
 

@@ -161,6 +161,8 @@ database_url = "{database_url or default_database}"
 [plugins]
 dir = "{workdir / 'plugins'}"
 cache_dir = "{SHARED_ADAPTER_CACHE}"
+# Shared: each gateway waits for the optimized code, so the first fills the cache.
+serve_baseline_at_start = false
 {models_toml}"""
     )
     process = Process(

@@ -1,6 +1,7 @@
 """The first minutes with the real binary: /health tells the truth while adapters load,
-metrics count from process start, models that cannot work are not offered, and a
-restart loads compiled adapters from the cache instead of compiling them again."""
+metrics count from process start, models that cannot work are not offered, a first
+start serves from baseline code while the optimized code compiles, and a restart loads
+the optimized code from the cache instead of compiling it again."""
 
 from __future__ import annotations
 
@@ -83,7 +84,8 @@ def test_health_is_503_while_loading_and_the_first_200_means_models_answer(
 ):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    # A cache of its own, empty: this start compiles, so there is a loading phase to see.
+    # A cache of its own, empty: this start compiles (baseline code first), so there is
+    # a loading phase to see.
     config = write_config(tmp_path, port, echo_model(mock_upstream.url), tmp_path / "cold-cache")
     log = open(tmp_path / "gateway.log", "wb")
     proc = subprocess.Popen(
@@ -173,11 +175,21 @@ api_key_env = "{variable}"
         gateway.stop()
 
 
-def test_a_restart_loads_compiled_adapters_from_the_cache(mock_upstream: Process, tmp_path: Path):
+def tiers(url: str) -> dict[str, str]:
+    """Each built-in component's compiler tier, as /health shows it."""
+    status, body = get(f"{url}/health")
+    assert status == 200, body
+    health = json.loads(body)
+    return {c["name"]: c["tier"] for c in health["adapters"] + health["dialects"] if c["source"] == "builtin"}
+
+
+def test_a_first_start_serves_at_once_and_a_restart_loads_optimized_code_from_the_cache(
+    mock_upstream: Process, tmp_path: Path
+):
     cache = tmp_path / "cache"
     timings = []
     logs = []
-    for _ in range(2):
+    for start in ("first", "restart"):
         port = free_port()
         config = write_config(tmp_path, port, echo_model(mock_upstream.url), cache)
         started = time.monotonic()
@@ -189,18 +201,50 @@ def test_a_restart_loads_compiled_adapters_from_the_cache(mock_upstream: Process
         )
         timings.append(time.monotonic() - started)
         try:
+            first_tiers = tiers(proc.url)
+            # Five adapters and the messages and responses dialects.
+            assert len(first_tiers) == 7, first_tiers
             code, answer = chat(proc.url, "first-echo")
             assert code == 200, answer
+            if start == "first":
+                # Ready before any optimized code exists: baseline code serves while a
+                # child process compiles (it takes seconds; /health answered at once).
+                assert set(first_tiers.values()) == {"baseline"}, first_tiers
+                deadline = time.monotonic() + 300
+                while set(tiers(proc.url).values()) != {"optimized"}:
+                    assert time.monotonic() < deadline, tiers(proc.url)
+                    assert chat(proc.url, "first-echo")[0] == 200
+                    time.sleep(0.1)
+            else:
+                assert set(first_tiers.values()) == {"optimized"}, first_tiers
+            assert chat(proc.url, "first-echo")[0] == 200
         finally:
             proc.stop()
             logs.append(proc.log.read_text(errors="replace"))
-    # The cold start had a child process compile (so the compiler's memory left with
-    # it); the restart found everything in the cache and started none.
+    # The first start had a child process compile (so the compiler's memory left with
+    # it) and then moved to its code; the restart found everything in the cache and
+    # started none.
     child = "compiled into the cache by a child process"
-    assert child in logs[0], logs[0][-2000:]
-    assert child not in logs[1], logs[1][-2000:]
+    moved = "built-in components now run optimized code"
+    assert child in logs[0] and moved in logs[0], logs[0][-2000:]
+    assert child not in logs[1] and moved not in logs[1], logs[1][-2000:]
     entries = sorted(p.name for p in cache.iterdir())
-    # Five adapters and the messages and responses dialects.
     assert len(entries) == 7 and all(e.endswith(".cwasm") for e in entries), entries
     # Printed, not asserted: timings belong to benchmarks, not tests.
-    print(f"start to ready: cold {timings[0]:.3f} s, cached {timings[1]:.3f} s")
+    print(f"start to ready: first {timings[0]:.3f} s, restart {timings[1]:.3f} s")
+
+
+def test_a_gateway_told_to_wait_reports_ready_with_optimized_code(mock_upstream: Process, tmp_path: Path):
+    config = write_config(tmp_path, free_port(), echo_model(mock_upstream.url), tmp_path / "cache")
+    config.write_text(config.read_text().replace("[plugins]\n", "[plugins]\nserve_baseline_at_start = false\n"))
+    proc = Process(
+        [str(binary("switchyard")), "--config", str(config)],
+        "switchyard listening on ",
+        tmp_path / "gateway.log",
+        clean_env(),
+    )
+    try:
+        assert set(tiers(proc.url).values()) == {"optimized"}, tiers(proc.url)
+        assert chat(proc.url, "first-echo")[0] == 200
+    finally:
+        proc.stop()

@@ -242,6 +242,9 @@ memory_limit_mib = {memory_limit_mib}
 max_concurrent_calls = {max_concurrent_calls}
 reload_debounce_ms = {reload_debounce_ms}
 cache_dir = {cache_dir}
+# The cache is shared: a gateway waits for the optimized code, so the first one
+# fills it for the rest instead of each short-lived one compiling in the background.
+serve_baseline_at_start = false
 
 [upstream]
 connect_timeout_secs = 5

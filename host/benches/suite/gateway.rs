@@ -222,6 +222,48 @@ api_key = "sk-ant-bench"
             .map(str::to_string)
     }
 
+    /// Polls `/health` until every component runs optimized code (a first start
+    /// serves baseline code while a child compiles), or `limit` passes; the time it
+    /// took from `since`.
+    pub async fn wait_optimized(
+        &self,
+        client: &reqwest::Client,
+        since: Instant,
+        limit: Duration,
+    ) -> Option<Duration> {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if self.all_optimized(client).await {
+                return Some(since.elapsed());
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        None
+    }
+
+    async fn all_optimized(&self, client: &reqwest::Client) -> bool {
+        let Ok(response) = client
+            .get(format!("http://{}/health", self.addr))
+            .send()
+            .await
+        else {
+            return false;
+        };
+        let Ok(body) = response.bytes().await else {
+            return false;
+        };
+        let Ok(health) = serde_json::from_slice::<serde_json::Value>(&body) else {
+            return false;
+        };
+        let components = ["adapters", "dialects"]
+            .iter()
+            .filter_map(|kind| health[kind].as_array())
+            .flatten();
+        components
+            .filter(|c| !c["tier"].is_null())
+            .all(|c| c["tier"] == "optimized")
+    }
+
     /// Polls `/health` until adapter `name` has `source`, or `deadline` passes; the
     /// time it took from `since`.
     pub async fn wait_source(

@@ -7,14 +7,15 @@
 use std::io::Write;
 
 use crate::app::adapter_cache_dir;
+use crate::cli::PrecompileArgs;
 use crate::config::Config;
-use crate::plugins::engine::PluginEngine;
+use crate::plugins::engine::{PluginEngine, Tier};
 use crate::plugins::{engine_limits, precompile};
 
 /// Fills the cache `config` names and reports what it did to `out`. Components that
 /// do not compile are listed (the gateway reports them on `/health` too) and fail
 /// the command.
-pub fn run(config: &Config, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run(config: &Config, args: &PrecompileArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let Some(dir) = adapter_cache_dir(config) else {
         anyhow::bail!(
             "plugins.cache_dir is empty, so compiled components are not kept: there is no cache to fill"
@@ -23,7 +24,12 @@ pub fn run(config: &Config, out: &mut dyn Write) -> anyhow::Result<()> {
     let engine = PluginEngine::new(engine_limits(&config.plugins))
         .map_err(|err| anyhow::anyhow!("cannot create the wasm engine: {err:#}"))?
         .with_cache(dir.clone());
-    let filled = precompile::fill(&engine, &config.plugins.dir)
+    let tier = if args.baseline {
+        Tier::Baseline
+    } else {
+        Tier::Optimized
+    };
+    let filled = precompile::fill(&engine, &config.plugins.dir, tier)
         .ok_or_else(|| anyhow::anyhow!("the engine keeps no cache"))?;
     for (name, error) in &filled.failed {
         writeln!(out, "{name}: {error}")?;
@@ -55,7 +61,7 @@ mod tests {
 
     fn run_to_string(config: &Config) -> anyhow::Result<String> {
         let mut out = Vec::new();
-        run(config, &mut out)?;
+        run(config, &PrecompileArgs { baseline: false }, &mut out)?;
         Ok(String::from_utf8(out).unwrap())
     }
 
@@ -93,7 +99,7 @@ mod tests {
         )
         .unwrap();
         let mut out = Vec::new();
-        let err = run(&config, &mut out).unwrap_err();
+        let err = run(&config, &PrecompileArgs { baseline: false }, &mut out).unwrap_err();
         let out = String::from_utf8(out).unwrap();
         assert!(out.contains("broken.wasm"), "{out}");
         assert!(

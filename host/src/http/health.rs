@@ -29,8 +29,8 @@ pub struct AdapterStatus {
     pub last_error: Option<String>,
     /// The contract version it targets (`null` when none loaded).
     pub contract: Option<String>,
-    /// `optimized`, or `baseline` for a file swapped in moments ago whose optimized
-    /// code is still compiling (`null` when none loaded).
+    /// `optimized`, or `baseline` while its optimized code is still compiling (a file
+    /// swapped in moments ago, or a built-in on a first start; `null` when none loaded).
     pub tier: Option<&'static str>,
 }
 

@@ -19,6 +19,8 @@ use wasmtime::component::Component;
 pub struct CompileCache {
     dir: PathBuf,
     engine_tag: String,
+    /// The file name's ending: `.cwasm`, or `.baseline.cwasm` for the baseline tier's.
+    suffix: &'static str,
 }
 
 impl CompileCache {
@@ -30,12 +32,42 @@ impl CompileCache {
         Self {
             dir,
             engine_tag: format!("{:016x}", hasher.finish()),
+            suffix: ".cwasm",
+        }
+    }
+
+    /// The same folder for the baseline compiler's `engine`: a first start's child
+    /// leaves the built-ins' baseline code here for the gateway to serve from, and
+    /// the gateway removes it once the optimized code has replaced it.
+    pub fn baseline(dir: PathBuf, engine: &Engine) -> Self {
+        Self {
+            suffix: ".baseline.cwasm",
+            ..Self::new(dir, engine)
         }
     }
 
     /// Where the compiled code for the bytes with SHA-256 `digest` is kept.
     fn entry(&self, digest: &str) -> PathBuf {
-        self.dir.join(format!("{digest}-{}.cwasm", self.engine_tag))
+        self.dir
+            .join(format!("{digest}-{}{}", self.engine_tag, self.suffix))
+    }
+
+    /// The component for `digest` when the cache holds it, without compiling.
+    pub fn cached(&self, engine: &Engine, digest: &str) -> Option<Component> {
+        let path = self.entry(digest);
+        if !path.is_file() {
+            return None;
+        }
+        deserialize_file(engine, &path)
+            .inspect_err(|err| {
+                tracing::warn!(path = %path.display(), error = %err, "cached adapter unusable");
+            })
+            .ok()
+    }
+
+    /// Removes the entry for `digest`, if any.
+    pub fn forget(&self, digest: &str) {
+        let _ = std::fs::remove_file(self.entry(digest));
     }
 
     /// Whether the cache holds compiled code for the bytes with SHA-256 `digest`.

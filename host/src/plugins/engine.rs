@@ -80,6 +80,8 @@ pub struct Baseline {
     pub engine: Engine,
     /// Its linker, with the same empty WASI context.
     pub linker: Arc<Linker<PluginState>>,
+    /// Where a first start's child leaves the built-ins' baseline code.
+    pub cache: Option<super::cache::CompileCache>,
 }
 
 impl PluginEngine {
@@ -138,7 +140,11 @@ impl PluginEngine {
                 .memory_reservation_for_growth(0);
             let engine = Engine::new(&config)?;
             let linker = linker_for(&engine)?;
-            Some(Baseline { engine, linker })
+            Some(Baseline {
+                engine,
+                linker,
+                cache: None,
+            })
         };
         Ok(Self {
             linker: linker_for(&engine)?,
@@ -152,6 +158,10 @@ impl PluginEngine {
 
     /// This engine, keeping compiled adapters in `dir`.
     pub fn with_cache(mut self, dir: std::path::PathBuf) -> Self {
+        if let Some(baseline) = &mut self.baseline {
+            let cache = super::cache::CompileCache::baseline(dir.clone(), &baseline.engine);
+            baseline.cache = Some(cache);
+        }
         self.cache = Some(super::cache::CompileCache::new(dir, &self.engine));
         self
     }

@@ -234,8 +234,9 @@ pub async fn load(
 }
 
 /// The CPU-heavy part: compile, find the world and contract, type-check against the
-/// linker. Returns the linked component and the contract version it targets. Only
-/// optimized code is cached on disk.
+/// linker. Returns the linked component and the contract version it targets.
+/// Optimized code is cached on disk; baseline code is read from there when a first
+/// start's child left it, and never written by this process.
 fn compile(
     engine: &PluginEngine,
     tier: Tier,
@@ -247,8 +248,13 @@ fn compile(
         (Some(baseline), Tier::Baseline) => (&baseline.engine, &baseline.linker),
         _ => (&engine.engine, &engine.linker),
     };
-    let component = match (&engine.cache, tier) {
-        (Some(cache), Tier::Optimized) => cache.component(wasm_engine, bytes, digest),
+    let baseline_cache = engine.baseline.as_ref().and_then(|b| b.cache.as_ref());
+    let component = match (&engine.cache, baseline_cache, tier) {
+        (Some(cache), _, Tier::Optimized) => cache.component(wasm_engine, bytes, digest),
+        (_, Some(cache), Tier::Baseline) => match cache.cached(wasm_engine, digest) {
+            Some(component) => Ok(component),
+            None => Component::new(wasm_engine, bytes),
+        },
         _ => Component::new(wasm_engine, bytes),
     }
     .map_err(|err| LoadError::Compile(header::one_line(&format!("{err:#}"))))?;

@@ -15,7 +15,7 @@ use bytes::Bytes;
 
 use super::builtin;
 use super::cache::CompileCache;
-use super::engine::PluginEngine;
+use super::engine::{PluginEngine, Tier};
 use super::load::digest;
 
 /// How to run this program as the compiler: its executable and the configuration
@@ -47,18 +47,23 @@ struct Piece {
     digest: String,
 }
 
-/// The components a start loads: the built-ins (their digests known since the build,
-/// so their bytes are only read to compile them), then the `.wasm` files in the
-/// plugin folder (unreadable ones are left to the loader to report).
-fn start_set(dir: &Path) -> Vec<Piece> {
-    let mut set: Vec<Piece> = builtin::ADAPTERS
+/// The built-ins (their digests known since the build, so their bytes are only read
+/// to compile them).
+fn builtin_set() -> Vec<Piece> {
+    builtin::ADAPTERS
         .iter()
         .map(|builtin| Piece {
             name: builtin.name.to_string(),
             bytes: Bytes::from_static(builtin.bytes),
             digest: builtin.digest.to_string(),
         })
-        .collect();
+        .collect()
+}
+
+/// The components a start loads: the built-ins, then the `.wasm` files in the plugin
+/// folder (unreadable ones are left to the loader to report).
+fn start_set(dir: &Path) -> Vec<Piece> {
+    let mut set = builtin_set();
     // The files the reconciler will load, found the way it finds them.
     let Ok(files) = super::watch::scan(dir) else {
         return set;
@@ -75,6 +80,23 @@ fn start_set(dir: &Path) -> Vec<Piece> {
     set
 }
 
+/// What `tier`'s child compiles, the cache it fills and the engine it compiles for:
+/// for the optimized tier the whole start set; for the baseline tier the built-ins
+/// only (a start serves from baseline code only when the folder's files are cached).
+fn tier_work<'e>(
+    engine: &'e PluginEngine,
+    dir: &Path,
+    tier: Tier,
+) -> Option<(Vec<Piece>, &'e CompileCache, &'e wasmtime::Engine)> {
+    match tier {
+        Tier::Optimized => Some((start_set(dir), engine.cache.as_ref()?, &engine.engine)),
+        Tier::Baseline => {
+            let baseline = engine.baseline.as_ref()?;
+            Some((builtin_set(), baseline.cache.as_ref()?, &baseline.engine))
+        }
+    }
+}
+
 /// How many of `set` the cache lacks.
 fn missing(cache: &CompileCache, set: &[Piece]) -> usize {
     set.iter()
@@ -82,32 +104,70 @@ fn missing(cache: &CompileCache, set: &[Piece]) -> usize {
         .count()
 }
 
-/// Before a start loads its components: when the compile cache lacks some of them,
-/// a child process compiles them into it. Returns whether the cache now holds them
-/// all (`false` without a cache or a child, or when the child failed: the loader
-/// then compiles in this process).
-pub async fn fill_cache(engine: &PluginEngine, dir: &Path) -> bool {
-    fill_cache_with(engine, dir, COMPILER.get()).await
+/// Whether a start should serve the built-ins from baseline code while a child
+/// compiles them optimized: the cache lacks some of them (a first start, or a new
+/// binary), a child can compile, and the engine has a baseline tier. A folder file
+/// the cache lacks makes it `false` too: the start then compiles everything first,
+/// as [`fill_cache`] does.
+pub async fn serve_baseline_first(engine: &PluginEngine, dir: &Path) -> bool {
+    serve_baseline_first_with(engine, dir, COMPILER.get()).await
 }
 
-async fn fill_cache_with(engine: &PluginEngine, dir: &Path, compiler: Option<&Compiler>) -> bool {
-    let (Some(cache), Some(compiler)) = (engine.cache.clone(), compiler) else {
+async fn serve_baseline_first_with(
+    engine: &PluginEngine,
+    dir: &Path,
+    compiler: Option<&Compiler>,
+) -> bool {
+    let (Some(cache), Some(_), Some(_)) = (engine.cache.clone(), compiler, &engine.baseline) else {
         return false;
     };
     let dir = dir.to_path_buf();
-    let lacking = tokio::task::spawn_blocking(move || missing(&cache, &start_set(&dir))).await;
+    tokio::task::spawn_blocking(move || {
+        let set = start_set(&dir);
+        let (builtins, files) = set.split_at(builtin::ADAPTERS.len().min(set.len()));
+        missing(&cache, builtins) > 0 && missing(&cache, files) == 0
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// Before a start loads its components with `tier`'s compiler: when the compile
+/// cache lacks some of them, a child process compiles them into it. Returns whether
+/// the cache now holds them all (`false` without a cache or a child, or when the
+/// child failed: the loader then compiles in this process).
+pub async fn fill_cache(engine: &PluginEngine, dir: &Path, tier: Tier) -> bool {
+    fill_cache_with(engine, dir, COMPILER.get(), tier).await
+}
+
+async fn fill_cache_with(
+    engine: &PluginEngine,
+    dir: &Path,
+    compiler: Option<&Compiler>,
+    tier: Tier,
+) -> bool {
+    let Some(compiler) = compiler else {
+        return false;
+    };
+    let (engine, dir) = (engine.clone(), dir.to_path_buf());
+    let lacking = tokio::task::spawn_blocking(move || {
+        tier_work(&engine, &dir, tier).map(|(set, cache, _)| missing(cache, &set))
+    })
+    .await;
     match lacking {
-        Ok(0) => return true,
-        Ok(_) => {}
-        Err(_) => return false,
+        Ok(Some(0)) => return true,
+        Ok(Some(_)) => {}
+        Ok(None) | Err(_) => return false,
     }
     let started = Instant::now();
     let mut command = tokio::process::Command::new(&compiler.program);
     if let Some(config) = &compiler.config {
         command.arg("--config").arg(config);
     }
+    command.args(["plugin", "precompile"]);
+    if tier == Tier::Baseline {
+        command.arg("--baseline");
+    }
     command
-        .args(["plugin", "precompile"])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .kill_on_drop(true);
@@ -117,6 +177,7 @@ async fn fill_cache_with(engine: &PluginEngine, dir: &Path, compiler: Option<&Co
         Ok(Ok(status)) if status.success() => {
             tracing::info!(
                 elapsed_ms,
+                tier = tier.name(),
                 "components compiled into the cache by a child process"
             );
             true
@@ -150,23 +211,33 @@ pub struct Filled {
     pub failed: Vec<(String, String)>,
 }
 
-/// Compiles whatever of the start set in `dir` the engine's cache lacks (the work of
-/// `switchyard plugin precompile`, in the child or run by hand before an image is
-/// built). `None` when the engine keeps no cache.
-pub fn fill(engine: &PluginEngine, dir: &Path) -> Option<Filled> {
-    let cache = engine.cache.as_ref()?;
+/// Compiles with `tier`'s compiler whatever of its work (see [`tier_work`]) the
+/// cache lacks: the work of `switchyard plugin precompile`, in the child or run by
+/// hand before an image is built. `None` when the engine keeps no cache for `tier`.
+pub fn fill(engine: &PluginEngine, dir: &Path, tier: Tier) -> Option<Filled> {
+    let (set, cache, compiler) = tier_work(engine, dir, tier)?;
     let mut filled = Filled::default();
-    for piece in start_set(dir) {
+    for piece in set {
         if cache.holds(&piece.digest) {
             filled.cached += 1;
             continue;
         }
-        match cache.fill(&engine.engine, &piece.bytes, &piece.digest) {
+        match cache.fill(compiler, &piece.bytes, &piece.digest) {
             Ok(()) => filled.compiled += 1,
             Err(err) => filled.failed.push((piece.name, format!("{err:#}"))),
         }
     }
     Some(filled)
+}
+
+/// Removes the built-ins' baseline code from the cache (once the optimized code
+/// serves, nothing loads it again).
+pub fn forget_baseline(engine: &PluginEngine) {
+    if let Some(cache) = engine.baseline.as_ref().and_then(|b| b.cache.as_ref()) {
+        for piece in builtin_set() {
+            cache.forget(&piece.digest);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -193,28 +264,105 @@ mod tests {
     #[tokio::test]
     async fn without_a_cache_or_a_child_the_gateway_compiles_itself() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(!fill_cache_with(&engine(None), dir.path(), Some(&compiler("true"))).await);
+        assert!(
+            !fill_cache_with(
+                &engine(None),
+                dir.path(),
+                Some(&compiler("true")),
+                Tier::Optimized
+            )
+            .await
+        );
         let cached = engine(Some(&dir.path().join("cache")));
-        assert!(!fill_cache_with(&cached, dir.path(), None).await);
+        assert!(!fill_cache_with(&cached, dir.path(), None, Tier::Optimized).await);
     }
 
     #[tokio::test]
     async fn a_child_that_fails_or_cannot_start_leaves_the_compile_to_the_gateway() {
         let dir = tempfile::tempdir().unwrap();
         let cached = engine(Some(&dir.path().join("cache")));
-        assert!(!fill_cache_with(&cached, dir.path(), Some(&compiler("false"))).await);
+        assert!(
+            !fill_cache_with(
+                &cached,
+                dir.path(),
+                Some(&compiler("false")),
+                Tier::Optimized
+            )
+            .await
+        );
         let missing = dir.path().join("no-such-program");
         let missing = compiler(&missing.display().to_string());
-        assert!(!fill_cache_with(&cached, dir.path(), Some(&missing)).await);
+        assert!(!fill_cache_with(&cached, dir.path(), Some(&missing), Tier::Optimized).await);
     }
 
     #[tokio::test]
-    async fn a_full_cache_starts_no_child() {
+    async fn a_full_cache_starts_no_child_and_serves_optimized_code_at_once() {
         let dir = tempfile::tempdir().unwrap();
         let cached = engine(Some(&dir.path().join("cache")));
-        let filled = fill(&cached, dir.path()).unwrap();
+        let child = compiler("true");
+        assert!(serve_baseline_first_with(&cached, dir.path(), Some(&child)).await);
+        let filled = fill(&cached, dir.path(), Tier::Optimized).unwrap();
         assert_eq!(filled.compiled, builtin::ADAPTERS.len());
         // A child would fail (`false`): a `true` answer means none was started.
-        assert!(fill_cache_with(&cached, dir.path(), Some(&compiler("false"))).await);
+        assert!(
+            fill_cache_with(
+                &cached,
+                dir.path(),
+                Some(&compiler("false")),
+                Tier::Optimized
+            )
+            .await
+        );
+        assert!(!serve_baseline_first_with(&cached, dir.path(), Some(&child)).await);
+    }
+
+    #[tokio::test]
+    async fn baseline_code_serves_first_only_when_a_child_will_replace_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let cached = engine(Some(&dir.path().join("cache")));
+        let child = compiler("true");
+        assert!(serve_baseline_first_with(&cached, dir.path(), Some(&child)).await);
+        // No child to compile the optimized code, or no cache to put it in.
+        assert!(!serve_baseline_first_with(&cached, dir.path(), None).await);
+        assert!(!serve_baseline_first_with(&engine(None), dir.path(), Some(&child)).await);
+        // A metered engine has no baseline tier.
+        let limits = engine_limits(&PluginsConfig::default());
+        let metered = PluginEngine::metered(limits)
+            .unwrap()
+            .with_cache(dir.path().join("cache"));
+        assert!(!serve_baseline_first_with(&metered, dir.path(), Some(&child)).await);
+        // A folder file the cache lacks: the start compiles everything first.
+        std::fs::write(dir.path().join("custom.wasm"), b"\0asm not yet compiled").unwrap();
+        assert!(!serve_baseline_first_with(&cached, dir.path(), Some(&child)).await);
+    }
+
+    #[tokio::test]
+    async fn the_baseline_child_leaves_the_built_ins_baseline_code_until_it_is_forgotten() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("cache");
+        let cached = engine(Some(&cache));
+        // A folder file is not the baseline child's work: a start that serves
+        // baseline code has the folder's files cached optimized already.
+        std::fs::write(dir.path().join("custom.wasm"), b"\0asm not compiled").unwrap();
+        let filled = fill(&cached, dir.path(), Tier::Baseline).unwrap();
+        assert_eq!(filled.compiled, builtin::ADAPTERS.len());
+        assert!(filled.failed.is_empty(), "{:?}", filled.failed);
+        let baseline = |cache: &Path| {
+            std::fs::read_dir(cache)
+                .unwrap()
+                .filter(|e| {
+                    let name = e.as_ref().unwrap().file_name();
+                    name.to_string_lossy().ends_with(".baseline.cwasm")
+                })
+                .count()
+        };
+        assert_eq!(baseline(&cache), builtin::ADAPTERS.len());
+        // Filled: no child is started (one would fail), and the optimized tier still
+        // lacks everything.
+        let failing = compiler("false");
+        assert!(fill_cache_with(&cached, dir.path(), Some(&failing), Tier::Baseline).await);
+        assert!(!fill_cache_with(&cached, dir.path(), Some(&failing), Tier::Optimized).await);
+        forget_baseline(&cached);
+        assert_eq!(baseline(&cache), 0);
     }
 }

@@ -16,11 +16,11 @@ use std::time::Duration;
 use notify::{RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 
-use super::Plugins;
 use super::engine::Tier;
 use super::history::{Outcome, ReloadEvent};
 use super::load::{self, LoadError, Loaded};
-use super::registry::{AdapterSource, Registry};
+use super::registry::AdapterSource;
+use super::{FileLayer, Plugins};
 
 /// The optimized build of a file, finished in the background.
 pub struct Upgrade {
@@ -188,33 +188,20 @@ impl Reconciler {
         }
     }
 
-    /// Builds the registry from built-ins overlaid with file adapters and swaps it in.
+    /// Publishes the folder's components over the built-ins.
     fn publish(&self) {
-        let builtins = self.plugins.builtins();
-        let mut active = builtins.adapters.clone();
-        let mut dialects = builtins.dialects.clone();
-        let mut errors = builtins.errors.clone();
-        for (name, slot) in &self.files {
-            match slot.good.as_deref() {
-                Some(Loaded::Adapter(adapter)) => {
-                    dialects.remove(name);
-                    active.insert(name.clone(), Arc::clone(adapter));
-                }
-                Some(Loaded::Dialect(dialect)) => {
-                    active.remove(name);
-                    dialects.insert(name.clone(), Arc::clone(dialect));
-                }
-                None => {}
-            }
-            if let Some(error) = &slot.error {
-                errors.insert(name.clone(), error.clone());
-            }
-        }
-        self.plugins.publish(Registry {
-            active,
-            dialects,
-            errors,
-        });
+        let files = self
+            .files
+            .iter()
+            .map(|(name, slot)| {
+                let layer = FileLayer {
+                    good: slot.good.clone(),
+                    error: slot.error.clone(),
+                };
+                (name.clone(), layer)
+            })
+            .collect();
+        self.plugins.set_files(files);
     }
 }
 
