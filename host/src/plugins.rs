@@ -204,7 +204,7 @@ impl Plugins {
             (builtin.name.to_string(), result)
         });
         // Optimized code in place of a baseline build is an upgrade, not a new load.
-        let upgrading = {
+        let upgrading = tier == engine::Tier::Optimized && {
             let serving = self.builtins();
             !serving.adapters.is_empty() || !serving.dialects.is_empty()
         };

@@ -72,3 +72,83 @@ async fn optimize_builtins(plugins: Arc<Plugins>) {
     );
     tokio::task::spawn_blocking(crate::memory::release_free_memory);
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::config::PluginsConfig;
+    use crate::plugins::load::Loaded;
+    use crate::plugins::{Builtins, FileLayer, builtin};
+
+    #[tokio::test]
+    async fn new_built_ins_replace_the_serving_ones_under_the_folder_and_a_failed_one_keeps_serving()
+     {
+        let plugins = Plugins::new(&PluginsConfig::default(), None).unwrap();
+        plugins.set_builtins(plugins.load_builtins(Tier::Baseline).await);
+        let first = plugins.snapshot();
+        assert_eq!(
+            first.active.len() + first.dialects.len(),
+            builtin::ADAPTERS.len()
+        );
+        assert!(first.active.values().all(|a| a.tier == Tier::Baseline));
+        assert!(first.errors.is_empty(), "{:?}", first.errors);
+
+        // The folder overrides `openai` (with another build of `coze`) and has a
+        // rejected file.
+        let again = plugins.load_builtins(Tier::Baseline).await;
+        let coze = Arc::clone(&again.adapters["coze"]);
+        let files = BTreeMap::from([
+            (
+                "openai".to_string(),
+                FileLayer {
+                    good: Some(Arc::new(Loaded::Adapter(Arc::clone(&coze)))),
+                    error: None,
+                },
+            ),
+            (
+                "broken".to_string(),
+                FileLayer {
+                    good: None,
+                    error: Some("broken.wasm: not a component".into()),
+                },
+            ),
+        ]);
+        plugins.set_files(files);
+
+        // New built-ins: `gemini` rebuilt, `anthropic` failed (it keeps its serving
+        // build), a name nothing serves failed (reported).
+        let newer = Builtins {
+            adapters: BTreeMap::from([(
+                "gemini".to_string(),
+                Arc::clone(&again.adapters["gemini"]),
+            )]),
+            dialects: BTreeMap::new(),
+            errors: BTreeMap::from([
+                ("anthropic".to_string(), "built-in: no".to_string()),
+                ("nameless".to_string(), "built-in: no".to_string()),
+            ]),
+        };
+        plugins.set_builtins(newer);
+        let now = plugins.snapshot();
+        assert!(Arc::ptr_eq(
+            &now.active["gemini"],
+            &again.adapters["gemini"]
+        ));
+        assert!(Arc::ptr_eq(
+            &now.active["anthropic"],
+            &first.active["anthropic"]
+        ));
+        assert!(Arc::ptr_eq(&now.active["azure"], &first.active["azure"]));
+        // The folder's layer stays on top of the replaced built-ins.
+        assert!(Arc::ptr_eq(&now.active["openai"], &coze));
+        assert_eq!(
+            now.errors.keys().collect::<Vec<_>>(),
+            ["broken", "nameless"],
+            "{:?}",
+            now.errors
+        );
+        assert_eq!(now.dialects.len(), first.dialects.len());
+    }
+}
