@@ -104,31 +104,48 @@ fn missing(cache: &CompileCache, set: &[Piece]) -> usize {
         .count()
 }
 
-/// Whether a start should serve the built-ins from baseline code while a child
-/// compiles them optimized: the cache lacks some of them (a first start, or a new
-/// binary), a child can compile, and the engine has a baseline tier. A folder file
-/// the cache lacks makes it `false` too: the start then compiles everything first,
-/// as [`fill_cache`] does.
-pub async fn serve_baseline_first(engine: &PluginEngine, dir: &Path) -> bool {
-    serve_baseline_first_with(engine, dir, COMPILER.get()).await
+/// How a start gets its components' code, decided from one read of the cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartPlan {
+    /// The cache holds everything (or there is no cache or no child, and the loader
+    /// compiles in this process): load optimized code at once.
+    Load,
+    /// A child compiles what the cache lacks, then the start loads optimized code.
+    CompileFirst,
+    /// The cache lacks built-ins and nothing else: a child compiles their baseline
+    /// code, the start serves it, and the optimized code follows in the background.
+    BaselineFirst,
 }
 
-async fn serve_baseline_first_with(
+/// The plan for a start whose operator allows (`baseline_allowed`) or forbids
+/// serving baseline code first. A folder file the cache lacks means compiling
+/// everything first: baseline code is only for the built-ins.
+pub async fn plan(engine: &PluginEngine, dir: &Path, baseline_allowed: bool) -> StartPlan {
+    plan_with(engine, dir, COMPILER.get(), baseline_allowed).await
+}
+
+async fn plan_with(
     engine: &PluginEngine,
     dir: &Path,
     compiler: Option<&Compiler>,
-) -> bool {
-    let (Some(cache), Some(_), Some(_)) = (engine.cache.clone(), compiler, &engine.baseline) else {
-        return false;
+    baseline_allowed: bool,
+) -> StartPlan {
+    let (Some(cache), Some(_)) = (engine.cache.clone(), compiler) else {
+        return StartPlan::Load;
     };
+    let baseline = baseline_allowed && engine.baseline.is_some();
     let dir = dir.to_path_buf();
     tokio::task::spawn_blocking(move || {
         let set = start_set(&dir);
         let (builtins, files) = set.split_at(builtin::ADAPTERS.len().min(set.len()));
-        missing(&cache, builtins) > 0 && missing(&cache, files) == 0
+        match (missing(&cache, builtins), missing(&cache, files)) {
+            (0, 0) => StartPlan::Load,
+            (_, 0) if baseline => StartPlan::BaselineFirst,
+            _ => StartPlan::CompileFirst,
+        }
     })
     .await
-    .unwrap_or(false)
+    .unwrap_or(StartPlan::CompileFirst)
 }
 
 /// Before a start loads its components with `tier`'s compiler: when the compile
@@ -300,7 +317,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cached = engine(Some(&dir.path().join("cache")));
         let child = compiler("true");
-        assert!(serve_baseline_first_with(&cached, dir.path(), Some(&child)).await);
+        let plan = plan_with(&cached, dir.path(), Some(&child), true).await;
+        assert_eq!(plan, StartPlan::BaselineFirst);
         let filled = fill(&cached, dir.path(), Tier::Optimized).unwrap();
         assert_eq!(filled.compiled, builtin::ADAPTERS.len());
         // A child would fail (`false`): a `true` answer means none was started.
@@ -313,7 +331,8 @@ mod tests {
             )
             .await
         );
-        assert!(!serve_baseline_first_with(&cached, dir.path(), Some(&child)).await);
+        let plan = plan_with(&cached, dir.path(), Some(&child), true).await;
+        assert_eq!(plan, StartPlan::Load);
     }
 
     #[tokio::test]
@@ -321,19 +340,36 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cached = engine(Some(&dir.path().join("cache")));
         let child = compiler("true");
-        assert!(serve_baseline_first_with(&cached, dir.path(), Some(&child)).await);
-        // No child to compile the optimized code, or no cache to put it in.
-        assert!(!serve_baseline_first_with(&cached, dir.path(), None).await);
-        assert!(!serve_baseline_first_with(&engine(None), dir.path(), Some(&child)).await);
+        let plan = |engine, compiler, allowed| plan_with(engine, dir.path(), compiler, allowed);
+        assert_eq!(
+            plan(&cached, Some(&child), true).await,
+            StartPlan::BaselineFirst
+        );
+        // The operator wants ready to mean optimized.
+        assert_eq!(
+            plan(&cached, Some(&child), false).await,
+            StartPlan::CompileFirst
+        );
+        // No child to compile the optimized code, or no cache to put it in: the
+        // loader compiles in this process.
+        assert_eq!(plan(&cached, None, true).await, StartPlan::Load);
+        let uncached = engine(None);
+        assert_eq!(plan(&uncached, Some(&child), true).await, StartPlan::Load);
         // A metered engine has no baseline tier.
         let limits = engine_limits(&PluginsConfig::default());
         let metered = PluginEngine::metered(limits)
             .unwrap()
             .with_cache(dir.path().join("cache"));
-        assert!(!serve_baseline_first_with(&metered, dir.path(), Some(&child)).await);
+        assert_eq!(
+            plan(&metered, Some(&child), true).await,
+            StartPlan::CompileFirst
+        );
         // A folder file the cache lacks: the start compiles everything first.
         std::fs::write(dir.path().join("custom.wasm"), b"\0asm not yet compiled").unwrap();
-        assert!(!serve_baseline_first_with(&cached, dir.path(), Some(&child)).await);
+        assert_eq!(
+            plan(&cached, Some(&child), true).await,
+            StartPlan::CompileFirst
+        );
     }
 
     #[tokio::test]

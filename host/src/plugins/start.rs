@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::Plugins;
 use super::engine::Tier;
-use super::precompile;
+use super::precompile::{self, StartPlan};
 use super::watch::{Reconciler, spawn_watcher};
 use crate::config::Config;
 
@@ -17,15 +17,22 @@ use crate::config::Config;
 /// start whose compile cache lacks the built-ins (the first one) serves them from
 /// baseline code at once, while a child compiles them optimized in the background.
 pub async fn load(plugins: Arc<Plugins>, config: Arc<Config>) {
-    let baseline_first = config.plugins.serve_baseline_at_start
-        && precompile::serve_baseline_first(&plugins.engine, &plugins.dir).await;
+    let plan = precompile::plan(
+        &plugins.engine,
+        &plugins.dir,
+        config.plugins.serve_baseline_at_start,
+    )
+    .await;
+    let baseline_first = plan == StartPlan::BaselineFirst;
     let tier = if baseline_first {
         Tier::Baseline
     } else {
         Tier::Optimized
     };
-    // A child compiles what the cache lacks, so the compiler's memory leaves with it.
-    precompile::fill_cache(&plugins.engine, &plugins.dir, tier).await;
+    if plan != StartPlan::Load {
+        // A child compiles what the cache lacks, so the compiler's memory leaves with it.
+        precompile::fill_cache(&plugins.engine, &plugins.dir, tier).await;
+    }
     plugins.set_builtins(plugins.load_builtins(tier).await);
     let mut reconciler = Reconciler::new(Arc::clone(&plugins));
     reconciler.reconcile().await;
