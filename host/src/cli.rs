@@ -66,6 +66,10 @@ pub struct PrecompileArgs {
     /// serves from while the optimized code compiles; the gateway runs this itself).
     #[arg(long, hide = true)]
     pub baseline: bool,
+    /// Compile only the component read from standard input (the gateway's hot reload
+    /// runs this, so the compiler's memory leaves with the child).
+    #[arg(long, hide = true)]
+    pub stdin: bool,
 }
 
 /// `switchyard plugin check <file.wasm> [fixtures-dir]`

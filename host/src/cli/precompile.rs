@@ -29,8 +29,14 @@ pub fn run(config: &Config, args: &PrecompileArgs, out: &mut dyn Write) -> anyho
     } else {
         Tier::Optimized
     };
-    let filled = precompile::fill(&engine, &config.plugins.dir, tier)
-        .ok_or_else(|| anyhow::anyhow!("the engine keeps no cache"))?;
+    let filled = if args.stdin {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)?;
+        precompile::fill_one(&engine, tier, &bytes)
+    } else {
+        precompile::fill(&engine, &config.plugins.dir, tier)
+    }
+    .ok_or_else(|| anyhow::anyhow!("the engine keeps no cache"))?;
     for (name, error) in &filled.failed {
         writeln!(out, "{name}: {error}")?;
     }
@@ -61,7 +67,14 @@ mod tests {
 
     fn run_to_string(config: &Config) -> anyhow::Result<String> {
         let mut out = Vec::new();
-        run(config, &PrecompileArgs { baseline: false }, &mut out)?;
+        run(
+            config,
+            &PrecompileArgs {
+                baseline: false,
+                stdin: false,
+            },
+            &mut out,
+        )?;
         Ok(String::from_utf8(out).unwrap())
     }
 
@@ -99,7 +112,15 @@ mod tests {
         )
         .unwrap();
         let mut out = Vec::new();
-        let err = run(&config, &PrecompileArgs { baseline: false }, &mut out).unwrap_err();
+        let err = run(
+            &config,
+            &PrecompileArgs {
+                baseline: false,
+                stdin: false,
+            },
+            &mut out,
+        )
+        .unwrap_err();
         let out = String::from_utf8(out).unwrap();
         assert!(out.contains("broken.wasm"), "{out}");
         assert!(

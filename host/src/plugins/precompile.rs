@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use rayon::prelude::*;
 
 use super::builtin;
 use super::cache::CompileCache;
@@ -80,6 +81,18 @@ fn start_set(dir: &Path) -> Vec<Piece> {
     set
 }
 
+/// The cache `tier`'s code is kept in and the engine that compiles it (`None` when
+/// the engine keeps no cache for `tier`).
+fn tier_cache(engine: &PluginEngine, tier: Tier) -> Option<(&CompileCache, &wasmtime::Engine)> {
+    match tier {
+        Tier::Optimized => Some((engine.cache.as_ref()?, &engine.engine)),
+        Tier::Baseline => {
+            let baseline = engine.baseline.as_ref()?;
+            Some((baseline.cache.as_ref()?, &baseline.engine))
+        }
+    }
+}
+
 /// What `tier`'s child compiles, the cache it fills and the engine it compiles for:
 /// for the optimized tier the whole start set; for the baseline tier the built-ins
 /// only (a start serves from baseline code only when the folder's files are cached).
@@ -88,13 +101,17 @@ fn tier_work<'e>(
     dir: &Path,
     tier: Tier,
 ) -> Option<(Vec<Piece>, &'e CompileCache, &'e wasmtime::Engine)> {
-    match tier {
-        Tier::Optimized => Some((start_set(dir), engine.cache.as_ref()?, &engine.engine)),
-        Tier::Baseline => {
-            let baseline = engine.baseline.as_ref()?;
-            Some((builtin_set(), baseline.cache.as_ref()?, &baseline.engine))
-        }
-    }
+    let (cache, compiler) = tier_cache(engine, tier)?;
+    let set = match tier {
+        Tier::Optimized => start_set(dir),
+        Tier::Baseline => builtin_set(),
+    };
+    Some((set, cache, compiler))
+}
+
+/// Whether the cache holds `tier`'s code for the bytes with SHA-256 `digest`.
+pub fn holds(engine: &PluginEngine, tier: Tier, digest: &str) -> bool {
+    tier_cache(engine, tier).is_some_and(|(cache, _)| cache.holds(digest))
 }
 
 /// How many of `set` the cache lacks.
@@ -175,6 +192,43 @@ async fn fill_cache_with(
         Ok(Some(_)) => {}
         Ok(None) | Err(_) => return false,
     }
+    run_child(compiler, tier, None).await
+}
+
+/// A hot reload's compile: a child process compiles `bytes` (SHA-256 `digest`) with
+/// `tier`'s compiler into the cache, so the compiler's memory leaves with it (compiled
+/// in this process, each new file left the gateway 15-30 MiB larger). Returns whether
+/// the cache now holds that code (`false` without a cache or a child, or when the
+/// child failed, as it does for bytes that do not compile: the loader then compiles
+/// in this process and reports why).
+pub async fn compile_one(engine: &PluginEngine, bytes: Bytes, digest: &str, tier: Tier) -> bool {
+    compile_one_with(engine, bytes, digest, COMPILER.get(), tier).await
+}
+
+async fn compile_one_with(
+    engine: &PluginEngine,
+    bytes: Bytes,
+    digest: &str,
+    compiler: Option<&Compiler>,
+    tier: Tier,
+) -> bool {
+    let Some(compiler) = compiler else {
+        return false;
+    };
+    if tier_cache(engine, tier).is_none() {
+        return false;
+    }
+    if holds(engine, tier, digest) {
+        return true;
+    }
+    // The child hashes what it read: the cache holds code for these very bytes only
+    // if they reached it whole.
+    run_child(compiler, tier, Some(bytes)).await && holds(engine, tier, digest)
+}
+
+/// Runs `switchyard plugin precompile` for `tier`: over the start set, or over
+/// `component` (written to the child's standard input). Returns whether it succeeded.
+async fn run_child(compiler: &Compiler, tier: Tier, component: Option<Bytes>) -> bool {
     let started = Instant::now();
     let mut command = tokio::process::Command::new(&compiler.program);
     if let Some(config) = &compiler.config {
@@ -184,20 +238,45 @@ async fn fill_cache_with(
     if tier == Tier::Baseline {
         command.arg("--baseline");
     }
-    command
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .kill_on_drop(true);
-    let outcome = tokio::time::timeout(CHILD_LIMIT, command.status()).await;
+    if component.is_some() {
+        // A file that does not compile fails the child: the loader, compiling it
+        // again here, says why in the gateway's own log.
+        command
+            .arg("--stdin")
+            .stdin(Stdio::piped())
+            .stderr(Stdio::null());
+    } else {
+        command.stdin(Stdio::null());
+    }
+    command.stdout(Stdio::null()).kill_on_drop(true);
+    let outcome = tokio::time::timeout(CHILD_LIMIT, async {
+        let mut child = command.spawn()?;
+        if let (Some(mut stdin), Some(bytes)) = (child.stdin.take(), component.as_ref()) {
+            // A child that exits early (bytes it cannot parse) closes the pipe: its
+            // exit status tells the rest.
+            let _ = tokio::io::AsyncWriteExt::write_all(&mut stdin, bytes).await;
+        }
+        child.wait().await
+    })
+    .await;
     let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let what = if component.is_some() {
+        "component"
+    } else {
+        "components"
+    };
     match outcome {
         Ok(Ok(status)) if status.success() => {
             tracing::info!(
                 elapsed_ms,
                 tier = tier.name(),
-                "components compiled into the cache by a child process"
+                "{what} compiled into the cache by a child process"
             );
             true
+        }
+        Ok(Ok(status)) if component.is_some() => {
+            tracing::debug!(%status, "the compiling child failed; compiling in this process");
+            false
         }
         Ok(Ok(status)) => {
             tracing::warn!(%status, "the compiling child failed; compiling in this process");
@@ -233,13 +312,23 @@ pub struct Filled {
 /// hand before an image is built. `None` when the engine keeps no cache for `tier`.
 pub fn fill(engine: &PluginEngine, dir: &Path, tier: Tier) -> Option<Filled> {
     let (set, cache, compiler) = tier_work(engine, dir, tier)?;
-    let mut filled = Filled::default();
-    for piece in set {
-        if cache.holds(&piece.digest) {
-            filled.cached += 1;
-            continue;
-        }
-        match cache.fill(compiler, &piece.bytes, &piece.digest) {
+    let (held, lacking): (Vec<Piece>, Vec<Piece>) = set
+        .into_iter()
+        .partition(|piece| cache.holds(&piece.digest));
+    let mut filled = Filled {
+        cached: held.len(),
+        ..Filled::default()
+    };
+    // Wasmtime spreads one component's functions over the cores, but reading the
+    // component and writing its code are serial: compiling several components at once
+    // overlaps those stretches. On wasmtime's own thread pool (rayon), so the two
+    // levels share the cores instead of oversubscribing them.
+    let outcomes: Vec<wasmtime::Result<()>> = lacking
+        .par_iter()
+        .map(|piece| cache.fill(compiler, &piece.bytes, &piece.digest))
+        .collect();
+    for (piece, outcome) in lacking.into_iter().zip(outcomes) {
+        match outcome {
             Ok(()) => filled.compiled += 1,
             Err(err) => filled.failed.push((piece.name, format!("{err:#}"))),
         }
@@ -247,158 +336,42 @@ pub fn fill(engine: &PluginEngine, dir: &Path, tier: Tier) -> Option<Filled> {
     Some(filled)
 }
 
+/// Compiles `bytes` with `tier`'s compiler into the cache unless it holds them: the
+/// work of a hot reload's child (`switchyard plugin precompile --stdin`). `None` when
+/// the engine keeps no cache for `tier`.
+pub fn fill_one(engine: &PluginEngine, tier: Tier, bytes: &[u8]) -> Option<Filled> {
+    let (cache, compiler) = tier_cache(engine, tier)?;
+    let digest = digest(bytes);
+    let mut filled = Filled::default();
+    if cache.holds(&digest) {
+        filled.cached = 1;
+    } else {
+        match cache.fill(compiler, bytes, &digest) {
+            Ok(()) => filled.compiled = 1,
+            Err(err) => filled
+                .failed
+                .push(("standard input".to_string(), format!("{err:#}"))),
+        }
+    }
+    Some(filled)
+}
+
+/// Removes the baseline code for the bytes with SHA-256 `digest` from the cache (a
+/// reloaded file's: once loaded, the code is mapped, and the next start compiles
+/// the file optimized).
+pub fn forget_baseline_of(engine: &PluginEngine, digest: &str) {
+    if let Some((cache, _)) = tier_cache(engine, Tier::Baseline) {
+        cache.forget(digest);
+    }
+}
+
 /// Removes the built-ins' baseline code from the cache (once the optimized code
 /// serves, nothing loads it again).
 pub fn forget_baseline(engine: &PluginEngine) {
-    if let Some(cache) = engine.baseline.as_ref().and_then(|b| b.cache.as_ref()) {
-        for piece in builtin_set() {
-            cache.forget(&piece.digest);
-        }
+    for piece in builtin_set() {
+        forget_baseline_of(engine, &piece.digest);
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::PluginsConfig;
-    use crate::plugins::engine_limits;
-
-    fn engine(cache: Option<&Path>) -> PluginEngine {
-        let engine = PluginEngine::new(engine_limits(&PluginsConfig::default())).unwrap();
-        match cache {
-            Some(dir) => engine.with_cache(dir.to_path_buf()),
-            None => engine,
-        }
-    }
-
-    fn compiler(program: &str) -> Compiler {
-        Compiler {
-            program: PathBuf::from(program),
-            config: Some(PathBuf::from("unused.toml")),
-        }
-    }
-
-    #[tokio::test]
-    async fn without_a_cache_or_a_child_the_gateway_compiles_itself() {
-        let dir = tempfile::tempdir().unwrap();
-        assert!(
-            !fill_cache_with(
-                &engine(None),
-                dir.path(),
-                Some(&compiler("true")),
-                Tier::Optimized
-            )
-            .await
-        );
-        let cached = engine(Some(&dir.path().join("cache")));
-        assert!(!fill_cache_with(&cached, dir.path(), None, Tier::Optimized).await);
-    }
-
-    #[tokio::test]
-    async fn a_child_that_fails_or_cannot_start_leaves_the_compile_to_the_gateway() {
-        let dir = tempfile::tempdir().unwrap();
-        let cached = engine(Some(&dir.path().join("cache")));
-        assert!(
-            !fill_cache_with(
-                &cached,
-                dir.path(),
-                Some(&compiler("false")),
-                Tier::Optimized
-            )
-            .await
-        );
-        let missing = dir.path().join("no-such-program");
-        let missing = compiler(&missing.display().to_string());
-        assert!(!fill_cache_with(&cached, dir.path(), Some(&missing), Tier::Optimized).await);
-    }
-
-    #[tokio::test]
-    async fn a_full_cache_starts_no_child_and_serves_optimized_code_at_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let cached = engine(Some(&dir.path().join("cache")));
-        let child = compiler("true");
-        let plan = plan_with(&cached, dir.path(), Some(&child), true).await;
-        assert_eq!(plan, StartPlan::BaselineFirst);
-        let filled = fill(&cached, dir.path(), Tier::Optimized).unwrap();
-        assert_eq!(filled.compiled, builtin::ADAPTERS.len());
-        // A child would fail (`false`): a `true` answer means none was started.
-        assert!(
-            fill_cache_with(
-                &cached,
-                dir.path(),
-                Some(&compiler("false")),
-                Tier::Optimized
-            )
-            .await
-        );
-        let plan = plan_with(&cached, dir.path(), Some(&child), true).await;
-        assert_eq!(plan, StartPlan::Load);
-    }
-
-    #[tokio::test]
-    async fn baseline_code_serves_first_only_when_a_child_will_replace_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let cached = engine(Some(&dir.path().join("cache")));
-        let child = compiler("true");
-        let plan = |engine, compiler, allowed| plan_with(engine, dir.path(), compiler, allowed);
-        assert_eq!(
-            plan(&cached, Some(&child), true).await,
-            StartPlan::BaselineFirst
-        );
-        // The operator wants ready to mean optimized.
-        assert_eq!(
-            plan(&cached, Some(&child), false).await,
-            StartPlan::CompileFirst
-        );
-        // No child to compile the optimized code, or no cache to put it in: the
-        // loader compiles in this process.
-        assert_eq!(plan(&cached, None, true).await, StartPlan::Load);
-        let uncached = engine(None);
-        assert_eq!(plan(&uncached, Some(&child), true).await, StartPlan::Load);
-        // A metered engine has no baseline tier.
-        let limits = engine_limits(&PluginsConfig::default());
-        let metered = PluginEngine::metered(limits)
-            .unwrap()
-            .with_cache(dir.path().join("cache"));
-        assert_eq!(
-            plan(&metered, Some(&child), true).await,
-            StartPlan::CompileFirst
-        );
-        // A folder file the cache lacks: the start compiles everything first.
-        std::fs::write(dir.path().join("custom.wasm"), b"\0asm not yet compiled").unwrap();
-        assert_eq!(
-            plan(&cached, Some(&child), true).await,
-            StartPlan::CompileFirst
-        );
-    }
-
-    #[tokio::test]
-    async fn the_baseline_child_leaves_the_built_ins_baseline_code_until_it_is_forgotten() {
-        let dir = tempfile::tempdir().unwrap();
-        let cache = dir.path().join("cache");
-        let cached = engine(Some(&cache));
-        // A folder file is not the baseline child's work: a start that serves
-        // baseline code has the folder's files cached optimized already.
-        std::fs::write(dir.path().join("custom.wasm"), b"\0asm not compiled").unwrap();
-        let filled = fill(&cached, dir.path(), Tier::Baseline).unwrap();
-        assert_eq!(filled.compiled, builtin::ADAPTERS.len());
-        assert!(filled.failed.is_empty(), "{:?}", filled.failed);
-        let baseline = |cache: &Path| {
-            std::fs::read_dir(cache)
-                .unwrap()
-                .filter(|e| {
-                    let name = e.as_ref().unwrap().file_name();
-                    name.to_string_lossy().ends_with(".baseline.cwasm")
-                })
-                .count()
-        };
-        assert_eq!(baseline(&cache), builtin::ADAPTERS.len());
-        // Filled: no child is started (one would fail), and the optimized tier still
-        // lacks everything.
-        let failing = compiler("false");
-        assert!(fill_cache_with(&cached, dir.path(), Some(&failing), Tier::Baseline).await);
-        assert!(!fill_cache_with(&cached, dir.path(), Some(&failing), Tier::Optimized).await);
-        forget_baseline(&cached);
-        assert_eq!(baseline(&cache), 0);
-    }
-}
+mod tests;

@@ -5,20 +5,24 @@
 //! While the gateway runs, a changed file is compiled twice: by the baseline compiler
 //! (Winch, a fraction of Cranelift's time), whose code serves at once, and then by
 //! Cranelift in the background, whose code replaces it when done, unless the file
-//! changed again meanwhile. Files present at start are compiled optimized (or loaded
-//! from the compile cache) before the gateway reports ready.
+//! changed again meanwhile. Both compile in child processes, so the compilers' memory
+//! never stays in the gateway; bytes whose optimized code the cache already holds
+//! skip both. Files present at start are compiled optimized (or loaded from the
+//! compile cache) before the gateway reports ready.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use notify::{RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 
 use super::engine::Tier;
 use super::history::{Outcome, ReloadEvent};
 use super::load::{self, LoadError, Loaded};
+use super::precompile;
 use super::registry::AdapterSource;
 use super::{FileLayer, Plugins};
 
@@ -96,11 +100,7 @@ impl Reconciler {
                 continue;
             }
             let source = AdapterSource::File(path.clone());
-            let tier = if self.upgrades.is_some() {
-                Tier::Baseline
-            } else {
-                Tier::Optimized
-            };
+            let tier = self.tier_for(&bytes, &digest).await;
             let result = load::load_tier(
                 &self.plugins.engine,
                 tier,
@@ -109,6 +109,10 @@ impl Reconciler {
                 Some(&name),
             )
             .await;
+            if tier == Tier::Baseline {
+                // Mapped now; the next start compiles the file optimized anyway.
+                precompile::forget_baseline_of(&self.plugins.engine, &digest);
+            }
             let slot = self.files.entry(name.clone()).or_insert(FileSlot {
                 tried: String::new(),
                 good: None,
@@ -159,6 +163,20 @@ impl Reconciler {
         self.publish();
     }
 
+    /// The compiler a file's new bytes load with. Files present at start load
+    /// optimized. Later, bytes whose optimized code is in the cache (a rollback to a
+    /// version seen before) load that at once; new bytes serve from baseline code,
+    /// compiled by a child process (in this one when there is none).
+    async fn tier_for(&self, bytes: &[u8], digest: &str) -> Tier {
+        let engine = &self.plugins.engine;
+        if self.upgrades.is_none() || precompile::holds(engine, Tier::Optimized, digest) {
+            return Tier::Optimized;
+        }
+        let bytes = Bytes::copy_from_slice(bytes);
+        precompile::compile_one(engine, bytes, digest, Tier::Baseline).await;
+        Tier::Baseline
+    }
+
     /// Puts an optimized build in place of its baseline build, unless the file changed
     /// (or went) since; a failed optimized build leaves the baseline serving.
     pub fn upgrade(&mut self, upgrade: Upgrade) {
@@ -205,7 +223,8 @@ impl Reconciler {
     }
 }
 
-/// Compiles `bytes` optimized on its own task and reports to `upgrades`.
+/// Compiles `bytes` optimized on its own task (in a child process when there is one)
+/// and reports to `upgrades`.
 fn optimize_later(
     plugins: Arc<Plugins>,
     upgrades: mpsc::UnboundedSender<Upgrade>,
@@ -216,7 +235,18 @@ fn optimize_later(
 ) {
     let (name, digest) = (name.to_string(), digest.to_string());
     tokio::spawn(async move {
-        let loaded = load::load_component(&plugins.engine, bytes, source, Some(&name)).await;
+        let engine = &plugins.engine;
+        let bytes = Bytes::from(bytes);
+        precompile::compile_one(engine, bytes.clone(), &digest, Tier::Optimized).await;
+        let loaded = load::load_known(
+            engine,
+            Tier::Optimized,
+            bytes,
+            digest.clone(),
+            source,
+            Some(&name),
+        )
+        .await;
         let _ = upgrades.send(Upgrade {
             name,
             digest,
