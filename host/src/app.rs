@@ -48,8 +48,9 @@ pub struct App {
 
 impl App {
     /// Builds the router and starts loading adapters in the background (built-ins,
-    /// then the plugin folder, then the watcher). Until that is done `/health/ready`
-    /// answers 503 and calls to models get 503 `adapter_unavailable`.
+    /// then the plugin folder, then the watcher) as soon as the engine exists. Until
+    /// that is done `/health/ready` answers 503 and calls to models get 503
+    /// `adapter_unavailable`.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         // Counters start at process start, not at the first scrape.
         if metrics::handle().is_none() {
@@ -59,6 +60,12 @@ impl App {
             crate::redact::register_secret(admin.expose_secret());
         }
         let plugins = Plugins::new(&config.plugins, adapter_cache_dir(&config))?;
+        let config = Arc::new(config);
+        // Loading (on a first start, compiling) runs alongside the store's opening.
+        tokio::spawn(crate::plugins::start::load(
+            Arc::clone(&plugins),
+            Arc::clone(&config),
+        ));
         let prices = crate::spend::price::PriceTable::new(&config.prices)?;
         let models = ModelTable::from_config(
             &config.models,
@@ -142,12 +149,8 @@ impl App {
             ledger: Arc::new(ledger),
             limits: Arc::new(limits),
             spend: Arc::new(spend),
-            config: Arc::new(config),
+            config,
         });
-        tokio::spawn(crate::plugins::start::load(
-            plugins,
-            Arc::clone(&state.config),
-        ));
         // The layers that need no route wrap the router once, before routing
         // (`Router::layer` would box them around every route, and each request clones
         // its route's whole stack).
