@@ -212,18 +212,15 @@ async fn compile_one_with(
     compiler: Option<&Compiler>,
     tier: Tier,
 ) -> bool {
-    let Some(compiler) = compiler else {
+    let (Some(compiler), Some((cache, _))) = (compiler, tier_cache(engine, tier)) else {
         return false;
     };
-    if tier_cache(engine, tier).is_none() {
-        return false;
-    }
-    if holds(engine, tier, digest) {
+    if cache.holds(digest) {
         return true;
     }
     // The child hashes what it read: the cache holds code for these very bytes only
     // if they reached it whole.
-    run_child(compiler, tier, Some(bytes)).await && holds(engine, tier, digest)
+    run_child(compiler, tier, Some(bytes)).await && cache.holds(digest)
 }
 
 /// Runs `switchyard plugin precompile` for `tier`: over the start set, or over
@@ -312,6 +309,24 @@ pub struct Filled {
 /// hand before an image is built. `None` when the engine keeps no cache for `tier`.
 pub fn fill(engine: &PluginEngine, dir: &Path, tier: Tier) -> Option<Filled> {
     let (set, cache, compiler) = tier_work(engine, dir, tier)?;
+    Some(fill_set(cache, compiler, set))
+}
+
+/// Compiles `bytes` with `tier`'s compiler into the cache unless it holds them: the
+/// work of a hot reload's child (`switchyard plugin precompile --stdin`). `None` when
+/// the engine keeps no cache for `tier`.
+pub fn fill_one(engine: &PluginEngine, tier: Tier, bytes: &[u8]) -> Option<Filled> {
+    let (cache, compiler) = tier_cache(engine, tier)?;
+    let piece = Piece {
+        name: "standard input".to_string(),
+        digest: digest(bytes),
+        bytes: Bytes::copy_from_slice(bytes),
+    };
+    Some(fill_set(cache, compiler, vec![piece]))
+}
+
+/// Compiles what of `set` the cache lacks into it.
+fn fill_set(cache: &CompileCache, compiler: &wasmtime::Engine, set: Vec<Piece>) -> Filled {
     let (held, lacking): (Vec<Piece>, Vec<Piece>) = set
         .into_iter()
         .partition(|piece| cache.holds(&piece.digest));
@@ -333,27 +348,7 @@ pub fn fill(engine: &PluginEngine, dir: &Path, tier: Tier) -> Option<Filled> {
             Err(err) => filled.failed.push((piece.name, format!("{err:#}"))),
         }
     }
-    Some(filled)
-}
-
-/// Compiles `bytes` with `tier`'s compiler into the cache unless it holds them: the
-/// work of a hot reload's child (`switchyard plugin precompile --stdin`). `None` when
-/// the engine keeps no cache for `tier`.
-pub fn fill_one(engine: &PluginEngine, tier: Tier, bytes: &[u8]) -> Option<Filled> {
-    let (cache, compiler) = tier_cache(engine, tier)?;
-    let digest = digest(bytes);
-    let mut filled = Filled::default();
-    if cache.holds(&digest) {
-        filled.cached = 1;
-    } else {
-        match cache.fill(compiler, bytes, &digest) {
-            Ok(()) => filled.compiled = 1,
-            Err(err) => filled
-                .failed
-                .push(("standard input".to_string(), format!("{err:#}"))),
-        }
-    }
-    Some(filled)
+    filled
 }
 
 /// Removes the baseline code for the bytes with SHA-256 `digest` from the cache (a

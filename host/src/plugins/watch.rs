@@ -85,7 +85,7 @@ impl Reconciler {
         });
         for (name, path) in on_disk {
             let bytes = match tokio::fs::read(&path).await {
-                Ok(bytes) => bytes,
+                Ok(bytes) => Bytes::from(bytes),
                 Err(err) => {
                     tracing::warn!(path = %path.display(), error = %err, "cannot read adapter file");
                     continue;
@@ -101,10 +101,11 @@ impl Reconciler {
             }
             let source = AdapterSource::File(path.clone());
             let tier = self.tier_for(&bytes, &digest).await;
-            let result = load::load_tier(
+            let result = load::load_known(
                 &self.plugins.engine,
                 tier,
                 bytes.clone(),
+                digest.clone(),
                 source.clone(),
                 Some(&name),
             )
@@ -167,13 +168,12 @@ impl Reconciler {
     /// optimized. Later, bytes whose optimized code is in the cache (a rollback to a
     /// version seen before) load that at once; new bytes serve from baseline code,
     /// compiled by a child process (in this one when there is none).
-    async fn tier_for(&self, bytes: &[u8], digest: &str) -> Tier {
+    async fn tier_for(&self, bytes: &Bytes, digest: &str) -> Tier {
         let engine = &self.plugins.engine;
         if self.upgrades.is_none() || precompile::holds(engine, Tier::Optimized, digest) {
             return Tier::Optimized;
         }
-        let bytes = Bytes::copy_from_slice(bytes);
-        precompile::compile_one(engine, bytes, digest, Tier::Baseline).await;
+        precompile::compile_one(engine, bytes.clone(), digest, Tier::Baseline).await;
         Tier::Baseline
     }
 
@@ -230,13 +230,12 @@ fn optimize_later(
     upgrades: mpsc::UnboundedSender<Upgrade>,
     name: &str,
     digest: &str,
-    bytes: Vec<u8>,
+    bytes: Bytes,
     source: AdapterSource,
 ) {
     let (name, digest) = (name.to_string(), digest.to_string());
     tokio::spawn(async move {
         let engine = &plugins.engine;
-        let bytes = Bytes::from(bytes);
         precompile::compile_one(engine, bytes.clone(), &digest, Tier::Optimized).await;
         let loaded = load::load_known(
             engine,
