@@ -191,7 +191,19 @@ impl Plugins {
     /// `tier`'s compiler, in parallel. One that fails is reported on `/health` and in
     /// the log; the others still serve. Publish them with [`Plugins::set_builtins`].
     pub async fn load_builtins(&self, tier: engine::Tier) -> Builtins {
-        let loads = builtin::ADAPTERS.iter().map(|builtin| async move {
+        self.load_builtins_named(tier, |_| true).await
+    }
+
+    /// [`Plugins::load_builtins`] for the built-ins `keep` accepts by name.
+    pub async fn load_builtins_named(
+        &self,
+        tier: engine::Tier,
+        keep: impl Fn(&str) -> bool,
+    ) -> Builtins {
+        let chosen = builtin::ADAPTERS
+            .iter()
+            .filter(|builtin| keep(builtin.name));
+        let loads = chosen.map(|builtin| async move {
             let result = load::load_known(
                 &self.engine,
                 tier,
@@ -203,10 +215,12 @@ impl Plugins {
             .await;
             (builtin.name.to_string(), result)
         });
-        // Optimized code in place of a baseline build is an upgrade, not a new load.
-        let upgrading = tier == engine::Tier::Optimized && {
-            let serving = self.builtins();
-            !serving.adapters.is_empty() || !serving.dialects.is_empty()
+        // Optimized code in place of a baseline build is an upgrade, not a new load
+        // (a built-in no model routes to is loaded for the first time then).
+        let serving = self.builtins();
+        let upgrading = |name: &str| {
+            tier == engine::Tier::Optimized
+                && (serving.adapters.contains_key(name) || serving.dialects.contains_key(name))
         };
         let mut builtins = Builtins::default();
         for (name, result) in futures_util::future::join_all(loads).await {
@@ -214,7 +228,7 @@ impl Plugins {
                 at_ms: crate::store::now_millis(),
                 component: name.clone(),
                 outcome: match &result {
-                    Ok(_) if upgrading => history::Outcome::Optimized,
+                    Ok(_) if upgrading(&name) => history::Outcome::Optimized,
                     Ok(_) => history::Outcome::Loaded,
                     Err(_) => history::Outcome::Rejected,
                 },

@@ -34,7 +34,8 @@ pub fn run(config: &Config, args: &PrecompileArgs, out: &mut dyn Write) -> anyho
         std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)?;
         precompile::fill_one(&engine, tier, &bytes)
     } else {
-        precompile::fill(&engine, &config.plugins.dir, tier)
+        let first = precompile::served_first(config);
+        precompile::fill(&engine, &config.plugins.dir, tier, &first)
     }
     .ok_or_else(|| anyhow::anyhow!("the engine keeps no cache"))?;
     for (name, error) in &filled.failed {

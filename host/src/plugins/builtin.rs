@@ -14,6 +14,11 @@ pub struct Builtin {
 
 include!(concat!(env!("OUT_DIR"), "/builtin_adapters.rs"));
 
+/// The built-ins that are dialects (the rest are platform adapters): a start serves
+/// them before it is ready whatever its models route to. Known here, not after a
+/// load, because a first start picks what to compile before anything is loaded.
+pub const DIALECTS: &[&str] = &["messages", "responses"];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@
 //! from there as any restart does. The memory leaves with the child. Without a child
 //! (the library in tests, or a child that failed) the gateway compiles them itself.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::OnceLock;
@@ -18,6 +19,7 @@ use super::builtin;
 use super::cache::CompileCache;
 use super::engine::{PluginEngine, Tier};
 use super::load::digest;
+use crate::config::Config;
 
 /// How to run this program as the compiler: its executable and the configuration
 /// file the gateway started with (the child reads the same one, and inherits the
@@ -49,10 +51,11 @@ struct Piece {
 }
 
 /// The built-ins (their digests known since the build, so their bytes are only read
-/// to compile them).
-fn builtin_set() -> Vec<Piece> {
+/// to compile them) that `keep` accepts by name.
+fn builtin_set(keep: impl Fn(&str) -> bool) -> Vec<Piece> {
     builtin::ADAPTERS
         .iter()
+        .filter(|builtin| keep(builtin.name))
         .map(|builtin| Piece {
             name: builtin.name.to_string(),
             bytes: Bytes::from_static(builtin.bytes),
@@ -61,10 +64,35 @@ fn builtin_set() -> Vec<Piece> {
         .collect()
 }
 
+/// The built-ins a first start serves from baseline code before it is ready: the
+/// adapters `config`'s models route to and the dialects (the Messages and Responses
+/// APIs need theirs whatever the model). The other adapters no request can reach;
+/// they load with the optimized code that follows, so the start waits for a
+/// fraction of the compile (the dialects and one adapter are under half the bytes).
+pub fn served_first(config: &Config) -> Vec<&'static str> {
+    let routed: BTreeSet<&str> = config
+        .models
+        .iter()
+        .flat_map(|model| {
+            let own = (!model.adapter.is_empty()).then_some(model.adapter.as_str());
+            let deployments = model.deployments.iter().map(|d| match &d.adapter {
+                Some(adapter) => adapter.as_str(),
+                None => model.adapter.as_str(),
+            });
+            own.into_iter().chain(deployments)
+        })
+        .collect();
+    builtin::ADAPTERS
+        .iter()
+        .map(|builtin| builtin.name)
+        .filter(|name| builtin::DIALECTS.contains(name) || routed.contains(name))
+        .collect()
+}
+
 /// The components a start loads: the built-ins, then the `.wasm` files in the plugin
 /// folder (unreadable ones are left to the loader to report).
 fn start_set(dir: &Path) -> Vec<Piece> {
-    let mut set = builtin_set();
+    let mut set = builtin_set(|_| true);
     // The files the reconciler will load, found the way it finds them.
     let Ok(files) = super::watch::scan(dir) else {
         return set;
@@ -95,16 +123,19 @@ fn tier_cache(engine: &PluginEngine, tier: Tier) -> Option<(&CompileCache, &wasm
 
 /// What `tier`'s child compiles, the cache it fills and the engine it compiles for:
 /// for the optimized tier the whole start set; for the baseline tier the built-ins
-/// only (a start serves from baseline code only when the folder's files are cached).
+/// named in `first` (a start serves from baseline code only when the folder's files
+/// are cached, and only what its models route to). `None` when the engine keeps no
+/// cache for `tier`.
 fn tier_work<'e>(
     engine: &'e PluginEngine,
     dir: &Path,
     tier: Tier,
+    first: &[&str],
 ) -> Option<(Vec<Piece>, &'e CompileCache, &'e wasmtime::Engine)> {
     let (cache, compiler) = tier_cache(engine, tier)?;
     let set = match tier {
         Tier::Optimized => start_set(dir),
-        Tier::Baseline => builtin_set(),
+        Tier::Baseline => builtin_set(|name| first.contains(&name)),
     };
     Some((set, cache, compiler))
 }
@@ -166,11 +197,17 @@ async fn plan_with(
 }
 
 /// Before a start loads its components with `tier`'s compiler: when the compile
-/// cache lacks some of them, a child process compiles them into it. Returns whether
-/// the cache now holds them all (`false` without a cache or a child, or when the
-/// child failed: the loader then compiles in this process).
-pub async fn fill_cache(engine: &PluginEngine, dir: &Path, tier: Tier) -> bool {
-    fill_cache_with(engine, dir, COMPILER.get(), tier).await
+/// cache lacks some of them (for the baseline tier, some of the built-ins named in
+/// `first`), a child process compiles them into it. Returns whether the cache now
+/// holds them all (`false` without a cache or a child, or when the child failed: the
+/// loader then compiles in this process).
+pub async fn fill_cache(
+    engine: &PluginEngine,
+    dir: &Path,
+    tier: Tier,
+    first: &[&'static str],
+) -> bool {
+    fill_cache_with(engine, dir, COMPILER.get(), tier, first).await
 }
 
 async fn fill_cache_with(
@@ -178,13 +215,14 @@ async fn fill_cache_with(
     dir: &Path,
     compiler: Option<&Compiler>,
     tier: Tier,
+    first: &[&'static str],
 ) -> bool {
     let Some(compiler) = compiler else {
         return false;
     };
-    let (engine, dir) = (engine.clone(), dir.to_path_buf());
+    let (engine, dir, names) = (engine.clone(), dir.to_path_buf(), first.to_vec());
     let lacking = tokio::task::spawn_blocking(move || {
-        tier_work(&engine, &dir, tier).map(|(set, cache, _)| missing(cache, &set))
+        tier_work(&engine, &dir, tier, &names).map(|(set, cache, _)| missing(cache, &set))
     })
     .await;
     match lacking {
@@ -307,8 +345,8 @@ pub struct Filled {
 /// Compiles with `tier`'s compiler whatever of its work (see [`tier_work`]) the
 /// cache lacks: the work of `switchyard plugin precompile`, in the child or run by
 /// hand before an image is built. `None` when the engine keeps no cache for `tier`.
-pub fn fill(engine: &PluginEngine, dir: &Path, tier: Tier) -> Option<Filled> {
-    let (set, cache, compiler) = tier_work(engine, dir, tier)?;
+pub fn fill(engine: &PluginEngine, dir: &Path, tier: Tier, first: &[&str]) -> Option<Filled> {
+    let (set, cache, compiler) = tier_work(engine, dir, tier, first)?;
     Some(fill_set(cache, compiler, set))
 }
 
@@ -363,7 +401,7 @@ pub fn forget_baseline_of(engine: &PluginEngine, digest: &str) {
 /// Removes the built-ins' baseline code from the cache (once the optimized code
 /// serves, nothing loads it again).
 pub fn forget_baseline(engine: &PluginEngine) {
-    for piece in builtin_set() {
+    for piece in builtin_set(|_| true) {
         forget_baseline_of(engine, &piece.digest);
     }
 }

@@ -1,8 +1,9 @@
 //! A start's loading of the components: the built-ins, then the plugin folder, then
 //! the watcher, then ready. A start whose compile cache lacks the built-ins serves
-//! them from baseline code (a child process compiles it with Winch, in a fraction of
-//! Cranelift's time) and replaces it with Cranelift's code once a second child has
-//! compiled that. Both compile in children so the compilers' memory never stays.
+//! what its models route to and the dialects from baseline code (a child process
+//! compiles it with Winch, in a fraction of Cranelift's time), then every built-in
+//! from Cranelift's code once a second child has compiled that. Both compile in
+//! children so the compilers' memory never stays.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,8 +15,9 @@ use super::watch::{Reconciler, spawn_watcher};
 use crate::config::Config;
 
 /// Loads built-ins and the plugin folder, starts the watcher, then marks ready. A
-/// start whose compile cache lacks the built-ins (the first one) serves them from
-/// baseline code at once, while a child compiles them optimized in the background.
+/// start whose compile cache lacks the built-ins (the first one) serves the ones
+/// requests can reach (see [`precompile::served_first`]) from baseline code at once,
+/// while a child compiles them all optimized in the background.
 pub async fn load(plugins: Arc<Plugins>, config: Arc<Config>) {
     let plan = precompile::plan(
         &plugins.engine,
@@ -29,11 +31,20 @@ pub async fn load(plugins: Arc<Plugins>, config: Arc<Config>) {
     } else {
         Tier::Optimized
     };
+    // Baseline code is for what requests can reach before the optimized code loads.
+    let first = precompile::served_first(&config);
     if plan != StartPlan::Load {
         // A child compiles what the cache lacks, so the compiler's memory leaves with it.
-        precompile::fill_cache(&plugins.engine, &plugins.dir, tier).await;
+        precompile::fill_cache(&plugins.engine, &plugins.dir, tier, &first).await;
     }
-    plugins.set_builtins(plugins.load_builtins(tier).await);
+    let builtins = if baseline_first {
+        plugins
+            .load_builtins_named(tier, |name| first.contains(&name))
+            .await
+    } else {
+        plugins.load_builtins(tier).await
+    };
+    plugins.set_builtins(builtins);
     let mut reconciler = Reconciler::new(Arc::clone(&plugins));
     reconciler.reconcile().await;
     if config.plugins.hot_reload {
@@ -64,12 +75,12 @@ pub async fn load(plugins: Arc<Plugins>, config: Arc<Config>) {
     }
 }
 
-/// Replaces the baseline builds of the built-ins with optimized ones: compiled into
-/// the cache by a child process (or by this one, when the child fails), then loaded
-/// from there.
+/// Replaces the baseline builds of the built-ins with optimized ones, and adds the
+/// built-ins no model routes to: compiled into the cache by a child process (or by
+/// this one, when the child fails), then loaded from there.
 async fn optimize_builtins(plugins: Arc<Plugins>) {
     let started = Instant::now();
-    precompile::fill_cache(&plugins.engine, &plugins.dir, Tier::Optimized).await;
+    precompile::fill_cache(&plugins.engine, &plugins.dir, Tier::Optimized, &[]).await;
     plugins.set_builtins(plugins.load_builtins(Tier::Optimized).await);
     let engine = plugins.engine.clone();
     let _ = tokio::task::spawn_blocking(move || precompile::forget_baseline(&engine)).await;
@@ -87,7 +98,40 @@ mod tests {
     use super::*;
     use crate::config::PluginsConfig;
     use crate::plugins::load::Loaded;
-    use crate::plugins::{Builtins, FileLayer, builtin};
+    use crate::plugins::{Builtins, FileLayer, builtin, history};
+
+    #[tokio::test]
+    async fn the_optimized_load_upgrades_what_served_first_and_adds_the_rest() {
+        let plugins = Plugins::new(&PluginsConfig::default(), None).unwrap();
+        let first = ["messages", "openai", "responses"];
+        let served = plugins
+            .load_builtins_named(Tier::Baseline, |name| first.contains(&name))
+            .await;
+        plugins.set_builtins(served);
+        let before = plugins.snapshot();
+        assert_eq!(before.active.keys().collect::<Vec<_>>(), ["openai"]);
+        assert_eq!(before.dialects.len(), 2);
+
+        plugins.set_builtins(plugins.load_builtins(Tier::Optimized).await);
+        let after = plugins.snapshot();
+        assert_eq!(
+            after.active.len() + after.dialects.len(),
+            builtin::ADAPTERS.len()
+        );
+        assert!(after.active.values().all(|a| a.tier == Tier::Optimized));
+        // The reload history says which were upgraded and which arrived now.
+        let events = plugins.history.newest_first();
+        let outcome = |name: &str| {
+            events
+                .iter()
+                .find(|e| e.component == name)
+                .map(|e| e.outcome)
+                .unwrap()
+        };
+        assert_eq!(outcome("openai"), history::Outcome::Optimized);
+        assert_eq!(outcome("messages"), history::Outcome::Optimized);
+        assert_eq!(outcome("anthropic"), history::Outcome::Loaded);
+    }
 
     #[tokio::test]
     async fn new_built_ins_replace_the_serving_ones_under_the_folder_and_a_failed_one_keeps_serving()
@@ -100,6 +144,9 @@ mod tests {
             builtin::ADAPTERS.len()
         );
         assert!(first.active.values().all(|a| a.tier == Tier::Baseline));
+        // A first start picks what it compiles before anything is loaded, by these
+        // names: they must be the dialects.
+        assert_eq!(first.dialects.keys().collect::<Vec<_>>(), builtin::DIALECTS);
         assert!(first.errors.is_empty(), "{:?}", first.errors);
 
         // The folder overrides `openai` (with another build of `coze`) and has a

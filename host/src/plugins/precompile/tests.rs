@@ -10,6 +10,11 @@ fn engine(cache: Option<&Path>) -> PluginEngine {
     }
 }
 
+/// Every built-in's name: a baseline compile of them all.
+fn all() -> Vec<&'static str> {
+    builtin::ADAPTERS.iter().map(|b| b.name).collect()
+}
+
 fn compiler(program: &str) -> Compiler {
     Compiler {
         program: PathBuf::from(program),
@@ -25,12 +30,13 @@ async fn without_a_cache_or_a_child_the_gateway_compiles_itself() {
             &engine(None),
             dir.path(),
             Some(&compiler("true")),
-            Tier::Optimized
+            Tier::Optimized,
+            &[]
         )
         .await
     );
     let cached = engine(Some(&dir.path().join("cache")));
-    assert!(!fill_cache_with(&cached, dir.path(), None, Tier::Optimized).await);
+    assert!(!fill_cache_with(&cached, dir.path(), None, Tier::Optimized, &[]).await);
 }
 
 #[tokio::test]
@@ -42,13 +48,14 @@ async fn a_child_that_fails_or_cannot_start_leaves_the_compile_to_the_gateway() 
             &cached,
             dir.path(),
             Some(&compiler("false")),
-            Tier::Optimized
+            Tier::Optimized,
+            &[]
         )
         .await
     );
     let missing = dir.path().join("no-such-program");
     let missing = compiler(&missing.display().to_string());
-    assert!(!fill_cache_with(&cached, dir.path(), Some(&missing), Tier::Optimized).await);
+    assert!(!fill_cache_with(&cached, dir.path(), Some(&missing), Tier::Optimized, &[]).await);
 }
 
 #[tokio::test]
@@ -58,7 +65,7 @@ async fn a_full_cache_starts_no_child_and_serves_optimized_code_at_once() {
     let child = compiler("true");
     let plan = plan_with(&cached, dir.path(), Some(&child), true).await;
     assert_eq!(plan, StartPlan::BaselineFirst);
-    let filled = fill(&cached, dir.path(), Tier::Optimized).unwrap();
+    let filled = fill(&cached, dir.path(), Tier::Optimized, &[]).unwrap();
     assert_eq!(filled.compiled, builtin::ADAPTERS.len());
     // A child would fail (`false`): a `true` answer means none was started.
     assert!(
@@ -66,7 +73,8 @@ async fn a_full_cache_starts_no_child_and_serves_optimized_code_at_once() {
             &cached,
             dir.path(),
             Some(&compiler("false")),
-            Tier::Optimized
+            Tier::Optimized,
+            &[]
         )
         .await
     );
@@ -119,7 +127,7 @@ async fn the_baseline_child_leaves_the_built_ins_baseline_code_until_it_is_forgo
     // A folder file is not the baseline child's work: a start that serves
     // baseline code has the folder's files cached optimized already.
     std::fs::write(dir.path().join("custom.wasm"), b"\0asm not compiled").unwrap();
-    let filled = fill(&cached, dir.path(), Tier::Baseline).unwrap();
+    let filled = fill(&cached, dir.path(), Tier::Baseline, &all()).unwrap();
     assert_eq!(filled.compiled, builtin::ADAPTERS.len());
     assert!(filled.failed.is_empty(), "{:?}", filled.failed);
     let baseline = |cache: &Path| {
@@ -135,8 +143,8 @@ async fn the_baseline_child_leaves_the_built_ins_baseline_code_until_it_is_forgo
     // Filled: no child is started (one would fail), and the optimized tier still
     // lacks everything.
     let failing = compiler("false");
-    assert!(fill_cache_with(&cached, dir.path(), Some(&failing), Tier::Baseline).await);
-    assert!(!fill_cache_with(&cached, dir.path(), Some(&failing), Tier::Optimized).await);
+    assert!(fill_cache_with(&cached, dir.path(), Some(&failing), Tier::Baseline, &all()).await);
+    assert!(!fill_cache_with(&cached, dir.path(), Some(&failing), Tier::Optimized, &[]).await);
     forget_baseline(&cached);
     assert_eq!(baseline(&cache), 0);
 }
@@ -201,7 +209,7 @@ fn several_components_compile_at_once_and_report_in_order() {
     // Two folder files, one good and one not, after the built-ins.
     std::fs::write(dir.path().join("a-good.wasm"), builtin::ADAPTERS[1].bytes).unwrap();
     std::fs::write(dir.path().join("b-bad.wasm"), b"\0asm\x0d\0\x01\0junk").unwrap();
-    let filled = fill(&cached, dir.path(), Tier::Optimized).unwrap();
+    let filled = fill(&cached, dir.path(), Tier::Optimized, &[]).unwrap();
     // The good file has a built-in's bytes: compiled once, found the second time.
     assert_eq!(filled.compiled + filled.cached, builtin::ADAPTERS.len() + 1);
     assert_eq!(filled.failed.len(), 1, "{:?}", filled.failed);
@@ -217,4 +225,58 @@ fn several_components_compile_at_once_and_report_in_order() {
             builtin.name
         );
     }
+}
+
+#[test]
+fn a_first_start_serves_first_what_its_models_route_to_and_the_dialects() {
+    let defaults = Config::from_toml_str(crate::config::EMBEDDED_CONFIG).unwrap();
+    assert_eq!(served_first(&defaults), ["messages", "openai", "responses"]);
+
+    let config = Config::from_toml_str(
+        r#"
+[[models]]
+name = "claude"
+adapter = "anthropic"
+
+[[models]]
+name = "spread"
+adapter = "azure"
+[[models.deployments]]
+adapter = "gemini"
+[[models.deployments]]
+upstream_model = "the model's adapter"
+
+[[models]]
+name = "mine"
+adapter = "from-the-plugin-folder"
+"#,
+    )
+    .unwrap();
+    assert_eq!(
+        served_first(&config),
+        ["anthropic", "azure", "gemini", "messages", "responses"]
+    );
+}
+
+#[tokio::test]
+async fn the_baseline_child_compiles_only_what_is_served_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let cached = engine(Some(&dir.path().join("cache")));
+    let first = ["messages", "openai", "responses"];
+    let filled = fill(&cached, dir.path(), Tier::Baseline, &first).unwrap();
+    assert_eq!(filled.compiled, first.len());
+    for builtin in builtin::ADAPTERS {
+        let expected = first.contains(&builtin.name);
+        assert_eq!(
+            holds(&cached, Tier::Baseline, builtin.digest),
+            expected,
+            "{}",
+            builtin.name
+        );
+    }
+    // The start finds its set compiled (a child would fail), while all of them would
+    // need a child.
+    let failing = compiler("false");
+    assert!(fill_cache_with(&cached, dir.path(), Some(&failing), Tier::Baseline, &first).await);
+    assert!(!fill_cache_with(&cached, dir.path(), Some(&failing), Tier::Baseline, &all()).await);
 }
