@@ -62,8 +62,9 @@ pub enum PluginCommand {
 /// `switchyard plugin precompile`
 #[derive(Debug, Args)]
 pub struct PrecompileArgs {
-    /// Compile the built-ins with the baseline compiler instead (what a first start
-    /// serves from while the optimized code compiles; the gateway runs this itself).
+    /// Compile with the baseline compiler instead, only the built-ins the
+    /// configuration's models route to and the dialects (what a first start serves
+    /// from while the optimized code compiles; the gateway runs this itself).
     #[arg(long, hide = true)]
     pub baseline: bool,
     /// Compile only the component read from standard input (the gateway's hot reload

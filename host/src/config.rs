@@ -294,8 +294,9 @@ pub struct PluginsConfig {
     /// `adapter-cache` folder next to the SQLite database; an empty string: no cache.
     pub cache_dir: Option<PathBuf>,
     /// When the compile cache lacks the built-ins (a first start, a new binary), serve
-    /// them from baseline code at once and replace it with optimized code when a child
-    /// has compiled it; `false` reports ready only once the optimized code is loaded.
+    /// the adapters the models route to and the dialects from baseline code at once,
+    /// and load every built-in's optimized code when a child has compiled it; `false`
+    /// reports ready only once the optimized code is loaded.
     pub serve_baseline_at_start: bool,
 }
 

@@ -229,7 +229,7 @@ def test_a_first_start_serves_at_once_and_a_restart_loads_optimized_code_from_th
                 # with the optimized code.
                 assert first_tiers == {"openai": "baseline", "messages": "baseline", "responses": "baseline"}, first_tiers
                 deadline = time.monotonic() + 300
-                while (now := tiers(proc.url)) and (len(now) < 7 or set(now.values()) != {"optimized"}):
+                while len(now := tiers(proc.url)) < 7 or set(now.values()) != {"optimized"}:
                     assert time.monotonic() < deadline, now
                     assert chat(proc.url, "first-echo")[0] == 200
                     time.sleep(0.1)

@@ -102,3 +102,21 @@ pub struct ModelConfig {
     #[serde(default)]
     pub price: Option<crate::spend::price::PriceConfig>,
 }
+
+impl ModelConfig {
+    /// The adapter that translates for deployment `d`: its own, else the model's.
+    pub fn adapter_of<'a>(&'a self, d: &'a DeploymentConfig) -> &'a str {
+        d.adapter.as_deref().unwrap_or(&self.adapter)
+    }
+
+    /// The adapters its requests can go through: each deployment's (the model's
+    /// own when it lists none).
+    pub fn adapters(&self) -> Vec<&str> {
+        if self.deployments.is_empty() {
+            vec![self.adapter.as_str()]
+        } else {
+            let each = self.deployments.iter().map(|d| self.adapter_of(d));
+            each.collect()
+        }
+    }
+}

@@ -181,7 +181,7 @@ impl ModelTable {
                                 .name
                                 .clone()
                                 .unwrap_or_else(|| format!("{}#{n}", model.name)),
-                            adapter: d.adapter.clone().unwrap_or_else(|| model.adapter.clone()),
+                            adapter: model.adapter_of(d).to_string(),
                             upstream_model,
                             base_url: d
                                 .base_url

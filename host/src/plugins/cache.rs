@@ -37,7 +37,7 @@ impl CompileCache {
     }
 
     /// The same folder for the baseline compiler's `engine`: a first start's child
-    /// leaves the built-ins' baseline code here for the gateway to serve from, and
+    /// leaves baseline code for the built-ins it serves first here, and
     /// the gateway removes it once the optimized code has replaced it.
     pub fn baseline(dir: PathBuf, engine: &Engine) -> Self {
         Self {

@@ -80,7 +80,8 @@ pub struct Baseline {
     pub engine: Engine,
     /// Its linker, with the same empty WASI context.
     pub linker: Arc<Linker<PluginState>>,
-    /// Where a first start's child leaves the built-ins' baseline code.
+    /// Where a first start's child leaves the baseline code of the built-ins it serves
+    /// first.
     pub cache: Option<super::cache::CompileCache>,
 }
 

@@ -70,18 +70,7 @@ fn builtin_set(keep: impl Fn(&str) -> bool) -> Vec<Piece> {
 /// they load with the optimized code that follows, so the start waits for a
 /// fraction of the compile (the dialects and one adapter are under half the bytes).
 pub fn served_first(config: &Config) -> Vec<&'static str> {
-    let routed: BTreeSet<&str> = config
-        .models
-        .iter()
-        .flat_map(|model| {
-            let own = (!model.adapter.is_empty()).then_some(model.adapter.as_str());
-            let deployments = model.deployments.iter().map(|d| match &d.adapter {
-                Some(adapter) => adapter.as_str(),
-                None => model.adapter.as_str(),
-            });
-            own.into_iter().chain(deployments)
-        })
-        .collect();
+    let routed: BTreeSet<&str> = config.models.iter().flat_map(|m| m.adapters()).collect();
     builtin::ADAPTERS
         .iter()
         .map(|builtin| builtin.name)
@@ -160,8 +149,9 @@ pub enum StartPlan {
     Load,
     /// A child compiles what the cache lacks, then the start loads optimized code.
     CompileFirst,
-    /// The cache lacks built-ins and nothing else: a child compiles their baseline
-    /// code, the start serves it, and the optimized code follows in the background.
+    /// The cache lacks built-ins and nothing else: a child compiles baseline code for
+    /// the ones requests can reach ([`served_first`]), the start serves it, and every
+    /// built-in's optimized code follows in the background.
     BaselineFirst,
 }
 

@@ -249,12 +249,25 @@ upstream_model = "the model's adapter"
 [[models]]
 name = "mine"
 adapter = "from-the-plugin-folder"
+
+[[models]]
+name = "every deployment names its own"
+adapter = "coze"
+[[models.deployments]]
+adapter = "openai"
 "#,
     )
     .unwrap();
     assert_eq!(
         served_first(&config),
-        ["anthropic", "azure", "gemini", "messages", "responses"]
+        [
+            "anthropic",
+            "azure",
+            "gemini",
+            "messages",
+            "openai",
+            "responses"
+        ]
     );
 }
 
