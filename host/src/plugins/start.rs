@@ -37,14 +37,9 @@ pub async fn load(plugins: Arc<Plugins>, config: Arc<Config>) {
         // A child compiles what the cache lacks, so the compiler's memory leaves with it.
         precompile::fill_cache(&plugins.engine, &plugins.dir, tier, &first).await;
     }
-    let builtins = if baseline_first {
-        plugins
-            .load_builtins_named(tier, |name| first.contains(&name))
-            .await
-    } else {
-        plugins.load_builtins(tier).await
-    };
-    plugins.set_builtins(builtins);
+    let builtins =
+        plugins.load_builtins_named(tier, |name| !baseline_first || first.contains(&name));
+    plugins.set_builtins(builtins.await);
     let mut reconciler = Reconciler::new(Arc::clone(&plugins));
     reconciler.reconcile().await;
     if config.plugins.hot_reload {
