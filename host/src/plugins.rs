@@ -6,6 +6,7 @@ pub mod builtin;
 pub mod cache;
 pub mod compat;
 pub mod engine;
+pub mod epoch;
 pub mod history;
 pub mod load;
 pub mod pool;

@@ -157,3 +157,80 @@ async fn faulty_adapters_are_listed_as_loaded_from_files() {
     assert_eq!(openai["source"], "builtin", "{openai}");
     assert!(openai["last_error"].is_null(), "{openai}");
 }
+
+/// Voluntary context switches of the process's epoch ticker thread: how often it woke.
+fn ticker_wakeups(pid: u32) -> u64 {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).expect("/proc lists the threads");
+    for task in tasks.flatten() {
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        if comm.trim() == "switchyard-epoc" {
+            let status = std::fs::read_to_string(task.path().join("status")).expect("status");
+            return status
+                .lines()
+                .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
+                .and_then(|n| n.trim().parse().ok())
+                .expect("a switch count");
+        }
+    }
+    panic!("the gateway has no epoch ticker thread");
+}
+
+/// An idle gateway stops waking up to advance the wasm epoch (200 times a second
+/// otherwise), and the first call after the rest still has its deadline: a spinning
+/// adapter gets its prompt 502, a healthy one answers.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_gateway_rests_its_epoch_ticker_and_deadlines_still_hold() {
+    let mock = MockUpstream::start().await.expect("mock upstream starts");
+    let config = TestConfig::new()
+        .call_timeout_ms(u64::try_from(CALL_TIMEOUT.as_millis()).expect("small"))
+        .model("gpt-test", "openai", "mock-echo", &mock.base_url())
+        .model("spin-model", "spin", "mock-echo", &mock.base_url());
+    let gateway =
+        crate::process::GatewayProcess::start_with_plugins(&config, &[("spin.wasm", wasm::SPIN)])
+            .await;
+    let pid = gateway.pid();
+
+    // Idle (once the start's own loading is over): the ticker stops waking.
+    let window = Duration::from_millis(500);
+    let give_up = Instant::now() + Duration::from_secs(30);
+    loop {
+        let before = ticker_wakeups(pid);
+        tokio::time::sleep(window).await;
+        let woke = ticker_wakeups(pid) - before;
+        if woke <= 2 {
+            break;
+        }
+        assert!(
+            Instant::now() < give_up,
+            "the epoch ticker of an idle gateway still woke {woke} times in {window:?}"
+        );
+    }
+
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .expect("client");
+    let started = Instant::now();
+    let response = client
+        .post(format!("{}/v1/chat/completions", gateway.url))
+        .json(&chat_body("spin-model", "hello"))
+        .send()
+        .await
+        .expect("the gateway answers a spinning adapter's call");
+    let error = read_error(response).await.expect("an OpenAI error");
+    let elapsed = started.elapsed();
+    assert_eq!(error.status, 502, "{}", error.body);
+    assert!(
+        elapsed <= CALL_TIMEOUT + SLACK,
+        "after a rest, the 502 took {elapsed:?}, beyond the {CALL_TIMEOUT:?} deadline plus {SLACK:?}"
+    );
+    let response = client
+        .post(format!("{}/v1/chat/completions", gateway.url))
+        .json(&chat_body("gpt-test", "still there"))
+        .send()
+        .await
+        .expect("the gateway answers");
+    let body = read_json(response).await.expect("a completion");
+    assert_eq!(completion_text(&body), Some("echo: still there"), "{body}");
+}

@@ -31,16 +31,27 @@ impl GatewayProcess {
     /// Starts the binary on `config` with its open-file soft limit set to `soft_limit`
     /// (the hard limit unchanged), as a login shell on a stock system would.
     pub async fn start_with_open_files(config: &TestConfig, soft_limit: Option<u64>) -> Self {
-        Self::spawn(config, soft_limit, &[]).await
+        Self::spawn(config, soft_limit, &[], &[]).await
+    }
+
+    /// Starts the binary on `config` after copying each `(file name, source path)`
+    /// into its plugin folder, e.g. `("spin.wasm", e2e::wasm::SPIN)`.
+    pub async fn start_with_plugins(config: &TestConfig, plugins: &[(&str, &str)]) -> Self {
+        Self::spawn(config, None, &[], plugins).await
     }
 
     /// Starts the binary on `config` with `env` set, and no proxy variable but those
     /// in `env`.
     pub async fn start_with_env(config: &TestConfig, env: &[(&str, &str)]) -> Self {
-        Self::spawn(config, None, env).await
+        Self::spawn(config, None, env, &[]).await
     }
 
-    async fn spawn(config: &TestConfig, soft_limit: Option<u64>, env: &[(&str, &str)]) -> Self {
+    async fn spawn(
+        config: &TestConfig,
+        soft_limit: Option<u64>,
+        env: &[(&str, &str)],
+        plugin_files: &[(&str, &str)],
+    ) -> Self {
         let dir = tempfile::Builder::new()
             .prefix("switchyard-e2e-proc-")
             .tempdir()
@@ -49,6 +60,9 @@ impl GatewayProcess {
         let data = dir.path().join("data");
         std::fs::create_dir_all(&plugins).expect("the plugin folder");
         std::fs::create_dir_all(&data).expect("the data folder");
+        for (name, source) in plugin_files {
+            std::fs::copy(source, plugins.join(name)).expect("a plugin file copied");
+        }
         let toml = config
             .to_toml()
             .replace("{plugins_dir}", &plugins.display().to_string())

@@ -2,15 +2,12 @@
 //! enforces per-call deadlines.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use wasmtime::component::Linker;
 use wasmtime::{Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Strategy};
 
+use super::epoch;
 use super::session::PluginState;
-
-/// How often the engine's epoch advances; a call overruns its deadline by at most this.
-pub const EPOCH_TICK: Duration = Duration::from_millis(5);
 
 /// Core instances, tables and memories one adapter component may use. A Rust
 /// `wasm32-wasip2` component has one memory and a handful of core instances (the
@@ -167,26 +164,12 @@ impl PluginEngine {
         self
     }
 
-    /// Advances the epochs (of both tiers) every [`EPOCH_TICK`] on a dedicated thread
-    /// for as long as the engine lives. A thread, not a task: a busy runtime must not
-    /// delay deadlines.
+    /// Advances the epochs (of both tiers) every [`epoch::EPOCH_TICK`] on a dedicated
+    /// thread while guest code runs, for as long as the engine lives (see [`super::epoch`]).
     pub fn start_epoch_ticker(&self) -> std::io::Result<()> {
-        let weak = self.engine.weak();
-        let baseline = self.baseline.as_ref().map(|b| b.engine.weak());
-        std::thread::Builder::new()
-            .name("switchyard-epoch".into())
-            .spawn(move || {
-                while let Some(engine) = weak.upgrade() {
-                    engine.increment_epoch();
-                    drop(engine);
-                    if let Some(engine) = baseline.as_ref().and_then(|b| b.upgrade()) {
-                        engine.increment_epoch();
-                    }
-                    #[allow(clippy::disallowed_methods)] // a dedicated timer thread
-                    std::thread::sleep(EPOCH_TICK);
-                }
-            })
-            .map(|_| ())
+        let mut engines = vec![self.engine.weak()];
+        engines.extend(self.baseline.as_ref().map(|b| b.engine.weak()));
+        epoch::WATCH.start(engines, epoch::QUIET).map(drop)
     }
 }
 

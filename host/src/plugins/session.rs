@@ -9,6 +9,7 @@ use wasmtime::{ResourceLimiter, Store, UpdateDeadline};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::bindings::{ApiError, v0_1, v0_2};
+use super::epoch;
 
 mod adapter_calls;
 mod dialect_calls;
@@ -178,6 +179,8 @@ impl Session {
         }
         store.limiter(|state| &mut state.limiter);
         store.epoch_deadline_callback(|ctx| {
+            // A guest that runs for long keeps the ticker awake by itself.
+            epoch::WATCH.guest_running();
             if Instant::now() >= ctx.data().deadline {
                 Ok(UpdateDeadline::Interrupt)
             } else {
@@ -186,6 +189,7 @@ impl Session {
         });
         store.data_mut().deadline = Instant::now() + call_timeout;
         store.set_epoch_deadline(1);
+        epoch::WATCH.guest_running();
         let instance = pre
             .instantiate(&mut store)
             .await
@@ -243,13 +247,14 @@ impl Session {
         }
     }
 
-    /// Arms the deadline for the next call.
+    /// Arms the deadline for the next call (and wakes the epoch ticker if it rests).
     fn arm(&mut self) -> Result<(), PluginFault> {
         if self.poisoned {
             return Err(PluginFault::Trap("adapter instance already faulted".into()));
         }
         self.store.data_mut().deadline = Instant::now() + self.call_timeout;
         self.store.set_epoch_deadline(1);
+        epoch::WATCH.guest_running();
         Ok(())
     }
 
