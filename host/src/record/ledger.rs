@@ -21,10 +21,14 @@ use crate::store::{Exchange, RequestRecord, SharedStore, SpendLine};
 const BATCH: usize = 1024;
 
 /// How long the writer lets entries gather after the first one arrives, unless a
-/// whole [`BATCH`] (or half the queue) is already waiting. A commit costs far more than a row: under load
-/// this turns a commit every few requests into one per few dozen, and the request path
-/// rarely has to wake the writer.
-const LINGER: Duration = Duration::from_millis(5);
+/// whole [`BATCH`] (or half the queue) is waiting sooner or a flush is asked for. A
+/// commit costs far more than a row (its index and rollup pages are written whole):
+/// this turns a commit every few requests into one per few dozen at a moderate load,
+/// and the request path rarely has to wake the writer.
+const LINGER: Duration = Duration::from_millis(50);
+
+/// How often a lingering writer looks whether the batch is full or a flush waits.
+const LINGER_STEP: Duration = Duration::from_millis(5);
 
 /// How long spend alone (no log rows) waits to be committed at most.
 const SPEND_EVERY: Duration = Duration::from_secs(1);
@@ -85,6 +89,8 @@ pub struct Ledger {
     pending: Arc<Pending>,
     /// Entries handed to a task because the queue was full when a stream ended.
     detached: Arc<AtomicUsize>,
+    /// Flushes asked for and not yet done: the writer stops lingering for them.
+    flushes: Arc<AtomicUsize>,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
@@ -97,11 +103,13 @@ impl Ledger {
         calendar: Calendar,
     ) -> std::io::Result<Self> {
         let (tx, rx) = mpsc::channel(capacity.max(1));
+        let flushes = Arc::new(AtomicUsize::new(0));
+        let waiting = Arc::clone(&flushes);
         let writer = std::thread::Builder::new()
             .name("switchyard-ledger".into())
             .spawn(move || {
                 yield_to_requests();
-                write_loop(&store, rx)
+                write_loop(&store, rx, &waiting)
             })?;
         let pending = Arc::new(Pending::default());
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
@@ -113,6 +121,7 @@ impl Ledger {
             calendar,
             pending,
             detached: Arc::new(AtomicUsize::new(0)),
+            flushes,
             writer: Mutex::new(Some(writer)),
         })
     }
@@ -186,6 +195,7 @@ impl Ledger {
             self.submit(Entry::Spend(spend)).await;
         }
         let (ack, done) = oneshot::channel();
+        let _asking = Asking::new(&self.flushes);
         self.submit(Entry::Flush(ack)).await;
         let _ = done.await;
     }
@@ -195,6 +205,22 @@ impl Ledger {
         self.flush().await;
         let writer = self.writer.lock().ok().and_then(|mut w| w.take());
         drop(writer);
+    }
+}
+
+/// A flush under way, counted while it lasts (also when its caller gives up on it).
+struct Asking<'a>(&'a AtomicUsize);
+
+impl<'a> Asking<'a> {
+    fn new(flushes: &'a AtomicUsize) -> Self {
+        flushes.fetch_add(1, Ordering::AcqRel);
+        Self(flushes)
+    }
+}
+
+impl Drop for Asking<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -243,18 +269,13 @@ fn yield_to_requests() {
 #[cfg(not(target_os = "linux"))]
 fn yield_to_requests() {}
 
-fn write_loop(store: &SharedStore, mut rx: mpsc::Receiver<Entry>) {
+fn write_loop(store: &SharedStore, mut rx: mpsc::Receiver<Entry>, flushes: &AtomicUsize) {
     let mut requests = Vec::new();
     let mut exchanges = Vec::new();
     let mut lines = Vec::new();
     let mut acks = Vec::new();
     while let Some(first) = rx.blocking_recv() {
-        // Linger only while the queue has room to spare: a small `storage.write_queue`
-        // would otherwise make requests wait for room while the writer sleeps.
-        if rx.len() + 1 < BATCH.min(rx.max_capacity() / 2) {
-            #[allow(clippy::disallowed_methods)] // the writer's own thread
-            std::thread::sleep(LINGER);
-        }
+        linger(&rx, flushes);
         let mut next = Some(first);
         let mut taken = 0;
         while let Some(entry) = next.take() {
@@ -291,6 +312,22 @@ fn write_loop(store: &SharedStore, mut rx: mpsc::Receiver<Entry>) {
     }
 }
 
+/// Lets entries gather behind the first for up to [`LINGER`], while the queue has
+/// room to spare (a small `storage.write_queue` would otherwise make requests wait for
+/// room while the writer sleeps) and no flush waits.
+fn linger(rx: &mpsc::Receiver<Entry>, flushes: &AtomicUsize) {
+    let full = BATCH.min(rx.max_capacity() / 2);
+    let until = std::time::Instant::now() + LINGER;
+    while rx.len() + 1 < full && flushes.load(Ordering::Acquire) == 0 {
+        let left = until.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return;
+        }
+        #[allow(clippy::disallowed_methods)] // the writer's own thread
+        std::thread::sleep(left.min(LINGER_STEP));
+    }
+}
+
 /// `lines` with those of the same (day, key, model) summed into one.
 fn merged(lines: Vec<SpendLine>) -> Vec<SpendLine> {
     let pending = Pending::default();
@@ -299,3 +336,6 @@ fn merged(lines: Vec<SpendLine>) -> Vec<SpendLine> {
     }
     pending.take()
 }
+
+#[cfg(test)]
+mod tests;
