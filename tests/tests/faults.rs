@@ -159,6 +159,7 @@ async fn faulty_adapters_are_listed_as_loaded_from_files() {
 }
 
 /// Voluntary context switches of the process's epoch ticker thread: how often it woke.
+#[cfg(target_os = "linux")]
 fn ticker_wakeups(pid: u32) -> u64 {
     let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).expect("/proc lists the threads");
     for task in tasks.flatten() {

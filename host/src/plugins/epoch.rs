@@ -8,11 +8,15 @@
 //! starts, so a call never runs without its deadline; a guest that runs for long keeps
 //! the ticker awake by itself, through its epoch checks. Marking costs a call two
 //! loads; only the first call after a tick writes.
+//!
+//! The watch is process-wide: the gateway has one engine (with its two tiers) and one
+//! ticker. Where tests run several, any engine's calls keep every ticker awake, and a
+//! call wakes every resting one.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::thread::{JoinHandle, Thread};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use wasmtime::EngineWeak;
 
@@ -28,7 +32,7 @@ const REST_CHECK: Duration = Duration::from_secs(10);
 /// What the tickers and the guest calls share: a clock of ticks, the tick of the latest
 /// guest activity, and which tickers rest.
 pub struct Watch {
-    /// Ticks of every ticker so far.
+    /// Ticks of every ticker so far: the clock calls mark their activity with.
     ticks: AtomicU64,
     /// The tick at which guest code last ran ([`RESTING`] once a ticker rests and no
     /// call has come since). Calls only read it, but for the first one after a tick.
@@ -83,11 +87,12 @@ impl Watch {
         engines: Vec<EngineWeak>,
         quiet: Duration,
     ) -> std::io::Result<JoinHandle<()>> {
-        let quiet_ticks = quiet.as_micros().div_ceil(EPOCH_TICK.as_micros()).max(1);
-        let quiet_ticks = u64::try_from(quiet_ticks).unwrap_or(u64::MAX);
         std::thread::Builder::new()
             .name("switchyard-epoch".into())
             .spawn(move || {
+                // The latest activity this ticker saw, and since when it has seen none.
+                let mut seen = self.last_active.load(Ordering::SeqCst);
+                let mut quiet_since = Instant::now();
                 loop {
                     // A tick's sleep comes first: a ticker woken by a call does not
                     // interrupt that call's first instructions.
@@ -96,11 +101,17 @@ impl Watch {
                     if !tick(&engines) {
                         return;
                     }
-                    let now = self.ticks.fetch_add(1, Ordering::SeqCst) + 1;
+                    self.ticks.fetch_add(1, Ordering::SeqCst);
                     let last = self.last_active.load(Ordering::SeqCst);
-                    let quiet = last == RESTING || now.saturating_sub(last) >= quiet_ticks;
-                    if quiet && !self.rest(last, &engines) {
-                        return;
+                    if last != seen && last != RESTING {
+                        seen = last;
+                        quiet_since = Instant::now();
+                    } else if quiet_since.elapsed() >= quiet {
+                        if !self.rest(last, &engines) {
+                            return;
+                        }
+                        seen = self.last_active.load(Ordering::SeqCst);
+                        quiet_since = Instant::now();
                     }
                 }
             })
@@ -113,10 +124,12 @@ impl Watch {
         self.parked().push(me.clone());
         self.resting.fetch_add(1, Ordering::SeqCst);
         let mut alive = true;
-        // A call that came since `last` cancels the rest; one that comes later finds
-        // `RESTING` replaced, and this thread registered to wake.
-        let since = self.last_active.swap(RESTING, Ordering::SeqCst);
-        if since == last || since == RESTING {
+        // A call that came since `last` cancels the rest (and nothing is written);
+        // one that comes later replaces `RESTING` and finds this thread registered.
+        let settled =
+            self.last_active
+                .compare_exchange(last, RESTING, Ordering::SeqCst, Ordering::SeqCst);
+        if settled.is_ok() {
             while self.last_active.load(Ordering::SeqCst) == RESTING {
                 std::thread::park_timeout(REST_CHECK);
                 if engines.first().and_then(EngineWeak::upgrade).is_none() {
@@ -124,13 +137,6 @@ impl Watch {
                     break;
                 }
             }
-        } else {
-            let _ = self.last_active.compare_exchange(
-                RESTING,
-                since,
-                Ordering::SeqCst,
-                Ordering::SeqCst,
-            );
         }
         self.resting.fetch_sub(1, Ordering::SeqCst);
         self.parked().retain(|thread| thread.id() != me.id());
@@ -157,39 +163,73 @@ fn tick(engines: &[EngineWeak]) -> bool {
 mod tests {
     use super::*;
 
-    /// A watch of its own: other tests' guest calls must not keep this one's ticker awake.
-    static OWN: Watch = Watch::new();
-
     fn wait_until(what: &str, check: impl Fn() -> bool) {
-        let give_up = std::time::Instant::now() + Duration::from_secs(5);
+        let give_up = Instant::now() + Duration::from_secs(10);
         while !check() {
-            assert!(std::time::Instant::now() < give_up, "never {what}");
-            std::thread::sleep(Duration::from_millis(2));
+            assert!(Instant::now() < give_up, "never {what}");
+            std::thread::sleep(Duration::from_millis(1));
         }
     }
 
-    fn resting() -> bool {
-        OWN.resting.load(Ordering::SeqCst) != 0
+    fn ticks(watch: &Watch) -> u64 {
+        watch.ticks.load(Ordering::SeqCst)
+    }
+
+    /// Whether `count` tickers are parked.
+    fn resting(watch: &Watch, count: usize) -> bool {
+        watch.resting.load(Ordering::SeqCst) == count
     }
 
     #[test]
-    fn a_ticker_rests_when_no_guest_runs_wakes_for_a_call_and_ends_with_its_engine() {
+    fn a_ticker_rests_after_a_quiet_period_wakes_for_a_call_and_ends_with_its_engine() {
+        // A watch of its own: other tests' guest calls must not keep it awake.
+        static OWN: Watch = Watch::new();
+        let quiet = Duration::from_millis(300);
         let engine = wasmtime::Engine::default();
-        let ticker = OWN
-            .start(vec![engine.weak()], Duration::from_millis(200))
-            .expect("thread");
-        wait_until("rests", resting);
+        let ticker = OWN.start(vec![engine.weak()], quiet).expect("thread");
+        wait_until("rests", || resting(&OWN, 1));
+        let parked_at = ticks(&OWN);
+        std::thread::sleep(Duration::from_millis(30));
+        assert_eq!(ticks(&OWN), parked_at, "a resting ticker does not tick");
+
+        // A call wakes it, and it ticks again.
         OWN.guest_running();
-        wait_until("wakes", || OWN.parked().is_empty());
-        // Calls keep coming: it keeps ticking.
-        for _ in 0..60 {
+        wait_until("ticks after a call", || ticks(&OWN) > parked_at + 2);
+        // Calls keep coming for longer than the quiet period; it rests no sooner than
+        // a whole quiet period after the last one.
+        let calls_until = Instant::now() + quiet * 2;
+        while Instant::now() < calls_until {
             OWN.guest_running();
-            std::thread::sleep(Duration::from_millis(5));
-            assert!(!resting(), "rested while guest calls kept coming");
+            std::thread::sleep(Duration::from_millis(2));
         }
-        wait_until("rests again", resting);
+        OWN.guest_running();
+        let last_call = Instant::now();
+        wait_until("rests again", || resting(&OWN, 1));
+        assert!(
+            last_call.elapsed() >= quiet,
+            "rested {:?} after the last call, within the {quiet:?} quiet period",
+            last_call.elapsed()
+        );
+
         drop(engine);
         OWN.guest_running();
         wait_until("ends with its engine", || ticker.is_finished());
+    }
+
+    #[test]
+    fn a_call_wakes_every_resting_ticker() {
+        static SHARED: Watch = Watch::new();
+        let quiet = Duration::from_millis(50);
+        let engines = [wasmtime::Engine::default(), wasmtime::Engine::default()];
+        for engine in &engines {
+            SHARED.start(vec![engine.weak()], quiet).expect("thread");
+        }
+        for _ in 0..20 {
+            wait_until("both rest", || resting(&SHARED, 2));
+            let before = ticks(&SHARED);
+            SHARED.guest_running();
+            wait_until("both wake", || resting(&SHARED, 0));
+            wait_until("ticks resume", || ticks(&SHARED) > before + 1);
+        }
     }
 }

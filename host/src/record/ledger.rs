@@ -208,7 +208,7 @@ impl Ledger {
     }
 }
 
-/// A flush under way, counted while it lasts (also when its caller gives up on it).
+/// A flush under way, counted while its caller waits (and no longer once it gives up).
 struct Asking<'a>(&'a AtomicUsize);
 
 impl<'a> Asking<'a> {

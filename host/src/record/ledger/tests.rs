@@ -34,9 +34,10 @@ async fn a_flush_commits_at_once_instead_of_lingering_and_loses_no_row() {
         ledger.flush().await;
     }
     let took = started.elapsed();
-    // Lingering would take a whole LINGER per round.
+    // Lingering would take a whole LINGER per round; the writer runs at a low priority,
+    // so a busy machine may slow each commit, but not by that much.
     assert!(
-        took < LINGER * ROUNDS / 2,
+        took < LINGER * ROUNDS * 4 / 5,
         "{ROUNDS} write-and-flush rounds took {took:?}: a flush waited for the linger"
     );
     let rows = store.request_log(0, i64::MAX, 100).expect("the log reads");
