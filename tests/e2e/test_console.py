@@ -110,6 +110,18 @@ def page(driver, gateway: Process, name: str, heading: str) -> None:
     wait(driver, EC.text_to_be_present_in_element((By.CSS_SELECTOR, "main h1"), heading))
 
 
+def signed_in(driver, gateway: Process) -> None:
+    """Opens the console signed in, signing in only if the browser's session has ended."""
+    driver.get(f"{gateway.url}/ui")
+    # The page shows the navigation or the sign-in form once it has asked for the
+    # session: wait for either, or an earlier test's session is taken for none.
+    nav = (By.CSS_SELECTOR, "#nav:not([hidden])")
+    wait(driver, lambda d: d.find_elements(*nav) or d.find_elements(By.NAME, "admin_key"))
+    if not driver.find_elements(*nav):
+        sign_in(driver, gateway)
+        wait(driver, EC.visibility_of_element_located((By.ID, "nav")))
+
+
 def sign_in(driver, gateway: Process, key: str = ADMIN_KEY) -> None:
     driver.get(f"{gateway.url}/ui")
     field = wait(driver, EC.element_to_be_clickable((By.NAME, "admin_key")))
@@ -367,10 +379,7 @@ def test_a_forged_cross_site_post_changes_nothing(gateway: Process, browser) -> 
 def test_spend_and_a_team_budget_are_run_from_the_console(gateway: Process, browser) -> None:
     status, key, _ = admin(gateway, "POST", "/admin/keys", {"name": "spender", "team": "research"})
     assert status == 201, key
-    browser.get(f"{gateway.url}/ui")
-    if not browser.find_elements(By.CSS_SELECTOR, "#nav:not([hidden])"):
-        sign_in(browser, gateway)
-        wait(browser, EC.visibility_of_element_located((By.ID, "nav")))
+    signed_in(browser, gateway)
     # A key's "Budget" action opens the Spend page with the form set for that key.
     page(browser, gateway, "keys", "Keys")
     wait(browser, EC.element_to_be_clickable((By.CSS_SELECTOR, "a[aria-label='Budget for spender']"))).click()
@@ -419,10 +428,7 @@ PAGES = [
 
 
 def test_every_page_renders_at_laptop_and_phone_widths_without_script_errors(gateway: Process, browser) -> None:
-    browser.get(f"{gateway.url}/ui")
-    if not browser.find_elements(By.CSS_SELECTOR, "#nav:not([hidden])"):
-        sign_in(browser, gateway)
-        wait(browser, EC.visibility_of_element_located((By.ID, "nav")))
+    signed_in(browser, gateway)
     browser.get_log("browser")
     for width, height, label in ((*LAPTOP, "laptop"), (*PHONE, "phone")):
         for name, heading in PAGES:
