@@ -212,11 +212,14 @@ async fn an_idle_gateway_rests_its_epoch_ticker_and_deadlines_still_hold() {
         .timeout(Duration::from_secs(20))
         .build()
         .expect("client");
+    let chat = |model: &str, text: &str| {
+        client
+            .post(format!("{}/v1/chat/completions", gateway.url))
+            .json(&chat_body(model, text))
+            .send()
+    };
     let started = Instant::now();
-    let response = client
-        .post(format!("{}/v1/chat/completions", gateway.url))
-        .json(&chat_body("spin-model", "hello"))
-        .send()
+    let response = chat("spin-model", "hello")
         .await
         .expect("the gateway answers a spinning adapter's call");
     let error = read_error(response).await.expect("an OpenAI error");
@@ -226,10 +229,7 @@ async fn an_idle_gateway_rests_its_epoch_ticker_and_deadlines_still_hold() {
         elapsed <= CALL_TIMEOUT + SLACK,
         "after a rest, the 502 took {elapsed:?}, beyond the {CALL_TIMEOUT:?} deadline plus {SLACK:?}"
     );
-    let response = client
-        .post(format!("{}/v1/chat/completions", gateway.url))
-        .json(&chat_body("gpt-test", "still there"))
-        .send()
+    let response = chat("gpt-test", "still there")
         .await
         .expect("the gateway answers");
     let body = read_json(response).await.expect("a completion");
