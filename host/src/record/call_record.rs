@@ -369,8 +369,7 @@ impl CallRecord {
         let cost = price.zip(buckets).map(|(price, b)| price.cost(&b));
         if let Some(usage) = &usage {
             if let Some(label) = label {
-                metrics::record_tokens(label, &client_id, usage);
-                metrics::record_cost(label, &client_id, cost);
+                metrics::record_usage(label, &client_id, usage, cost);
             }
             if let Some(settle) = settle {
                 settle(u64::from(usage.prompt_tokens) + u64::from(usage.completion_tokens));

@@ -145,23 +145,82 @@ impl Drop for InFlight {
     }
 }
 
-/// Records tokens used by `key` on `model`.
-pub fn record_tokens(model: &Arc<str>, key: &str, usage: &Usage) {
-    let model = SharedString::from_shared(Arc::clone(model));
-    let key = SharedString::from_owned(key.to_string());
-    counter!(TOKENS, "model" => model.clone(), "key" => key.clone(), "direction" => "prompt")
-        .increment(u64::from(usage.prompt_tokens));
-    counter!(TOKENS, "model" => model, "key" => key, "direction" => "completion")
+/// Records what a finished request of `key` on `model` used: its tokens, and its cost
+/// (`None`: unknown, counted as an unpriced request).
+pub fn record_usage(model: &Arc<str>, key: &str, usage: &Usage, cost: Option<i64>) {
+    let metrics = UsageMetrics::of(model, key);
+    metrics.prompt.increment(u64::from(usage.prompt_tokens));
+    metrics
+        .completion
         .increment(u64::from(usage.completion_tokens));
+    match cost {
+        Some(nanos) => metrics
+            .spend
+            .get_or_init(
+                || counter!(SPEND, "model" => metrics.model.clone(), "key" => metrics.key.clone()),
+            )
+            .increment(nanos.max(0).unsigned_abs()),
+        None => metrics
+            .unpriced
+            .get_or_init(|| counter!(UNPRICED, "model" => metrics.model.clone()))
+            .increment(1),
+    }
 }
 
-/// Records what a request of `key` on `model` cost (`None`: unknown).
-pub fn record_cost(model: &Arc<str>, key: &str, nanos: Option<i64>) {
-    let model = SharedString::from_shared(Arc::clone(model));
-    match nanos {
-        Some(nanos) => counter!(SPEND, "model" => model, "key" => key.to_string())
-            .increment(nanos.max(0).unsigned_abs()),
-        None => counter!(UNPRICED, "model" => model).increment(1),
+/// The counters a finished request of one key on one model updates, looked up in the
+/// registry once per pair rather than by label strings on every request.
+struct UsageMetrics {
+    prompt: Counter,
+    completion: Counter,
+    /// Registered with the first priced request, so a model without a price shows no
+    /// spend series.
+    spend: OnceLock<Counter>,
+    /// Registered with the first unpriced request.
+    unpriced: OnceLock<Counter>,
+    model: SharedString,
+    key: SharedString,
+}
+
+/// The usage counters of one model, by client key.
+type KeyUsages = HashMap<Box<str>, Arc<UsageMetrics>>;
+
+/// Every (model, key) pair seen so far, by model then key, so a lookup borrows both
+/// names (as many pairs as the registry holds anyway).
+static USAGES: LazyLock<RwLock<HashMap<Arc<str>, KeyUsages>>> = LazyLock::new(Default::default);
+
+impl UsageMetrics {
+    fn of(model: &Arc<str>, key: &str) -> Arc<Self> {
+        let known = USAGES
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(model)
+            .and_then(|keys| keys.get(key))
+            .cloned();
+        known.unwrap_or_else(|| {
+            let metrics = Arc::new(Self::register(model, key));
+            USAGES
+                .write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry(Arc::clone(model))
+                .or_default()
+                .insert(key.into(), Arc::clone(&metrics));
+            metrics
+        })
+    }
+
+    fn register(model: &Arc<str>, key: &str) -> Self {
+        // Handles taken before the recorder is installed would stay no-ops.
+        handle();
+        let model = SharedString::from_shared(Arc::clone(model));
+        let key = SharedString::from_owned(key.to_string());
+        Self {
+            prompt: counter!(TOKENS, "model" => model.clone(), "key" => key.clone(), "direction" => "prompt"),
+            completion: counter!(TOKENS, "model" => model.clone(), "key" => key.clone(), "direction" => "completion"),
+            spend: OnceLock::new(),
+            unpriced: OnceLock::new(),
+            model,
+            key,
+        }
     }
 }
 
@@ -324,46 +383,4 @@ pub fn render() -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn count(text: &str, series: &str) -> Option<f64> {
-        text.lines()
-            .find_map(|line| line.strip_prefix(series))
-            .and_then(|value| value.trim().parse().ok())
-    }
-
-    #[test]
-    fn answers_of_one_kind_share_their_series_and_only_proxied_ones_time_the_upstream() {
-        let model: Arc<str> = Arc::from("cached-model");
-        let platform: Arc<str> = Arc::from("cached-platform");
-        let labels = HeadLabels {
-            model: Some(&model),
-            named: true,
-            platform: Some(&platform),
-            status: 200,
-        };
-        let route = "/test/answers-cache";
-        for _ in 0..2 {
-            record_answer(route.into(), &labels, Duration::from_millis(3), None);
-        }
-        let requests = format!(
-            "switchyard_requests_total{{route=\"{route}\",model=\"cached-model\",platform=\"cached-platform\",status=\"200\"}}"
-        );
-        let overhead = format!("switchyard_overhead_seconds_count{{route=\"{route}\"}}");
-        let text = render();
-        assert_eq!(count(&text, &requests), Some(2.0), "{text}");
-        assert_eq!(
-            count(&text, &overhead),
-            None,
-            "no upstream, no overhead: {text}"
-        );
-
-        let upstream = Some(Duration::from_millis(1));
-        let spent = record_answer(route.into(), &labels, Duration::from_millis(3), upstream);
-        assert_eq!(spent, Some(Duration::from_millis(2)));
-        let text = render();
-        assert_eq!(count(&text, &requests), Some(3.0), "{text}");
-        assert_eq!(count(&text, &overhead), Some(1.0), "{text}");
-    }
-}
+mod tests;
