@@ -177,6 +177,7 @@ struct UsageMetrics {
     spend: OnceLock<Counter>,
     /// Registered with the first unpriced request.
     unpriced: OnceLock<Counter>,
+    /// The labels those two are registered with when first needed.
     model: SharedString,
     key: SharedString,
 }

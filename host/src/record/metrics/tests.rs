@@ -52,6 +52,8 @@ fn usage_of_one_key_on_one_model_adds_up_and_only_the_kind_of_cost_seen_has_a_se
     record_usage(&model, "key_a", &usage, Some(700));
     record_usage(&model, "key_a", &usage, Some(300));
     record_usage(&model, "key_b", &usage, None);
+    // The same pair, now unpriced: its second counter is registered beside the first.
+    record_usage(&model, "key_a", &usage, None);
     let text = render();
     let tokens = |key: &str, direction: &str| {
         let series = format!(
@@ -59,8 +61,8 @@ fn usage_of_one_key_on_one_model_adds_up_and_only_the_kind_of_cost_seen_has_a_se
         );
         count(&text, &series)
     };
-    assert_eq!(tokens("key_a", "prompt"), Some(10.0), "{text}");
-    assert_eq!(tokens("key_a", "completion"), Some(4.0), "{text}");
+    assert_eq!(tokens("key_a", "prompt"), Some(15.0), "{text}");
+    assert_eq!(tokens("key_a", "completion"), Some(6.0), "{text}");
     assert_eq!(tokens("key_b", "prompt"), Some(5.0), "{text}");
     let spend = |key: &str| {
         count(
@@ -79,7 +81,7 @@ fn usage_of_one_key_on_one_model_adds_up_and_only_the_kind_of_cost_seen_has_a_se
             &text,
             "switchyard_unpriced_requests_total{model=\"usage-model\"}"
         ),
-        Some(1.0),
+        Some(2.0),
         "{text}"
     );
 }
